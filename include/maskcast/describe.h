@@ -1,0 +1,54 @@
+/*
+ * maskcast/describe.h — a column summary for people: counts, range, and the
+ * values that look suspicious for a load series.
+ */
+#ifndef MASKCAST_DESCRIBE_H
+#define MASKCAST_DESCRIBE_H
+
+#include <stddef.h>
+
+#include "maskcast/frame.h"
+#include "maskcast/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* How many of the most extreme suspicious values a summary lists. */
+#define MC_SUMMARY_EXAMPLES 5
+
+/*
+ * Summary of one column. Statistics are over observed values only. A value
+ * is an outlier when its distance from the median of the 25 values centred on
+ * it exceeds `MC_OUTLIER_SIGMAS` robust standard deviations (1.4826 times the
+ * median absolute deviation of those distances over the whole column).
+ */
+#define MC_OUTLIER_SIGMAS 6.0
+
+typedef struct mc_column_summary {
+    size_t observed;   /* values read from the file */
+    double min, max, mean, median;
+    size_t zeros;      /* observed values equal to 0 */
+    size_t negatives;  /* observed values below 0 */
+    size_t outliers;   /* observed values beyond MC_OUTLIER_SIGMAS robust SDs */
+    double robust_sd;  /* the robust standard deviation used */
+    size_t n_examples;                       /* entries used in example_rows */
+    size_t example_rows[MC_SUMMARY_EXAMPLES];/* rows of the most extreme outliers */
+    double example_scores[MC_SUMMARY_EXAMPLES]; /* their distances in robust SDs */
+} mc_column_summary;
+
+/*
+ * Summarises column `j` of `frame` into `out`. Works on any frame, though
+ * the rolling median is meaningful after mc_frame_regularize(). Allocates
+ * scratch memory of a few values per row and frees it before returning.
+ * Returns MC_ERR_ARGUMENT if `j` is out of range, MC_ERR_NOMEM on allocation
+ * failure; `out` is filled only on MC_OK.
+ */
+mc_status mc_frame_describe_column(const mc_frame *frame, size_t j, mc_column_summary *out,
+                                   mc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MASKCAST_DESCRIBE_H */

@@ -1,0 +1,48 @@
+/*
+ * maskcast.h — multi-step electricity load forecasting, as a C library.
+ *
+ * The one header an application includes. It brings in:
+ *   maskcast/status.h    status codes and the caller-owned error object
+ *   maskcast/frame.h     reading CSV load data, regularising, gap filling
+ *   maskcast/describe.h  a column summary with suspicious values
+ *
+ * Conventions: every name starts with mc_; every fallible call returns an
+ * mc_status (MC_OK is 0) and fills an mc_error the caller owns; every
+ * allocating call has a matching *_free that accepts NULL; option structs are
+ * filled by *_defaults() before use. The library never prints, never exits
+ * and never reads the environment.
+ *
+ * Example — load a CSV, put it on its grid, look at the target:
+ *
+ *     #include <maskcast/maskcast.h>
+ *
+ *     mc_csv_options copt;
+ *     mc_csv_options_defaults(&copt);
+ *     copt.target_column = "load";
+ *     mc_error err;
+ *     mc_frame *f = NULL;
+ *     if (mc_frame_read_csv(&f, "load.csv", &copt, &err) != MC_OK) {
+ *         fprintf(stderr, "%s\n", err.message);
+ *         return 1;
+ *     }
+ *     mc_regularize_options ropt;
+ *     mc_regularize_options_defaults(&ropt);
+ *     if (mc_frame_regularize(f, &ropt, &err) != MC_OK) {
+ *         fprintf(stderr, "%s\n", err.message);
+ *         mc_frame_free(f);
+ *         return 1;
+ *     }
+ *     const double *load = mc_frame_values(f, 0);
+ *     const uint8_t *state = mc_frame_states(f, 0); // MC_VALUE_OBSERVED ...
+ *     ...
+ *     mc_frame_free(f);
+ */
+#ifndef MASKCAST_MASKCAST_H
+#define MASKCAST_MASKCAST_H
+
+#include "maskcast/describe.h"
+#include "maskcast/frame.h"
+#include "maskcast/status.h"
+#include "maskcast/version.h"
+
+#endif /* MASKCAST_MASKCAST_H */

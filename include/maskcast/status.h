@@ -1,0 +1,62 @@
+/*
+ * maskcast/status.h — status codes and the caller-owned error object.
+ *
+ * Every fallible maskcast call returns an mc_status and, when it fails and
+ * the caller passed a non-NULL mc_error, fills that error with the same code,
+ * the position the failure refers to (when it refers to one) and a message a
+ * person can act on. The error object belongs to the caller; the library
+ * never allocates it and never keeps a pointer to it.
+ */
+#ifndef MASKCAST_STATUS_H
+#define MASKCAST_STATUS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* New values are appended; existing values never change meaning. */
+typedef enum mc_status {
+    MC_OK = 0,
+    MC_ERR_NOMEM,     /* an allocation failed or a size overflowed */
+    MC_ERR_IO,        /* a file could not be opened, read or written */
+    MC_ERR_ARGUMENT,  /* an argument or option is invalid */
+    MC_ERR_CSV,       /* the CSV structure is malformed (field count, NUL byte, quotes) */
+    MC_ERR_COLUMN,    /* a requested column does not exist or is ambiguous */
+    MC_ERR_VALUE,     /* a value where a number belongs is not a number */
+    MC_ERR_TIME,      /* a timestamp cannot be read or is out of range */
+    MC_ERR_DUPLICATE, /* duplicate timestamps under the "error" policy */
+    MC_ERR_UNSORTED,  /* timestamps out of order while sorting is refused */
+    MC_ERR_EMPTY,     /* no data rows */
+    MC_ERR_GRID,      /* no regular step can be established for the series */
+    MC_ERR_CANCELLED  /* a callback asked to stop */
+} mc_status;
+
+/* Size of mc_error.message, including the terminating NUL. */
+#define MC_ERROR_MESSAGE_SIZE 512
+
+/*
+ * What went wrong, filled by a failing call. `line` is the 1-based line of
+ * the input the failure refers to and `column` the 1-based field number on
+ * that line; both are 0 when the failure has no position. The message already
+ * names the file, line and column name in words; the numbers are for tools.
+ */
+typedef struct mc_error {
+    mc_status code;
+    size_t line;
+    size_t column;
+    char message[MC_ERROR_MESSAGE_SIZE];
+} mc_error;
+
+/* Resets `err` to MC_OK with an empty message. NULL is a no-op. */
+void mc_error_clear(mc_error *err);
+
+/* A short constant name for `status` ("MC_ERR_VALUE"); never NULL. */
+const char *mc_status_name(mc_status status);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MASKCAST_STATUS_H */
