@@ -19,9 +19,12 @@ extern "C" {
 
 /*
  * Summary of one column. Statistics are over observed values only. A value
- * is an outlier when its distance from the median of the 25 values centred on
- * it exceeds `MC_OUTLIER_SIGMAS` robust standard deviations (1.4826 times the
- * median absolute deviation of those distances over the whole column).
+ * is an outlier when its distance from the median of its neighbours (the 3
+ * known values on each side, itself left out) exceeds `MC_OUTLIER_SIGMAS`
+ * robust standard deviations: 1.4826 times the median absolute deviation of
+ * those distances over the whole column. Spikes, drop-outs and short stuck
+ * runs stand out; smooth daily ramps do not. A column whose distances are
+ * mostly exactly zero has a robust SD of 0 and reports no outliers.
  */
 #define MC_OUTLIER_SIGMAS 6.0
 

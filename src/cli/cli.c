@@ -1,0 +1,55 @@
+#include "cli/cli.h"
+
+#include <string.h>
+
+#include "maskcast/maskcast.h"
+
+typedef struct subcommand {
+    const char *name;
+    int (*run)(int argc, char **argv, FILE *out, FILE *err);
+    const char *summary;
+} subcommand;
+
+static const subcommand SUBCOMMANDS[] = {
+    {"describe", mc_cli_describe, "load a CSV, put it on its time grid, and summarise what was found"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "maskcast %s — multi-step electricity load forecasting\n"
+            "\n"
+            "Usage: maskcast COMMAND [OPTIONS]\n"
+            "\n"
+            "Commands:\n",
+            mc_version());
+    for (size_t i = 0; i < sizeof SUBCOMMANDS / sizeof SUBCOMMANDS[0]; i++)
+        fprintf(f, "  %-10s %s\n", SUBCOMMANDS[i].name, SUBCOMMANDS[i].summary);
+    fprintf(f, "\n"
+               "Run 'maskcast COMMAND --help' for a command's options.\n"
+               "Options: --help, --version.\n"
+               "Exit status: 0 success, 1 the data or a file was at fault, 2 wrong usage.\n");
+}
+
+int mc_cli_run(int argc, char **argv, FILE *out, FILE *err)
+{
+    if (argc < 2) {
+        usage(err);
+        return MC_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(out);
+        return MC_EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        fprintf(out, "maskcast %s\n", mc_version());
+        return MC_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof SUBCOMMANDS / sizeof SUBCOMMANDS[0]; i++)
+        if (strcmp(cmd, SUBCOMMANDS[i].name) == 0)
+            return SUBCOMMANDS[i].run(argc - 1, argv + 1, out, err);
+    fprintf(err, "maskcast: unknown command '%s'\n\n", cmd);
+    usage(err);
+    return MC_EXIT_USAGE;
+}

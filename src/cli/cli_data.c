@@ -1,0 +1,184 @@
+#include "cli/cli_data.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char MC_CLI_DATA_HELP[] =
+    "Data options:\n"
+    "  --csv FILE             the CSV file to read ('-' reads standard input)\n"
+    "  --time COL             the time column (default: the first column)\n"
+    "  --target COL           the load column to forecast (default: the first other column)\n"
+    "  --covariates A,B,...   further numeric columns to read (e.g. temperature,holiday)\n"
+    "  --delimiter C          ',' ';' 'tab' or '|' (default: detected from the first line)\n"
+    "  --decimal-comma        numbers are written 1234,5 (needs ';' or tab as delimiter)\n"
+    "  --no-header            the first row is data; columns are named 1, 2, ...\n"
+    "  --time-format F        auto (ISO 8601 or epoch seconds; default), iso, epoch,\n"
+    "                         dmy (31/12/2024 23:00) or mdy (12/31/2024 23:00)\n"
+    "  --lenient              read values that are not numbers as missing (and count them)\n"
+    "                         instead of stopping at the first one\n"
+    "  --step DURATION        the data's step (default: the most common difference)\n"
+    "  --duplicates POLICY    rows with the same time: mean (default), first, last, error\n"
+    "  --no-sort              refuse rows out of time order instead of sorting them\n"
+    "  --max-interpolate DUR  gaps up to this long are interpolated linearly (default 3h);\n"
+    "                         longer ones are filled per --long-fill\n"
+    "  --long-fill FROM       week (same time a week earlier, else a day; default), day, none\n"
+    "Missing values may be written as empty, NA, NaN, null or '-'; TRUE/FALSE read as 1/0.\n"
+    "Timestamps: 2024-03-01T13:00:00+01:00, 2024-03-01 13:00, 2024-03-01 (midnight),\n"
+    "24:00 (next midnight), Z or +hh:mm offsets, or epoch seconds. Durations: 90s, 30min, 1h, 1d.\n";
+
+void mc_cli_data_init(mc_cli_data *d)
+{
+    memset(d, 0, sizeof *d);
+    mc_csv_options_defaults(&d->csv_opt);
+    mc_regularize_options_defaults(&d->reg_opt);
+}
+
+void mc_cli_data_free(mc_cli_data *d)
+{
+    free(d->covariate_text);
+    free(d->covariates);
+    d->covariate_text = NULL;
+    d->covariates = NULL;
+}
+
+bool mc_cli_parse_duration(const char *text, int64_t *seconds)
+{
+    static const struct { const char *unit; int64_t scale; } units[] = {
+        {"", 1}, {"s", 1}, {"sec", 1}, {"m", 60}, {"min", 60}, {"h", 3600},
+        {"d", 86400}, {"w", 604800}};
+    errno = 0;
+    char *end = NULL;
+    long long v = strtoll(text, &end, 10);
+    if (end == text || errno != 0 || v < 0)
+        return false;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (strcmp(end, units[i].unit) == 0) {
+            if (v > INT64_MAX / units[i].scale)
+                return false;
+            *seconds = (int64_t)v * units[i].scale;
+            return true;
+        }
+    }
+    return false;
+}
+
+void mc_cli_format_duration(int64_t s, char *out, size_t size)
+{
+    if (s > 0 && s % 604800 == 0)
+        snprintf(out, size, "%" PRId64 "w", s / 604800);
+    else if (s > 0 && s % 86400 == 0)
+        snprintf(out, size, "%" PRId64 "d", s / 86400);
+    else if (s > 0 && s % 3600 == 0)
+        snprintf(out, size, "%" PRId64 "h", s / 3600);
+    else if (s > 0 && s % 60 == 0)
+        snprintf(out, size, "%" PRId64 "min", s / 60);
+    else
+        snprintf(out, size, "%" PRId64 "s", s);
+}
+
+/* Splits "a,b,c" into the covariate list. */
+static int set_covariates(mc_cli_data *d, const char *arg, FILE *err)
+{
+    mc_cli_data_free(d);
+    size_t n = 1;
+    for (const char *p = arg; *p; p++)
+        n += *p == ',';
+    d->covariate_text = strdup(arg);
+    d->covariates = calloc(n, sizeof *d->covariates);
+    if (d->covariate_text == NULL || d->covariates == NULL) {
+        fprintf(err, "maskcast: out of memory\n");
+        return -1;
+    }
+    size_t k = 0;
+    for (char *save = NULL, *tok = strtok_r(d->covariate_text, ",", &save); tok != NULL;
+         tok = strtok_r(NULL, ",", &save))
+        d->covariates[k++] = tok;
+    d->csv_opt.covariates = d->covariates;
+    d->csv_opt.n_covariates = k;
+    return 1;
+}
+
+static int pick(const char *arg, const char *const *names, size_t n, int *out)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(arg, names[i]) == 0) {
+            *out = (int)i;
+            return 1;
+        }
+    return 0;
+}
+
+static int bad(FILE *err, const char *option, const char *arg, const char *expected)
+{
+    fprintf(err, "maskcast: invalid --%s '%s': expected %s\n", option, arg, expected);
+    return -1;
+}
+
+int mc_cli_data_option(mc_cli_data *d, int code, const char *arg, FILE *err)
+{
+    static const char *const formats[] = {"auto", "iso", "epoch", "dmy", "mdy"};
+    static const char *const dups[] = {"mean", "first", "last", "error"};
+    static const char *const fills[] = {"week", "day", "none"};
+    int which = 0;
+    switch (code) {
+    case MC_OPT_CSV: d->csv = arg; return 1;
+    case MC_OPT_TIME: d->csv_opt.time_column = arg; return 1;
+    case MC_OPT_TARGET: d->csv_opt.target_column = arg; return 1;
+    case MC_OPT_COVARIATES: return set_covariates(d, arg, err);
+    case MC_OPT_DELIMITER:
+        if (strcmp(arg, "tab") == 0 || strcmp(arg, "\\t") == 0 || strcmp(arg, "\t") == 0)
+            d->csv_opt.delimiter = '\t';
+        else if (strlen(arg) == 1 && strchr(",;|", arg[0]) != NULL)
+            d->csv_opt.delimiter = arg[0];
+        else
+            return bad(err, "delimiter", arg, "',', ';', '|' or 'tab'");
+        return 1;
+    case MC_OPT_DECIMAL_COMMA: d->csv_opt.decimal = ','; return 1;
+    case MC_OPT_NO_HEADER: d->csv_opt.header = false; return 1;
+    case MC_OPT_TIME_FORMAT:
+        if (!pick(arg, formats, 5, &which))
+            return bad(err, "time-format", arg, "auto, iso, epoch, dmy or mdy");
+        d->csv_opt.time_format = (mc_time_format)which;
+        return 1;
+    case MC_OPT_LENIENT: d->csv_opt.lenient = true; return 1;
+    case MC_OPT_STEP:
+        if (!mc_cli_parse_duration(arg, &d->reg_opt.step) || d->reg_opt.step == 0)
+            return bad(err, "step", arg, "a duration such as 1h or 30min");
+        d->step_given = true;
+        return 1;
+    case MC_OPT_DUPLICATES:
+        if (!pick(arg, dups, 4, &which))
+            return bad(err, "duplicates", arg, "mean, first, last or error");
+        d->reg_opt.duplicates = (mc_duplicates)which;
+        return 1;
+    case MC_OPT_NO_SORT: d->reg_opt.sort = false; return 1;
+    case MC_OPT_MAX_INTERPOLATE:
+        if (!mc_cli_parse_duration(arg, &d->reg_opt.max_interpolate))
+            return bad(err, "max-interpolate", arg, "a duration such as 3h");
+        return 1;
+    case MC_OPT_LONG_FILL:
+        if (!pick(arg, fills, 3, &which))
+            return bad(err, "long-fill", arg, "week, day or none");
+        d->reg_opt.long_fill = (mc_long_fill)which;
+        return 1;
+    default: return 0;
+    }
+}
+
+mc_frame *mc_cli_data_load(mc_cli_data *d, FILE *err)
+{
+    mc_frame *f = NULL;
+    mc_error e;
+    mc_status st = strcmp(d->csv, "-") == 0
+                       ? mc_frame_read_csv_stream(&f, stdin, "(stdin)", &d->csv_opt, &e)
+                       : mc_frame_read_csv(&f, d->csv, &d->csv_opt, &e);
+    if (st == MC_OK && (st = mc_frame_regularize(f, &d->reg_opt, &e)) != MC_OK) {
+        mc_frame_free(f);
+        f = NULL;
+    }
+    if (st != MC_OK)
+        fprintf(err, "maskcast: %s\n", e.message);
+    return f;
+}

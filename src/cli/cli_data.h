@@ -1,0 +1,66 @@
+/* Options every data-reading subcommand shares, and loading the frame. */
+#ifndef MC_CLI_CLI_DATA_H
+#define MC_CLI_CLI_DATA_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "maskcast/maskcast.h"
+
+/* getopt codes of the shared options, clear of ASCII short options. */
+enum {
+    MC_OPT_CSV = 1000, MC_OPT_TIME, MC_OPT_TARGET, MC_OPT_COVARIATES, MC_OPT_DELIMITER,
+    MC_OPT_DECIMAL_COMMA, MC_OPT_NO_HEADER, MC_OPT_TIME_FORMAT, MC_OPT_LENIENT, MC_OPT_STEP,
+    MC_OPT_DUPLICATES, MC_OPT_NO_SORT, MC_OPT_MAX_INTERPOLATE, MC_OPT_LONG_FILL,
+    MC_OPT_DATA_END /* subcommands number their own options from here */
+};
+
+#define MC_CLI_DATA_LONG_OPTIONS                                                                 \
+    {"csv", required_argument, NULL, MC_OPT_CSV},                                                \
+    {"time", required_argument, NULL, MC_OPT_TIME},                                              \
+    {"target", required_argument, NULL, MC_OPT_TARGET},                                          \
+    {"covariates", required_argument, NULL, MC_OPT_COVARIATES},                                  \
+    {"delimiter", required_argument, NULL, MC_OPT_DELIMITER},                                    \
+    {"decimal-comma", no_argument, NULL, MC_OPT_DECIMAL_COMMA},                                  \
+    {"no-header", no_argument, NULL, MC_OPT_NO_HEADER},                                          \
+    {"time-format", required_argument, NULL, MC_OPT_TIME_FORMAT},                                \
+    {"lenient", no_argument, NULL, MC_OPT_LENIENT},                                              \
+    {"step", required_argument, NULL, MC_OPT_STEP},                                              \
+    {"duplicates", required_argument, NULL, MC_OPT_DUPLICATES},                                  \
+    {"no-sort", no_argument, NULL, MC_OPT_NO_SORT},                                              \
+    {"max-interpolate", required_argument, NULL, MC_OPT_MAX_INTERPOLATE},                        \
+    {"long-fill", required_argument, NULL, MC_OPT_LONG_FILL}
+
+/* The help text of the shared options. */
+extern const char MC_CLI_DATA_HELP[];
+
+typedef struct mc_cli_data {
+    const char *csv; /* path, or "-" for stdin */
+    mc_csv_options csv_opt;
+    mc_regularize_options reg_opt;
+    bool step_given;
+    char *covariate_text;     /* owned copy of --covariates, split in place */
+    const char **covariates;  /* owned array of pointers into it */
+} mc_cli_data;
+
+void mc_cli_data_init(mc_cli_data *d);
+void mc_cli_data_free(mc_cli_data *d);
+
+/*
+ * Applies option `code` with argument `arg`. Returns 1 if the option is a
+ * data option and was applied, 0 if it is not a data option, and -1 (after
+ * a message on `err`) if its argument is invalid.
+ */
+int mc_cli_data_option(mc_cli_data *d, int code, const char *arg, FILE *err);
+
+/* Reads and regularises the CSV; on failure prints the error and returns NULL. */
+mc_frame *mc_cli_data_load(mc_cli_data *d, FILE *err);
+
+/* Parses "90s", "30min", "1h", "2d", "1w" or plain seconds; false if invalid. */
+bool mc_cli_parse_duration(const char *text, int64_t *seconds);
+
+/* Writes a duration compactly ("1h", "30min", "90s"). */
+void mc_cli_format_duration(int64_t seconds, char *out, size_t size);
+
+#endif /* MC_CLI_CLI_DATA_H */

@@ -1,0 +1,6 @@
+#include "maskcast/version.h"
+
+const char *mc_version(void)
+{
+    return MC_VERSION_STRING;
+}

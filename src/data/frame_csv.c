@@ -1,0 +1,302 @@
+/* Building a frame from CSV: column selection, timestamps and numbers. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/checked.h"
+#include "common/error.h"
+#include "data/frame_internal.h"
+#include "data/timestamp.h"
+#include "io/csv_reader.h"
+
+enum { DEFAULT_CHUNK_SIZE = 256 * 1024, MAX_LISTED_NAMES = 12 };
+
+void mc_csv_options_defaults(mc_csv_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->decimal = '.';
+    opt->header = true;
+    opt->time_format = MC_TIME_AUTO;
+    opt->chunk_size = DEFAULT_CHUNK_SIZE;
+}
+
+typedef struct builder {
+    const mc_csv_options *opt;
+    const char *source;
+    mc_frame *frame;
+    size_t *field_of;    /* (1 + n_columns) file field numbers (1-based) for messages */
+    bool offsets_known;  /* whether the first timestamp has been seen */
+} builder;
+
+/* "a", "b", "c" ... for an error message listing the available names. */
+static void list_names(char *out, size_t size, const char *const *names, size_t n)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && i < MAX_LISTED_NAMES && used < size; i++) {
+        int w = snprintf(out + used, size - used, "%s\"%s\"", i ? ", " : "", names[i]);
+        if (w < 0)
+            return;
+        used += (size_t)w;
+    }
+    if (n > MAX_LISTED_NAMES && used < size)
+        snprintf(out + used, size - used, ", ... (%zu in all)", n);
+}
+
+/* Index of the column called `want`; fails when absent or ambiguous. */
+static mc_status find_column(const builder *b, const char *const *names, size_t n,
+                             const char *want, const char *role, size_t *out, mc_error *err)
+{
+    size_t found = SIZE_MAX, near = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(names[i], want) == 0) {
+            if (found != SIZE_MAX)
+                return mc_error_set(err, MC_ERR_COLUMN, 0, i + 1,
+                                    "%s: the header names column \"%s\" twice (fields %zu and %zu)",
+                                    b->source, want, found + 1, i + 1);
+            found = i;
+        } else if (near == SIZE_MAX && strcasecmp(names[i], want) == 0) {
+            near = i;
+        }
+    }
+    if (found != SIZE_MAX) {
+        *out = found;
+        return MC_OK;
+    }
+    if (near != SIZE_MAX)
+        return mc_error_set(err, MC_ERR_COLUMN, 0, 0,
+                            "%s: no %s column named \"%s\"; did you mean \"%s\"?", b->source, role,
+                            want, names[near]);
+    char listed[256];
+    list_names(listed, sizeof listed, names, n);
+    return mc_error_set(err, MC_ERR_COLUMN, 0, 0, "%s: no %s column named \"%s\"; the columns are %s",
+                        b->source, role, want, listed);
+}
+
+static mc_status on_columns(void *ctx, const char *const *names, size_t n, size_t *select,
+                            size_t *n_select, mc_error *err)
+{
+    builder *b = ctx;
+    const mc_csv_options *opt = b->opt;
+    size_t time_idx = 0, target_idx = SIZE_MAX;
+    mc_status st;
+    if (opt->time_column != NULL &&
+        (st = find_column(b, names, n, opt->time_column, "time", &time_idx, err)) != MC_OK)
+        return st;
+    if (opt->target_column != NULL) {
+        if ((st = find_column(b, names, n, opt->target_column, "target", &target_idx, err)) != MC_OK)
+            return st;
+    } else {
+        target_idx = time_idx == 0 ? 1 : 0;
+        if (target_idx >= n)
+            return mc_error_set(err, MC_ERR_COLUMN, 0, 0,
+                                "%s: only one column (\"%s\"); a time and a value column are needed",
+                                b->source, names[0]);
+    }
+    const size_t n_columns = 1 + opt->n_covariates;
+    select[0] = time_idx;
+    select[1] = target_idx;
+    for (size_t k = 0; k < opt->n_covariates; k++) {
+        if (opt->covariates[k] == NULL)
+            return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "covariate name %zu is NULL", k + 1);
+        if ((st = find_column(b, names, n, opt->covariates[k], "covariate", &select[2 + k], err)) !=
+            MC_OK)
+            return st;
+    }
+    for (size_t a = 0; a < 1 + n_columns; a++)
+        for (size_t c = a + 1; c < 1 + n_columns; c++)
+            if (select[a] == select[c])
+                return mc_error_set(err, MC_ERR_COLUMN, 0, select[a] + 1,
+                                    "%s: column \"%s\" is selected twice", b->source,
+                                    names[select[a]]);
+    *n_select = 1 + n_columns;
+
+    const char **chosen = mc_realloc_array(NULL, n_columns, sizeof *chosen);
+    b->field_of = mc_realloc_array(NULL, 1 + n_columns, sizeof *b->field_of);
+    if (chosen == NULL || b->field_of == NULL) {
+        free(chosen);
+        return mc_error_nomem(err, "selecting columns");
+    }
+    for (size_t k = 0; k < n_columns; k++)
+        chosen[k] = names[select[1 + k]];
+    for (size_t k = 0; k < 1 + n_columns; k++)
+        b->field_of[k] = select[k] + 1;
+    b->frame = mc_frame_alloc(b->source, names[time_idx], chosen, n_columns);
+    free(chosen);
+    return b->frame != NULL ? MC_OK : mc_error_nomem(err, "creating the frame");
+}
+
+/* True for the spellings of a missing value: "", NA, NaN, null, "-" (any case). */
+static bool is_missing_token(const char *s, size_t len)
+{
+    switch (len) {
+    case 0: return true;
+    case 1: return s[0] == '-';
+    case 2: return strcasecmp(s, "na") == 0;
+    case 3: return strcasecmp(s, "nan") == 0;
+    case 4: return strcasecmp(s, "null") == 0;
+    default: return false;
+    }
+}
+
+/* Parses a decimal number; false when the text is not one (or not finite). */
+static bool parse_number(char *s, size_t len, char decimal, double *out)
+{
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c == decimal && decimal != '.') {
+            s[i] = '.';
+        } else if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' ||
+                     c == 'E')) {
+            return false;
+        } else if (c == '.' && decimal != '.') {
+            return false; /* with a decimal comma, '.' would be a thousands mark */
+        }
+    }
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end != s + len || len == 0 || !isfinite(v))
+        return false;
+    *out = v;
+    return true;
+}
+
+static mc_status read_value(builder *b, size_t j, mc_csv_field *field, size_t line, double *out,
+                            mc_error *err)
+{
+    mc_frame *f = b->frame;
+    if (is_missing_token(field->text, field->len)) {
+        f->column_reports[j].missing_in_file++;
+        *out = NAN;
+        return MC_OK;
+    }
+    if (field->len == 4 && strcasecmp(field->text, "true") == 0) {
+        *out = 1.0;
+        return MC_OK;
+    }
+    if (field->len == 5 && strcasecmp(field->text, "false") == 0) {
+        *out = 0.0;
+        return MC_OK;
+    }
+    if (parse_number(field->text, field->len, b->opt->decimal, out))
+        return MC_OK;
+    if (b->opt->lenient) {
+        f->column_reports[j].non_numeric++;
+        *out = NAN;
+        return MC_OK;
+    }
+    char quoted[64];
+    mc_error_quote(quoted, sizeof quoted, field->text, field->len);
+    return mc_error_set(err, MC_ERR_VALUE, line, b->field_of[1 + j],
+                        "%s: line %zu, column \"%s\" (field %zu): \"%s\" is not a number",
+                        b->source, line, f->names[j], b->field_of[1 + j], quoted);
+}
+
+static mc_status read_time(builder *b, mc_csv_field *field, size_t line, size_t row, mc_error *err)
+{
+    mc_frame *f = b->frame;
+    mc_time_value tv;
+    const char *why = mc_time_parse(field->text, field->len, b->opt->time_format, &tv);
+    if (why != NULL) {
+        char quoted[64];
+        mc_error_quote(quoted, sizeof quoted, field->text, field->len);
+        return mc_error_set(err, MC_ERR_TIME, line, b->field_of[0],
+                            "%s: line %zu, column \"%s\" (field %zu): \"%s\" is not a timestamp: %s",
+                            b->source, line, f->time_name, b->field_of[0], quoted, why);
+    }
+    if (!b->offsets_known) {
+        b->offsets_known = true;
+        f->report.has_utc_offsets = tv.has_offset;
+    } else if (tv.has_offset != f->report.has_utc_offsets) {
+        char quoted[64];
+        mc_error_quote(quoted, sizeof quoted, field->text, field->len);
+        return mc_error_set(err, MC_ERR_TIME, line, b->field_of[0],
+                            "%s: line %zu, column \"%s\": \"%s\" %s a UTC offset but the first "
+                            "timestamp %s",
+                            b->source, line, f->time_name, quoted, tv.has_offset ? "has" : "lacks",
+                            tv.has_offset ? "does not" : "does");
+    }
+    f->time[row] = tv.wall - 60 * (int64_t)tv.offset;
+    f->offset[row] = tv.offset;
+    return MC_OK;
+}
+
+static mc_status on_row(void *ctx, mc_csv_field *fields, size_t line, mc_error *err)
+{
+    builder *b = ctx;
+    mc_frame *f = b->frame;
+    const size_t row = f->rows;
+    if (!mc_frame_reserve(f, row + 1) || !mc_frame_mark_line(f, row, line))
+        return mc_error_nomem(err, "storing rows");
+    mc_status st = read_time(b, &fields[0], line, row, err);
+    for (size_t j = 0; st == MC_OK && j < f->n_columns; j++) {
+        double v = NAN;
+        st = read_value(b, j, &fields[1 + j], line, &v, err);
+        f->values[j][row] = v;
+        f->states[j][row] = isnan(v) ? MC_VALUE_MISSING : MC_VALUE_OBSERVED;
+    }
+    if (st == MC_OK)
+        f->rows = row + 1;
+    return st;
+}
+
+static mc_status read_source(mc_frame **out, const mc_csv_source *src, const mc_csv_options *opt,
+                             mc_error *err)
+{
+    *out = NULL;
+    if (opt->decimal != '.' && opt->decimal != ',')
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "the decimal mark must be '.' or ','");
+    if (opt->decimal == ',' && opt->delimiter == ',')
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "a decimal comma needs another delimiter (';' or a tab)");
+    builder b = {.opt = opt, .source = src->name};
+    const mc_csv_reader_options ropt = {opt->delimiter, opt->header, opt->chunk_size};
+    const mc_csv_handler handler = {on_columns, on_row};
+    mc_csv_stats stats;
+    mc_status st = mc_csv_read(src, &ropt, &handler, &b, &stats, err);
+    if (st == MC_OK && b.frame->rows == 0)
+        st = mc_error_set(err, MC_ERR_EMPTY, 0, 0, "%s: no data rows after the header", src->name);
+    free(b.field_of);
+    if (st != MC_OK) {
+        mc_frame_free(b.frame);
+        return st;
+    }
+    mc_frame_shrink(b.frame, b.frame->rows);
+    b.frame->report.delimiter = stats.delimiter;
+    b.frame->report.file_rows = stats.data_rows;
+    b.frame->report.blank_lines = stats.blank_lines;
+    *out = b.frame;
+    if (err != NULL)
+        mc_error_clear(err);
+    return MC_OK;
+}
+
+mc_status mc_frame_read_csv_stream(mc_frame **out, FILE *stream, const char *name,
+                                   const mc_csv_options *opt, mc_error *err)
+{
+    const mc_csv_source src = mc_csv_source_stream(stream, name ? name : "(stream)");
+    return read_source(out, &src, opt, err);
+}
+
+mc_status mc_frame_read_csv_buffer(mc_frame **out, const void *data, size_t size, const char *name,
+                                   const mc_csv_options *opt, mc_error *err)
+{
+    mc_csv_buffer buf = {data, size, 0};
+    const mc_csv_source src = mc_csv_source_buffer(&buf, name ? name : "(buffer)");
+    return read_source(out, &src, opt, err);
+}
+
+mc_status mc_frame_read_csv(mc_frame **out, const char *path, const mc_csv_options *opt,
+                            mc_error *err)
+{
+    *out = NULL;
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL)
+        return mc_error_set(err, MC_ERR_IO, 0, 0, "%s: cannot open: %s", path, strerror(errno));
+    mc_status st = mc_frame_read_csv_stream(out, fp, path, opt, err);
+    fclose(fp);
+    return st;
+}

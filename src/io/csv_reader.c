@@ -1,0 +1,470 @@
+#include "io/csv_reader.h"
+
+#include <csv.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/checked.h"
+#include "common/error.h"
+
+enum {
+    DEFAULT_CHUNK = 256 * 1024,
+    /* libcsv grows its field buffer by this much; its default (128) makes a
+       1 MB field cost thousands of reallocs. */
+    FIELD_BLOCK = 64 * 1024
+};
+/* The first line is buffered whole to detect the delimiter; beyond this the
+   default delimiter is used rather than holding more text. */
+#define MAX_FIRST_LINE ((size_t)64 << 20)
+#define NOT_SELECTED SIZE_MAX
+
+/* Storage for one selected field of the row being read. */
+typedef struct slot {
+    char *buf;
+    size_t cap;
+} slot;
+
+typedef struct reader {
+    const mc_csv_source *src;
+    const mc_csv_handler *handler;
+    void *ctx;
+    mc_error *err;
+    mc_csv_stats *stats;
+    mc_status status; /* the first failure; callbacks do nothing after it */
+    bool header;
+
+    /* Before the columns are known: the first record's fields, kept whole. */
+    bool have_columns;
+    char **first;
+    size_t n_first, first_cap;
+
+    /* After: which field goes to which slot. */
+    size_t n_cols;
+    size_t *slot_of; /* (n_cols) slot index or NOT_SELECTED */
+    size_t n_select;
+    slot *slots;            /* (n_select) */
+    mc_csv_field *fields;   /* (n_select) handed to the row callback */
+
+    /* Position: the line the current record started on, newlines seen
+       inside its quoted fields, and whether the last terminator was CR. */
+    size_t line;
+    size_t record_newlines;
+    bool pending_cr;
+    size_t field_no;
+} reader;
+
+static mc_status fail(reader *r, mc_status code)
+{
+    if (r->status == MC_OK)
+        r->status = code;
+    return code;
+}
+
+/* Counts line breaks inside a field: LF, and CR not followed by LF. */
+static size_t count_newlines(const char *s, size_t len)
+{
+    if (memchr(s, '\n', len) == NULL && memchr(s, '\r', len) == NULL)
+        return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] == '\n' || (s[i] == '\r' && (i + 1 == len || s[i + 1] != '\n')))
+            n++;
+    return n;
+}
+
+static bool slot_store(slot *s, const char *text, size_t len)
+{
+    if (len + 1 > s->cap) {
+        size_t cap = s->cap ? s->cap : 32;
+        while (cap < len + 1)
+            cap = cap > SIZE_MAX / 2 ? len + 1 : cap * 2;
+        char *p = realloc(s->buf, cap);
+        if (p == NULL)
+            return false;
+        s->buf = p;
+        s->cap = cap;
+    }
+    memcpy(s->buf, text, len);
+    s->buf[len] = '\0';
+    return true;
+}
+
+static void keep_first_field(reader *r, const char *text, size_t len)
+{
+    if (r->n_first == r->first_cap) {
+        size_t cap = r->first_cap ? r->first_cap * 2 : 16;
+        char **p = mc_realloc_array(r->first, cap, sizeof *p);
+        if (p == NULL) {
+            fail(r, mc_error_nomem(r->err, "reading the first row"));
+            return;
+        }
+        r->first = p;
+        r->first_cap = cap;
+    }
+    char *copy = malloc(len + 1);
+    if (copy == NULL) {
+        fail(r, mc_error_nomem(r->err, "reading the first row"));
+        return;
+    }
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    r->first[r->n_first++] = copy;
+}
+
+static void on_field(void *s, size_t len, void *data)
+{
+    reader *r = data;
+    if (r->status != MC_OK)
+        return;
+    const char *text = s != NULL ? s : "";
+    r->record_newlines += count_newlines(text, len);
+    size_t idx = r->field_no++;
+    if (!r->have_columns) {
+        keep_first_field(r, text, len);
+        return;
+    }
+    if (idx < r->n_cols && r->slot_of[idx] != NOT_SELECTED) {
+        size_t k = r->slot_of[idx];
+        if (!slot_store(&r->slots[k], text, len)) {
+            fail(r, mc_error_nomem(r->err, "reading a field"));
+            return;
+        }
+        r->fields[k].text = r->slots[k].buf;
+        r->fields[k].len = len;
+    }
+}
+
+/* Asks the handler which columns it wants and prepares their slots. */
+static mc_status choose_columns(reader *r, size_t line)
+{
+    r->n_cols = r->n_first;
+    char **names = r->first;
+    char **generated = NULL;
+    if (!r->header) {
+        generated = calloc(r->n_cols, sizeof *generated);
+        if (generated == NULL)
+            return fail(r, mc_error_nomem(r->err, "naming columns"));
+        for (size_t i = 0; i < r->n_cols; i++) {
+            char num[32];
+            int n = snprintf(num, sizeof num, "%zu", i + 1);
+            generated[i] = malloc((size_t)n + 1);
+            if (generated[i] == NULL) {
+                for (size_t j = 0; j < i; j++)
+                    free(generated[j]);
+                free(generated);
+                return fail(r, mc_error_nomem(r->err, "naming columns"));
+            }
+            memcpy(generated[i], num, (size_t)n + 1);
+        }
+        names = generated;
+    }
+    mc_status st = MC_OK;
+    r->slot_of = mc_realloc_array(NULL, r->n_cols, sizeof *r->slot_of);
+    size_t *select = mc_realloc_array(NULL, r->n_cols, sizeof *select);
+    if (r->slot_of == NULL || select == NULL) {
+        st = mc_error_nomem(r->err, "selecting columns");
+        goto done;
+    }
+    r->n_select = 0;
+    st = r->handler->columns(r->ctx, (const char *const *)names, r->n_cols, select, &r->n_select,
+                             r->err);
+    if (st != MC_OK)
+        goto done;
+    for (size_t i = 0; i < r->n_cols; i++)
+        r->slot_of[i] = NOT_SELECTED;
+    r->slots = calloc(r->n_select ? r->n_select : 1, sizeof *r->slots);
+    r->fields = calloc(r->n_select ? r->n_select : 1, sizeof *r->fields);
+    if (r->slots == NULL || r->fields == NULL) {
+        st = mc_error_nomem(r->err, "selecting columns");
+        goto done;
+    }
+    for (size_t k = 0; k < r->n_select; k++) {
+        if (select[k] >= r->n_cols || r->slot_of[select[k]] != NOT_SELECTED) {
+            st = mc_error_set(r->err, MC_ERR_ARGUMENT, 0, 0, "%s: invalid column selection",
+                              r->src->name);
+            goto done;
+        }
+        r->slot_of[select[k]] = k;
+    }
+    r->have_columns = true;
+    r->stats->header_line = r->header ? line : 0;
+done:
+    if (generated != NULL) {
+        for (size_t i = 0; i < r->n_cols; i++)
+            free(generated[i]);
+        free(generated);
+    }
+    free(select);
+    return st == MC_OK ? MC_OK : fail(r, st);
+}
+
+static void deliver_row(reader *r, size_t n_fields, size_t line)
+{
+    if (n_fields != r->n_cols) {
+        fail(r, mc_error_set(r->err, MC_ERR_CSV, line, (n_fields < r->n_cols ? n_fields : r->n_cols) + 1,
+                             "%s: line %zu has %zu field%s, but the %s has %zu", r->src->name, line,
+                             n_fields, n_fields == 1 ? "" : "s",
+                             r->header ? "header" : "first row", r->n_cols));
+        return;
+    }
+    mc_status st = r->handler->row(r->ctx, r->fields, line, r->err);
+    if (st != MC_OK)
+        fail(r, st);
+    else
+        r->stats->data_rows++;
+}
+
+/* The first record names the columns (with a header) or is also data (without). */
+static void first_record(reader *r, size_t line)
+{
+    if (choose_columns(r, line) != MC_OK || r->header)
+        return;
+    for (size_t i = 0; i < r->n_cols; i++) {
+        size_t k = r->slot_of[i];
+        if (k == NOT_SELECTED)
+            continue;
+        if (!slot_store(&r->slots[k], r->first[i], strlen(r->first[i]))) {
+            fail(r, mc_error_nomem(r->err, "reading a field"));
+            return;
+        }
+        r->fields[k].text = r->slots[k].buf;
+        r->fields[k].len = strlen(r->first[i]);
+    }
+    deliver_row(r, r->n_cols, line);
+}
+
+static void on_row(int c, void *data)
+{
+    reader *r = data;
+    if (r->status != MC_OK)
+        return;
+    /* With CSV_REPALL_NL a CRLF arrives as two terminators; the LF ends nothing. */
+    if (c == '\n' && r->pending_cr && r->field_no == 0) {
+        r->pending_cr = false;
+        return;
+    }
+    r->pending_cr = (c == '\r');
+    const size_t line = r->line;
+    r->line += r->record_newlines + (c == -1 ? 0 : 1);
+    r->record_newlines = 0;
+    const size_t n_fields = r->field_no;
+    r->field_no = 0;
+    if (n_fields == 0) {
+        if (c != -1)
+            r->stats->blank_lines++;
+        return;
+    }
+    if (!r->have_columns)
+        first_record(r, line);
+    else
+        deliver_row(r, n_fields, line);
+}
+
+/* The delimiter used most often outside quotes on the first line, ',' by default. */
+static char detect_delimiter(const char *s, size_t len)
+{
+    static const char candidates[] = {',', ';', '\t'};
+    size_t counts[3] = {0, 0, 0};
+    bool quoted = false;
+    for (size_t i = 0; i < len && (quoted || (s[i] != '\n' && s[i] != '\r')); i++) {
+        if (s[i] == '"')
+            quoted = !quoted;
+        else if (!quoted)
+            for (size_t k = 0; k < 3; k++)
+                counts[k] += s[i] == candidates[k];
+    }
+    size_t best = 0;
+    for (size_t k = 1; k < 3; k++)
+        if (counts[k] > counts[best])
+            best = k;
+    return candidates[best];
+}
+
+static int is_space_not_tab(unsigned char c)
+{
+    return c == ' ';
+}
+
+static int is_space_or_tab(unsigned char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Feeds bytes to libcsv, refusing NUL bytes with their position. */
+static void feed(reader *r, struct csv_parser *p, const char *buf, size_t n)
+{
+    const char *nul = memchr(buf, '\0', n);
+    size_t take = nul != NULL ? (size_t)(nul - buf) : n;
+    if (take > 0 && csv_parse(p, buf, take, on_field, on_row, r) != take && r->status == MC_OK) {
+        int e = csv_error(p);
+        fail(r, e == CSV_ENOMEM || e == CSV_ETOOBIG
+                    ? mc_error_nomem(r->err, "reading a field")
+                    : mc_error_set(r->err, MC_ERR_CSV, r->line, r->field_no + 1,
+                                   "%s: line %zu: malformed CSV (%s)", r->src->name, r->line,
+                                   csv_strerror(e)));
+    }
+    if (nul != NULL && r->status == MC_OK) {
+        size_t line = r->line + r->record_newlines;
+        fail(r, mc_error_set(r->err, MC_ERR_CSV, line, r->field_no + 1,
+                             "%s: line %zu, field %zu contains a NUL byte; is it a text file "
+                             "in UTF-8?",
+                             r->src->name, line, r->field_no + 1));
+    }
+}
+
+/* Reads until the buffer holds a whole first line (or the end of the input). */
+static mc_status read_first_line(reader *r, char **pre, size_t *len, size_t chunk, bool *eof)
+{
+    size_t cap = 0;
+    *eof = false;
+    while (*len < MAX_FIRST_LINE) {
+        if (*len + chunk > cap) {
+            size_t ncap = cap ? cap * 2 : chunk * 2;
+            while (ncap < *len + chunk)
+                ncap *= 2;
+            char *p = realloc(*pre, ncap);
+            if (p == NULL)
+                return fail(r, mc_error_nomem(r->err, "reading the first line"));
+            *pre = p;
+            cap = ncap;
+        }
+        bool failed = false;
+        size_t got = r->src->read(r->src->ctx, *pre + *len, chunk, &failed);
+        if (failed)
+            return fail(r, mc_error_set(r->err, MC_ERR_IO, 0, 0, "%s: read error", r->src->name));
+        if (got == 0) {
+            *eof = true;
+            return MC_OK;
+        }
+        const char *nl = memchr(*pre + *len, '\n', got);
+        *len += got;
+        if (nl != NULL || memchr(*pre, '\r', *len) != NULL)
+            return MC_OK;
+    }
+    return MC_OK;
+}
+
+static void reader_free(reader *r)
+{
+    for (size_t i = 0; i < r->n_first; i++)
+        free(r->first[i]);
+    free(r->first);
+    for (size_t k = 0; r->slots != NULL && k < r->n_select; k++)
+        free(r->slots[k].buf);
+    free(r->slots);
+    free(r->fields);
+    free(r->slot_of);
+}
+
+static mc_status check_encoding(reader *r, const char *pre, size_t len, size_t *skip)
+{
+    *skip = 0;
+    if (len >= 3 && memcmp(pre, "\xEF\xBB\xBF", 3) == 0)
+        *skip = 3;
+    else if (len >= 2 && ((unsigned char)pre[0] == 0xFF || (unsigned char)pre[0] == 0xFE) &&
+             ((unsigned char)pre[1] == 0xFE || (unsigned char)pre[1] == 0xFF))
+        return fail(r, mc_error_set(r->err, MC_ERR_CSV, 1, 1,
+                                    "%s: the file is UTF-16; save it as UTF-8", r->src->name));
+    return MC_OK;
+}
+
+mc_status mc_csv_read(const mc_csv_source *src, const mc_csv_reader_options *opt,
+                      const mc_csv_handler *handler, void *ctx, mc_csv_stats *stats,
+                      mc_error *err)
+{
+    reader r = {.src = src, .handler = handler, .ctx = ctx, .err = err, .stats = stats,
+                .status = MC_OK, .header = opt->header, .line = 1};
+    memset(stats, 0, sizeof *stats);
+    const size_t chunk = opt->chunk_size ? opt->chunk_size : DEFAULT_CHUNK;
+    if (opt->delimiter != 0 && opt->delimiter != ',' && opt->delimiter != ';' &&
+        opt->delimiter != '\t' && opt->delimiter != '|')
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "delimiter must be ',', ';', '|' or a tab");
+
+    char *pre = NULL, *buf = NULL;
+    size_t pre_len = 0, skip = 0;
+    bool eof = false;
+    struct csv_parser p;
+    bool parser_ready = false;
+    if (read_first_line(&r, &pre, &pre_len, chunk, &eof) != MC_OK ||
+        check_encoding(&r, pre, pre_len, &skip) != MC_OK)
+        goto done;
+    stats->delimiter = opt->delimiter ? opt->delimiter : detect_delimiter(pre + skip, pre_len - skip);
+
+    if (csv_init(&p, CSV_REPALL_NL | CSV_APPEND_NULL | CSV_STRICT_FINI) != 0) {
+        fail(&r, mc_error_nomem(err, "starting the CSV parser"));
+        goto done;
+    }
+    parser_ready = true;
+    csv_set_delim(&p, (unsigned char)stats->delimiter);
+    csv_set_space_func(&p, stats->delimiter == '\t' ? is_space_not_tab : is_space_or_tab);
+    csv_set_blk_size(&p, FIELD_BLOCK);
+
+    feed(&r, &p, pre + skip, pre_len - skip);
+    free(pre);
+    pre = NULL;
+    if (!eof && r.status == MC_OK) {
+        buf = malloc(chunk);
+        if (buf == NULL) {
+            fail(&r, mc_error_nomem(err, "allocating the read buffer"));
+            goto done;
+        }
+        for (;;) {
+            bool failed = false;
+            size_t got = src->read(src->ctx, buf, chunk, &failed);
+            if (failed) {
+                fail(&r, mc_error_set(err, MC_ERR_IO, 0, 0, "%s: read error", src->name));
+                break;
+            }
+            if (got == 0)
+                break;
+            feed(&r, &p, buf, got);
+            if (r.status != MC_OK)
+                break;
+        }
+    }
+    if (r.status == MC_OK && csv_fini(&p, on_field, on_row, &r) != 0 && r.status == MC_OK)
+        fail(&r, mc_error_set(err, MC_ERR_CSV, r.line, r.field_no + 1,
+                              "%s: a quoted field that starts on or before line %zu is never closed",
+                              src->name, r.line));
+    if (r.status == MC_OK && !r.have_columns)
+        fail(&r, mc_error_set(err, MC_ERR_EMPTY, 0, 0, "%s: the file is empty", src->name));
+done:
+    if (parser_ready)
+        csv_free(&p);
+    free(pre);
+    free(buf);
+    reader_free(&r);
+    return r.status;
+}
+
+static size_t read_stream(void *ctx, char *buf, size_t cap, bool *failed)
+{
+    FILE *f = ctx;
+    size_t got = fread(buf, 1, cap, f);
+    if (got < cap && ferror(f))
+        *failed = true;
+    return got;
+}
+
+mc_csv_source mc_csv_source_stream(FILE *stream, const char *name)
+{
+    return (mc_csv_source){.read = read_stream, .ctx = stream, .name = name};
+}
+
+static size_t read_buffer(void *ctx, char *out, size_t cap, bool *failed)
+{
+    mc_csv_buffer *b = ctx;
+    (void)failed;
+    size_t n = b->size - b->pos < cap ? b->size - b->pos : cap;
+    if (n > 0)
+        memcpy(out, b->data + b->pos, n);
+    b->pos += n;
+    return n;
+}
+
+mc_csv_source mc_csv_source_buffer(mc_csv_buffer *buf, const char *name)
+{
+    return (mc_csv_source){.read = read_buffer, .ctx = buf, .name = name};
+}
