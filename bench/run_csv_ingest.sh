@@ -122,7 +122,7 @@ net_ok=$(verdict "$mem_net < $MEMORY_TARGET")
 mb() { calc %.1f "$1 / 1e6"; }
 row() { # LABEL MB/S PEAK BASELINE
   printf '%-36s %9.1f %9.3f %12.1f %12.1f %12.1f\n' "$1" "$2" "$(calc %.6f "$file_bytes / 1e6 / $2")" \
-    "$(mb "$3")" "$(mb "$4")" "$(mb "$3 - $4")"
+    "$(mb "$3")" "$(mb "$4")" "$(mb "($3 - $4)")"
 }
 
 echo

@@ -392,7 +392,7 @@ mc_status mc_csv_read(const mc_csv_source *src, const mc_csv_reader_options *opt
         goto done;
     stats->delimiter = opt->delimiter ? opt->delimiter : detect_delimiter(pre + skip, pre_len - skip);
 
-    if (csv_init(&p, CSV_REPALL_NL | CSV_APPEND_NULL | CSV_STRICT_FINI) != 0) {
+    if (csv_init(&p, CSV_REPALL_NL | CSV_APPEND_NULL) != 0) {
         fail(&r, mc_error_nomem(err, "starting the CSV parser"));
         goto done;
     }
@@ -424,10 +424,15 @@ mc_status mc_csv_read(const mc_csv_source *src, const mc_csv_reader_options *opt
                 break;
         }
     }
-    if (r.status == MC_OK && csv_fini(&p, on_field, on_row, &r) != 0 && r.status == MC_OK)
+    /* libcsv reports an unclosed quote only in strict mode, which also refuses
+       a stray quote inside an unquoted field (5" pipe); its public parser state
+       tells instead: 2 is FIELD_BEGUN in libcsv.c. */
+    if (r.status == MC_OK && p.quoted && p.pstate == 2)
         fail(&r, mc_error_set(err, MC_ERR_CSV, r.line, r.field_no + 1,
-                              "%s: a quoted field that starts on or before line %zu is never closed",
-                              src->name, r.line));
+                              "%s: line %zu, field %zu: a quoted field is never closed",
+                              src->name, r.line, r.field_no + 1));
+    if (r.status == MC_OK)
+        csv_fini(&p, on_field, on_row, &r);
     if (r.status == MC_OK && !r.have_columns)
         fail(&r, mc_error_set(err, MC_ERR_EMPTY, 0, 0, "%s: the file is empty", src->name));
 done:

@@ -1,0 +1,41 @@
+/* Helpers shared by the cmocka tests. cmocka 1.1 needs these includes first. */
+#ifndef MC_TEST_UTIL_H
+#define MC_TEST_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Fails the test unless |got - want| <= atol + rtol * |want|. */
+#define assert_close(got, want, atol, rtol) \
+    mc_assert_close((got), (want), (atol), (rtol), #got, __FILE__, __LINE__)
+
+static inline void mc_assert_close(double got, double want, double atol, double rtol,
+                                   const char *expr, const char *file, int line)
+{
+    if (!(fabs(got - want) <= atol + rtol * fabs(want))) {
+        print_error("%s = %.17g, expected %.17g (atol %g, rtol %g)\n", expr, got, want, atol, rtol);
+        _fail(file, line);
+    }
+}
+
+/* Fails the test unless `haystack` contains `needle`. */
+#define assert_contains(haystack, needle) \
+    mc_assert_contains((haystack), (needle), __FILE__, __LINE__)
+
+static inline void mc_assert_contains(const char *haystack, const char *needle, const char *file,
+                                      int line)
+{
+    if (haystack == NULL || strstr(haystack, needle) == NULL) {
+        print_error("\"%s\" does not contain \"%s\"\n", haystack ? haystack : "(null)", needle);
+        _fail(file, line);
+    }
+}
+
+#endif /* MC_TEST_UTIL_H */
