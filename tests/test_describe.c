@@ -1,1 +1,156 @@
-int main(void){return 0;}
+/* Column summaries against a naive recomputation with qsort. */
+#include "test_util.h"
+
+#include <stdlib.h>
+
+#include "maskcast/maskcast.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double naive_median(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* Deterministic noise in [-0.5, 0.5). */
+static double noise(uint32_t *s)
+{
+    *s = *s * 1664525u + 1013904223u;
+    return (double)(*s >> 8) / 16777216.0 - 0.5;
+}
+
+/* Builds a CSV of n hourly values from `v` (NAN written as empty). */
+static mc_frame *frame_of(const double *v, size_t n)
+{
+    size_t cap = 64 + n * 48, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    len += (size_t)snprintf(text, cap, "time,load\n");
+    for (size_t i = 0; i < n; i++) {
+        long long t = 1600000000LL - 1600000000LL % 3600 + 3600LL * (long long)i;
+        if (isnan(v[i]))
+            len += (size_t)snprintf(text + len, cap - len, "%lld,\n", t);
+        else
+            len += (size_t)snprintf(text + len, cap - len, "%lld,%.17g\n", t, v[i]);
+    }
+    mc_csv_options copt;
+    mc_csv_options_defaults(&copt);
+    mc_frame *f = NULL;
+    assert_int_equal(mc_frame_read_csv_buffer(&f, text, len, "d.csv", &copt, NULL), MC_OK);
+    free(text);
+    mc_regularize_options ropt;
+    mc_regularize_options_defaults(&ropt);
+    assert_int_equal(mc_frame_regularize(f, &ropt, NULL), MC_OK);
+    return f;
+}
+
+enum { N = 2000 };
+
+static void test_against_naive(void **state)
+{
+    (void)state;
+    static double v[N];
+    uint32_t seed = 2385;
+    for (size_t i = 0; i < N; i++)
+        v[i] = 500.0 + 120.0 * sin(6.283185307179586 * (double)i / 24.0) + 6.0 * noise(&seed);
+    v[100] = 0.0;       /* a drop-out */
+    v[700] += 300.0;    /* spikes of different sizes */
+    v[1500] -= 180.0;
+    v[1501] = -42.125;  /* negative load */
+    v[50] = NAN;        /* missing: interpolated, so not observed */
+    mc_frame *f = frame_of(v, N);
+    mc_column_summary s;
+    assert_int_equal(mc_frame_describe_column(f, 0, &s, NULL), MC_OK);
+
+    /* Naive: basic statistics over observed values. */
+    static double obs[N], resid[N], dev[N];
+    size_t m = 0;
+    double sum = 0, lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < N; i++)
+        if (!isnan(v[i])) {
+            obs[m++] = v[i];
+            sum += v[i];
+            lo = fmin(lo, v[i]);
+            hi = fmax(hi, v[i]);
+        }
+    assert_int_equal(s.observed, N - 1);
+    assert_close(s.mean, sum / (double)m, 1e-9, 1e-12);
+    assert_close(s.min, lo, 0, 0);
+    assert_close(s.max, hi, 0, 0);
+    assert_close(s.median, naive_median(obs, m), 0, 0);
+    assert_int_equal(s.zeros, 1);
+    assert_int_equal(s.negatives, 1);
+
+    /* Naive: residual from the median of up to 3 known neighbours each side
+       (the interpolated value at 50 counts as a neighbour), then MAD. */
+    const double *fv = mc_frame_values(f, 0);
+    size_t k = 0;
+    for (size_t i = 0; i < N; i++) {
+        if (isnan(v[i]))
+            continue;
+        double w[6];
+        size_t c = 0;
+        for (long d = -3; d <= 3; d++) {
+            long j = (long)i + d;
+            if (d != 0 && j >= 0 && j < N)
+                w[c++] = fv[j];
+        }
+        resid[k++] = v[i] - naive_median(w, c);
+    }
+    double rcopy[N];
+    memcpy(rcopy, resid, k * sizeof *resid);
+    const double centre = naive_median(rcopy, k);
+    for (size_t i = 0; i < k; i++)
+        dev[i] = fabs(resid[i] - centre);
+    double dcopy[N];
+    memcpy(dcopy, dev, k * sizeof *dev);
+    const double rsd = 1.4826 * naive_median(dcopy, k);
+    size_t outliers = 0;
+    for (size_t i = 0; i < k; i++)
+        outliers += dev[i] / rsd > MC_OUTLIER_SIGMAS;
+    assert_close(s.robust_sd, rsd, 1e-9, 1e-12);
+    assert_int_equal(s.outliers, outliers);
+
+    /* The injected faults are the most extreme, biggest first: the drop-out
+       to zero, then the negative reading, then the spike. */
+    assert_true(s.n_examples >= 3);
+    assert_int_equal(s.example_rows[0], 100);
+    assert_int_equal(s.example_rows[1], 1501);
+    assert_int_equal(s.example_rows[2], 700);
+    for (size_t e = 1; e < s.n_examples; e++)
+        assert_true(s.example_scores[e] <= s.example_scores[e - 1]);
+    mc_frame_free(f);
+}
+
+static void test_flat_column(void **state)
+{
+    (void)state;
+    double v[40];
+    for (size_t i = 0; i < 40; i++)
+        v[i] = 7.5;
+    v[20] = 9.0; /* distances are mostly exactly zero: robust SD 0, no outliers */
+    mc_frame *f = frame_of(v, 40);
+    mc_column_summary s;
+    assert_int_equal(mc_frame_describe_column(f, 0, &s, NULL), MC_OK);
+    assert_close(s.robust_sd, 0.0, 0, 0);
+    assert_int_equal(s.outliers, 0);
+    assert_int_equal(s.n_examples, 0);
+    mc_error err;
+    assert_int_equal(mc_frame_describe_column(f, 1, &s, &err), MC_ERR_ARGUMENT);
+    assert_contains(err.message, "column 1 does not exist");
+    mc_frame_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_against_naive),
+        cmocka_unit_test(test_flat_column),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

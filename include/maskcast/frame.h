@@ -114,8 +114,9 @@ typedef enum mc_duplicates {
 
 /* Where long gaps are filled from. */
 typedef enum mc_long_fill {
-    MC_LONG_FILL_WEEK = 0, /* the same time one week earlier, else one day earlier (default) */
-    MC_LONG_FILL_DAY,      /* the same time one day earlier */
+    MC_LONG_FILL_WEEK = 0, /* the same time one week earlier, else one day earlier, else
+                              (at the start of the series) a week or a day later (default) */
+    MC_LONG_FILL_DAY,      /* the same time one day earlier, else one day later */
     MC_LONG_FILL_NONE      /* leave long gaps missing */
 } mc_long_fill;
 

@@ -248,10 +248,12 @@ static mc_status read_source(mc_frame **out, const mc_csv_source *src, const mc_
 {
     *out = NULL;
     if (opt->decimal != '.' && opt->decimal != ',')
-        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "the decimal mark must be '.' or ','");
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "%s: the decimal mark must be '.' or ','",
+                            src->name);
     if (opt->decimal == ',' && opt->delimiter == ',')
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
-                            "a decimal comma needs another delimiter (';' or a tab)");
+                            "%s: a decimal comma needs another delimiter (';' or a tab)",
+                            src->name);
     builder b = {.opt = opt, .source = src->name};
     const mc_csv_reader_options ropt = {opt->delimiter, opt->header, opt->chunk_size};
     const mc_csv_handler handler = {on_columns, on_row};

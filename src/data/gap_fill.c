@@ -34,33 +34,37 @@ static mc_status interpolate(mc_frame *f, size_t j, size_t a, size_t b, gsl_inte
     return MC_OK;
 }
 
-/* One row from the same time a period earlier (already filled or observed),
-   else a period later (observed only); false when neither exists. */
-static bool take_seasonal(mc_frame *f, size_t j, size_t i, size_t period)
+/* Copies row `from` into row `i` as a seasonal fill. */
+static bool copy_from(mc_frame *f, size_t j, size_t i, size_t from)
 {
-    if (period == 0)
-        return false;
-    const uint8_t *s = f->states[j];
-    if (i >= period && s[i - period] != MC_VALUE_MISSING) {
-        f->values[j][i] = f->values[j][i - period];
-        f->states[j][i] = MC_VALUE_SEASONAL;
-        return true;
-    }
-    if (i + period < f->rows && s[i + period] == MC_VALUE_OBSERVED) {
-        f->values[j][i] = f->values[j][i + period];
-        f->states[j][i] = MC_VALUE_SEASONAL;
-        return true;
-    }
-    return false;
+    f->values[j][i] = f->values[j][from];
+    f->states[j][i] = MC_VALUE_SEASONAL;
+    return true;
 }
 
+/* The same time `period` rows earlier, already observed or filled. */
+static bool from_earlier(mc_frame *f, size_t j, size_t i, size_t period)
+{
+    return period > 0 && i >= period && f->states[j][i - period] != MC_VALUE_MISSING &&
+           copy_from(f, j, i, i - period);
+}
+
+/* The same time `period` rows later, observed only (later gaps are not filled yet). */
+static bool from_later(mc_frame *f, size_t j, size_t i, size_t period)
+{
+    return period > 0 && i + period < f->rows && f->states[j][i + period] == MC_VALUE_OBSERVED &&
+           copy_from(f, j, i, i + period);
+}
+
+/* Earlier before later (a forecaster looks back), a week before a day (the
+   weekly cycle keeps weekends apart); left missing when nothing fits. */
 static void fill_seasonal(mc_frame *f, size_t j, size_t first, size_t last, mc_long_fill how)
 {
     const size_t week = how == MC_LONG_FILL_WEEK ? period_rows(WEEK, f->step) : 0;
     const size_t day = how != MC_LONG_FILL_NONE ? period_rows(DAY, f->step) : 0;
     for (size_t i = first; i <= last; i++)
-        if (!take_seasonal(f, j, i, week))
-            take_seasonal(f, j, i, day);
+        (void)(from_earlier(f, j, i, week) || from_earlier(f, j, i, day) ||
+               from_later(f, j, i, week) || from_later(f, j, i, day));
 }
 
 static void count_states(mc_frame *f, size_t j)
