@@ -75,55 +75,68 @@ static mc_status find_column(const builder *b, const char *const *names, size_t 
                         b->source, role, want, listed);
 }
 
-static mc_status on_columns(void *ctx, const char *const *names, size_t n, size_t *select,
-                            size_t *n_select, mc_error *err)
+/* Resolves the wanted columns into want[0] (time), want[1] (target), then covariates. */
+static mc_status resolve_columns(const builder *b, const char *const *names, size_t n, size_t *want,
+                                 mc_error *err)
 {
-    builder *b = ctx;
     const mc_csv_options *opt = b->opt;
-    size_t time_idx = 0, target_idx = SIZE_MAX;
     mc_status st;
+    want[0] = 0;
     if (opt->time_column != NULL &&
-        (st = find_column(b, names, n, opt->time_column, "time", &time_idx, err)) != MC_OK)
+        (st = find_column(b, names, n, opt->time_column, "time", &want[0], err)) != MC_OK)
         return st;
     if (opt->target_column != NULL) {
-        if ((st = find_column(b, names, n, opt->target_column, "target", &target_idx, err)) != MC_OK)
+        if ((st = find_column(b, names, n, opt->target_column, "target", &want[1], err)) != MC_OK)
             return st;
     } else {
-        target_idx = time_idx == 0 ? 1 : 0;
-        if (target_idx >= n)
+        want[1] = want[0] == 0 ? 1 : 0;
+        if (want[1] >= n)
             return mc_error_set(err, MC_ERR_COLUMN, 0, 0,
                                 "%s: only one column (\"%s\"); a time and a value column are needed",
                                 b->source, names[0]);
     }
-    const size_t n_columns = 1 + opt->n_covariates;
-    select[0] = time_idx;
-    select[1] = target_idx;
     for (size_t k = 0; k < opt->n_covariates; k++) {
         if (opt->covariates[k] == NULL)
             return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "covariate name %zu is NULL", k + 1);
-        if ((st = find_column(b, names, n, opt->covariates[k], "covariate", &select[2 + k], err)) !=
+        if ((st = find_column(b, names, n, opt->covariates[k], "covariate", &want[2 + k], err)) !=
             MC_OK)
             return st;
     }
-    for (size_t a = 0; a < 1 + n_columns; a++)
-        for (size_t c = a + 1; c < 1 + n_columns; c++)
-            if (select[a] == select[c])
-                return mc_error_set(err, MC_ERR_COLUMN, 0, select[a] + 1,
+    const size_t total = 2 + opt->n_covariates;
+    for (size_t a = 0; a < total; a++)
+        for (size_t c = a + 1; c < total; c++)
+            if (want[a] == want[c])
+                return mc_error_set(err, MC_ERR_COLUMN, 0, want[a] + 1,
                                     "%s: column \"%s\" is selected twice", b->source,
-                                    names[select[a]]);
-    *n_select = 1 + n_columns;
+                                    names[want[a]]);
+    return MC_OK;
+}
 
-    const char **chosen = mc_realloc_array(NULL, n_columns, sizeof *chosen);
+static mc_status on_columns(void *ctx, const char *const *names, size_t n, size_t *select,
+                            size_t *n_select, mc_error *err)
+{
+    builder *b = ctx;
+    const size_t n_columns = 1 + b->opt->n_covariates; /* target and covariates */
     b->field_of = mc_realloc_array(NULL, 1 + n_columns, sizeof *b->field_of);
+    const char **chosen = mc_realloc_array(NULL, n_columns, sizeof *chosen);
     if (chosen == NULL || b->field_of == NULL) {
         free(chosen);
         return mc_error_nomem(err, "selecting columns");
     }
+    mc_status st = resolve_columns(b, names, n, b->field_of, err);
+    if (st != MC_OK) {
+        free(chosen);
+        return st;
+    }
+    /* Distinct indexes into n names: there are at most n of them. */
+    *n_select = 1 + n_columns;
+    for (size_t k = 0; k < 1 + n_columns; k++) {
+        select[k] = b->field_of[k];
+        b->field_of[k]++; /* 1-based field numbers for messages */
+    }
     for (size_t k = 0; k < n_columns; k++)
         chosen[k] = names[select[1 + k]];
-    for (size_t k = 0; k < 1 + n_columns; k++)
-        b->field_of[k] = select[k] + 1;
-    b->frame = mc_frame_alloc(b->source, names[time_idx], chosen, n_columns);
+    b->frame = mc_frame_alloc(b->source, names[select[0]], chosen, n_columns);
     free(chosen);
     return b->frame != NULL ? MC_OK : mc_error_nomem(err, "creating the frame");
 }
