@@ -167,6 +167,23 @@ int mc_cli_data_option(mc_cli_data *d, int code, const char *arg, FILE *err)
     }
 }
 
+/* The command-line option that deals with an error, where one does. */
+static const char *cli_hint(const mc_error *e)
+{
+    switch (e->code) {
+    case MC_ERR_VALUE: return "--lenient reads values that are not numbers as missing";
+    case MC_ERR_TIME:
+        if (strstr(e->message, "ambiguous") != NULL)
+            return "--time-format dmy (day first) or mdy (month first)";
+        return "--time-format chooses how the time column is read; see --help";
+    case MC_ERR_DUPLICATE: return "--duplicates mean, first or last resolves repeated times";
+    case MC_ERR_UNSORTED: return "without --no-sort the rows are sorted";
+    case MC_ERR_COLUMN: return "--time, --target and --covariates choose columns by header name";
+    case MC_ERR_GRID: return "--step gives the step (e.g. 1h, 30min)";
+    default: return NULL;
+    }
+}
+
 mc_frame *mc_cli_data_load(mc_cli_data *d, FILE *err)
 {
     mc_frame *f = NULL;
@@ -178,7 +195,11 @@ mc_frame *mc_cli_data_load(mc_cli_data *d, FILE *err)
         mc_frame_free(f);
         f = NULL;
     }
-    if (st != MC_OK)
+    if (st != MC_OK) {
         fprintf(err, "maskcast: %s\n", e.message);
+        const char *hint = cli_hint(&e);
+        if (hint != NULL)
+            fprintf(err, "hint: %s\n", hint);
+    }
     return f;
 }
