@@ -67,16 +67,17 @@ median() {
     awk '{ a[NR] = $1 } END { printf "%.6f\n", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
-# column TOOL KEY: every run's KEY for TOOL (one of the result labels).
-column() { sed -n "s/^$1 .* $2=\([^ ]*\).*/\1/p" "$tmp/results"; }
+# runs_of TOOL KEY: every run's KEY for TOOL (one of the result labels).
+runs_of() { sed -n "s/^$1 .* $2=\([^ ]*\).*/\1/p" "$tmp/results"; }
 
 calc() { awk "BEGIN { printf \"$1\n\", $2 }"; }
 
 : >"$tmp/results"
 for ((i = 1; i <= runs; i++)); do
-  mc=$("$ingest" $regularize "$csv")
-  pd=$("$PYTHON" "$here/pandas_ingest.py" "$csv")
-  pn=$("$PYTHON" "$here/pandas_ingest.py" --no-parse-dates "$csv")
+  fail() { echo "run_csv_ingest: run $i of $1 failed (its message is above)" >&2; exit 1; }
+  mc=$("$ingest" $regularize "$csv") || fail maskcast
+  pd=$("$PYTHON" "$here/pandas_ingest.py" "$csv") || fail pandas
+  pn=$("$PYTHON" "$here/pandas_ingest.py" --no-parse-dates "$csv") || fail "pandas --no-parse-dates"
   printf 'run %d: %s\nrun %d: %s\nrun %d: %s\n' "$i" "$mc" "$i" "$pd" "$i" "$pn"
   printf '%s\n%s\n%s\n' "$mc" "$pd" "$pn" >>"$tmp/results"
   # Every reader must have read the same rows and the same numbers (the sums
@@ -93,14 +94,14 @@ for ((i = 1; i <= runs; i++)); do
 done
 
 # Per-run ratios of adjacent maskcast and pandas runs.
-mapfile -t mc_rate < <(column maskcast mb_per_s)
-mapfile -t pd_rate < <(column pandas mb_per_s)
+mapfile -t mc_rate < <(runs_of maskcast mb_per_s)
+mapfile -t pd_rate < <(runs_of pandas mb_per_s)
 pair_ratios=()
 for ((i = 0; i < runs; i++)); do
   pair_ratios+=("$(calc %.6f "${mc_rate[i]} / ${pd_rate[i]}")")
 done
 
-med() { local v; mapfile -t v < <(column "$1" "$2"); median "${v[@]}"; }
+med() { local v; mapfile -t v < <(runs_of "$1" "$2"); median "${v[@]}"; }
 mc_mbs=$(med maskcast mb_per_s); pd_mbs=$(med pandas mb_per_s); pn_mbs=$(med pandas_nodates mb_per_s)
 mc_peak=$(med maskcast peak_rss_bytes); mc_base=$(med maskcast baseline_rss_bytes)
 pd_peak=$(med pandas peak_rss_bytes); pd_base=$(med pandas baseline_rss_bytes)

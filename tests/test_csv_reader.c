@@ -100,6 +100,8 @@ static void test_detects_delimiters(void **state)
         {"t,v,w\n1,2.385,x\n", ',', "2:1|2.385\n"},
         {"t;v;w\n1;2,385;x\n", ';', "2:1|2,385\n"},
         {"t\tv\tw\n1\t-7.25\tx\n", '\t', "2:1|-7.25\n"},
+        /* Tabs delimit even though libcsv trims them as spaces elsewhere. */
+        {"t\tv\tw\n 1 \t\tx\n", '\t', "2:1|\n"},
         /* A comma inside a quoted header name does not vote. */
         {"\"a,b\";v\n1;2\n", ';', "2:1|2\n"},
     };

@@ -318,6 +318,35 @@ static void test_refusals_leave_frame_unchanged(void **state)
     mc_frame_free(f);
 }
 
+/* A grid refusal comes before sorting, merging or dropping anything. */
+static void test_grid_refusal_is_atomic(void **state)
+{
+    (void)state;
+    mc_frame *f = read_text("time,load\n"
+                            "2024-03-01 02:00,3.5\n2024-03-01 00:00,1.5\n2024-03-01 01:00,2.5\n"
+                            "2024-03-01 01:00,2.7\n2024-03-01 01:17,9.9\n2024-03-01 03:00,4.5\n");
+    mc_regularize_options opt;
+    mc_regularize_options_defaults(&opt);
+    opt.step = 1; /* one second: 10,801 rows for 5 times */
+    mc_error err;
+    assert_int_equal(mc_frame_regularize(f, &opt, &err), MC_ERR_GRID);
+    assert_int_equal(mc_frame_rows(f), 6);
+    assert_close(mc_frame_values(f, 0)[0], 3.5, 0, 0);
+    const mc_frame_report *r = mc_frame_get_report(f);
+    assert_true(r->was_sorted);
+    assert_int_equal(r->duplicate_rows, 0);
+    assert_int_equal(r->off_grid_rows, 0);
+    assert_int_equal(mc_frame_step(f), 0);
+    /* The retry with the right step sees the data as read. */
+    opt.step = HOUR;
+    regularize_ok(f, &opt);
+    assert_int_equal(mc_frame_rows(f), 4);
+    assert_int_equal(r->duplicate_rows, 1);
+    assert_int_equal(r->off_grid_rows, 1);
+    assert_close(mc_frame_values(f, 0)[1], 2.6, 1e-12, 0);
+    mc_frame_free(f);
+}
+
 static void test_off_grid_and_given_step(void **state)
 {
     (void)state;
@@ -429,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_leading_gap_from_later),
         cmocka_unit_test(test_sorting_and_duplicate_policies),
         cmocka_unit_test(test_refusals_leave_frame_unchanged),
+        cmocka_unit_test(test_grid_refusal_is_atomic),
         cmocka_unit_test(test_off_grid_and_given_step),
         cmocka_unit_test(test_grid_errors),
         cmocka_unit_test(test_daylight_saving_artefacts),

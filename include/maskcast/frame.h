@@ -140,8 +140,10 @@ void mc_regularize_options_defaults(mc_regularize_options *opt);
  * ones, the same time one week or one day earlier for long ones). Filled
  * values keep a non-observed state. Calling it twice is harmless.
  *
- * On failure the frame is left unchanged or, after an allocation failure,
- * still valid and freeable; `err` says what went wrong.
+ * When the data are refused (MC_ERR_UNSORTED, MC_ERR_DUPLICATE, MC_ERR_GRID)
+ * or an option is invalid, the frame is left unchanged, so the call can be
+ * retried with other options. After MC_ERR_NOMEM the frame is still valid and
+ * freeable but may be partly regularised. `err` says what went wrong.
  */
 mc_status mc_frame_regularize(mc_frame *frame, const mc_regularize_options *opt, mc_error *err);
 

@@ -205,29 +205,81 @@ static int64_t floor_mod(int64_t a, int64_t m)
     return r < 0 ? r + m : r;
 }
 
-static mc_status detect_step(const mc_frame *f, int64_t *step, mc_error *err)
+/* Where the grid will lie, decided before the frame is changed so that a
+   refusal leaves it as it was. */
+typedef struct grid_plan {
+    int64_t step;
+    int64_t phase;   /* instants on the grid are == phase modulo step */
+    size_t first;    /* sorted positions of the first and last rows on the grid */
+    size_t last;
+    size_t rows;     /* rows of the regular grid */
+} grid_plan;
+
+/* The k-th instant in time order. */
+static int64_t sorted_time(const mc_frame *f, const keyed_row *order, size_t k)
 {
-    if (f->rows < 2)
+    return order != NULL ? order[k].time : f->time[k];
+}
+
+static size_t sorted_row(const keyed_row *order, size_t k)
+{
+    return order != NULL ? order[k].row : k;
+}
+
+static mc_status plan_grid(const mc_frame *f, const keyed_row *order, int64_t step, grid_plan *p,
+                           mc_error *err)
+{
+    const size_t n = f->rows;
+    if (step == 0) {
+        counter c = {0};
+        for (size_t k = 1; k < n; k++) {
+            int64_t d = sorted_time(f, order, k) - sorted_time(f, order, k - 1);
+            if (d > 0)
+                count_key(&c, d);
+        }
+        step = most_common(&c);
+        if (step == 0)
+            return mc_error_set(err, MC_ERR_GRID, 0, 0,
+                                "%s: a single time cannot show the step between rows; give the step",
+                                f->source);
+    }
+    counter phases = {0};
+    size_t unique = 0;
+    for (size_t k = 0; k < n; k++)
+        if (k == 0 || sorted_time(f, order, k) != sorted_time(f, order, k - 1)) {
+            count_key(&phases, floor_mod(sorted_time(f, order, k), step));
+            unique++;
+        }
+    p->step = step;
+    p->phase = most_common(&phases);
+    p->first = 0;
+    while (floor_mod(sorted_time(f, order, p->first), step) != p->phase)
+        p->first++;
+    p->last = n - 1;
+    while (floor_mod(sorted_time(f, order, p->last), step) != p->phase)
+        p->last--;
+    const int64_t t0 = sorted_time(f, order, p->first), t1 = sorted_time(f, order, p->last);
+    const uint64_t span = (uint64_t)(t1 - t0) / (uint64_t)step;
+    if (span >= (uint64_t)MAX_GRID_RATIO * unique + 1000 || span >= SIZE_MAX / 16) {
+        char a[40], b[40];
+        const size_t r0 = sorted_row(order, p->first), r1 = sorted_row(order, p->last);
+        mc_time_to_text(t0, f->offset[r0], f->report.has_utc_offsets, a, sizeof a);
+        mc_time_to_text(t1, f->offset[r1], f->report.has_utc_offsets, b, sizeof b);
         return mc_error_set(err, MC_ERR_GRID, 0, 0,
-                            "%s: a single time cannot show the step between rows; give the step",
-                            f->source);
-    counter c = {0};
-    for (size_t i = 1; i < f->rows; i++)
-        count_key(&c, f->time[i] - f->time[i - 1]);
-    *step = most_common(&c);
+                            "%s: %zu rows from %s to %s would need %llu rows at a step of %lld s; "
+                            "check for a mistyped timestamp or give the step",
+                            f->source, unique, a, b, (unsigned long long)span + 1, (long long)step);
+    }
+    p->rows = (size_t)span + 1;
     return MC_OK;
 }
 
-/* Drops rows whose instant is not on the grid of the most common phase. */
-static void drop_off_grid(mc_frame *f, int64_t step)
+/* Drops rows whose instant is not on the planned grid. */
+static void drop_off_grid(mc_frame *f, const grid_plan *p)
 {
-    counter c = {0};
-    for (size_t i = 0; i < f->rows; i++)
-        count_key(&c, floor_mod(f->time[i], step));
-    const int64_t phase = most_common(&c);
     size_t out = 0;
     for (size_t i = 0; i < f->rows; i++) {
-        if (floor_mod(f->time[i], step) != phase) {
+        if (floor_mod(f->time[i], p->step) != p->phase) {
             if (f->report.off_grid_rows++ == 0)
                 f->report.first_off_grid = f->time[i];
             continue;
@@ -238,28 +290,17 @@ static void drop_off_grid(mc_frame *f, int64_t step)
 }
 
 /* Spreads the rows onto the full grid, from the back so nothing is overwritten. */
-static mc_status insert_gaps(mc_frame *f, int64_t step, mc_error *err)
+static mc_status insert_gaps(mc_frame *f, const grid_plan *p, mc_error *err)
 {
+    const size_t n = p->rows;
     const int64_t t0 = f->time[0];
-    const uint64_t span = (uint64_t)(f->time[f->rows - 1] - t0) / (uint64_t)step;
-    if (span >= (uint64_t)MAX_GRID_RATIO * f->rows + 1000 || span >= SIZE_MAX / 16) {
-        char a[40], b[40];
-        mc_time_to_text(t0, f->offset[0], f->report.has_utc_offsets, a, sizeof a);
-        mc_time_to_text(f->time[f->rows - 1], f->offset[f->rows - 1], f->report.has_utc_offsets, b,
-                        sizeof b);
-        return mc_error_set(err, MC_ERR_GRID, 0, 0,
-                            "%s: %zu rows from %s to %s would need %llu rows at a step of %lld s; "
-                            "check for a mistyped timestamp or give the step",
-                            f->source, f->rows, a, b, (unsigned long long)span + 1, (long long)step);
-    }
-    const size_t n = (size_t)span + 1;
     if (n == f->rows)
         return MC_OK;
     if (!mc_frame_reserve(f, n))
         return mc_error_nomem(err, "inserting missing rows");
     size_t src = f->rows;
     for (size_t g = n; g-- > 0;) {
-        const int64_t t = t0 + (int64_t)g * step;
+        const int64_t t = t0 + (int64_t)g * p->step;
         if (src > 0 && f->time[src - 1] == t) {
             move_row(f, g, --src);
             continue;
@@ -307,12 +348,13 @@ mc_status mc_frame_regularize(mc_frame *f, const mc_regularize_options *opt, mc_
             order[i] = (keyed_row){f->time[i], i};
         qsort(order, f->rows, sizeof *order, compare_keyed);
     }
-    /* Failures that refuse the data come before anything is changed. */
-    if (opt->duplicates == MC_DUPLICATES_ERROR && (st = refuse_duplicates(f, order, err)) != MC_OK) {
+    /* Every refusal comes before anything is changed. */
+    grid_plan plan;
+    if ((opt->duplicates == MC_DUPLICATES_ERROR && (st = refuse_duplicates(f, order, err)) != MC_OK) ||
+        (st = plan_grid(f, order, opt->step, &plan, err)) != MC_OK) {
         free(order);
         return st;
     }
-    int64_t step = opt->step;
     if (order != NULL) {
         bool ok = apply_order(f, order);
         free(order);
@@ -325,12 +367,10 @@ mc_status mc_frame_regularize(mc_frame *f, const mc_regularize_options *opt, mc_
     f->n_marks = f->marks_cap = 0;
 
     resolve_duplicates(f, opt->duplicates);
-    if (step == 0 && (st = detect_step(f, &step, err)) != MC_OK)
+    drop_off_grid(f, &plan);
+    if ((st = insert_gaps(f, &plan, err)) != MC_OK)
         return st;
-    drop_off_grid(f, step);
-    if ((st = insert_gaps(f, step, err)) != MC_OK)
-        return st;
-    f->step = step;
+    f->step = plan.step;
     f->regularized = true;
     return mc_frame_fill_gaps(f, opt, err);
 }
