@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/timestamp.h"
+
 #define STEP_SECONDS 60
 #define DEFAULT_MEGABYTES 200.0
 #define TWO_PI 6.283185307179586
@@ -50,18 +52,13 @@ typedef struct civil {
     int year, month, day;
 } civil;
 
-/* Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm). */
+/* A date from days since 1970-01-01, by the library's calendar arithmetic. */
 static civil civil_from_days(int64_t z)
 {
-    z += 719468;
-    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const int64_t doe = z - era * 146097;
-    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const int64_t mp = (5 * doy + 2) / 153;
-    const int64_t d = doy - (153 * mp + 2) / 5 + 1;
-    const int64_t m = mp < 10 ? mp + 3 : mp - 9;
-    return (civil){(int)(yoe + era * 400 + (m <= 2)), (int)m, (int)d};
+    int64_t y;
+    int m, d;
+    mc_civil_from_days(z, &y, &m, &d);
+    return (civil){(int)y, m, d};
 }
 
 static int is_holiday(civil c)

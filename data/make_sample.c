@@ -17,6 +17,8 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "data/timestamp.h"
+
 #define SEED 20240521UL
 #define START_YEAR 2021
 #define N_DAYS 1095 /* 2021-01-01 .. 2023-12-31, no leap day */
@@ -156,30 +158,12 @@ struct sample {
     double load_out[N_HOURS]; /* load as written */
 };
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * algorithm), so no time zone or DST rule can leak in through mktime. */
-static long days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    const long era = (y >= 0 ? y : y - 399) / 400;
-    const long yoe = y - era * 400;
-    const long doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    const long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* The inverse of days_from_civil. */
+/* The calendar arithmetic is the library's (src/data/timestamp.c). */
 static void civil_from_days(long z, int *y, int *m, int *d)
 {
-    z += 719468;
-    const long era = (z >= 0 ? z : z - 146096) / 146097;
-    const long doe = z - era * 146097;
-    const long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const long mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
+    int64_t year;
+    mc_civil_from_days(z, &year, m, d);
+    *y = (int)year;
 }
 
 /* 0 = Monday .. 6 = Sunday; 1970-01-01 was a Thursday. */
@@ -197,7 +181,7 @@ static long easter_days(int y)
     const int l = (32 + 2 * (b % 4) + 2 * (c / 4) - h - c % 4) % 7;
     const int m = (a + 11 * h + 22 * l) / 451;
     const int n = h + l - 7 * m + 114;
-    return days_from_civil(y, n / 31, n % 31 + 1);
+    return mc_days_from_civil(y, n / 31, n % 31 + 1);
 }
 
 /* The holiday's name on day `days`, or NULL on an ordinary day. */
@@ -307,7 +291,7 @@ static double cooling_hour_weight(int hour)
 
 static void simulate_load(gsl_rng *rng, struct sample *s)
 {
-    const long day0 = days_from_civil(START_YEAR, 1, 1);
+    const long day0 = mc_days_from_civil(START_YEAR, 1, 1);
     const double heat_alpha = 1.0 - exp(-1.0 / HEAT_TAU_H);
     const double cool_alpha = 1.0 - exp(-1.0 / COOL_TAU_H);
     double heat_temp = s->temp[0], cool_temp = s->temp[0];
@@ -317,7 +301,7 @@ static void simulate_load(gsl_rng *rng, struct sample *s)
         const int hour = (int)(t % 24);
         int y, m, d;
         civil_from_days(days, &y, &m, &d);
-        const double doy = (double)(days - days_from_civil(y, 1, 1));
+        const double doy = (double)(days - mc_days_from_civil(y, 1, 1));
         const double cal = calendar_factor(days, hour);
         const double years = (double)t / (24.0 * YEAR_DAYS);
         const double base = LOAD_BASE_MW * (1.0 + LOAD_TREND_PER_YEAR * years);
@@ -337,7 +321,7 @@ static void simulate_load(gsl_rng *rng, struct sample *s)
 /* The first hour of an event, counted from 2021-01-01 00:00. */
 static long event_start(const struct event *e)
 {
-    return (days_from_civil(e->year, e->month, e->day) - days_from_civil(START_YEAR, 1, 1)) * 24 +
+    return (mc_days_from_civil(e->year, e->month, e->day) - mc_days_from_civil(START_YEAR, 1, 1)) * 24 +
            e->hour;
 }
 
@@ -407,7 +391,7 @@ static int close_output(FILE *f, const char *path, int ok)
 static int print_time(FILE *f, long t)
 {
     int y, m, d;
-    civil_from_days(days_from_civil(START_YEAR, 1, 1) + t / 24, &y, &m, &d);
+    civil_from_days(mc_days_from_civil(START_YEAR, 1, 1) + t / 24, &y, &m, &d);
     return fprintf(f, "%04d-%02d-%02d %02d:00:00", y, m, d, (int)(t % 24)) >= 0;
 }
 
@@ -423,7 +407,7 @@ static int write_load_csv(const char *dir, const struct sample *s)
     FILE *f = open_output(dir, "sample_load.csv", path);
     if (!f)
         return 0;
-    const long day0 = days_from_civil(START_YEAR, 1, 1);
+    const long day0 = mc_days_from_civil(START_YEAR, 1, 1);
     int ok = fputs("time,load,temperature,holiday\n", f) >= 0;
     for (long t = 0; ok && t < N_HOURS; t++) {
         ok = print_time(f, t) && fputc(',', f) != EOF;
@@ -464,7 +448,7 @@ static int write_holidays_csv(const char *dir)
     FILE *f = open_output(dir, "sample_holidays.csv", path);
     if (!f)
         return 0;
-    const long day0 = days_from_civil(START_YEAR, 1, 1);
+    const long day0 = mc_days_from_civil(START_YEAR, 1, 1);
     int ok = fputs("date,name\n", f) >= 0;
     for (long days = day0; ok && days < day0 + N_DAYS; days++) {
         const char *name = holiday_of(days);
