@@ -21,8 +21,10 @@ endfunction()
 
 # OpenBLAS, through its CBLAS interface. Debian keeps the pthread build's
 # headers in a subdirectory; prefer it over the generic cblas.h of other BLASes.
-mc_require_header(MC_CBLAS_INCLUDE_DIR cblas.h libopenblas-dev openblas-pthread openblas)
-mc_require_library(MC_OPENBLAS_LIBRARY openblas libopenblas-dev openblas-pthread)
+mc_require_header(MC_CBLAS_INCLUDE_DIR cblas.h libopenblas-dev
+                  openblas-pthread openblas-openmp openblas-serial openblas)
+mc_require_library(MC_OPENBLAS_LIBRARY openblas libopenblas-dev
+                   openblas-pthread openblas-openmp openblas-serial)
 
 # GSL, linked against OpenBLAS's cblas_* and not libgslcblas (both define them).
 mc_require_header(MC_GSL_INCLUDE_DIR gsl/gsl_version.h libgsl-dev)
