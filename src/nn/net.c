@@ -1,0 +1,290 @@
+#include "nn/net.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/checked.h"
+#include "common/error.h"
+
+static const char *const TENSOR_NAMES[MC_T_COUNT] = {
+    "feature.W", "feature.b", "anomaly.W", "anomaly.b", "horizon.W",
+    "horizon.b", "head.V",    "head.c",    "skip.S"};
+
+const char *mc_tensor_name(mc_tensor t)
+{
+    return (unsigned)t < MC_T_COUNT ? TENSOR_NAMES[t] : "?";
+}
+
+bool mc_tensor_is_vector(mc_tensor t)
+{
+    return t == MC_T_FEATURE_B || t == MC_T_ANOMALY_B || t == MC_T_HORIZON_B || t == MC_T_HEAD_C;
+}
+
+size_t mc_net_n_past(const mc_net_shape *s) { return s->lookback * s->past_channels; }
+
+size_t mc_net_n_input(const mc_net_shape *s)
+{
+    return s->lookback * s->past_channels + s->lookback + s->horizon * s->future_channels;
+}
+
+size_t mc_net_n_output(const mc_net_shape *s) { return s->horizon * s->quantiles; }
+
+/* a*b*c without overflow, and within `limit`. */
+static bool product_fits(size_t a, size_t b, size_t c, size_t limit)
+{
+    size_t ab, abc;
+    return mc_size_mul(a, b, &ab) && mc_size_mul(ab, c, &abc) && abc <= limit;
+}
+
+mc_status mc_net_plan(const mc_net_shape *s, size_t max_batch, mc_net_layout *layout,
+                      mc_error *err)
+{
+    if (s->lookback == 0 || s->horizon == 0 || s->past_channels == 0 || s->hidden == 0 ||
+        s->quantiles == 0 || max_batch == 0)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "lookback, horizon, past channels, hidden units, quantiles and batch "
+                            "size must all be at least 1");
+    /* Every BLAS dimension and leading dimension is an int; element counts of
+       the largest buffers (batch x H*D, n_in x D, D x H*D) must fit size_t. */
+    const size_t big = (size_t)INT_MAX;
+    const size_t L = s->lookback, H = s->horizon, D = s->hidden, Q = s->quantiles;
+    if (!product_fits(L, s->past_channels, 1, big) || !product_fits(H, s->future_channels, 1, big) ||
+        !product_fits(H, D, 1, big) || !product_fits(H, Q, 1, big) || max_batch > big ||
+        mc_net_n_input(s) > big || !product_fits(max_batch, H, D, SIZE_MAX / 8) ||
+        !product_fits(mc_net_n_input(s), D, 1, SIZE_MAX / 8) || !product_fits(D, H, D, SIZE_MAX / 8))
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "the network is too large (lookback %zu, horizon %zu, hidden %zu)", L,
+                            H, D);
+    const size_t n_in = mc_net_n_input(s), np = mc_net_n_past(s);
+    const size_t rows[MC_T_COUNT] = {
+        n_in, D, s->anomaly_mask ? D : 0, s->anomaly_mask ? np : 0,
+        s->horizon_masks ? D : 0, s->horizon_masks ? H * D : 0, H * Q, H * Q, s->skip ? H * Q : 0};
+    const size_t cols[MC_T_COUNT] = {D, 1, np, 1, H * D, 1, D, 1, L};
+    size_t total = 0;
+    for (int t = 0; t < MC_T_COUNT; t++) {
+        layout->rows[t] = rows[t];
+        layout->cols[t] = cols[t];
+        layout->offset[t] = total;
+        total += rows[t] * cols[t];
+    }
+    layout->total = total;
+    return MC_OK;
+}
+
+mc_status mc_net_work_alloc(mc_net_work *w, const mc_net_shape *s, size_t capacity, mc_error *err)
+{
+    memset(w, 0, sizeof *w);
+    const size_t B = capacity, D = s->hidden, n_in = mc_net_n_input(s), np = mc_net_n_past(s);
+    const size_t HD = s->horizon * D, HQ = mc_net_n_output(s), L = s->lookback;
+    struct { float **p; size_t n; } bufs[] = {
+        {&w->x_masked, n_in}, {&w->pre0, D}, {&w->h0, D}, {&w->mask, np}, {&w->pre, D},
+        {&w->h, D}, {&w->attn, HD}, {&w->z, HD}, {&w->skip_in, L}, {&w->y, HQ},
+        {&w->dz, HD}, {&w->dh, D}, {&w->dpre, D}, {&w->dx_masked, n_in}, {&w->dmask, np},
+        {&w->dskip, L}};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
+        *bufs[i].p = mc_realloc_array(NULL, B, bufs[i].n * sizeof(float));
+        if (*bufs[i].p == NULL) {
+            mc_net_work_free(w);
+            return mc_error_nomem(err, "allocating the network's workspace");
+        }
+    }
+    w->capacity = capacity;
+    w->gemm = mc_gemm_blas;
+    return MC_OK;
+}
+
+void mc_net_work_free(mc_net_work *w)
+{
+    float *bufs[] = {w->x_masked, w->pre0, w->h0, w->mask, w->pre, w->h, w->attn, w->z,
+                     w->skip_in, w->y, w->dz, w->dh, w->dpre, w->dx_masked, w->dmask, w->dskip};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        free(bufs[i]);
+    memset(w, 0, sizeof *w);
+}
+
+/* One application of the shared feature mapping: h = phi(in W_e + b_e). */
+static void feature_forward(mc_net_work *w, float *pre /* (B, D) */, float *h /* (B, D) */,
+                            const float *in /* (B, n_in) */, const float *We, const float *be,
+                            size_t n_in, size_t D, size_t B, mc_activation act)
+{
+    w->gemm(false, false, B, D, n_in, 1.0f, in, n_in, We, D, 0.0f, pre, D);
+    mc_add_bias(pre, be, B, D);
+    mc_activation_forward(h, pre, B * D, act);
+}
+
+void mc_net_forward(mc_net_work *w, const float *params, const mc_net_layout *lay,
+                    const mc_net_shape *s, const float *x, size_t B)
+{
+    const size_t D = s->hidden, L = s->lookback, Cp = s->past_channels, Q = s->quantiles;
+    const size_t n_in = mc_net_n_input(s), np = mc_net_n_past(s);
+    const size_t HD = s->horizon * D, HQ = mc_net_n_output(s);
+    const float *We = params + lay->offset[MC_T_FEATURE_W], *be = params + lay->offset[MC_T_FEATURE_B];
+
+    const float *input = x; /* what the second pass of the feature mapping sees */
+    if (s->anomaly_mask) {
+        feature_forward(w, w->pre0, w->h0, x, We, be, n_in, D, B, s->activation);
+        w->gemm(false, false, B, np, D, 1.0f, w->h0, D, params + lay->offset[MC_T_ANOMALY_W], np,
+                0.0f, w->mask, np);
+        mc_add_bias(w->mask, params + lay->offset[MC_T_ANOMALY_B], B, np);
+        mc_sigmoid_forward(w->mask, w->mask, B * np);
+        for (size_t b = 0; b < B; b++) {
+            const float *xr = x + b * n_in, *mr = w->mask + b * np;
+            float *out = w->x_masked + b * n_in;
+            for (size_t i = 0; i < np; i++)
+                out[i] = mr[i] * xr[i];
+            memcpy(out + np, xr + np, (n_in - np) * sizeof *out);
+        }
+        input = w->x_masked;
+    }
+    feature_forward(w, w->pre, w->h, input, We, be, n_in, D, B, s->activation);
+
+    const float *V = params + lay->offset[MC_T_HEAD_V];
+    if (s->horizon_masks) {
+        w->gemm(false, false, B, HD, D, 1.0f, w->h, D, params + lay->offset[MC_T_HORIZON_W], HD,
+                0.0f, w->attn, HD);
+        mc_add_bias(w->attn, params + lay->offset[MC_T_HORIZON_B], B, HD);
+        if (s->mask_kind == MC_MASK_SOFTMAX)
+            mc_mean_one_softmax_forward(w->attn, w->attn, B * s->horizon, D);
+        else
+            mc_sigmoid_forward(w->attn, w->attn, B * HD);
+        for (size_t b = 0; b < B; b++)
+            for (size_t k = 0; k < s->horizon; k++)
+                for (size_t d = 0; d < D; d++)
+                    w->z[b * HD + k * D + d] = w->attn[b * HD + k * D + d] * w->h[b * D + d];
+        /* One head per horizon: y_k (B, Q) = z_k (B, D) V_k^T. */
+        for (size_t k = 0; k < s->horizon; k++)
+            w->gemm(false, true, B, Q, D, 1.0f, w->z + k * D, HD, V + k * Q * D, D, 0.0f,
+                    w->y + k * Q, HQ);
+    } else {
+        /* Every horizon sees the same h: all heads in one product. */
+        w->gemm(false, true, B, HQ, D, 1.0f, w->h, D, V, D, 0.0f, w->y, HQ);
+    }
+    mc_add_bias(w->y, params + lay->offset[MC_T_HEAD_C], B, HQ);
+
+    if (s->skip) {
+        for (size_t b = 0; b < B; b++)
+            for (size_t l = 0; l < L; l++) {
+                const float m = s->anomaly_mask ? w->mask[b * np + l * Cp] : 1.0f;
+                w->skip_in[b * L + l] = m * x[b * n_in + l * Cp];
+            }
+        w->gemm(false, true, B, HQ, L, 1.0f, w->skip_in, L, params + lay->offset[MC_T_SKIP_S], L,
+                1.0f, w->y, HQ);
+    }
+}
+
+/* The heads and the horizon masks, backwards: from dy to dh (overwritten). */
+static void heads_backward(mc_net_work *w, float *grads, const float *params,
+                           const mc_net_layout *lay, const mc_net_shape *s, const float *dy,
+                           size_t B)
+{
+    const size_t D = s->hidden, Q = s->quantiles, H = s->horizon;
+    const size_t HD = H * D, HQ = H * Q;
+    const float *V = params + lay->offset[MC_T_HEAD_V];
+    float *dV = grads + lay->offset[MC_T_HEAD_V];
+    if (!s->horizon_masks) {
+        w->gemm(true, false, HQ, D, B, 1.0f, dy, HQ, w->h, D, 1.0f, dV, D);
+        w->gemm(false, false, B, D, HQ, 1.0f, dy, HQ, V, D, 0.0f, w->dh, D);
+        return;
+    }
+    for (size_t k = 0; k < H; k++) {
+        w->gemm(true, false, Q, D, B, 1.0f, dy + k * Q, HQ, w->z + k * D, HD, 1.0f, dV + k * Q * D,
+                D);
+        w->gemm(false, false, B, D, Q, 1.0f, dy + k * Q, HQ, V + k * Q * D, D, 0.0f,
+                w->dz + k * D, HD);
+    }
+    /* z = a . h: dh gathers dz . a over horizons; dz becomes da = dz . h. */
+    for (size_t b = 0; b < B; b++) {
+        float *dh = w->dh + b * D;
+        const float *h = w->h + b * D;
+        memset(dh, 0, D * sizeof *dh);
+        for (size_t k = 0; k < H; k++) {
+            float *dz = w->dz + b * HD + k * D;
+            const float *a = w->attn + b * HD + k * D;
+            for (size_t d = 0; d < D; d++) {
+                dh[d] += dz[d] * a[d];
+                dz[d] *= h[d];
+            }
+        }
+    }
+    if (s->mask_kind == MC_MASK_SOFTMAX)
+        mc_mean_one_softmax_backward(w->dz, w->dz, w->attn, B * H, D);
+    else
+        mc_sigmoid_backward(w->dz, w->dz, w->attn, B * HD);
+    mc_bias_backward(grads + lay->offset[MC_T_HORIZON_B], w->dz, B, HD);
+    w->gemm(true, false, D, HD, B, 1.0f, w->h, D, w->dz, HD, 1.0f,
+            grads + lay->offset[MC_T_HORIZON_W], HD);
+    w->gemm(false, true, B, D, HD, 1.0f, w->dz, HD, params + lay->offset[MC_T_HORIZON_W], HD, 1.0f,
+            w->dh, D);
+}
+
+void mc_net_backward(mc_net_work *w, float *grads, float *dx, const float *params,
+                     const mc_net_layout *lay, const mc_net_shape *s, const float *x,
+                     const float *dy, size_t B)
+{
+    const size_t D = s->hidden, L = s->lookback, Cp = s->past_channels;
+    const size_t n_in = mc_net_n_input(s), np = mc_net_n_past(s), HQ = mc_net_n_output(s);
+    const float *We = params + lay->offset[MC_T_FEATURE_W];
+    float *dWe = grads + lay->offset[MC_T_FEATURE_W], *dbe = grads + lay->offset[MC_T_FEATURE_B];
+
+    mc_bias_backward(grads + lay->offset[MC_T_HEAD_C], dy, B, HQ);
+    if (s->skip) {
+        const float *S = params + lay->offset[MC_T_SKIP_S];
+        w->gemm(true, false, HQ, L, B, 1.0f, dy, HQ, w->skip_in, L, 1.0f,
+                grads + lay->offset[MC_T_SKIP_S], L);
+        w->gemm(false, false, B, L, HQ, 1.0f, dy, HQ, S, L, 0.0f, w->dskip, L);
+    }
+    heads_backward(w, grads, params, lay, s, dy, B);
+
+    /* Second pass of the feature mapping. */
+    const float *input = s->anomaly_mask ? w->x_masked : x;
+    mc_activation_backward(w->dpre, w->dh, w->pre, B * D, s->activation);
+    mc_bias_backward(dbe, w->dpre, B, D);
+    w->gemm(true, false, n_in, D, B, 1.0f, input, n_in, w->dpre, D, 1.0f, dWe, D);
+    const bool need_dxm = s->anomaly_mask || dx != NULL;
+    if (need_dxm)
+        w->gemm(false, true, B, n_in, D, 1.0f, w->dpre, D, We, D, 0.0f, w->dx_masked, n_in);
+
+    if (!s->anomaly_mask) {
+        if (dx != NULL) {
+            memcpy(dx, w->dx_masked, B * n_in * sizeof *dx);
+            for (size_t b = 0; s->skip && b < B; b++)
+                for (size_t l = 0; l < L; l++)
+                    dx[b * n_in + l * Cp] += w->dskip[b * L + l];
+        }
+        return;
+    }
+
+    /* The mask: through x~ = m . P and through the skip's m . P_target. */
+    for (size_t b = 0; b < B; b++)
+        for (size_t i = 0; i < np; i++)
+            w->dmask[b * np + i] = w->dx_masked[b * n_in + i] * x[b * n_in + i];
+    for (size_t b = 0; s->skip && b < B; b++)
+        for (size_t l = 0; l < L; l++)
+            w->dmask[b * np + l * Cp] += w->dskip[b * L + l] * x[b * n_in + l * Cp];
+    mc_sigmoid_backward(w->dmask, w->dmask, w->mask, B * np);
+    mc_bias_backward(grads + lay->offset[MC_T_ANOMALY_B], w->dmask, B, np);
+    w->gemm(true, false, D, np, B, 1.0f, w->h0, D, w->dmask, np, 1.0f,
+            grads + lay->offset[MC_T_ANOMALY_W], np);
+    w->gemm(false, true, B, D, np, 1.0f, w->dmask, np, params + lay->offset[MC_T_ANOMALY_W], np,
+            0.0f, w->dh, D);
+
+    /* First pass of the feature mapping. */
+    mc_activation_backward(w->dpre, w->dh, w->pre0, B * D, s->activation);
+    mc_bias_backward(dbe, w->dpre, B, D);
+    w->gemm(true, false, n_in, D, B, 1.0f, x, n_in, w->dpre, D, 1.0f, dWe, D);
+    if (dx == NULL)
+        return;
+    w->gemm(false, true, B, n_in, D, 1.0f, w->dpre, D, We, D, 0.0f, dx, n_in);
+    for (size_t b = 0; b < B; b++) {
+        float *d = dx + b * n_in;
+        const float *dxm = w->dx_masked + b * n_in, *m = w->mask + b * np;
+        for (size_t i = 0; i < np; i++)
+            d[i] += m[i] * dxm[i];
+        for (size_t i = np; i < n_in; i++)
+            d[i] += dxm[i];
+        for (size_t l = 0; s->skip && l < L; l++)
+            d[l * Cp] += w->dskip[b * L + l] * m[l * Cp];
+    }
+}

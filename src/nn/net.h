@@ -1,0 +1,135 @@
+/*
+ * The forecasting network of DESIGN.md §4, batched: shapes, the parameter
+ * layout (one block, named views from one size table), and hand-written
+ * forward and backward passes over a preallocated workspace.
+ *
+ *   x   = [vec(P) ; O ; vec(F)]                         (n_in)
+ *   h0  = phi(x W_e + b_e)                              (D)
+ *   m   = sigmoid(h0 W_m + b_m)                         (L*Cp) anomaly mask
+ *   x~  = [m . vec(P) ; O ; vec(F)]
+ *   h   = phi(x~ W_e + b_e)                             (D)
+ *   a   = sigmoid(h W_a + b_a)                          (H x D) per-horizon masks
+ *   z_k = a_k . h
+ *   y_kq = z_k . V_kq + c_kq + (m . P_target) . S_kq    (H x Q)
+ *
+ * Switches: without the anomaly mask m = 1 and h = h0 (one pass); without
+ * horizon masks a = 1; without the skip S is absent; the softmax variant
+ * sets a_k = D * softmax(h W_a,k + b_a,k) (each mask's mean is 1).
+ */
+#ifndef MC_NN_NET_H
+#define MC_NN_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "maskcast/status.h"
+#include "nn/activation.h"
+#include "nn/gemm.h"
+
+typedef enum mc_mask_kind {
+    MC_MASK_SIGMOID = 0,
+    MC_MASK_SOFTMAX = 1
+} mc_mask_kind;
+
+typedef struct mc_net_shape {
+    size_t lookback;        /* L */
+    size_t horizon;         /* H */
+    size_t past_channels;   /* Cp: the target first */
+    size_t future_channels; /* Cf */
+    size_t hidden;          /* D */
+    size_t quantiles;       /* Q (1 for point losses) */
+    mc_activation activation;
+    mc_mask_kind mask_kind;
+    bool anomaly_mask;
+    bool horizon_masks;
+    bool skip;
+} mc_net_shape;
+
+/* The parameter tensors, in file order. */
+typedef enum mc_tensor {
+    MC_T_FEATURE_W = 0, /* (n_in, D) */
+    MC_T_FEATURE_B,     /* (D) */
+    MC_T_ANOMALY_W,     /* (D, L*Cp) */
+    MC_T_ANOMALY_B,     /* (L*Cp) */
+    MC_T_HORIZON_W,     /* (D, H*D) */
+    MC_T_HORIZON_B,     /* (H*D) */
+    MC_T_HEAD_V,        /* (H*Q, D) */
+    MC_T_HEAD_C,        /* (H*Q) */
+    MC_T_SKIP_S,        /* (H*Q, L) */
+    MC_T_COUNT
+} mc_tensor;
+
+/* Where each tensor lives in the parameter block; absent ones have size 0. */
+typedef struct mc_net_layout {
+    size_t rows[MC_T_COUNT];
+    size_t cols[MC_T_COUNT]; /* 1-D tensors have cols = 1 and are written with one dim */
+    size_t offset[MC_T_COUNT];
+    size_t total;
+} mc_net_layout;
+
+/* The tensor's name in model files ("feature.W"). */
+const char *mc_tensor_name(mc_tensor t);
+
+/* Whether tensor t is 1-D (a bias). */
+bool mc_tensor_is_vector(mc_tensor t);
+
+/* Derived sizes. */
+size_t mc_net_n_past(const mc_net_shape *s);   /* L * Cp */
+size_t mc_net_n_input(const mc_net_shape *s);  /* L * Cp + L + H * Cf */
+size_t mc_net_n_output(const mc_net_shape *s); /* H * Q */
+
+/*
+ * Checks that the shape is usable and that every product of sizes a batch of
+ * `max_batch` needs fits both size_t and the int that BLAS takes. Fills the
+ * layout on success.
+ */
+mc_status mc_net_plan(const mc_net_shape *s, size_t max_batch, mc_net_layout *layout,
+                      mc_error *err);
+
+/*
+ * Activations kept from the forward pass for the backward pass, and the
+ * gradients of the backward pass, for up to `capacity` samples. Allocated
+ * once; forward and backward never allocate.
+ */
+typedef struct mc_net_work {
+    size_t capacity;
+    mc_gemm_fn gemm;   /* mc_gemm_blas unless a test swaps it */
+    float *x_masked;   /* (B, n_in) x~ */
+    float *pre0, *h0;  /* (B, D) first pass */
+    float *mask;       /* (B, L*Cp) m */
+    float *pre, *h;    /* (B, D) second pass */
+    float *attn;       /* (B, H*D) a */
+    float *z;          /* (B, H*D) a . h */
+    float *skip_in;    /* (B, L) m . P_target */
+    float *y;          /* (B, H*Q) outputs */
+    /* backward scratch */
+    float *dz;         /* (B, H*D) */
+    float *dh;         /* (B, D) */
+    float *dpre;       /* (B, D) */
+    float *dx_masked;  /* (B, n_in) */
+    float *dmask;      /* (B, L*Cp) */
+    float *dskip;      /* (B, L) */
+} mc_net_work;
+
+mc_status mc_net_work_alloc(mc_net_work *w, const mc_net_shape *s, size_t capacity, mc_error *err);
+void mc_net_work_free(mc_net_work *w);
+
+/*
+ * Forward pass for `batch` samples (rows of x, each n_in values). Reads the
+ * parameters; writes the workspace, with the outputs in w->y (batch, H*Q).
+ */
+void mc_net_forward(mc_net_work *w, const float *params, const mc_net_layout *layout,
+                    const mc_net_shape *s, const float *x /* (B, n_in) */, size_t batch);
+
+/*
+ * Backward pass after mc_net_forward on the same x: from dy (batch, H*Q),
+ * accumulates (+=) the parameter gradients into `grads` (same layout as the
+ * parameters) and, when dx is not NULL, overwrites dx (batch, n_in) with the
+ * gradient with respect to the input.
+ */
+void mc_net_backward(mc_net_work *w, float *grads, float *dx /* (B, n_in) or NULL */,
+                     const float *params, const mc_net_layout *layout, const mc_net_shape *s,
+                     const float *x /* (B, n_in) */, const float *dy /* (B, H*Q) */,
+                     size_t batch);
+
+#endif /* MC_NN_NET_H */

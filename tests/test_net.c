@@ -1,0 +1,362 @@
+/* The network's hand-written backward pass against central finite
+   differences, for every parameter tensor and the input, every loss and every
+   switch; and the OpenBLAS path against the naive loops. */
+#include "test_util.h"
+
+#include <stdlib.h>
+
+#include "nn/loss.h"
+#include "nn/net.h"
+
+enum { BATCH = 4 };
+
+/* Central differences in float32 parameters with the loss summed in double:
+   rounding costs about 1e-6 / EPS, truncation about EPS^2; both far below
+   the tolerance, which a wrong term (a factor, a sign, an index) exceeds. */
+#define EPS 4e-3f
+#define RTOL 2e-2
+#define ATOL 2e-4
+
+typedef struct fixture {
+    mc_net_shape s;
+    mc_net_layout lay;
+    mc_net_work w;
+    mc_loss_spec loss;
+    size_t n_in;
+    float *params, *grads, *x, *dx, *target, *weight, *dy;
+} fixture;
+
+static uint32_t rng_state;
+
+static float uniform(float lo, float hi)
+{
+    rng_state = rng_state * 1664525u + 1013904223u;
+    return lo + (hi - lo) * (float)(rng_state >> 8) / 16777216.0f;
+}
+
+static void fill(float *p, size_t n, float lo, float hi)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = uniform(lo, hi);
+}
+
+#define RELU_MARGIN 0.04
+#define LOSS_MARGIN 0.15
+
+/* Whether the forward pass at the fixture's point is clear of every ReLU
+   kink and every kink of the loss on the targets that count. */
+static bool clear_of_kinks(fixture *f)
+{
+    mc_net_forward(&f->w, f->params, &f->lay, &f->s, f->x, BATCH);
+    const size_t n = BATCH * f->s.hidden;
+    for (size_t i = 0; f->s.activation == MC_ACTIVATION_RELU && i < n; i++)
+        if (fabsf(f->w.pre[i]) < RELU_MARGIN ||
+            (f->s.anomaly_mask && fabsf(f->w.pre0[i]) < RELU_MARGIN))
+            return false;
+    const size_t Q = f->s.quantiles;
+    for (size_t i = 0; f->loss.kind != MC_LOSS_MSE && i < BATCH * f->s.horizon; i++)
+        for (size_t q = 0; q < Q; q++) {
+            const double r = (double)f->w.y[i * Q + q] - f->target[i];
+            const double at = f->loss.kind == MC_LOSS_HUBER ? fabs(fabs(r) - f->loss.huber_delta)
+                                                             : fabs(r);
+            if (f->weight[i] > 0.0f && at < LOSS_MARGIN)
+                return false;
+        }
+    return true;
+}
+
+static void setup_fixture(fixture *f, const mc_net_shape *s, mc_loss_kind kind, bool avoid_kinks)
+{
+    memset(f, 0, sizeof *f);
+    f->s = *s;
+    assert_int_equal(mc_net_plan(&f->s, BATCH, &f->lay, NULL), MC_OK);
+    assert_int_equal(mc_net_work_alloc(&f->w, &f->s, BATCH, NULL), MC_OK);
+    f->n_in = mc_net_n_input(&f->s);
+    const size_t H = f->s.horizon, HQ = mc_net_n_output(&f->s);
+    f->params = calloc(f->lay.total, sizeof(float));
+    f->grads = calloc(f->lay.total, sizeof(float));
+    f->x = calloc(BATCH * f->n_in, sizeof(float));
+    f->dx = calloc(BATCH * f->n_in, sizeof(float));
+    f->target = calloc(BATCH * H, sizeof(float));
+    f->weight = calloc(BATCH * H, sizeof(float));
+    f->dy = calloc(BATCH * HQ, sizeof(float));
+    assert_true(f->params && f->grads && f->x && f->dx && f->target && f->weight && f->dy);
+
+    f->loss.kind = kind;
+    f->loss.huber_delta = 0.3;
+    f->loss.n_quantiles = s->quantiles;
+    const float levels[3] = {0.1f, 0.5f, 0.9f};
+    for (size_t q = 0; q < s->quantiles; q++)
+        f->loss.quantiles[q] = s->quantiles == 3 ? levels[q] : 0.5f;
+
+    /* Draw until every ReLU input and every loss residual is clear of its
+       kink, so finite differences measure the derivative that exists. */
+    rng_state = 2385u + (uint32_t)kind * 7u;
+    for (int attempt = 0;; attempt++) {
+        assert_true(attempt < 1000);
+        fill(f->params, f->lay.total, -0.45f, 0.45f);
+        /* Masks half open, so the sigmoids have slope. */
+        fill(f->params + f->lay.offset[MC_T_ANOMALY_B], f->lay.rows[MC_T_ANOMALY_B], 0.5f, 1.5f);
+        fill(f->x, BATCH * f->n_in, -1.5f, 1.5f);
+        const size_t np = mc_net_n_past(&f->s), L = f->s.lookback;
+        for (size_t b = 0; b < BATCH; b++)
+            for (size_t l = 0; l < L; l++) /* observed flags */
+                f->x[b * f->n_in + np + l] = (l + b) % 3 ? 1.0f : 0.0f;
+        fill(f->target, BATCH * H, -1.0f, 1.0f);
+        for (size_t i = 0; i < BATCH * H; i++)
+            f->weight[i] = i % 5 == 3 ? 0.0f : 1.0f; /* some targets missing */
+        if (!avoid_kinks || clear_of_kinks(f))
+            break;
+    }
+}
+
+static void teardown_fixture(fixture *f)
+{
+    mc_net_work_free(&f->w);
+    free(f->params);
+    free(f->grads);
+    free(f->x);
+    free(f->dx);
+    free(f->target);
+    free(f->weight);
+    free(f->dy);
+}
+
+/* A fingerprint of every piecewise choice: ReLU signs, loss branches. */
+static uint64_t kinks(const fixture *f)
+{
+    uint64_t hsh = 1469598103934665603ull;
+    const size_t n = BATCH * f->s.hidden;
+    for (size_t i = 0; f->s.activation == MC_ACTIVATION_RELU && i < n; i++) {
+        hsh = (hsh ^ (f->w.pre[i] > 0)) * 1099511628211ull;
+        if (f->s.anomaly_mask)
+            hsh = (hsh ^ (f->w.pre0[i] > 0)) * 1099511628211ull;
+    }
+    const size_t H = f->s.horizon, Q = f->s.quantiles;
+    for (size_t i = 0; i < BATCH * H; i++)
+        for (size_t q = 0; q < Q && f->weight[i] > 0.0f; q++) {
+            const double r = (double)f->w.y[i * Q + q] - f->target[i];
+            const int branch = f->loss.kind == MC_LOSS_HUBER ? (fabs(r) <= f->loss.huber_delta) : (r > 0);
+            hsh = (hsh ^ (uint64_t)branch) * 1099511628211ull;
+        }
+    return hsh;
+}
+
+static double loss_at(fixture *f)
+{
+    mc_net_forward(&f->w, f->params, &f->lay, &f->s, f->x, BATCH);
+    return mc_loss_eval(NULL, f->w.y, f->target, f->weight, BATCH, f->s.horizon, &f->loss);
+}
+
+static void analytic(fixture *f)
+{
+    mc_net_forward(&f->w, f->params, &f->lay, &f->s, f->x, BATCH);
+    mc_loss_eval(f->dy, f->w.y, f->target, f->weight, BATCH, f->s.horizon, &f->loss);
+    memset(f->grads, 0, f->lay.total * sizeof(float));
+    mc_net_backward(&f->w, f->grads, f->dx, f->params, &f->lay, &f->s, f->x, f->dy, BATCH);
+}
+
+typedef struct check_result {
+    size_t checked, skipped, failed;
+} check_result;
+
+/* Compares grad[i] with the central difference of the loss in v[i], i < n. */
+static void check_values(fixture *f, float *v, const float *grad, size_t n, const char *what,
+                         check_result *res)
+{
+    loss_at(f);
+    const uint64_t base = kinks(f);
+    for (size_t i = 0; i < n; i++) {
+        const float keep = v[i];
+        v[i] = keep + EPS;
+        const double up = loss_at(f);
+        const uint64_t k_up = kinks(f);
+        v[i] = keep - EPS;
+        const double down = loss_at(f);
+        const uint64_t k_down = kinks(f);
+        v[i] = keep;
+        if (k_up != base || k_down != base) { /* a kink lies within EPS */
+            res->skipped++;
+            continue;
+        }
+        const double fd = (up - down) / (2.0 * (double)EPS);
+        res->checked++;
+        if (!(fabs(fd - grad[i]) <= ATOL + RTOL * fabs(fd))) {
+            if (res->failed++ < 3)
+                print_message("  %s[%zu]: analytic %.6g, finite difference %.6g\n", what, i,
+                              (double)grad[i], fd);
+        }
+    }
+}
+
+/* Every tensor and the input; returns the number of mismatches. */
+static check_result check_all(fixture *f)
+{
+    check_result res = {0, 0, 0};
+    for (int t = 0; t < MC_T_COUNT; t++) {
+        const size_t n = f->lay.rows[t] * f->lay.cols[t];
+        check_values(f, f->params + f->lay.offset[t], f->grads + f->lay.offset[t], n,
+                     mc_tensor_name((mc_tensor)t), &res);
+    }
+    check_values(f, f->x, f->dx, BATCH * f->n_in, "input", &res);
+    return res;
+}
+
+static mc_net_shape small_shape(void)
+{
+    return (mc_net_shape){.lookback = 5, .horizon = 3, .past_channels = 2, .future_channels = 2,
+                          .hidden = 6, .quantiles = 1, .activation = MC_ACTIVATION_RELU,
+                          .mask_kind = MC_MASK_SIGMOID, .anomaly_mask = true,
+                          .horizon_masks = true, .skip = true};
+}
+
+static void test_gradients_every_loss_and_switch(void **state)
+{
+    (void)state;
+    const mc_loss_kind losses[] = {MC_LOSS_MSE, MC_LOSS_MAE, MC_LOSS_HUBER, MC_LOSS_PINBALL};
+    size_t cases = 0;
+    for (size_t li = 0; li < 4; li++)
+        for (int act = 0; act < 2; act++)
+            for (int variant = 0; variant < 12; variant++) {
+                mc_net_shape s = small_shape();
+                s.quantiles = losses[li] == MC_LOSS_PINBALL ? 3 : 1;
+                s.activation = act ? MC_ACTIVATION_GELU : MC_ACTIVATION_RELU;
+                s.anomaly_mask = variant & 1;
+                s.skip = (variant >> 1) & 1;
+                const int masks = variant >> 2; /* 0 none, 1 sigmoid, 2 softmax */
+                s.horizon_masks = masks != 0;
+                s.mask_kind = masks == 2 ? MC_MASK_SOFTMAX : MC_MASK_SIGMOID;
+                fixture f;
+                setup_fixture(&f, &s, losses[li], true);
+                analytic(&f);
+                check_result r = check_all(&f);
+                if (r.failed > 0 || r.skipped * 50 > r.checked)
+                    print_error("loss %d act %d anomaly %d skip %d masks %d: %zu of %zu wrong, "
+                                "%zu skipped at kinks\n",
+                                (int)losses[li], act, s.anomaly_mask, s.skip, masks, r.failed,
+                                r.checked, r.skipped);
+                assert_int_equal(r.failed, 0);
+                assert_true(r.skipped * 50 <= r.checked); /* the point was drawn clear of kinks */
+                assert_true(r.checked > 100);
+                teardown_fixture(&f);
+                cases++;
+            }
+    assert_int_equal(cases, 96);
+}
+
+/* The check itself fails on a gradient that is off by 5% in one entry of any
+   tensor: a test that would pass with a wrong gradient is worthless. */
+static void test_check_catches_wrong_gradients(void **state)
+{
+    (void)state;
+    mc_net_shape s = small_shape();
+    s.activation = MC_ACTIVATION_GELU;
+    fixture f;
+    setup_fixture(&f, &s, MC_LOSS_MSE, true);
+    for (int t = 0; t < MC_T_COUNT; t++) {
+        analytic(&f);
+        float *g = f.grads + f.lay.offset[t];
+        size_t big = 0;
+        for (size_t i = 1; i < f.lay.rows[t] * f.lay.cols[t]; i++)
+            big = fabsf(g[i]) > fabsf(g[big]) ? i : big;
+        g[big] *= 1.05f;
+        check_result r = {0, 0, 0};
+        check_values(&f, f.params + f.lay.offset[t], g, f.lay.rows[t] * f.lay.cols[t], "corrupt",
+                     &r);
+        assert_int_equal(r.failed, 1);
+    }
+    teardown_fixture(&f);
+}
+
+/* Forward outputs and all gradients agree between OpenBLAS and the naive loops. */
+static void test_blas_matches_naive(void **state)
+{
+    (void)state;
+    for (int variant = 0; variant < 3; variant++) {
+        mc_net_shape s = {.lookback = 24, .horizon = 6, .past_channels = 2,
+                          .future_channels = 3, .hidden = 20, .quantiles = 3,
+                          .activation = variant == 1 ? MC_ACTIVATION_GELU : MC_ACTIVATION_RELU,
+                          .mask_kind = variant == 2 ? MC_MASK_SOFTMAX : MC_MASK_SIGMOID,
+                          .anomaly_mask = true, .horizon_masks = variant != 1, .skip = true};
+        fixture f;
+        setup_fixture(&f, &s, MC_LOSS_PINBALL, false);
+        const size_t HQ = mc_net_n_output(&s);
+        analytic(&f);
+        float *y_blas = malloc(BATCH * HQ * sizeof(float));
+        float *g_blas = malloc(f.lay.total * sizeof(float));
+        float *dx_blas = malloc(BATCH * f.n_in * sizeof(float));
+        memcpy(y_blas, f.w.y, BATCH * HQ * sizeof(float));
+        memcpy(g_blas, f.grads, f.lay.total * sizeof(float));
+        memcpy(dx_blas, f.dx, BATCH * f.n_in * sizeof(float));
+        f.w.gemm = mc_gemm_naive;
+        analytic(&f);
+        for (size_t i = 0; i < BATCH * HQ; i++)
+            assert_close(y_blas[i], f.w.y[i], 1e-5, 1e-4);
+        for (size_t i = 0; i < f.lay.total; i++)
+            assert_close(g_blas[i], f.grads[i], 1e-5, 1e-4);
+        for (size_t i = 0; i < BATCH * f.n_in; i++)
+            assert_close(dx_blas[i], f.dx[i], 1e-5, 1e-4);
+        free(y_blas);
+        free(g_blas);
+        free(dx_blas);
+        teardown_fixture(&f);
+    }
+}
+
+/* The naive GEMM itself against hand-computed products, all transposes. */
+static void test_naive_gemm(void **state)
+{
+    (void)state;
+    const float a[6] = {1.5f, -2.0f, 0.25f, 3.0f, 0.5f, -1.0f}; /* 2x3 */
+    const float b[6] = {2.0f, 1.0f, -1.0f, 0.5f, 4.0f, 2.0f};   /* 3x2 */
+    float c[4] = {1.0f, 1.0f, 1.0f, 1.0f};
+    mc_gemm_naive(false, false, 2, 2, 3, 1.0f, a, 3, b, 2, 0.5f, c, 2);
+    /* row0: 1.5*2 + -2*-1 + 0.25*4 = 6, 1.5*1 + -2*.5 + .25*2 = 1; row1: 6+-.5-4 = 1.5, 3+.25-2 = 1.25 */
+    assert_close(c[0], 6.5, 1e-6, 0);
+    assert_close(c[1], 1.5, 1e-6, 0);
+    assert_close(c[2], 2.0, 1e-6, 0);
+    assert_close(c[3], 1.75, 1e-6, 0);
+    float bt[6] = {2.0f, -1.0f, 4.0f, 1.0f, 0.5f, 2.0f}; /* b transposed, 2x3 */
+    float at[6] = {1.5f, 3.0f, -2.0f, 0.5f, 0.25f, -1.0f}; /* a transposed, 3x2 */
+    float d[4];
+    mc_gemm_naive(true, true, 2, 2, 3, 2.0f, at, 2, bt, 3, 0.0f, d, 2);
+    assert_close(d[0], 12.0, 1e-6, 0);
+    assert_close(d[1], 2.0, 1e-6, 0);
+    assert_close(d[2], 3.0, 1e-6, 0);
+    assert_close(d[3], 2.5, 1e-6, 0);
+}
+
+static void test_plan_refuses_bad_shapes(void **state)
+{
+    (void)state;
+    mc_net_layout lay;
+    mc_error err;
+    mc_net_shape s = small_shape();
+    s.hidden = 0;
+    assert_int_equal(mc_net_plan(&s, 8, &lay, &err), MC_ERR_ARGUMENT);
+    s = small_shape();
+    s.horizon = (size_t)1 << 40;
+    s.hidden = (size_t)1 << 30;
+    assert_int_equal(mc_net_plan(&s, 8, &lay, &err), MC_ERR_ARGUMENT);
+    assert_contains(err.message, "too large");
+    /* Switched-off parts have no parameters. */
+    s = small_shape();
+    s.anomaly_mask = s.horizon_masks = s.skip = false;
+    assert_int_equal(mc_net_plan(&s, 8, &lay, NULL), MC_OK);
+    assert_int_equal(lay.rows[MC_T_ANOMALY_W] * lay.cols[MC_T_ANOMALY_W], 0);
+    assert_int_equal(lay.rows[MC_T_HORIZON_W] * lay.cols[MC_T_HORIZON_W], 0);
+    assert_int_equal(lay.rows[MC_T_SKIP_S] * lay.cols[MC_T_SKIP_S], 0);
+    assert_int_equal(lay.total, mc_net_n_input(&s) * 6 + 6 + 3 * 6 + 3);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_naive_gemm),
+        cmocka_unit_test(test_plan_refuses_bad_shapes),
+        cmocka_unit_test(test_blas_matches_naive),
+        cmocka_unit_test(test_check_catches_wrong_gradients),
+        cmocka_unit_test(test_gradients_every_loss_and_switch),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
