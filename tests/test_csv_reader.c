@@ -12,6 +12,7 @@ typedef struct recorder {
     char *log;
     size_t len, cap;
     size_t n_names;
+    size_t names_line;
     char last_name[64];
 } recorder;
 
@@ -27,10 +28,11 @@ static void append(recorder *r, const char *s, size_t n)
     r->log[r->len] = '\0';
 }
 
-static mc_status rec_columns(void *ctx, const char *const *names, size_t n, size_t *select,
-                             size_t *n_select, mc_error *err)
+static mc_status rec_columns(void *ctx, const char *const *names, size_t n, size_t line,
+                             size_t *select, size_t *n_select, mc_error *err)
 {
     recorder *r = ctx;
+    r->names_line = line;
     r->n_names = n;
     snprintf(r->last_name, sizeof r->last_name, "%s", names[n - 1]);
     *n_select = 0;
@@ -78,7 +80,7 @@ static mc_status read_text(const char *text, size_t len, size_t chunk, char deli
 {
     mc_csv_buffer buf = {text, len, 0};
     mc_csv_source src = mc_csv_source_buffer(&buf, "in.csv");
-    mc_csv_reader_options opt = {delim, header, chunk};
+    mc_csv_reader_options opt = {delim, header, chunk, '.'};
     mc_error_clear(err);
     return mc_csv_read(&src, &opt, &HANDLER, r, stats, err);
 }
@@ -312,12 +314,12 @@ static void test_no_header(void **state)
     free(r.log);
 }
 
-static size_t failing_read(void *ctx, char *buf, size_t cap, bool *failed)
+static size_t failing_read(void *ctx, char *buf, size_t cap, int *error)
 {
     (void)ctx;
     (void)buf;
     (void)cap;
-    *failed = true;
+    *error = 5; /* EIO */
     return 0;
 }
 
@@ -325,12 +327,12 @@ static void test_read_error(void **state)
 {
     (void)state;
     mc_csv_source src = {failing_read, NULL, "broken.csv"};
-    mc_csv_reader_options opt = {0, true, 0};
+    mc_csv_reader_options opt = {0, true, 0, '.'};
     recorder r = {0};
     mc_csv_stats stats;
     mc_error err;
     assert_int_equal(mc_csv_read(&src, &opt, &HANDLER, &r, &stats, &err), MC_ERR_IO);
-    assert_contains(err.message, "broken.csv");
+    assert_contains(err.message, "broken.csv: read error: Input/output error");
 }
 
 int main(void)

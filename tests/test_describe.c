@@ -86,21 +86,36 @@ static void test_against_naive(void **state)
     assert_int_equal(s.zeros, 1);
     assert_int_equal(s.negatives, 1);
 
-    /* Naive: residual from the median of up to 3 known neighbours each side
-       (the interpolated value at 50 counts as a neighbour), then MAD. */
-    const double *fv = mc_frame_values(f, 0);
+    /* Naive: residual from the median of the 3 nearest observed values on
+       each side within 5 rows (the interpolated value at 50 is not one), or
+       where a side has fewer, from the line through the 2 nearest on the
+       other side, divided by its noise amplification relative to the
+       median's (independent noise: (1 + a^2 + b^2) against 1 + pi/12). */
     size_t k = 0;
     for (size_t i = 0; i < N; i++) {
         if (isnan(v[i]))
             continue;
-        double w[6];
-        size_t c = 0;
-        for (long d = -3; d <= 3; d++) {
-            long j = (long)i + d;
-            if (d != 0 && j >= 0 && j < N)
-                w[c++] = fv[j];
+        long near_l[3], near_r[3];
+        size_t nl = 0, nr = 0;
+        for (long d = 1; d <= 5 && nl < 3; d++)
+            if ((long)i - d >= 0 && !isnan(v[(long)i - d]))
+                near_l[nl++] = (long)i - d;
+        for (long d = 1; d <= 5 && nr < 3; d++)
+            if ((long)i + d < N && !isnan(v[(long)i + d]))
+                near_r[nr++] = (long)i + d;
+        if (nl == 3 && nr == 3) {
+            double w[6] = {v[near_l[0]], v[near_l[1]], v[near_l[2]],
+                           v[near_r[0]], v[near_r[1]], v[near_r[2]]};
+            resid[k++] = v[i] - naive_median(w, 6);
+        } else {
+            const long *side = nr >= 2 ? near_r : near_l;
+            const double x1 = (double)side[0], x2 = (double)side[1];
+            const double slope = (v[side[1]] - v[side[0]]) / (x2 - x1);
+            const double t = ((double)i - x1) / (x2 - x1); /* the line: v1 + t (v2 - v1) */
+            const double gain = 1.0 + (1.0 - t) * (1.0 - t) + t * t;
+            resid[k++] = (v[i] - (v[side[0]] + slope * ((double)i - x1))) /
+                         sqrt(gain / (1.0 + 3.141592653589793 / 12.0));
         }
-        resid[k++] = v[i] - naive_median(w, c);
     }
     double rcopy[N];
     memcpy(rcopy, resid, k * sizeof *resid);

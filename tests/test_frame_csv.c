@@ -2,6 +2,7 @@
    that name the file, line, column and text. */
 #include "test_util.h"
 
+#include <locale.h>
 #include <stdlib.h>
 
 #include "maskcast/maskcast.h"
@@ -206,12 +207,12 @@ static void test_column_errors(void **state)
     load_fails("time,load,temp\n2022-01-01,1,2\n", &opt, MC_ERR_COLUMN, 0, 0,
                "the columns are \"time\", \"load\", \"temp\"");
     opt.target_column = "load";
-    load_fails("time,load,load\n2022-01-01,1,2\n", &opt, MC_ERR_COLUMN, 0, 3,
-               "names column \"load\" twice (fields 2 and 3)");
+    load_fails("\ntime,load,load\n2022-01-01,1,2\n", &opt, MC_ERR_COLUMN, 2, 3,
+               "line 2: the header names column \"load\" twice (fields 2 and 3)");
     const char *covs[] = {"load"};
     opt.covariates = covs;
     opt.n_covariates = 1;
-    load_fails("time,load\n2022-01-01,1\n", &opt, MC_ERR_COLUMN, 0, 2, "selected twice");
+    load_fails("time,load\n2022-01-01,1\n", &opt, MC_ERR_COLUMN, 1, 2, "selected twice");
     mc_csv_options one;
     mc_csv_options_defaults(&one);
     load_fails("time\n2022-01-01\n", &one, MC_ERR_COLUMN, 0, 0, "only one column");
@@ -255,6 +256,71 @@ static void test_file_and_stream(void **state)
     mc_frame_free(NULL);
 }
 
+/* A host application's locale must not change what "1.5" means. The test
+   builds a German locale (decimal comma) with localedef when it can. */
+static void test_locale_independent(void **state)
+{
+    (void)state;
+    const char *tmp = getenv("MC_TEST_TMPDIR");
+    char dir[512], cmd[1200];
+    snprintf(dir, sizeof dir, "%s/locales", tmp ? tmp : "/tmp");
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p '%s' && localedef -i de_DE -f UTF-8 '%s/de_DE.UTF-8' >/dev/null 2>&1", dir,
+             dir);
+    if (system(cmd) != 0)
+        skip(); /* no localedef or no locale sources (Debian package locales) */
+    setenv("LOCPATH", dir, 1);
+    if (setlocale(LC_ALL, "de_DE.UTF-8") == NULL)
+        skip();
+    assert_close(strtod("1.5", NULL), 1.0, 0, 0); /* the locale is in force */
+    mc_csv_options opt;
+    mc_csv_options_defaults(&opt);
+    mc_frame *f = NULL;
+    mc_error err;
+    const char *text = "t,v\n2022-01-01,1.5\n2022-01-02,-2.25e1\n";
+    mc_status st = load(text, &opt, &f, &err);
+    setlocale(LC_ALL, "C");
+    assert_int_equal(st, MC_OK);
+    assert_close(mc_frame_values(f, 0)[0], 1.5, 0, 0);
+    assert_close(mc_frame_values(f, 0)[1], -22.5, 0, 0);
+    mc_frame_free(f);
+}
+
+/* A decimal comma is never the detected delimiter, and messages quote the
+   text as written. */
+static void test_decimal_comma_detection(void **state)
+{
+    (void)state;
+    mc_csv_options opt;
+    mc_csv_options_defaults(&opt);
+    opt.decimal = ',';
+    opt.header = false;
+    mc_frame *f = load_ok("2024-01-01 00:00;1,5\n2024-01-01 01:00;2,5\n", &opt);
+    assert_int_equal(mc_frame_get_report(f)->delimiter, ';');
+    assert_close(mc_frame_values(f, 0)[1], 2.5, 0, 0);
+    mc_frame_free(f);
+    load_fails("2024-01-01 00:00;1,5\n2024-01-01 01:00;2,5 kW\n", &opt, MC_ERR_VALUE, 2, 2,
+               "\"2,5 kW\" is not a number");
+}
+
+/* Blank lines before the header do not hide the delimiter. */
+static void test_leading_blank_lines(void **state)
+{
+    (void)state;
+    mc_csv_options opt;
+    mc_csv_options_defaults(&opt);
+    mc_frame *f = load_ok("\r\n\ntime;load\n2024-01-01 00:00;1\n2024-01-01 01:00;2\n", &opt);
+    assert_int_equal(mc_frame_get_report(f)->delimiter, ';');
+    assert_int_equal(mc_frame_get_report(f)->blank_lines, 2);
+    assert_int_equal(mc_frame_rows(f), 2);
+    mc_frame_free(f);
+    /* An absurd read size is capped, not trusted. */
+    opt.chunk_size = SIZE_MAX;
+    f = load_ok("time,load\n2024-01-01 00:00,1\n", &opt);
+    assert_int_equal(mc_frame_rows(f), 1);
+    mc_frame_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -268,6 +334,9 @@ int main(void)
         cmocka_unit_test(test_column_errors),
         cmocka_unit_test(test_decimal_comma),
         cmocka_unit_test(test_file_and_stream),
+        cmocka_unit_test(test_locale_independent),
+        cmocka_unit_test(test_decimal_comma_detection),
+        cmocka_unit_test(test_leading_blank_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -375,6 +375,51 @@ static void test_off_grid_and_given_step(void **state)
     mc_frame_free(f);
 }
 
+/* Timestamps a second or two off the hour would lose most rows: refused. */
+static void test_jittered_times_refused(void **state)
+{
+    (void)state;
+    text t = {0};
+    add(&t, "time,load\n");
+    for (int i = 0; i < 48; i++) {
+        char s[40];
+        stamp(i * HOUR + i % 3, s);
+        add(&t, "%s,%.3f\n", s, shape(i));
+    }
+    mc_frame *f = read_text(t.s);
+    mc_regularize_options opt;
+    mc_regularize_options_defaults(&opt);
+    mc_error err;
+    assert_int_equal(mc_frame_regularize(f, &opt, &err), MC_ERR_GRID);
+    assert_contains(err.message, "rows fall between the points of a");
+    opt.step = HOUR;
+    assert_int_equal(mc_frame_regularize(f, &opt, &err), MC_ERR_GRID);
+    assert_contains(err.message, "32 of 48 rows fall between the points of a 3600 s grid");
+    assert_int_equal(mc_frame_rows(f), 48);
+    mc_frame_free(f);
+    free(t.s);
+}
+
+/* Gap rows across a clock change take the offset that fits the rows around them. */
+static void test_gap_across_offset_change(void **state)
+{
+    (void)state;
+    mc_frame *f = read_text("time,load\n2024-10-27T00:00:00+02:00,1\n2024-10-27T01:00:00+02:00,2\n"
+                            "2024-10-27T03:00:00+01:00,5\n2024-10-27T04:00:00+01:00,6\n");
+    mc_regularize_options opt;
+    mc_regularize_options_defaults(&opt);
+    regularize_ok(f, &opt);
+    /* 22:00Z .. 03:00Z hourly; 00:00Z and 01:00Z inserted. The clocks went
+       back at 01:00Z, so the inserted rows read 02:00+02:00 and 02:00+01:00
+       (the repeated hour), not 03:00+02:00 on top of the next row's 03:00. */
+    assert_int_equal(mc_frame_rows(f), 6);
+    const int16_t *o = mc_frame_utc_offsets(f);
+    const int16_t want[6] = {120, 120, 120, 60, 60, 60};
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(o[i], want[i]);
+    mc_frame_free(f);
+}
+
 static void test_grid_errors(void **state)
 {
     (void)state;
@@ -461,6 +506,8 @@ int main(void)
         cmocka_unit_test(test_grid_refusal_is_atomic),
         cmocka_unit_test(test_off_grid_and_given_step),
         cmocka_unit_test(test_grid_errors),
+        cmocka_unit_test(test_jittered_times_refused),
+        cmocka_unit_test(test_gap_across_offset_change),
         cmocka_unit_test(test_daylight_saving_artefacts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -128,6 +128,7 @@ static void test_refusals(void **state)
     assert_refused("2023-04-30_23:00", MC_TIME_AUTO, "'T' or a space");
     assert_refused("2023-04-30 23:00 CET", MC_TIME_AUTO, "unexpected text");
     assert_refused("2023-04-30 23:00+25:00", MC_TIME_AUTO, "out of range");
+    assert_refused("2023-04-30 23:00+01:", MC_TIME_AUTO, "two-digit minutes");
     assert_refused("yesterday", MC_TIME_AUTO, "ISO 8601");
     assert_refused("23-04-30", MC_TIME_AUTO, "ISO 8601");
 }

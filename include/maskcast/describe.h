@@ -19,12 +19,15 @@ extern "C" {
 
 /*
  * Summary of one column. Statistics are over observed values only. A value
- * is an outlier when its distance from the median of its neighbours (the 3
- * known values on each side, itself left out) exceeds `MC_OUTLIER_SIGMAS`
- * robust standard deviations: 1.4826 times the median absolute deviation of
- * those distances over the whole column. Spikes, drop-outs and short stuck
- * runs stand out; smooth daily ramps do not. A column whose distances are
- * mostly exactly zero has a robust SD of 0 and reports no outliers.
+ * is an outlier when its distance from what its observed neighbours predict
+ * exceeds `MC_OUTLIER_SIGMAS` robust standard deviations: 1.4826 times the
+ * median absolute deviation of those distances over the whole column. The
+ * prediction is the median of the 3 nearest observed values on each side
+ * (within 12 rows, itself left out), or, where one side has fewer (the ends
+ * of a series, the edges of long gaps), the line through the 2 nearest on
+ * the other side. Spikes, drop-outs and short stuck runs stand out; smooth
+ * daily ramps do not. A column whose distances are mostly exactly zero has a
+ * robust SD of 0 and reports no outliers.
  */
 #define MC_OUTLIER_SIGMAS 6.0
 

@@ -57,7 +57,8 @@ typedef enum mc_time_format {
 
 /* Options for reading a CSV file; fill with mc_csv_options_defaults(). */
 typedef struct mc_csv_options {
-    char delimiter;                /* ',', ';' or '\t'; 0 detects it from the first line */
+    char delimiter;                /* ',', ';', '\t' or '|'; 0 detects it from the first
+                                      non-blank line (never ',' with a decimal comma) */
     char decimal;                  /* decimal mark of numbers: '.' (default) or ',' */
     bool header;                   /* the first row names the columns (default true);
                                       without it columns are named "1", "2", ... */
@@ -68,7 +69,8 @@ typedef struct mc_csv_options {
     mc_time_format time_format;    /* default MC_TIME_AUTO */
     bool lenient;                  /* a non-numeric value becomes missing and is counted,
                                       instead of failing the read */
-    size_t chunk_size;             /* bytes read at a time; 0 means 256 KiB */
+    size_t chunk_size;             /* bytes read at a time; 0 means 256 KiB; at most
+                                      64 MiB is used */
 } mc_csv_options;
 
 /* Fills `opt` with the defaults described above. */
@@ -135,7 +137,8 @@ void mc_regularize_options_defaults(mc_regularize_options *opt);
 
 /*
  * Puts `frame` on a regular grid: sorts by instant, resolves duplicates,
- * detects the step, drops rows off the grid (counted in the report), inserts
+ * detects the step, drops rows off the grid (counted in the report; more than
+ * a tenth of the rows off the grid is refused with MC_ERR_GRID), inserts
  * missing rows for gaps, then fills gaps (linear interpolation for short
  * ones, the same time one week or one day earlier for long ones). Filled
  * values keep a non-observed state. Calling it twice is harmless.

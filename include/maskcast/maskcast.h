@@ -5,12 +5,18 @@
  *   maskcast/status.h    status codes and the caller-owned error object
  *   maskcast/frame.h     reading CSV load data, regularising, gap filling
  *   maskcast/describe.h  a column summary with suspicious values
+ *   maskcast/model.h     the forecasting model: training, forecasting, files
  *
  * Conventions: every name starts with mc_; every fallible call returns an
  * mc_status (MC_OK is 0) and fills an mc_error the caller owns; every
  * allocating call has a matching *_free that accepts NULL; option structs are
  * filled by *_defaults() before use. The library never prints, never exits
  * and never reads the environment.
+ *
+ * GSL: before it calls GSL, the library switches GSL's error handler off
+ * (gsl_set_error_handler_off), so that GSL reports through return codes
+ * instead of aborting the process. GSL keeps that handler process-wide: an
+ * application that relies on GSL's default handler must set it again.
  *
  * Example — load a CSV, put it on its grid, look at the target:
  *
@@ -42,6 +48,7 @@
 
 #include "maskcast/describe.h"
 #include "maskcast/frame.h"
+#include "maskcast/model.h"
 #include "maskcast/status.h"
 #include "maskcast/version.h"
 

@@ -30,7 +30,9 @@ typedef enum mc_status {
     MC_ERR_UNSORTED,  /* timestamps out of order while sorting is refused */
     MC_ERR_EMPTY,     /* no data rows */
     MC_ERR_GRID,      /* no regular step can be established for the series */
-    MC_ERR_CANCELLED  /* a callback asked to stop */
+    MC_ERR_CANCELLED, /* a callback asked to stop */
+    MC_ERR_FORMAT,    /* a model file is truncated, corrupt or inconsistent */
+    MC_ERR_DIVERGED   /* training produced a loss that is not a finite number */
 } mc_status;
 
 /* Size of mc_error.message, including the terminating NUL. */

@@ -1,5 +1,6 @@
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "maskcast/maskcast.h"
@@ -31,6 +32,16 @@ static void usage(FILE *f)
                "Exit status: 0 success, 1 the data or a file was at fault, 2 wrong usage.\n");
 }
 
+/* Output that could not be written (a full disk, a closed pipe) is a failure. */
+static int finish(int status, FILE *out, FILE *err)
+{
+    if (fflush(out) != 0 || ferror(out)) {
+        fprintf(err, "maskcast: cannot write the output: %s\n", strerror(errno));
+        return status == MC_EXIT_OK ? MC_EXIT_FAILURE : status;
+    }
+    return status;
+}
+
 int mc_cli_run(int argc, char **argv, FILE *out, FILE *err)
 {
     if (argc < 2) {
@@ -40,15 +51,15 @@ int mc_cli_run(int argc, char **argv, FILE *out, FILE *err)
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         usage(out);
-        return MC_EXIT_OK;
+        return finish(MC_EXIT_OK, out, err);
     }
     if (strcmp(cmd, "--version") == 0) {
         fprintf(out, "maskcast %s\n", mc_version());
-        return MC_EXIT_OK;
+        return finish(MC_EXIT_OK, out, err);
     }
     for (size_t i = 0; i < sizeof SUBCOMMANDS / sizeof SUBCOMMANDS[0]; i++)
         if (strcmp(cmd, SUBCOMMANDS[i].name) == 0)
-            return SUBCOMMANDS[i].run(argc - 1, argv + 1, out, err);
+            return finish(SUBCOMMANDS[i].run(argc - 1, argv + 1, out, err), out, err);
     fprintf(err, "maskcast: unknown command '%s'\n\n", cmd);
     usage(err);
     return MC_EXIT_USAGE;

@@ -184,6 +184,15 @@ static const char *cli_hint(const mc_error *e)
     }
 }
 
+bool mc_cli_data_check(const mc_cli_data *d, FILE *err)
+{
+    if (d->csv_opt.decimal == ',' && d->csv_opt.delimiter == ',') {
+        fprintf(err, "maskcast: --decimal-comma needs another --delimiter (';' or tab)\n");
+        return false;
+    }
+    return true;
+}
+
 mc_frame *mc_cli_data_load(mc_cli_data *d, FILE *err)
 {
     mc_frame *f = NULL;

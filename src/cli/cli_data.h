@@ -54,6 +54,9 @@ void mc_cli_data_free(mc_cli_data *d);
  */
 int mc_cli_data_option(mc_cli_data *d, int code, const char *arg, FILE *err);
 
+/* Checks that the data options agree with each other (a usage error if not). */
+bool mc_cli_data_check(const mc_cli_data *d, FILE *err);
+
 /* Reads and regularises the CSV; on failure prints the error and returns NULL. */
 mc_frame *mc_cli_data_load(mc_cli_data *d, FILE *err);
 

@@ -157,6 +157,11 @@ static int print_json(const mc_frame *f, const char *path, const mc_column_summa
     cJSON_AddNumberToObject(o, "duplicate_times", (double)r->duplicate_times);
     cJSON_AddNumberToObject(o, "duplicate_rows_merged", (double)r->duplicate_rows);
     cJSON_AddNumberToObject(o, "off_grid_rows", (double)r->off_grid_rows);
+    if (r->off_grid_rows > 0) {
+        char when[40];
+        mc_time_to_text(r->first_off_grid, 0, r->has_utc_offsets, when, sizeof when);
+        cJSON_AddStringToObject(o, "first_off_grid", when);
+    }
     cJSON_AddNumberToObject(o, "blank_lines", (double)r->blank_lines);
     char delim[2] = {r->delimiter, 0};
     cJSON_AddStringToObject(o, "delimiter", delim);
@@ -205,6 +210,10 @@ int mc_cli_describe(int argc, char **argv, FILE *out, FILE *err)
             status = MC_EXIT_USAGE;
             goto done;
         }
+    }
+    if (!mc_cli_data_check(&data, err)) {
+        status = MC_EXIT_USAGE;
+        goto done;
     }
     if (data.csv == NULL || optind < argc) {
         fprintf(err, optind < argc ? "maskcast describe: unexpected argument '%s'\n"

@@ -30,6 +30,8 @@ const char *mc_status_name(mc_status status)
     case MC_ERR_EMPTY: return "MC_ERR_EMPTY";
     case MC_ERR_GRID: return "MC_ERR_GRID";
     case MC_ERR_CANCELLED: return "MC_ERR_CANCELLED";
+    case MC_ERR_FORMAT: return "MC_ERR_FORMAT";
+    case MC_ERR_DIVERGED: return "MC_ERR_DIVERGED";
     }
     return "MC_ERR_UNKNOWN";
 }

@@ -11,10 +11,18 @@
 #include "common/gsl_quiet.h"
 #include "data/frame_internal.h"
 
-enum { HALF_WINDOW = 3 }; /* the 3 values on each side */
+enum {
+    HALF_WINDOW = 3, /* neighbours on each side */
+    MAX_REACH = 5    /* rows searched on each side: neighbours must be near */
+};
 
 /* 1.4826 * MAD estimates the standard deviation of normal data. */
 #define MAD_TO_SD 1.4826
+
+/* With independent noise of variance s^2, v minus the median of 6
+   neighbours has a variance of about (1 + pi/12) s^2. */
+#define MEDIAN_RESIDUAL_VARIANCE 1.2617993877991494
+
 
 static double small_median(double *w, size_t n)
 {
@@ -28,19 +36,52 @@ static double small_median(double *w, size_t n)
     return n % 2 ? w[n / 2] : 0.5 * (w[n / 2 - 1] + w[n / 2]);
 }
 
-/* Distance of value i from the median of the known values around it, itself
-   left out: on a smooth ramp that median is the neighbours' midpoint, so only
-   a value that breaks the local shape stands out. */
-static double rolling_residual(const double *v, size_t n, size_t i)
+/* The nearest observed rows on one side of i (dir -1 or +1), at most `want`. */
+static size_t nearest_observed(const uint8_t *state, size_t n, size_t i, int dir, size_t want,
+                               size_t *rows)
 {
-    double w[2 * HALF_WINDOW];
-    size_t m = 0;
-    size_t lo = i >= HALF_WINDOW ? i - HALF_WINDOW : 0;
-    size_t hi = i + HALF_WINDOW < n ? i + HALF_WINDOW : n - 1;
-    for (size_t k = lo; k <= hi; k++)
-        if (k != i && !isnan(v[k]))
-            w[m++] = v[k];
-    return m > 0 ? v[i] - small_median(w, m) : 0.0;
+    size_t got = 0;
+    for (size_t d = 1; d <= MAX_REACH && got < want; d++) {
+        if (dir < 0 ? d > i : i + d >= n)
+            break;
+        const size_t r = dir < 0 ? i - d : i + d;
+        if (state[r] == MC_VALUE_OBSERVED)
+            rows[got++] = r;
+    }
+    return got;
+}
+
+/*
+ * Distance of value i from what its observed neighbours predict, itself left
+ * out: the median of the HALF_WINDOW nearest on each side (within MAX_REACH
+ * rows), so on a smooth ramp the neighbours' midpoint and only a value that
+ * breaks the local shape stands out. Where one side has fewer (the ends of
+ * the series, the edge of a long gap), the line through the two nearest on
+ * the other side: a one-sided median would take the end of a ramp for an
+ * outlier. NAN (not scored) without even that. Filled values never count.
+ */
+static double rolling_residual(const double *v, const uint8_t *state, size_t n, size_t i)
+{
+    size_t left[HALF_WINDOW], right[HALF_WINDOW];
+    const size_t nl = nearest_observed(state, n, i, -1, HALF_WINDOW, left);
+    const size_t nr = nearest_observed(state, n, i, +1, HALF_WINDOW, right);
+    if (nl == HALF_WINDOW && nr == HALF_WINDOW) {
+        double w[2 * HALF_WINDOW];
+        for (size_t k = 0; k < HALF_WINDOW; k++) {
+            w[k] = v[left[k]];
+            w[HALF_WINDOW + k] = v[right[k]];
+        }
+        return v[i] - small_median(w, 2 * HALF_WINDOW);
+    }
+    const size_t *side = nr >= 2 ? right : nl >= 2 ? left : NULL;
+    if (side == NULL)
+        return NAN;
+    const double d1 = fabs((double)side[0] - (double)i), d2 = fabs((double)side[1] - (double)i);
+    const double b = d1 / (d2 - d1), a = 1.0 + b;
+    const double predicted = a * v[side[0]] - b * v[side[1]];
+    /* v - a v0 + b v1 has noise variance (1 + a^2 + b^2) s^2: scaled to the
+       two-sided residual's, noise alone scores alike at the edges and inside. */
+    return (v[i] - predicted) / sqrt((1.0 + a * a + b * b) / MEDIAN_RESIDUAL_VARIANCE);
 }
 
 /* Keeps the MC_SUMMARY_EXAMPLES highest scores, highest first. */
@@ -105,17 +146,21 @@ mc_status mc_frame_describe_column(const mc_frame *f, size_t j, mc_column_summar
 
     /* Residuals of observed values from their rolling median, and their spread. */
     size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (f->states[j][i] == MC_VALUE_OBSERVED)
-            scratch[m++] = resid[i] = rolling_residual(f->values[j], n, i);
+    for (size_t i = 0; i < n; i++) {
+        resid[i] = f->states[j][i] == MC_VALUE_OBSERVED
+                       ? rolling_residual(f->values[j], f->states[j], n, i)
+                       : NAN;
+        if (!isnan(resid[i]))
+            scratch[m++] = resid[i];
+    }
     if (m > 0) {
         const double centre = gsl_stats_median(scratch, 1, m);
         for (size_t k = 0, i = 0; i < n; i++)
-            if (f->states[j][i] == MC_VALUE_OBSERVED)
+            if (!isnan(resid[i]))
                 scratch[k++] = fabs(resid[i] - centre);
         s.robust_sd = MAD_TO_SD * gsl_stats_median(scratch, 1, m);
         for (size_t i = 0; s.robust_sd > 0.0 && i < n; i++) {
-            if (f->states[j][i] != MC_VALUE_OBSERVED)
+            if (isnan(resid[i]))
                 continue;
             double score = fabs(resid[i] - centre) / s.robust_sd;
             if (score > MC_OUTLIER_SIGMAS) {

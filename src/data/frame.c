@@ -108,8 +108,12 @@ bool mc_frame_reserve(mc_frame *f, size_t rows)
 void mc_frame_shrink(mc_frame *f, size_t rows)
 {
     f->rows = rows;
-    if (rows < f->capacity && resize_arrays(f, rows ? rows : 1))
-        f->capacity = rows ? rows : 1;
+    if (rows >= f->capacity)
+        return;
+    /* Even a partly failed shrink leaves every array at least this long (a
+       failed realloc keeps its block), so this capacity is always true. */
+    (void)resize_arrays(f, rows ? rows : 1);
+    f->capacity = rows ? rows : 1;
 }
 
 size_t mc_frame_line_of(const mc_frame *f, size_t row)

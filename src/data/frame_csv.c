@@ -1,6 +1,8 @@
 /* Building a frame from CSV: column selection, timestamps and numbers. */
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -27,6 +29,7 @@ typedef struct builder {
     const char *source;
     mc_frame *frame;
     size_t *field_of;    /* (1 + n_columns) file field numbers (1-based) for messages */
+    size_t header_line;  /* where the column names are, for messages */
     bool offsets_known;  /* whether the first timestamp has been seen */
 } builder;
 
@@ -53,9 +56,10 @@ static mc_status find_column(const builder *b, const char *const *names, size_t 
     for (size_t i = 0; i < n; i++) {
         if (strcmp(names[i], want) == 0) {
             if (found != SIZE_MAX)
-                return mc_error_set(err, MC_ERR_COLUMN, 0, i + 1,
-                                    "%s: the header names column \"%s\" twice (fields %zu and %zu)",
-                                    b->source, want, found + 1, i + 1);
+                return mc_error_set(err, MC_ERR_COLUMN, b->header_line, i + 1,
+                                    "%s: line %zu: the header names column \"%s\" twice (fields "
+                                    "%zu and %zu)",
+                                    b->source, b->header_line, want, found + 1, i + 1);
             found = i;
         } else if (near == SIZE_MAX && strcasecmp(names[i], want) == 0) {
             near = i;
@@ -106,16 +110,17 @@ static mc_status resolve_columns(const builder *b, const char *const *names, siz
     for (size_t a = 0; a < total; a++)
         for (size_t c = a + 1; c < total; c++)
             if (want[a] == want[c])
-                return mc_error_set(err, MC_ERR_COLUMN, 0, want[a] + 1,
+                return mc_error_set(err, MC_ERR_COLUMN, b->header_line, want[a] + 1,
                                     "%s: column \"%s\" is selected twice", b->source,
                                     names[want[a]]);
     return MC_OK;
 }
 
-static mc_status on_columns(void *ctx, const char *const *names, size_t n, size_t *select,
-                            size_t *n_select, mc_error *err)
+static mc_status on_columns(void *ctx, const char *const *names, size_t n, size_t line,
+                            size_t *select, size_t *n_select, mc_error *err)
 {
     builder *b = ctx;
+    b->header_line = line;
     const size_t n_columns = 1 + b->opt->n_covariates; /* target and covariates */
     b->field_of = mc_realloc_array(NULL, 1 + n_columns, sizeof *b->field_of);
     const char **chosen = mc_realloc_array(NULL, n_columns, sizeof *chosen);
@@ -154,23 +159,27 @@ static bool is_missing_token(const char *s, size_t len)
     }
 }
 
-/* Parses a decimal number; false when the text is not one (or not finite). */
+/* Parses a decimal number; false when the text is not one (or not finite).
+   strtod runs under the C locale (read_source selects it), so a host
+   application's locale cannot change what "1.5" means. */
 static bool parse_number(char *s, size_t len, char decimal, double *out)
 {
+    size_t comma = SIZE_MAX; /* a decimal comma becomes '.' for strtod, and back after */
     for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (c == decimal && decimal != '.') {
-            s[i] = '.';
-        } else if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' ||
-                     c == 'E')) {
-            return false;
-        } else if (c == '.' && decimal != '.') {
+        const char c = s[i];
+        if (c == ',' && decimal == ',' && comma == SIZE_MAX) {
+            comma = i;
+        } else if (!((c >= '0' && c <= '9') || (c == '.' && decimal == '.') || c == '-' ||
+                     c == '+' || c == 'e' || c == 'E')) {
             return false; /* with a decimal comma, '.' would be a thousands mark */
         }
     }
+    if (comma != SIZE_MAX)
+        s[comma] = '.';
     char *end = NULL;
-    errno = 0;
-    double v = strtod(s, &end);
+    const double v = strtod(s, &end);
+    if (comma != SIZE_MAX)
+        s[comma] = ',';
     if (end != s + len || len == 0 || !isfinite(v))
         return false;
     *out = v;
@@ -268,10 +277,18 @@ static mc_status read_source(mc_frame **out, const mc_csv_source *src, const mc_
                             "%s: a decimal comma needs another delimiter (';' or a tab)",
                             src->name);
     builder b = {.opt = opt, .source = src->name};
-    const mc_csv_reader_options ropt = {opt->delimiter, opt->header, opt->chunk_size};
+    const mc_csv_reader_options ropt = {opt->delimiter, opt->header, opt->chunk_size,
+                                        opt->decimal};
     const mc_csv_handler handler = {on_columns, on_row};
     mc_csv_stats stats;
+    /* Numbers are read in the C locale whatever the application set. */
+    locale_t c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    if (c_locale == (locale_t)0)
+        return mc_error_nomem(err, "selecting the C locale");
+    const locale_t previous = uselocale(c_locale);
     mc_status st = mc_csv_read(src, &ropt, &handler, &b, &stats, err);
+    uselocale(previous);
+    freelocale(c_locale);
     if (st == MC_OK && b.frame->rows == 0)
         st = mc_error_set(err, MC_ERR_EMPTY, 0, 0, "%s: no data rows after the header", src->name);
     free(b.field_of);

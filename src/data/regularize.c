@@ -1,5 +1,7 @@
 /* Putting a frame on a regular time grid: order, duplicates, step, gaps. */
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,43 +108,46 @@ static mc_status refuse_duplicates(const mc_frame *f, const keyed_row *order, mc
     return MC_OK;
 }
 
-/* Reorders every per-row array by `order`; one scratch array at a time. */
+/* Reorders one array of n elements of `size` bytes in place so that element
+   i becomes the old element order[i].row: each permutation cycle is followed
+   once, with one element in hand. `seen` (n bits) is scratch. */
+static void permute(void *data, size_t size, const keyed_row *order, size_t n, uint8_t *seen)
+{
+    unsigned char *base = data, hand[8];
+    memset(seen, 0, (n + 7) / 8);
+    for (size_t start = 0; start < n; start++) {
+        if (seen[start / 8] & (1u << (start % 8)))
+            continue;
+        memcpy(hand, base + start * size, size);
+        size_t j = start;
+        for (;;) {
+            seen[j / 8] |= (uint8_t)(1u << (j % 8));
+            const size_t from = order[j].row;
+            if (from == start) {
+                memcpy(base + j * size, hand, size);
+                break;
+            }
+            memcpy(base + j * size, base + from * size, size);
+            j = from;
+        }
+    }
+}
+
+/* Reorders every per-row array by `order`, in place: nothing can fail once
+   the scratch bitmap exists, so the frame is never left half sorted. */
 static bool apply_order(mc_frame *f, const keyed_row *order)
 {
     const size_t n = f->rows;
-    int64_t *t = mc_realloc_array(NULL, n, sizeof *t);
-    int16_t *o = mc_realloc_array(NULL, n, sizeof *o);
-    if (t == NULL || o == NULL) {
-        free(t);
-        free(o);
+    uint8_t *seen = malloc((n + 7) / 8 + 1);
+    if (seen == NULL)
         return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        t[i] = f->time[order[i].row];
-        o[i] = f->offset[order[i].row];
-    }
-    free(f->time);
-    free(f->offset);
-    f->time = t;
-    f->offset = o;
+    permute(f->time, sizeof *f->time, order, n, seen);
+    permute(f->offset, sizeof *f->offset, order, n, seen);
     for (size_t j = 0; j < f->n_columns; j++) {
-        double *v = mc_realloc_array(NULL, n, sizeof *v);
-        uint8_t *s = mc_realloc_array(NULL, n, sizeof *s);
-        if (v == NULL || s == NULL) {
-            free(v);
-            free(s);
-            return false;
-        }
-        for (size_t i = 0; i < n; i++) {
-            v[i] = f->values[j][order[i].row];
-            s[i] = f->states[j][order[i].row];
-        }
-        free(f->values[j]);
-        free(f->states[j]);
-        f->values[j] = v;
-        f->states[j] = s;
+        permute(f->values[j], sizeof *f->values[j], order, n, seen);
+        permute(f->states[j], sizeof *f->states[j], order, n, seen);
     }
-    f->capacity = n;
+    free(seen);
     return true;
 }
 
@@ -252,6 +257,20 @@ static mc_status plan_grid(const mc_frame *f, const keyed_row *order, int64_t st
         }
     p->step = step;
     p->phase = most_common(&phases);
+    /* Dropping a few stray rows is reporting; dropping more than a tenth is
+       losing data. */
+    size_t off = 0;
+    for (size_t k = 0; k < n; k++)
+        off += floor_mod(sorted_time(f, order, k), step) != p->phase;
+    if (off > 3 && off * 10 > n) {
+        char st[32];
+        snprintf(st, sizeof st, "%lld s", (long long)step);
+        return mc_error_set(err, MC_ERR_GRID, 0, 0,
+                            "%s: %zu of %zu rows fall between the points of a %s grid; are the "
+                            "timestamps jittered or the step wrong? give the step, or fix the "
+                            "timestamps",
+                            f->source, off, n, st);
+    }
     p->first = 0;
     while (floor_mod(sorted_time(f, order, p->first), step) != p->phase)
         p->first++;
@@ -299,14 +318,20 @@ static mc_status insert_gaps(mc_frame *f, const grid_plan *p, mc_error *err)
     if (!mc_frame_reserve(f, n))
         return mc_error_nomem(err, "inserting missing rows");
     size_t src = f->rows;
+    int64_t next_wall = INT64_MAX; /* wall clock of the next row from the file */
     for (size_t g = n; g-- > 0;) {
         const int64_t t = t0 + (int64_t)g * p->step;
         if (src > 0 && f->time[src - 1] == t) {
             move_row(f, g, --src);
+            next_wall = f->time[g] + 60 * (int64_t)f->offset[g];
             continue;
         }
         f->time[g] = t;
-        f->offset[g] = f->offset[src - 1]; /* the offset in force before the gap */
+        /* The offset in force before the gap, unless the clocks changed inside
+           it and that offset would reach the wall clock of the row after it. */
+        const int16_t before = f->offset[src - 1];
+        const int16_t after = next_wall == INT64_MAX ? before : f->offset[g + 1];
+        f->offset[g] = t + 60 * (int64_t)before < next_wall ? before : after;
         for (size_t j = 0; j < f->n_columns; j++) {
             f->values[j][g] = NAN;
             f->states[j][g] = MC_VALUE_MISSING;

@@ -148,8 +148,8 @@ static const char *offset_part(cursor *c, mc_time_value *out)
     int64_t hh = digits(c, 2, 2);
     if (hh < 0)
         return "a UTC offset needs two-digit hours";
-    accept(c, ':');
-    int64_t mm = at_end(c) ? 0 : digits(c, 2, 2);
+    const bool colon = accept(c, ':');
+    int64_t mm = at_end(c) && !colon ? 0 : digits(c, 2, 2);
     if (mm < 0)
         return "a UTC offset needs two-digit minutes";
     if (hh > 18 || mm > 59)

@@ -1,6 +1,7 @@
 #include "io/csv_reader.h"
 
 #include <csv.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@ enum {
        1 MB field cost thousands of reallocs. */
     FIELD_BLOCK = 64 * 1024
 };
+#define MAX_CHUNK ((size_t)64 << 20)
 /* The first line is buffered whole to detect the delimiter; beyond this the
    default delimiter is used rather than holding more text. */
 #define MAX_FIRST_LINE ((size_t)64 << 20)
@@ -59,6 +61,12 @@ static mc_status fail(reader *r, mc_status code)
     if (r->status == MC_OK)
         r->status = code;
     return code;
+}
+
+static mc_status read_error(reader *r, int error)
+{
+    return mc_error_set(r->err, MC_ERR_IO, 0, 0, "%s: read error: %s", r->src->name,
+                        error > 0 ? strerror(error) : "unknown error");
 }
 
 /* Counts line breaks inside a field: LF, and CR not followed by LF. One pass
@@ -168,8 +176,8 @@ static mc_status choose_columns(reader *r, size_t line)
         goto done;
     }
     r->n_select = 0;
-    st = r->handler->columns(r->ctx, (const char *const *)names, r->n_cols, select, &r->n_select,
-                             r->err);
+    st = r->handler->columns(r->ctx, (const char *const *)names, r->n_cols, line, select,
+                             &r->n_select, r->err);
     if (st != MC_OK)
         goto done;
     for (size_t i = 0; i < r->n_cols; i++)
@@ -262,21 +270,27 @@ static void on_row(int c, void *data)
         deliver_row(r, n_fields, line);
 }
 
-/* The delimiter used most often outside quotes on the first line, ',' by default. */
-static char detect_delimiter(const char *s, size_t len)
+/* The delimiter used most often outside quotes on the first non-blank line,
+   ',' by default (';' when ',' is the decimal mark). */
+static char detect_delimiter(const char *s, size_t len, char decimal)
 {
     static const char candidates[] = {',', ';', '\t'};
     size_t counts[3] = {0, 0, 0};
     bool quoted = false;
-    for (size_t i = 0; i < len && (quoted || (s[i] != '\n' && s[i] != '\r')); i++) {
+    size_t i = 0;
+    while (i < len && (s[i] == '\n' || s[i] == '\r'))
+        i++;
+    for (; i < len && (quoted || (s[i] != '\n' && s[i] != '\r')); i++) {
         if (s[i] == '"')
             quoted = !quoted;
         else if (!quoted)
             for (size_t k = 0; k < 3; k++)
                 counts[k] += s[i] == candidates[k];
     }
-    size_t best = 0;
-    for (size_t k = 1; k < 3; k++)
+    if (decimal == ',')
+        counts[0] = 0;
+    size_t best = decimal == ',' ? 1 : 0;
+    for (size_t k = 0; k < 3; k++)
         if (counts[k] > counts[best])
             best = k;
     return candidates[best];
@@ -304,14 +318,27 @@ static void feed(reader *r, struct csv_parser *p, const char *buf, size_t n)
     }
 }
 
-/* Reads until the buffer holds a whole first line (or the end of the input). */
+/* Whether `s` holds a line break after some text (a whole first line). */
+static bool has_first_line(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (s[i] == '\n' || s[i] == '\r'))
+        i++;
+    for (; i < len; i++)
+        if (s[i] == '\n' || s[i] == '\r')
+            return true;
+    return false;
+}
+
+/* Reads until the buffer holds a whole first non-blank line (or the end of
+   the input, or MAX_FIRST_LINE bytes). */
 static mc_status read_first_line(reader *r, char **pre, size_t *len, size_t chunk, bool *eof)
 {
     size_t cap = 0;
     *eof = false;
     while (*len < MAX_FIRST_LINE) {
         if (*len + chunk > cap) {
-            size_t ncap = cap ? cap * 2 : chunk * 2;
+            size_t ncap = cap ? cap : chunk;
             while (ncap < *len + chunk)
                 ncap *= 2;
             char *p = realloc(*pre, ncap);
@@ -320,17 +347,16 @@ static mc_status read_first_line(reader *r, char **pre, size_t *len, size_t chun
             *pre = p;
             cap = ncap;
         }
-        bool failed = false;
-        size_t got = r->src->read(r->src->ctx, *pre + *len, chunk, &failed);
-        if (failed)
-            return fail(r, mc_error_set(r->err, MC_ERR_IO, 0, 0, "%s: read error", r->src->name));
+        int error = 0;
+        size_t got = r->src->read(r->src->ctx, *pre + *len, chunk, &error);
+        if (error != 0)
+            return fail(r, read_error(r, error));
         if (got == 0) {
             *eof = true;
             return MC_OK;
         }
-        const char *nl = memchr(*pre + *len, '\n', got);
         *len += got;
-        if (nl != NULL || memchr(*pre, '\r', *len) != NULL)
+        if (has_first_line(*pre, *len))
             return MC_OK;
     }
     return MC_OK;
@@ -367,7 +393,8 @@ mc_status mc_csv_read(const mc_csv_source *src, const mc_csv_reader_options *opt
     reader r = {.src = src, .handler = handler, .ctx = ctx, .err = err, .stats = stats,
                 .status = MC_OK, .header = opt->header, .line = 1};
     memset(stats, 0, sizeof *stats);
-    const size_t chunk = opt->chunk_size ? opt->chunk_size : DEFAULT_CHUNK;
+    const size_t chunk = opt->chunk_size == 0 ? DEFAULT_CHUNK
+                         : opt->chunk_size > MAX_CHUNK ? MAX_CHUNK : opt->chunk_size;
     if (opt->delimiter != 0 && opt->delimiter != ',' && opt->delimiter != ';' &&
         opt->delimiter != '\t' && opt->delimiter != '|')
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
@@ -381,7 +408,8 @@ mc_status mc_csv_read(const mc_csv_source *src, const mc_csv_reader_options *opt
     if (read_first_line(&r, &pre, &pre_len, chunk, &eof) != MC_OK ||
         check_encoding(&r, pre, pre_len, &skip) != MC_OK)
         goto done;
-    stats->delimiter = opt->delimiter ? opt->delimiter : detect_delimiter(pre + skip, pre_len - skip);
+    stats->delimiter =
+        opt->delimiter ? opt->delimiter : detect_delimiter(pre + skip, pre_len - skip, opt->decimal);
 
     if (csv_init(&p, CSV_REPALL_NL | CSV_APPEND_NULL) != 0) {
         fail(&r, mc_error_nomem(err, "starting the CSV parser"));
@@ -403,10 +431,10 @@ mc_status mc_csv_read(const mc_csv_source *src, const mc_csv_reader_options *opt
             goto done;
         }
         for (;;) {
-            bool failed = false;
-            size_t got = src->read(src->ctx, buf, chunk, &failed);
-            if (failed) {
-                fail(&r, mc_error_set(err, MC_ERR_IO, 0, 0, "%s: read error", src->name));
+            int error = 0;
+            size_t got = src->read(src->ctx, buf, chunk, &error);
+            if (error != 0) {
+                fail(&r, read_error(&r, error));
                 break;
             }
             if (got == 0)
@@ -436,12 +464,13 @@ done:
     return r.status;
 }
 
-static size_t read_stream(void *ctx, char *buf, size_t cap, bool *failed)
+static size_t read_stream(void *ctx, char *buf, size_t cap, int *error)
 {
     FILE *f = ctx;
+    errno = 0;
     size_t got = fread(buf, 1, cap, f);
     if (got < cap && ferror(f))
-        *failed = true;
+        *error = errno != 0 ? errno : -1;
     return got;
 }
 
@@ -450,10 +479,10 @@ mc_csv_source mc_csv_source_stream(FILE *stream, const char *name)
     return (mc_csv_source){.read = read_stream, .ctx = stream, .name = name};
 }
 
-static size_t read_buffer(void *ctx, char *out, size_t cap, bool *failed)
+static size_t read_buffer(void *ctx, char *out, size_t cap, int *error)
 {
     mc_csv_buffer *b = ctx;
-    (void)failed;
+    (void)error;
     size_t n = b->size - b->pos < cap ? b->size - b->pos : cap;
     if (n > 0)
         memcpy(out, b->data + b->pos, n);

@@ -20,8 +20,9 @@ typedef struct mc_csv_field {
     size_t len;
 } mc_csv_field;
 
-/* Where the bytes come from: returns bytes read (0 at the end); sets *failed on error. */
-typedef size_t (*mc_csv_read_fn)(void *ctx, char *buf, size_t cap, bool *failed);
+/* Where the bytes come from: returns bytes read (0 at the end); on a read
+   error sets *error to the errno value (or -1 when there is none). */
+typedef size_t (*mc_csv_read_fn)(void *ctx, char *buf, size_t cap, int *error);
 
 typedef struct mc_csv_source {
     mc_csv_read_fn read;
@@ -47,17 +48,19 @@ typedef struct mc_csv_handler {
      * one). Stores in select[0 .. *n_select) the indexes of the wanted
      * columns, in the order the row callback will receive them; `select` has
      * room for n_names entries, and an index may be selected at most once.
+     * `line` is the line of the header (or of the first row without one).
      */
-    mc_status (*columns)(void *ctx, const char *const *names, size_t n_names, size_t *select,
-                         size_t *n_select, mc_error *err);
+    mc_status (*columns)(void *ctx, const char *const *names, size_t n_names, size_t line,
+                         size_t *select, size_t *n_select, mc_error *err);
     /* Called for every data row with the selected fields and the row's first line. */
     mc_status (*row)(void *ctx, mc_csv_field *fields, size_t line, mc_error *err);
 } mc_csv_handler;
 
 typedef struct mc_csv_reader_options {
-    char delimiter;    /* ',', ';', '\t', or 0 to detect from the first line */
+    char delimiter;    /* ',', ';', '\t', '|', or 0 to detect from the first line */
     bool header;       /* the first row holds names */
-    size_t chunk_size; /* bytes per read; 0 means 256 KiB */
+    size_t chunk_size; /* bytes per read; 0 means 256 KiB; at most 64 MiB is used */
+    char decimal;      /* with ',' as decimal mark, ',' is never detected as the delimiter */
 } mc_csv_reader_options;
 
 typedef struct mc_csv_stats {

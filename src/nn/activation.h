@@ -4,10 +4,7 @@
 
 #include <stddef.h>
 
-typedef enum mc_activation {
-    MC_ACTIVATION_RELU = 0,
-    MC_ACTIVATION_GELU = 1 /* exact: x * Phi(x), as PyTorch's default */
-} mc_activation;
+#include "maskcast/model.h" /* mc_activation */
 
 /* out[i] = phi(pre[i]) for n values. */
 void mc_activation_forward(float *out, const float *pre, size_t n, mc_activation act);

@@ -4,14 +4,7 @@
 
 #include <stddef.h>
 
-typedef enum mc_loss_kind {
-    MC_LOSS_MAE = 0,
-    MC_LOSS_MSE = 1,
-    MC_LOSS_HUBER = 2,
-    MC_LOSS_PINBALL = 3
-} mc_loss_kind;
-
-enum { MC_MAX_QUANTILES = 16 };
+#include "maskcast/model.h" /* mc_loss_kind, MC_MAX_QUANTILES */
 
 typedef struct mc_loss_spec {
     mc_loss_kind kind;

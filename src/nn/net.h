@@ -22,14 +22,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "maskcast/model.h" /* mc_activation, mc_mask_kind */
 #include "maskcast/status.h"
 #include "nn/activation.h"
 #include "nn/gemm.h"
-
-typedef enum mc_mask_kind {
-    MC_MASK_SIGMOID = 0,
-    MC_MASK_SOFTMAX = 1
-} mc_mask_kind;
 
 typedef struct mc_net_shape {
     size_t lookback;        /* L */

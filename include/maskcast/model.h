@@ -1,0 +1,162 @@
+/*
+ * maskcast/model.h — the forecasting model: options, training (as steps, with
+ * progress and cancellation), forecasting, and model files.
+ *
+ * The network (DESIGN.md §4): a shared feature mapping applied to the raw and
+ * to the anomaly-masked input; an anomaly mask with one weight per past value;
+ * a separate attention mask per horizon over the hidden features; one output
+ * head per horizon with Q quantile outputs; a linear skip over the masked
+ * target lags. Training uses AdamW with gradient clipping, a warm-up and
+ * cosine learning-rate schedule, a time-ordered validation tail separated
+ * from the training span by H steps, early stopping that restores the best
+ * weights, and anomaly augmentation of the past target values.
+ *
+ * Typical use:
+ *
+ *     mc_model_options mo;  mc_model_options_defaults(&mo);
+ *     mc_train_options to;  mc_train_options_defaults(&to);
+ *     mc_model *model = NULL;
+ *     if (mc_model_train(&model, frame, &mo, &to, &err) != MC_OK) { ... }
+ *     mc_model_save(model, "load.safetensors", &err);
+ *     mc_model_free(model);
+ *
+ * Thread safety: a trainer is used by one thread at a time. A model is not
+ * modified by forecasting; see mc_model_forecast().
+ */
+#ifndef MASKCAST_MODEL_H
+#define MASKCAST_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "maskcast/frame.h"
+#include "maskcast/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum mc_activation {
+    MC_ACTIVATION_RELU = 0,
+    MC_ACTIVATION_GELU = 1 /* exact x * Phi(x) */
+} mc_activation;
+
+/* How each horizon's mask over the hidden features is formed. */
+typedef enum mc_mask_kind {
+    MC_MASK_SIGMOID = 0, /* a_k = sigmoid(h W_a,k + b_a,k), each weight in (0, 1) */
+    MC_MASK_SOFTMAX = 1  /* a_k = D * softmax(h W_a,k + b_a,k), weights with mean 1 */
+} mc_mask_kind;
+
+typedef enum mc_loss_kind {
+    MC_LOSS_MAE = 0,
+    MC_LOSS_MSE = 1,
+    MC_LOSS_HUBER = 2,
+    MC_LOSS_PINBALL = 3 /* over the quantile levels in mc_model_options */
+} mc_loss_kind;
+
+#define MC_MAX_QUANTILES 16
+#define MC_MAX_COVARIATES 32
+
+typedef struct mc_model_options {
+    size_t lookback;           /* L, in steps (default 168: a week of hours) */
+    size_t horizon;            /* H, in steps (default 24) */
+    size_t hidden;             /* D (default 64) */
+    mc_activation activation;  /* default ReLU */
+    mc_mask_kind mask_kind;    /* default sigmoid */
+    bool anomaly_mask;         /* default true; false is the "no anomaly mask" ablation */
+    bool horizon_masks;        /* default true; false is the "no per-horizon masks" ablation */
+    bool skip;                 /* default true: linear skip over the masked target lags */
+    mc_loss_kind loss;         /* default MAE */
+    double huber_delta;        /* Huber's threshold in scaled units (default 1) */
+    size_t n_quantiles;        /* pinball: 1..MC_MAX_QUANTILES levels (default 3) */
+    double quantiles[MC_MAX_QUANTILES]; /* increasing, in (0, 1) (default 0.1, 0.5, 0.9) */
+    bool normalize_level;      /* subtract the last day's mean of the load (default true) */
+    bool calendar;             /* calendar channels of each target time (default true) */
+    const char *const *past;   /* frame columns used as past inputs (e.g. measured temperature) */
+    size_t n_past;
+    const char *const *future; /* frame columns known at the target times (forecast temperature) */
+    size_t n_future;
+    const char *holidays_path; /* CSV of holiday dates (first column YYYY-MM-DD), or NULL */
+} mc_model_options;
+
+void mc_model_options_defaults(mc_model_options *opt);
+
+/* What a progress callback sees; filled after every batch and every epoch. */
+typedef struct mc_train_progress {
+    size_t epoch;          /* 1-based epoch in progress */
+    size_t max_epochs;
+    size_t batch;          /* batches done in this epoch */
+    size_t batches;        /* batches per epoch */
+    double train_loss;     /* mean training loss of this epoch so far (scaled units) */
+    double val_loss;       /* validation loss after the last finished epoch (NAN before) */
+    double best_val_loss;  /* the best so far */
+    size_t best_epoch;
+    double seconds;        /* since mc_trainer_init */
+    bool epoch_done;       /* this call closes an epoch */
+} mc_train_progress;
+
+/* Return false to cancel training (the step then returns MC_ERR_CANCELLED). */
+typedef bool (*mc_progress_fn)(const mc_train_progress *progress, void *user);
+
+typedef struct mc_train_options {
+    size_t max_epochs;          /* default 60 */
+    size_t batch_size;          /* default 256 */
+    size_t patience;            /* epochs without a better validation loss before stopping (8) */
+    size_t samples_per_epoch;   /* 0: every training origin each epoch (default) */
+    size_t origin_stride;       /* training origins every this many steps (default 1) */
+    double learning_rate;       /* peak (default 1e-3) */
+    double weight_decay;        /* AdamW, weight matrices only (default 1e-4) */
+    double clip_norm;           /* global gradient-norm clip; 0 disables (default 1) */
+    double warmup_fraction;     /* of all steps, linear warm-up (default 0.02) */
+    double validation_fraction; /* time-ordered tail of the origins (default 0.1) */
+    double augment_probability; /* chance a sample's past load is corrupted (default 0.5) */
+    uint64_t seed;              /* default 1; the same seed gives the same model */
+    size_t train_rows;          /* use rows [0, train_rows) of the frame; 0 = all */
+    mc_progress_fn progress;    /* may be NULL */
+    void *progress_user;
+} mc_train_options;
+
+void mc_train_options_defaults(mc_train_options *opt);
+
+typedef struct mc_trainer mc_trainer;
+typedef struct mc_model mc_model;
+
+/*
+ * Prepares training on `frame` (regularised; column 0 the target). Fits the
+ * scalers on the training span, splits origins into training and a
+ * validation tail, initialises the network. The frame must stay alive and
+ * unchanged until mc_trainer_free(). On failure stores NULL.
+ */
+mc_status mc_trainer_init(mc_trainer **out, const mc_frame *frame, const mc_model_options *mo,
+                          const mc_train_options *to, mc_error *err);
+
+/* Runs one epoch and evaluates it; sets *done when training has finished
+   (early stopping, or the last epoch). Does not allocate. */
+mc_status mc_trainer_step(mc_trainer *t, bool *done, mc_error *err);
+
+/* The validation loss of the current weights. */
+mc_status mc_trainer_evaluate(mc_trainer *t, double *val_loss, mc_error *err);
+
+/* A model with the best weights seen so far; the caller frees it. */
+mc_status mc_trainer_model(const mc_trainer *t, mc_model **out, mc_error *err);
+
+void mc_trainer_free(mc_trainer *t);
+
+/* init, step until done, model, free. */
+mc_status mc_model_train(mc_model **out, const mc_frame *frame, const mc_model_options *mo,
+                         const mc_train_options *to, mc_error *err);
+
+void mc_model_free(mc_model *model);
+
+/* Sizes of a model. */
+size_t mc_model_horizon(const mc_model *m);
+size_t mc_model_lookback(const mc_model *m);
+size_t mc_model_quantiles(const mc_model *m);
+int64_t mc_model_step(const mc_model *m);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MASKCAST_MODEL_H */

@@ -1,0 +1,235 @@
+/* The model object: options, creation, initial weights, accessors. */
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/checked.h"
+#include "common/error.h"
+#include "common/gsl_quiet.h"
+#include "train/model_internal.h"
+
+enum { DAY_SECONDS = 86400 };
+
+void mc_model_options_defaults(mc_model_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->lookback = 168;
+    o->horizon = 24;
+    o->hidden = 64;
+    o->activation = MC_ACTIVATION_RELU;
+    o->mask_kind = MC_MASK_SIGMOID;
+    o->anomaly_mask = true;
+    o->horizon_masks = true;
+    o->skip = true;
+    o->loss = MC_LOSS_MAE;
+    o->huber_delta = 1.0;
+    o->n_quantiles = 3;
+    o->quantiles[0] = 0.1;
+    o->quantiles[1] = 0.5;
+    o->quantiles[2] = 0.9;
+    o->normalize_level = true;
+    o->calendar = true;
+}
+
+size_t mc_model_channels(const mc_model *m) { return 1 + m->n_past + m->n_future; }
+size_t mc_model_horizon(const mc_model *m) { return m->shape.horizon; }
+size_t mc_model_lookback(const mc_model *m) { return m->shape.lookback; }
+size_t mc_model_quantiles(const mc_model *m) { return m->shape.quantiles; }
+int64_t mc_model_step(const mc_model *m) { return m->step; }
+
+void mc_model_free(mc_model *m)
+{
+    if (m == NULL)
+        return;
+    for (size_t c = 0; m->names != NULL && c < mc_model_channels(m); c++)
+        free(m->names[c]);
+    free(m->names);
+    free(m->scalers);
+    free(m->params);
+    mc_holidays_free(&m->holidays);
+    free(m);
+}
+
+static char *dup_string(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p != NULL)
+        memcpy(p, s, n);
+    return p;
+}
+
+static mc_status check_options(const mc_model_options *mo, mc_error *err)
+{
+    if (mo->n_past > MC_MAX_COVARIATES || mo->n_future > MC_MAX_COVARIATES)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "at most %d past and %d future covariates",
+                            MC_MAX_COVARIATES, MC_MAX_COVARIATES);
+    if (mo->loss == MC_LOSS_PINBALL) {
+        if (mo->n_quantiles == 0 || mo->n_quantiles > MC_MAX_QUANTILES)
+            return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "between 1 and %d quantiles",
+                                MC_MAX_QUANTILES);
+        for (size_t q = 0; q < mo->n_quantiles; q++)
+            if (!(mo->quantiles[q] > 0.0 && mo->quantiles[q] < 1.0) ||
+                (q > 0 && !(mo->quantiles[q] > mo->quantiles[q - 1])))
+                return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                                    "quantile levels must be increasing and between 0 and 1");
+    }
+    if ((unsigned)mo->loss > MC_LOSS_PINBALL || (unsigned)mo->activation > MC_ACTIVATION_GELU ||
+        (unsigned)mo->mask_kind > MC_MASK_SOFTMAX)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "unknown loss, activation or mask kind");
+    if (mo->loss == MC_LOSS_HUBER && !(mo->huber_delta > 0.0))
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "the Huber threshold must be positive");
+    return MC_OK;
+}
+
+mc_status mc_model_create(mc_model **out, const mc_model_options *mo, int64_t step,
+                          const char *target, mc_holidays *holidays, mc_error *err)
+{
+    *out = NULL;
+    mc_status st = check_options(mo, err);
+    if (st != MC_OK)
+        return st;
+    if (step <= 0)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "the data step must be positive");
+    mc_model *m = calloc(1, sizeof *m);
+    if (m == NULL)
+        return mc_error_nomem(err, "creating the model");
+    m->step = step;
+    m->day_steps = step < DAY_SECONDS ? (size_t)(DAY_SECONDS / step) : 1;
+    m->calendar = mo->calendar;
+    m->normalize_level = mo->normalize_level;
+    m->n_past = mo->n_past;
+    m->n_future = mo->n_future;
+    m->holidays = *holidays;
+    holidays->days = NULL;
+    holidays->n = 0;
+
+    m->loss.kind = mo->loss;
+    m->loss.huber_delta = mo->huber_delta;
+    m->loss.n_quantiles = mo->loss == MC_LOSS_PINBALL ? mo->n_quantiles : 1;
+    for (size_t q = 0; q < m->loss.n_quantiles; q++)
+        m->loss.quantiles[q] = mo->loss == MC_LOSS_PINBALL ? (float)mo->quantiles[q] : 0.5f;
+
+    mc_window_spec spec = {.n_past = mo->n_past, .n_future = mo->n_future,
+                           .calendar = mo->calendar, .lookback = mo->lookback,
+                           .horizon = mo->horizon};
+    m->shape = (mc_net_shape){.lookback = mo->lookback, .horizon = mo->horizon,
+                              .past_channels = mc_window_past_channels(&spec),
+                              .future_channels = mc_window_future_channels(&spec),
+                              .hidden = mo->hidden, .quantiles = m->loss.n_quantiles,
+                              .activation = mo->activation, .mask_kind = mo->mask_kind,
+                              .anomaly_mask = mo->anomaly_mask, .horizon_masks = mo->horizon_masks,
+                              .skip = mo->skip};
+    /* The plan bounds every size for batches up to 2^20 samples. */
+    if ((st = mc_net_plan(&m->shape, (size_t)1 << 20, &m->layout, err)) != MC_OK) {
+        mc_model_free(m);
+        return st;
+    }
+    const size_t channels = mc_model_channels(m);
+    m->params = mc_realloc_array(NULL, m->layout.total, sizeof *m->params);
+    m->scalers = calloc(channels, sizeof *m->scalers);
+    m->names = calloc(channels, sizeof *m->names);
+    if (m->params == NULL || m->scalers == NULL || m->names == NULL) {
+        mc_model_free(m);
+        return mc_error_nomem(err, "creating the model");
+    }
+    m->names[0] = dup_string(target);
+    for (size_t c = 0; c < mo->n_past; c++)
+        m->names[1 + c] = dup_string(mo->past[c]);
+    for (size_t c = 0; c < mo->n_future; c++)
+        m->names[1 + mo->n_past + c] = dup_string(mo->future[c]);
+    for (size_t c = 0; c < channels; c++)
+        if (m->names[c] == NULL) {
+            mc_model_free(m);
+            return mc_error_nomem(err, "creating the model");
+        }
+    *out = m;
+    return MC_OK;
+}
+
+mc_status mc_model_clone(mc_model **out, const mc_model *m, mc_error *err)
+{
+    *out = NULL;
+    mc_model *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return mc_error_nomem(err, "copying the model");
+    *c = *m;
+    c->params = NULL;
+    c->scalers = NULL;
+    c->names = NULL;
+    c->holidays = (mc_holidays){NULL, 0};
+    const size_t channels = mc_model_channels(m);
+    c->params = mc_realloc_array(NULL, m->layout.total, sizeof *c->params);
+    c->scalers = mc_realloc_array(NULL, channels, sizeof *c->scalers);
+    c->names = calloc(channels, sizeof *c->names);
+    mc_status st = c->params && c->scalers && c->names
+                       ? mc_holidays_from_days(&c->holidays, m->holidays.days, m->holidays.n, err)
+                       : mc_error_nomem(err, "copying the model");
+    for (size_t i = 0; st == MC_OK && i < channels; i++)
+        if ((c->names[i] = dup_string(m->names[i])) == NULL)
+            st = mc_error_nomem(err, "copying the model");
+    if (st != MC_OK) {
+        mc_model_free(c);
+        return st;
+    }
+    memcpy(c->params, m->params, m->layout.total * sizeof *c->params);
+    memcpy(c->scalers, m->scalers, channels * sizeof *c->scalers);
+    *out = c;
+    return MC_OK;
+}
+
+void mc_model_window_spec(const mc_model *m, mc_window_spec *spec, size_t *past_idx,
+                          size_t *future_idx)
+{
+    for (size_t c = 0; c < m->n_past; c++)
+        past_idx[c] = 1 + c;
+    for (size_t c = 0; c < m->n_future; c++)
+        future_idx[c] = 1 + m->n_past + c;
+    *spec = (mc_window_spec){.lookback = m->shape.lookback, .horizon = m->shape.horizon,
+                             .day_steps = m->day_steps, .n_past = m->n_past, .past = past_idx,
+                             .n_future = m->n_future, .future = future_idx,
+                             .calendar = m->calendar, .normalize_level = m->normalize_level,
+                             .holidays = &m->holidays, .scalers = m->scalers};
+}
+
+/* Uniform in [-a, a] from the model's generator. */
+static void fill_uniform(float *p, size_t n, double a, gsl_rng *rng)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (float)((2.0 * gsl_rng_uniform(rng) - 1.0) * a);
+}
+
+static void fill_value(float *p, size_t n, float v)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = v;
+}
+
+void mc_model_init_params(mc_model *m, uint64_t seed)
+{
+    mc_gsl_quiet();
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    const mc_net_layout *lay = &m->layout;
+    float *p = m->params;
+    if (rng == NULL) { /* no generator, no randomness: a deterministic fallback */
+        for (size_t i = 0; i < lay->total; i++)
+            p[i] = (float)(0.01 * sin((double)i * 12.9898));
+    } else {
+        gsl_rng_set(rng, (unsigned long)(seed ^ (seed >> 32)));
+        const double n_in = (double)mc_net_n_input(&m->shape), D = (double)m->shape.hidden;
+        /* The scale of a linear layer's default initialisation: 1 / sqrt(fan in). */
+        const double fan_in[MC_T_COUNT] = {n_in, n_in, D, D, D, D, D, D, (double)m->shape.lookback};
+        for (int t = 0; t < MC_T_COUNT; t++)
+            fill_uniform(p + lay->offset[t], lay->rows[t] * lay->cols[t], 1.0 / sqrt(fan_in[t]),
+                         rng);
+        gsl_rng_free(rng);
+    }
+    /* Masks start open (sigmoid(3) = 0.95, sigmoid(2) = 0.88) and close only
+       where closing lowers the loss; the skip and head offsets start at 0. */
+    fill_value(p + lay->offset[MC_T_ANOMALY_B], lay->rows[MC_T_ANOMALY_B], 3.0f);
+    fill_value(p + lay->offset[MC_T_HORIZON_B], lay->rows[MC_T_HORIZON_B],
+               m->shape.mask_kind == MC_MASK_SOFTMAX ? 0.0f : 2.0f);
+    fill_value(p + lay->offset[MC_T_HEAD_C], lay->rows[MC_T_HEAD_C], 0.0f);
+    fill_value(p + lay->offset[MC_T_SKIP_S], lay->rows[MC_T_SKIP_S] * lay->cols[MC_T_SKIP_S], 0.0f);
+}

@@ -1,0 +1,67 @@
+/* The model's layout, shared by training, forecasting and model files. */
+#ifndef MC_TRAIN_MODEL_INTERNAL_H
+#define MC_TRAIN_MODEL_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data/calendar.h"
+#include "data/windows.h"
+#include "maskcast/model.h"
+#include "nn/loss.h"
+#include "nn/net.h"
+
+/* What training did, kept in the model file. */
+typedef struct mc_train_record {
+    size_t epochs;          /* epochs run */
+    size_t best_epoch;
+    double best_val_loss;   /* scaled units */
+    double last_train_loss;
+    double seconds;
+    size_t train_origins, val_origins;
+    int64_t first_time, last_time; /* instants of the rows trained on */
+    uint64_t seed;
+} mc_train_record;
+
+/*
+ * Channels, in model order: 0 the target, then the past covariates, then the
+ * known-future covariates (a column may be both). Scalers follow that order.
+ */
+struct mc_model {
+    mc_net_shape shape;
+    mc_net_layout layout;
+    float *params;            /* (layout.total) */
+    mc_loss_spec loss;
+    int64_t step;             /* seconds between rows */
+    size_t day_steps;
+    bool calendar;
+    bool normalize_level;
+    size_t n_past, n_future;
+    char **names;             /* (1 + n_past + n_future) column names */
+    mc_scaler *scalers;       /* (1 + n_past + n_future) */
+    mc_holidays holidays;
+    mc_train_record record;
+};
+
+/* Channel count of the model: 1 + n_past + n_future. */
+size_t mc_model_channels(const mc_model *m);
+
+/*
+ * An empty model for the options and data step: names and shapes set,
+ * parameters allocated (not initialised), scalers zeroed. Holidays are
+ * taken over (the caller's struct is emptied).
+ */
+mc_status mc_model_create(mc_model **out, const mc_model_options *mo, int64_t step,
+                          const char *target, mc_holidays *holidays, mc_error *err);
+
+/* The window specification a model's inputs are gathered with. */
+void mc_model_window_spec(const mc_model *m, mc_window_spec *spec, size_t *past_idx,
+                          size_t *future_idx);
+
+/* A deep copy of `m`. */
+mc_status mc_model_clone(mc_model **out, const mc_model *m, mc_error *err);
+
+/* Fills the parameters with the initial values (seeded, deterministic). */
+void mc_model_init_params(mc_model *m, uint64_t seed);
+
+#endif /* MC_TRAIN_MODEL_INTERNAL_H */

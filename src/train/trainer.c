@@ -1,0 +1,444 @@
+/* Training as steps: init (data, split, network), one epoch per step,
+   evaluation on the validation tail, early stopping with the best weights. */
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/checked.h"
+#include "common/error.h"
+#include "common/gsl_quiet.h"
+#include "nn/adamw.h"
+#include "train/augment.h"
+#include "train/model_internal.h"
+
+#define PI 3.14159265358979323846
+#define FINAL_LR_FRACTION 0.1 /* the cosine schedule ends at a tenth of the peak */
+
+struct mc_trainer {
+    mc_model *model;   /* the weights being trained live in model->params */
+    mc_train_options opt;
+    /* the data, in model channel order */
+    int64_t *wall;
+    const double **values;
+    const uint8_t **states;
+    mc_series series;
+    size_t past_idx[MC_MAX_COVARIATES], future_idx[MC_MAX_COVARIATES];
+    mc_window_spec spec;
+    /* the network */
+    mc_net_work work;
+    float *grads, *best;
+    mc_adamw adam;
+    /* samples */
+    size_t *train, n_train, *val, n_val; /* val is the tail of train's array */
+    float *x, *target, *weight, *level, *dy, *zero;
+    gsl_rng *rng;
+    /* progress */
+    size_t epoch, steps_done, total_steps, batches_per_epoch;
+    double best_val;
+    size_t best_epoch, since_best;
+    bool done;
+    mc_train_progress progress;
+    struct timespec t0;
+};
+
+void mc_train_options_defaults(mc_train_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->max_epochs = 60;
+    o->batch_size = 256;
+    o->patience = 8;
+    o->origin_stride = 1;
+    o->learning_rate = 1e-3;
+    o->weight_decay = 1e-4;
+    o->clip_norm = 1.0;
+    o->warmup_fraction = 0.02;
+    o->validation_fraction = 0.1;
+    o->augment_probability = 0.5;
+    o->seed = 1;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t0->tv_sec) + 1e-9 * (double)(now.tv_nsec - t0->tv_nsec);
+}
+
+void mc_trainer_free(mc_trainer *t)
+{
+    if (t == NULL)
+        return;
+    mc_model_free(t->model);
+    free(t->wall);
+    free(t->values);
+    free(t->states);
+    mc_net_work_free(&t->work);
+    free(t->grads);
+    free(t->best);
+    mc_adamw_free(&t->adam);
+    free(t->train); /* val points into the same array */
+    free(t->x);
+    free(t->target);
+    free(t->weight);
+    free(t->level);
+    free(t->dy);
+    free(t->zero);
+    if (t->rng != NULL)
+        gsl_rng_free(t->rng);
+    free(t);
+}
+
+static mc_status check_train_options(const mc_train_options *o, mc_error *err)
+{
+    if (o->batch_size == 0 || o->max_epochs == 0 || o->origin_stride == 0)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "batch size, epochs and origin stride must be at least 1");
+    if (!(o->learning_rate > 0.0) || o->weight_decay < 0.0 || o->clip_norm < 0.0 ||
+        !(o->warmup_fraction >= 0.0 && o->warmup_fraction < 1.0) ||
+        !(o->validation_fraction >= 0.0 && o->validation_fraction < 0.9) ||
+        !(o->augment_probability >= 0.0 && o->augment_probability <= 1.0))
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "learning rate > 0, weight decay and clip >= 0, warm-up in [0, 1), "
+                            "validation fraction in [0, 0.9), augmentation in [0, 1]");
+    return MC_OK;
+}
+
+/* The frame's column called `name`; fails naming what the frame has. */
+static mc_status frame_column(const mc_frame *f, const char *name, size_t *out, mc_error *err)
+{
+    for (size_t j = 0; j < mc_frame_columns(f); j++)
+        if (strcmp(mc_frame_column_name(f, j), name) == 0) {
+            *out = j;
+            return MC_OK;
+        }
+    return mc_error_set(err, MC_ERR_COLUMN, 0, 0,
+                        "the data has no column \"%s\" (read it as a covariate)", name);
+}
+
+/* Points the series at the frame's columns in model channel order. */
+static mc_status attach_data(mc_trainer *t, const mc_frame *f, size_t rows, mc_error *err)
+{
+    const mc_model *m = t->model;
+    const size_t channels = mc_model_channels(m);
+    t->wall = mc_realloc_array(NULL, rows, sizeof *t->wall);
+    t->values = calloc(channels, sizeof *t->values);
+    t->states = calloc(channels, sizeof *t->states);
+    if (t->wall == NULL || t->values == NULL || t->states == NULL)
+        return mc_error_nomem(err, "preparing the training data");
+    for (size_t i = 0; i < rows; i++)
+        t->wall[i] = mc_frame_times(f)[i] + 60 * (int64_t)mc_frame_utc_offsets(f)[i];
+    t->values[0] = mc_frame_values(f, 0);
+    t->states[0] = mc_frame_states(f, 0);
+    for (size_t c = 1; c < channels; c++) {
+        size_t j = 0;
+        mc_status st = frame_column(f, m->names[c], &j, err);
+        if (st != MC_OK)
+            return st;
+        t->values[c] = mc_frame_values(f, j);
+        t->states[c] = mc_frame_states(f, j);
+    }
+    t->series = (mc_series){.rows = rows, .wall = t->wall, .n_columns = channels,
+                            .values = t->values, .states = t->states};
+    return MC_OK;
+}
+
+static bool any_observed_target(const mc_series *s, size_t origin, size_t horizon)
+{
+    for (size_t k = 0; k < horizon; k++)
+        if (s->states[0][origin + k] == MC_VALUE_OBSERVED)
+            return true;
+    return false;
+}
+
+/* Origins with at least one observed target, split into training and a
+   validation tail; no training target falls on or after a validation one. */
+static mc_status split_origins(mc_trainer *t, mc_error *err)
+{
+    const size_t L = t->spec.lookback, H = t->spec.horizon, rows = t->series.rows;
+    if (rows < L + H + 1)
+        return mc_error_set(err, MC_ERR_EMPTY, 0, 0,
+                            "%zu rows are too few for a lookback of %zu and a horizon of %zu "
+                            "steps; at least %zu are needed",
+                            rows, L, H, L + H + 1);
+    size_t n = 0;
+    for (size_t o = L; o + H <= rows; o += t->opt.origin_stride)
+        n += any_observed_target(&t->series, o, H);
+    size_t *all = mc_realloc_array(NULL, n ? n : 1, sizeof *all);
+    if (all == NULL)
+        return mc_error_nomem(err, "listing training origins");
+    n = 0;
+    for (size_t o = L; o + H <= rows; o += t->opt.origin_stride)
+        if (any_observed_target(&t->series, o, H))
+            all[n++] = o;
+    size_t n_val = (size_t)ceil(t->opt.validation_fraction * (double)n);
+    if (t->opt.validation_fraction > 0.0 && n_val == 0)
+        n_val = 1;
+    size_t n_train = n - n_val;
+    if (n_val > 0)
+        while (n_train > 0 && all[n_train - 1] + H > all[n - n_val])
+            n_train--;
+    if (n_train == 0) {
+        free(all);
+        return mc_error_set(err, MC_ERR_EMPTY, 0, 0,
+                            "no training origins are left after the validation tail (%zu origins "
+                            "in all); give more data or a smaller horizon",
+                            n);
+    }
+    t->train = all;
+    t->n_train = n_train;
+    t->val = n_val ? all + (n - n_val) : NULL;
+    t->n_val = n_val;
+    return MC_OK;
+}
+
+static mc_status allocate_training(mc_trainer *t, mc_error *err)
+{
+    const mc_model *m = t->model;
+    const size_t B = t->opt.batch_size, n_in = mc_net_n_input(&m->shape);
+    const size_t H = m->shape.horizon, HQ = mc_net_n_output(&m->shape);
+    mc_net_layout check;
+    mc_status st = mc_net_plan(&m->shape, B, &check, err);
+    if (st != MC_OK || (st = mc_net_work_alloc(&t->work, &m->shape, B, err)) != MC_OK ||
+        (st = mc_adamw_init(&t->adam, m->layout.total, err)) != MC_OK)
+        return st;
+    t->grads = mc_realloc_array(NULL, m->layout.total, sizeof(float));
+    t->best = mc_realloc_array(NULL, m->layout.total, sizeof(float));
+    t->x = mc_realloc_array(NULL, B, n_in * sizeof(float));
+    t->target = mc_realloc_array(NULL, B, H * sizeof(float));
+    t->weight = mc_realloc_array(NULL, B, H * sizeof(float));
+    t->dy = mc_realloc_array(NULL, B, HQ * sizeof(float));
+    t->level = mc_realloc_array(NULL, B, sizeof(float));
+    t->zero = mc_realloc_array(NULL, B, sizeof(float));
+    t->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!t->grads || !t->best || !t->x || !t->target || !t->weight || !t->dy || !t->level ||
+        !t->zero || !t->rng)
+        return mc_error_nomem(err, "allocating training buffers");
+    return MC_OK;
+}
+
+mc_status mc_trainer_init(mc_trainer **out, const mc_frame *frame, const mc_model_options *mo,
+                          const mc_train_options *to, mc_error *err)
+{
+    *out = NULL;
+    mc_status st = check_train_options(to, err);
+    if (st != MC_OK)
+        return st;
+    if (mc_frame_step(frame) <= 0)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "the frame must be regularised before training");
+    mc_gsl_quiet();
+    mc_holidays holidays = {NULL, 0};
+    if (mo->holidays_path != NULL && (st = mc_holidays_read(&holidays, mo->holidays_path, err)) != MC_OK)
+        return st;
+    mc_trainer *t = calloc(1, sizeof *t);
+    if (t == NULL) {
+        mc_holidays_free(&holidays);
+        return mc_error_nomem(err, "creating the trainer");
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t->t0);
+    t->opt = *to;
+    const size_t rows = to->train_rows && to->train_rows < mc_frame_rows(frame) ? to->train_rows
+                                                                                : mc_frame_rows(frame);
+    st = mc_model_create(&t->model, mo, mc_frame_step(frame), mc_frame_column_name(frame, 0),
+                         &holidays, err);
+    mc_holidays_free(&holidays); /* emptied when the model took it over */
+    if (st == MC_OK)
+        st = attach_data(t, frame, rows, err);
+    if (st == MC_OK) {
+        mc_scaler_fit(t->model->scalers, &t->series, rows);
+        mc_model_window_spec(t->model, &t->spec, t->past_idx, t->future_idx);
+        st = split_origins(t, err);
+    }
+    if (st == MC_OK)
+        st = allocate_training(t, err);
+    if (st != MC_OK) {
+        mc_trainer_free(t);
+        return st;
+    }
+    mc_model_init_params(t->model, to->seed);
+    memcpy(t->best, t->model->params, t->model->layout.total * sizeof(float));
+    gsl_rng_set(t->rng, (unsigned long)(to->seed * 2654435761u + 1));
+    const size_t use = to->samples_per_epoch && to->samples_per_epoch < t->n_train
+                           ? to->samples_per_epoch : t->n_train;
+    t->batches_per_epoch = (use + to->batch_size - 1) / to->batch_size;
+    t->total_steps = t->batches_per_epoch * to->max_epochs;
+    t->best_val = INFINITY;
+    t->model->record.seed = to->seed;
+    t->model->record.train_origins = t->n_train;
+    t->model->record.val_origins = t->n_val;
+    t->model->record.first_time = mc_frame_times(frame)[0];
+    t->model->record.last_time = mc_frame_times(frame)[rows - 1];
+    t->progress = (mc_train_progress){.max_epochs = to->max_epochs,
+                                      .batches = t->batches_per_epoch, .val_loss = NAN,
+                                      .best_val_loss = NAN};
+    *out = t;
+    return MC_OK;
+}
+
+/* Warm-up, then cosine decay to FINAL_LR_FRACTION of the peak. */
+static double learning_rate(const mc_trainer *t)
+{
+    const double peak = t->opt.learning_rate;
+    const double warm = ceil(t->opt.warmup_fraction * (double)t->total_steps);
+    const double s = (double)t->steps_done;
+    if (s < warm)
+        return peak * (s + 1.0) / warm;
+    const double span = (double)t->total_steps - warm;
+    const double p = span > 0 ? (s - warm) / span : 1.0;
+    return peak * (FINAL_LR_FRACTION + (1.0 - FINAL_LR_FRACTION) * 0.5 * (1.0 + cos(PI * p)));
+}
+
+/* Where zero load lies in each sample's scaled units, for drop-outs. */
+static void zero_levels(mc_trainer *t, size_t batch)
+{
+    const mc_scaler *sc = &t->model->scalers[0];
+    for (size_t b = 0; b < batch; b++)
+        t->zero[b] = (float)((0.0 - sc->mean) / sc->scale) - t->level[b];
+}
+
+static double sum_of(const float *w, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += w[i];
+    return s;
+}
+
+/* One optimisation step on a batch; returns its loss. */
+static double train_batch(mc_trainer *t, const size_t *origins, size_t batch)
+{
+    mc_model *m = t->model;
+    mc_window_gather(t->x, t->target, t->weight, t->level, &t->series, &t->spec, origins, batch);
+    if (t->opt.augment_probability > 0.0 && m->shape.anomaly_mask) {
+        zero_levels(t, batch);
+        mc_augment_batch(t->x, &t->spec, batch, t->opt.augment_probability, t->zero, t->rng);
+    }
+    mc_net_forward(&t->work, m->params, &m->layout, &m->shape, t->x, batch);
+    const double loss = mc_loss_eval(t->dy, t->work.y, t->target, t->weight, batch,
+                                     m->shape.horizon, &m->loss);
+    memset(t->grads, 0, m->layout.total * sizeof(float));
+    mc_net_backward(&t->work, t->grads, NULL, m->params, &m->layout, &m->shape, t->x, t->dy,
+                    batch);
+    const double norm = mc_grad_norm(t->grads, m->layout.total);
+    const double scale = t->opt.clip_norm > 0.0 && norm > t->opt.clip_norm ? t->opt.clip_norm / norm
+                                                                           : 1.0;
+    mc_adamw_step(&t->adam, m->params, t->grads, &m->layout, learning_rate(t),
+                  t->opt.weight_decay, scale);
+    t->steps_done++;
+    return loss;
+}
+
+mc_status mc_trainer_evaluate(mc_trainer *t, double *val_loss, mc_error *err)
+{
+    (void)err;
+    mc_model *m = t->model;
+    const size_t B = t->opt.batch_size, H = m->shape.horizon;
+    double total = 0.0, weight = 0.0;
+    for (size_t i = 0; i < t->n_val; i += B) {
+        const size_t batch = t->n_val - i < B ? t->n_val - i : B;
+        mc_window_gather(t->x, t->target, t->weight, t->level, &t->series, &t->spec, t->val + i,
+                         batch);
+        mc_net_forward(&t->work, m->params, &m->layout, &m->shape, t->x, batch);
+        const double w = sum_of(t->weight, batch * H);
+        total += w * mc_loss_eval(NULL, t->work.y, t->target, t->weight, batch, H, &m->loss);
+        weight += w;
+    }
+    *val_loss = weight > 0.0 ? total / weight : NAN;
+    return MC_OK;
+}
+
+static bool report(mc_trainer *t)
+{
+    t->progress.seconds = seconds_since(&t->t0);
+    return t->opt.progress == NULL || t->opt.progress(&t->progress, t->opt.progress_user);
+}
+
+/* Keeps the best weights and decides whether to stop. */
+static void close_epoch(mc_trainer *t, double train_loss, double val)
+{
+    mc_model *m = t->model;
+    const bool has_val = t->n_val > 0;
+    if (!has_val || val < t->best_val) {
+        t->best_val = has_val ? val : train_loss;
+        t->best_epoch = t->epoch;
+        t->since_best = 0;
+        memcpy(t->best, m->params, m->layout.total * sizeof(float));
+    } else {
+        t->since_best++;
+    }
+    m->record.epochs = t->epoch;
+    m->record.best_epoch = t->best_epoch;
+    m->record.best_val_loss = t->best_val;
+    m->record.last_train_loss = train_loss;
+    if (t->epoch >= t->opt.max_epochs || (has_val && t->since_best >= t->opt.patience))
+        t->done = true;
+}
+
+mc_status mc_trainer_step(mc_trainer *t, bool *done, mc_error *err)
+{
+    if (t->done) {
+        *done = true;
+        return MC_OK;
+    }
+    const size_t B = t->opt.batch_size;
+    const size_t use = t->batches_per_epoch * B < t->n_train ? t->batches_per_epoch * B : t->n_train;
+    gsl_ran_shuffle(t->rng, t->train, t->n_train, sizeof *t->train);
+    t->epoch++;
+    t->progress.epoch = t->epoch;
+    t->progress.epoch_done = false;
+    double loss_sum = 0.0;
+    size_t batches = 0;
+    for (size_t i = 0; i < use; i += B) {
+        const size_t batch = use - i < B ? use - i : B;
+        const double loss = train_batch(t, t->train + i, batch);
+        if (!isfinite(loss))
+            return mc_error_set(err, MC_ERR_DIVERGED, 0, 0,
+                                "training diverged in epoch %zu (loss %g); try a lower learning "
+                                "rate",
+                                t->epoch, loss);
+        loss_sum += loss;
+        t->progress.batch = ++batches;
+        t->progress.train_loss = loss_sum / (double)batches;
+        if (!report(t))
+            return mc_error_set(err, MC_ERR_CANCELLED, 0, 0, "training was cancelled");
+    }
+    double val = NAN;
+    if (t->n_val > 0)
+        mc_trainer_evaluate(t, &val, err);
+    close_epoch(t, t->progress.train_loss, val);
+    t->model->record.seconds = seconds_since(&t->t0);
+    t->progress.val_loss = val;
+    t->progress.best_val_loss = t->best_val;
+    t->progress.best_epoch = t->best_epoch;
+    t->progress.epoch_done = true;
+    *done = t->done;
+    if (!report(t))
+        return mc_error_set(err, MC_ERR_CANCELLED, 0, 0, "training was cancelled");
+    return MC_OK;
+}
+
+mc_status mc_trainer_model(const mc_trainer *t, mc_model **out, mc_error *err)
+{
+    mc_status st = mc_model_clone(out, t->model, err);
+    if (st == MC_OK)
+        memcpy((*out)->params, t->best, t->model->layout.total * sizeof(float));
+    return st;
+}
+
+mc_status mc_model_train(mc_model **out, const mc_frame *frame, const mc_model_options *mo,
+                         const mc_train_options *to, mc_error *err)
+{
+    *out = NULL;
+    mc_trainer *t = NULL;
+    mc_status st = mc_trainer_init(&t, frame, mo, to, err);
+    bool done = false;
+    while (st == MC_OK && !done)
+        st = mc_trainer_step(t, &done, err);
+    if (st == MC_OK)
+        st = mc_trainer_model(t, out, err);
+    mc_trainer_free(t);
+    return st;
+}
