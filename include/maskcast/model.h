@@ -149,6 +149,46 @@ mc_status mc_model_train(mc_model **out, const mc_frame *frame, const mc_model_o
 
 void mc_model_free(mc_model *model);
 
+/*
+ * Writes the model as safetensors (DESIGN.md §5) atomically: a temporary
+ * file in the same directory, flushed, then renamed over `path`, so `path`
+ * holds either the old file or the whole new one.
+ */
+mc_status mc_model_save(const mc_model *model, const char *path, mc_error *err);
+
+/* The same bytes into a malloc'd buffer the caller frees with free(). */
+mc_status mc_model_save_buffer(const mc_model *model, void **out, size_t *size, mc_error *err);
+
+/*
+ * Reads a model file. Every length, offset, dtype and shape is checked
+ * against the configuration stored in the file before use; a truncated,
+ * corrupt or inconsistent file is refused with MC_ERR_FORMAT and a message
+ * saying what is wrong. On failure stores NULL.
+ */
+mc_status mc_model_load(mc_model **out, const char *path, mc_error *err);
+
+/* As mc_model_load(), from `size` bytes at `data` (not referenced after the
+   call); `name` is used in messages (may be NULL). */
+mc_status mc_model_load_buffer(mc_model **out, const void *data, size_t size, const char *name,
+                               mc_error *err);
+
+/*
+ * Forecasts the horizon after the last observed load in `history` (a
+ * regularised frame on the model's step whose column 0 is the load, with the
+ * model's past covariates as further columns). Known-future covariates are
+ * taken from history rows after the last observed load, else from `future`
+ * (a regularised frame holding them at the target times; may be NULL).
+ * Writes the instants of the H target steps into times (H) and the forecasts
+ * into values (H x Q, quantiles increasing at each step), in the load's units.
+ * Fails when the history is shorter than the lookback, a column is missing,
+ * a known-future value is missing, or the step differs from the model's.
+ * Reads the model only: any number of threads may forecast from one model at
+ * once. Allocates its workspace for the call.
+ */
+mc_status mc_model_forecast(const mc_model *model, const mc_frame *history,
+                            const mc_frame *future, int64_t *times, double *values,
+                            mc_error *err);
+
 /* Sizes of a model. */
 size_t mc_model_horizon(const mc_model *m);
 size_t mc_model_lookback(const mc_model *m);

@@ -13,6 +13,9 @@ typedef struct subcommand {
 
 static const subcommand SUBCOMMANDS[] = {
     {"describe", mc_cli_describe, "load a CSV, put it on its time grid, and summarise what was found"},
+    {"train", mc_cli_train, "train the forecasting network on a CSV and write a model file"},
+    {"forecast", mc_cli_forecast, "forecast the next horizon from a model and recent history"},
+    {"inspect", mc_cli_inspect, "show a model file's configuration, sizes and training record"},
 };
 
 static void usage(FILE *f)

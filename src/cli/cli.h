@@ -12,5 +12,8 @@ int mc_cli_run(int argc, char **argv, FILE *out, FILE *err);
 
 /* Subcommands: argv[0] is the subcommand's name. */
 int mc_cli_describe(int argc, char **argv, FILE *out, FILE *err);
+int mc_cli_train(int argc, char **argv, FILE *out, FILE *err);
+int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err);
+int mc_cli_inspect(int argc, char **argv, FILE *out, FILE *err);
 
 #endif /* MC_CLI_CLI_H */

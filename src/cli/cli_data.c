@@ -37,10 +37,7 @@ void mc_cli_data_init(mc_cli_data *d)
 
 void mc_cli_data_free(mc_cli_data *d)
 {
-    free(d->covariate_text);
-    free(d->covariates);
-    d->covariate_text = NULL;
-    d->covariates = NULL;
+    mc_cli_names_free(&d->covariates);
 }
 
 bool mc_cli_parse_duration(const char *text, int64_t *seconds)
@@ -78,25 +75,39 @@ void mc_cli_format_duration(int64_t s, char *out, size_t size)
         snprintf(out, size, "%" PRId64 "s", s);
 }
 
-/* Splits "a,b,c" into the covariate list. */
-static int set_covariates(mc_cli_data *d, const char *arg, FILE *err)
+bool mc_cli_names_parse(mc_cli_names *l, const char *arg)
 {
-    mc_cli_data_free(d);
+    mc_cli_names_free(l);
     size_t n = 1;
     for (const char *p = arg; *p; p++)
         n += *p == ',';
-    d->covariate_text = strdup(arg);
-    d->covariates = calloc(n, sizeof *d->covariates);
-    if (d->covariate_text == NULL || d->covariates == NULL) {
+    l->text = strdup(arg);
+    l->names = calloc(n, sizeof *l->names);
+    if (l->text == NULL || l->names == NULL) {
+        mc_cli_names_free(l);
+        return false;
+    }
+    for (char *save = NULL, *tok = strtok_r(l->text, ",", &save); tok != NULL;
+         tok = strtok_r(NULL, ",", &save))
+        l->names[l->n++] = tok;
+    return true;
+}
+
+void mc_cli_names_free(mc_cli_names *l)
+{
+    free(l->text);
+    free(l->names);
+    memset(l, 0, sizeof *l);
+}
+
+static int set_covariates(mc_cli_data *d, const char *arg, FILE *err)
+{
+    if (!mc_cli_names_parse(&d->covariates, arg)) {
         fprintf(err, "maskcast: out of memory\n");
         return -1;
     }
-    size_t k = 0;
-    for (char *save = NULL, *tok = strtok_r(d->covariate_text, ",", &save); tok != NULL;
-         tok = strtok_r(NULL, ",", &save))
-        d->covariates[k++] = tok;
-    d->csv_opt.covariates = d->covariates;
-    d->csv_opt.n_covariates = k;
+    d->csv_opt.covariates = d->covariates.names;
+    d->csv_opt.n_covariates = d->covariates.n;
     return 1;
 }
 

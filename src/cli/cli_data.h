@@ -35,13 +35,23 @@ enum {
 /* The help text of the shared options. */
 extern const char MC_CLI_DATA_HELP[];
 
+/* A comma-separated list of names, split into an owned copy. */
+typedef struct mc_cli_names {
+    char *text;         /* the copy, split in place */
+    const char **names; /* (n) pointers into text */
+    size_t n;
+} mc_cli_names;
+
+/* Splits "a,b,c" (empty items dropped); false when out of memory. */
+bool mc_cli_names_parse(mc_cli_names *l, const char *arg);
+void mc_cli_names_free(mc_cli_names *l);
+
 typedef struct mc_cli_data {
     const char *csv; /* path, or "-" for stdin */
     mc_csv_options csv_opt;
     mc_regularize_options reg_opt;
     bool step_given;
-    char *covariate_text;     /* owned copy of --covariates, split in place */
-    const char **covariates;  /* owned array of pointers into it */
+    mc_cli_names covariates; /* --covariates */
 } mc_cli_data;
 
 void mc_cli_data_init(mc_cli_data *d);

@@ -1,0 +1,227 @@
+/* maskcast forecast: a model and recent history in, forecasts with timestamps out. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/cli_data.h"
+#include "cli/cli_output.h"
+#include "data/timestamp.h"
+#include "train/model_internal.h"
+
+enum { OPT_MODEL = MC_OPT_DATA_END, OPT_FUTURE_CSV, OPT_JSON };
+
+static void help(FILE *f)
+{
+    fprintf(f,
+        "Usage: maskcast forecast -m MODEL --csv HISTORY [--future-csv FILE] [-o OUT] [--json]\n"
+        "\n"
+        "Forecasts the model's horizon after the last observed load in HISTORY. The history\n"
+        "needs at least the model's lookback of rows on the model's step, the load column\n"
+        "(by default the name the model was trained on) and the model's past inputs.\n"
+        "Known-future inputs (e.g. a temperature forecast) are read from HISTORY's rows after\n"
+        "the last load value (load left empty there), or from --future-csv.\n"
+        "\n"
+        "Output: CSV 'timestamp,horizon,forecast' (plus one column per quantile for a\n"
+        "pinball model, 'forecast' being the median) or, with --json, one JSON object.\n"
+        "\n"
+        "  -m, --model FILE       the model file written by 'maskcast train'\n"
+        "  --future-csv FILE      known-future values at the target times (same time format)\n"
+        "  -o, --output FILE      write there instead of standard output (atomically)\n"
+        "  --json                 JSON instead of CSV\n"
+        "  -h, --help             this help\n"
+        "\n"
+        "%s"
+        "\n"
+        "Example:\n"
+        "  maskcast forecast -m load.safetensors --csv data/sample_load.csv\n",
+        MC_CLI_DATA_HELP);
+}
+
+/* The median column of a quantile model (0.5 if present, else the middle). */
+static size_t median_index(const mc_model *m)
+{
+    for (size_t q = 0; q < m->shape.quantiles; q++)
+        if (m->loss.quantiles[q] == 0.5f)
+            return q;
+    return m->shape.quantiles / 2;
+}
+
+static void write_csv(FILE *f, const mc_model *m, const int64_t *times, const double *values,
+                      int16_t offset, bool with_offset)
+{
+    const size_t H = m->shape.horizon, Q = m->shape.quantiles;
+    const bool quantiles = m->loss.kind == MC_LOSS_PINBALL;
+    fprintf(f, "timestamp,horizon,forecast");
+    for (size_t q = 0; quantiles && q < Q; q++)
+        fprintf(f, ",q%g", (double)m->loss.quantiles[q]);
+    fputc('\n', f);
+    for (size_t k = 0; k < H; k++) {
+        char when[40];
+        mc_time_to_text(times[k], offset, with_offset, when, sizeof when);
+        fprintf(f, "%s,%zu,%.6g", when, k + 1, values[k * Q + (quantiles ? median_index(m) : 0)]);
+        for (size_t q = 0; quantiles && q < Q; q++)
+            fprintf(f, ",%.6g", values[k * Q + q]);
+        fputc('\n', f);
+    }
+}
+
+static int write_json(FILE *f, const mc_model *m, const char *model_path, const int64_t *times,
+                      const double *values, int16_t offset, bool with_offset, FILE *err)
+{
+    const size_t H = m->shape.horizon, Q = m->shape.quantiles;
+    const bool quantiles = m->loss.kind == MC_LOSS_PINBALL;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "model", model_path);
+    cJSON_AddStringToObject(o, "target", m->names[0]);
+    cJSON_AddNumberToObject(o, "step_seconds", (double)m->step);
+    cJSON *rows = cJSON_AddArrayToObject(o, "forecasts");
+    for (size_t k = 0; k < H; k++) {
+        char when[40];
+        mc_time_to_text(times[k], offset, with_offset, when, sizeof when);
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddStringToObject(r, "timestamp", when);
+        cJSON_AddNumberToObject(r, "horizon", (double)(k + 1));
+        cJSON_AddNumberToObject(r, "forecast", values[k * Q + (quantiles ? median_index(m) : 0)]);
+        if (quantiles) {
+            cJSON *qs = cJSON_AddObjectToObject(r, "quantiles");
+            for (size_t q = 0; q < Q; q++) {
+                char key[32];
+                snprintf(key, sizeof key, "%g", (double)m->loss.quantiles[q]);
+                cJSON_AddNumberToObject(qs, key, values[k * Q + q]);
+            }
+        }
+        cJSON_AddItemToArray(rows, r);
+    }
+    char *text = cJSON_Print(o);
+    cJSON_Delete(o);
+    if (text == NULL) {
+        fprintf(err, "maskcast: out of memory writing JSON\n");
+        return MC_EXIT_FAILURE;
+    }
+    fprintf(f, "%s\n", text);
+    cJSON_free(text);
+    return MC_EXIT_OK;
+}
+
+/* Reads the known-future file with the same data options, its own columns. */
+static mc_frame *load_future(mc_cli_data *d, const char *path, const mc_model *m, FILE *err)
+{
+    mc_cli_data fd = *d;
+    memset(&fd.covariates, 0, sizeof fd.covariates);
+    fd.csv = path;
+    fd.csv_opt.target_column = m->names[1 + m->n_past];
+    fd.csv_opt.covariates = (const char *const *)m->names + 2 + m->n_past;
+    fd.csv_opt.n_covariates = m->n_future - 1;
+    return mc_cli_data_load(&fd, err);
+}
+
+int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
+{
+    static const struct option longopts[] = {
+        MC_CLI_DATA_LONG_OPTIONS,
+        {"model", required_argument, NULL, 'm'},
+        {"future-csv", required_argument, NULL, OPT_FUTURE_CSV},
+        {"output", required_argument, NULL, 'o'},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    mc_cli_data data;
+    mc_cli_data_init(&data);
+    const char *model_path = NULL, *future_path = NULL, *output = NULL;
+    bool json = false;
+    int status = MC_EXIT_OK;
+    mc_model *m = NULL;
+    mc_frame *history = NULL, *future = NULL;
+    int64_t *times = NULL;
+    double *values = NULL;
+    optind = 0;
+    opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, "m:o:h", longopts, NULL)) != -1;) {
+        int used = mc_cli_data_option(&data, c, optarg, err);
+        if (used < 0) {
+            status = MC_EXIT_USAGE;
+            goto done;
+        }
+        if (used > 0)
+            continue;
+        switch (c) {
+        case 'm': model_path = optarg; break;
+        case OPT_FUTURE_CSV: future_path = optarg; break;
+        case 'o': output = optarg; break;
+        case OPT_JSON: json = true; break;
+        case 'h': help(out); goto done;
+        default:
+            fprintf(err, "maskcast forecast: unknown or incomplete option '%s'\n"
+                         "Run 'maskcast forecast --help' for the options.\n", argv[optind - 1]);
+            status = MC_EXIT_USAGE;
+            goto done;
+        }
+    }
+    if (model_path == NULL || data.csv == NULL || optind < argc || !mc_cli_data_check(&data, err)) {
+        if (optind < argc)
+            fprintf(err, "maskcast forecast: unexpected argument '%s'\n", argv[optind]);
+        else if (model_path == NULL || data.csv == NULL)
+            fprintf(err, "maskcast forecast: -m MODEL and --csv FILE are required\n");
+        fprintf(err, "Run 'maskcast forecast --help' for the options.\n");
+        status = MC_EXIT_USAGE;
+        goto done;
+    }
+    mc_error e;
+    if (mc_model_load(&m, model_path, &e) != MC_OK) {
+        fprintf(err, "maskcast: %s\n", e.message);
+        status = MC_EXIT_FAILURE;
+        goto done;
+    }
+    /* The history holds the load and the past inputs, and the known-future
+       inputs too unless they come from their own file. */
+    if (data.csv_opt.target_column == NULL)
+        data.csv_opt.target_column = m->names[0];
+    if (data.covariates.n == 0) {
+        data.csv_opt.covariates = (const char *const *)m->names + 1;
+        data.csv_opt.n_covariates = m->n_past + (future_path == NULL ? m->n_future : 0);
+    }
+    if ((history = mc_cli_data_load(&data, err)) == NULL ||
+        (future_path != NULL && m->n_future > 0 &&
+         (future = load_future(&data, future_path, m, err)) == NULL)) {
+        status = MC_EXIT_FAILURE;
+        goto done;
+    }
+    const size_t H = m->shape.horizon, Q = m->shape.quantiles;
+    times = calloc(H, sizeof *times);
+    values = calloc(H * Q, sizeof *values);
+    if (times == NULL || values == NULL) {
+        fprintf(err, "maskcast: out of memory\n");
+        status = MC_EXIT_FAILURE;
+        goto done;
+    }
+    if (mc_model_forecast(m, history, future, times, values, &e) != MC_OK) {
+        fprintf(err, "maskcast: %s\n", e.message);
+        status = MC_EXIT_FAILURE;
+        goto done;
+    }
+    const int16_t offset = mc_frame_utc_offsets(history)[mc_frame_rows(history) - 1];
+    const bool with_offset = mc_frame_get_report(history)->has_utc_offsets;
+    mc_cli_output o;
+    FILE *f = mc_cli_output_open(&o, output, out, err);
+    if (f == NULL) {
+        status = MC_EXIT_FAILURE;
+        goto done;
+    }
+    if (json)
+        status = write_json(f, m, model_path, times, values, offset, with_offset, err);
+    else
+        write_csv(f, m, times, values, offset, with_offset);
+    if (mc_cli_output_close(&o, status == MC_EXIT_OK, err) != 0 && status == MC_EXIT_OK)
+        status = MC_EXIT_FAILURE;
+done:
+    free(times);
+    free(values);
+    mc_frame_free(history);
+    mc_frame_free(future);
+    mc_model_free(m);
+    mc_cli_data_free(&data);
+    return status;
+}

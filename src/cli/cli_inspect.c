@@ -1,0 +1,166 @@
+/* maskcast inspect: what a model file holds. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/cli_data.h"
+#include "data/timestamp.h"
+#include "train/model_internal.h"
+
+enum { OPT_JSON = 2000 };
+
+static const char *const ACTIVATIONS[] = {"relu", "gelu"};
+static const char *const MASKS[] = {"sigmoid", "softmax"};
+static const char *const LOSSES[] = {"mae", "mse", "huber", "pinball"};
+
+static void help(FILE *f)
+{
+    fprintf(f, "Usage: maskcast inspect -m MODEL [--json]\n"
+               "\n"
+               "Prints a model file's configuration, channels, parameter tensors with their\n"
+               "sizes, scalers and training record. The file is validated as 'forecast' would.\n"
+               "\n"
+               "  -m, --model FILE       the model file\n"
+               "  --json                 one JSON object instead of text\n"
+               "  -h, --help             this help\n");
+}
+
+static void print_text(const mc_model *m, const char *path, FILE *out)
+{
+    const mc_net_shape *s = &m->shape;
+    char step[32];
+    mc_cli_format_duration(m->step, step, sizeof step);
+    fprintf(out, "%s\n", path);
+    fprintf(out, "  data        step %s, lookback %zu steps, horizon %zu steps\n", step,
+            s->lookback, s->horizon);
+    fprintf(out, "  target      %s (mean %.6g, scale %.6g)\n", m->names[0], m->scalers[0].mean,
+            m->scalers[0].scale);
+    for (size_t c = 1; c < mc_model_channels(m); c++)
+        fprintf(out, "  %-11s %s (mean %.6g, scale %.6g)\n", c <= m->n_past ? "past" : "future",
+                m->names[c], m->scalers[c].mean, m->scalers[c].scale);
+    fprintf(out, "  calendar    %s; %zu holiday%s\n", m->calendar ? "hour, weekday, season, weekend, holiday" : "off",
+            m->holidays.n, m->holidays.n == 1 ? "" : "s");
+    fprintf(out, "  network     hidden %zu, %s; anomaly mask %s; horizon masks %s%s; skip %s\n",
+            s->hidden, ACTIVATIONS[s->activation], s->anomaly_mask ? "on" : "off",
+            s->horizon_masks ? "on" : "off",
+            s->horizon_masks ? (s->mask_kind == MC_MASK_SOFTMAX ? " (softmax)" : " (sigmoid)") : "",
+            s->skip ? "on" : "off");
+    fprintf(out, "  loss        %s", LOSSES[m->loss.kind]);
+    for (size_t q = 0; m->loss.kind == MC_LOSS_PINBALL && q < m->loss.n_quantiles; q++)
+        fprintf(out, "%s%g", q ? "," : " at ", (double)m->loss.quantiles[q]);
+    fprintf(out, "; level normalisation %s\n", m->normalize_level ? "on" : "off");
+    fprintf(out, "  inputs      %zu per sample (%zu past channels, %zu future channels)\n",
+            mc_net_n_input(s), s->past_channels, s->future_channels);
+    fprintf(out, "  parameters  %zu (%.1f KiB)\n", m->layout.total,
+            (double)m->layout.total * 4.0 / 1024.0);
+    for (int t = 0; t < MC_T_COUNT; t++) {
+        const size_t r = m->layout.rows[t], c = m->layout.cols[t];
+        if (r * c == 0)
+            continue;
+        if (mc_tensor_is_vector((mc_tensor)t))
+            fprintf(out, "    %-10s [%zu]\n", mc_tensor_name((mc_tensor)t), r);
+        else
+            fprintf(out, "    %-10s [%zu, %zu]\n", mc_tensor_name((mc_tensor)t), r, c);
+    }
+    const mc_train_record *rec = &m->record;
+    char first[40], last[40];
+    mc_time_to_text(rec->first_time, 0, false, first, sizeof first);
+    mc_time_to_text(rec->last_time, 0, false, last, sizeof last);
+    fprintf(out, "  training    %zu epochs, best %zu (validation loss %.4f), %.1f s, seed %llu\n",
+            rec->epochs, rec->best_epoch, rec->best_val_loss, rec->seconds,
+            (unsigned long long)rec->seed);
+    fprintf(out, "              %zu training and %zu validation origins, data %s .. %s UTC\n",
+            rec->train_origins, rec->val_origins, first, last);
+}
+
+static int print_json(const mc_model *m, const char *path, FILE *out, FILE *err)
+{
+    const mc_net_shape *s = &m->shape;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "file", path);
+    cJSON_AddNumberToObject(o, "step_seconds", (double)m->step);
+    cJSON_AddNumberToObject(o, "lookback", (double)s->lookback);
+    cJSON_AddNumberToObject(o, "horizon", (double)s->horizon);
+    cJSON_AddNumberToObject(o, "hidden", (double)s->hidden);
+    cJSON_AddStringToObject(o, "activation", ACTIVATIONS[s->activation]);
+    cJSON_AddStringToObject(o, "mask_kind", MASKS[s->mask_kind]);
+    cJSON_AddBoolToObject(o, "anomaly_mask", s->anomaly_mask);
+    cJSON_AddBoolToObject(o, "horizon_masks", s->horizon_masks);
+    cJSON_AddBoolToObject(o, "skip", s->skip);
+    cJSON_AddStringToObject(o, "loss", LOSSES[m->loss.kind]);
+    cJSON_AddStringToObject(o, "target", m->names[0]);
+    cJSON *past = cJSON_AddArrayToObject(o, "past");
+    cJSON *fut = cJSON_AddArrayToObject(o, "future");
+    for (size_t c = 1; c < mc_model_channels(m); c++)
+        cJSON_AddItemToArray(c <= m->n_past ? past : fut, cJSON_CreateString(m->names[c]));
+    cJSON_AddNumberToObject(o, "holidays", (double)m->holidays.n);
+    cJSON_AddNumberToObject(o, "parameters", (double)m->layout.total);
+    cJSON *tensors = cJSON_AddObjectToObject(o, "tensors");
+    for (int t = 0; t < MC_T_COUNT; t++) {
+        const size_t r = m->layout.rows[t], c = m->layout.cols[t];
+        if (r * c == 0)
+            continue;
+        cJSON *shape = cJSON_AddArrayToObject(tensors, mc_tensor_name((mc_tensor)t));
+        cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)r));
+        if (!mc_tensor_is_vector((mc_tensor)t))
+            cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)c));
+    }
+    cJSON *rec = cJSON_AddObjectToObject(o, "training");
+    cJSON_AddNumberToObject(rec, "epochs", (double)m->record.epochs);
+    cJSON_AddNumberToObject(rec, "best_epoch", (double)m->record.best_epoch);
+    if (isfinite(m->record.best_val_loss))
+        cJSON_AddNumberToObject(rec, "best_val_loss", m->record.best_val_loss);
+    cJSON_AddNumberToObject(rec, "seconds", m->record.seconds);
+    cJSON_AddNumberToObject(rec, "seed", (double)m->record.seed);
+    char *text = cJSON_Print(o);
+    cJSON_Delete(o);
+    if (text == NULL) {
+        fprintf(err, "maskcast: out of memory writing JSON\n");
+        return MC_EXIT_FAILURE;
+    }
+    fprintf(out, "%s\n", text);
+    cJSON_free(text);
+    return MC_EXIT_OK;
+}
+
+int mc_cli_inspect(int argc, char **argv, FILE *out, FILE *err)
+{
+    static const struct option longopts[] = {{"model", required_argument, NULL, 'm'},
+                                             {"json", no_argument, NULL, OPT_JSON},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    const char *path = NULL;
+    bool json = false;
+    optind = 0;
+    opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, "m:h", longopts, NULL)) != -1;) {
+        switch (c) {
+        case 'm': path = optarg; break;
+        case OPT_JSON: json = true; break;
+        case 'h': help(out); return MC_EXIT_OK;
+        default:
+            fprintf(err, "maskcast inspect: unknown or incomplete option '%s'\n"
+                         "Run 'maskcast inspect --help' for the options.\n", argv[optind - 1]);
+            return MC_EXIT_USAGE;
+        }
+    }
+    if (path == NULL || optind < argc) {
+        fprintf(err, "maskcast inspect: -m MODEL is required (and nothing else)\n"
+                     "Run 'maskcast inspect --help' for the options.\n");
+        return MC_EXIT_USAGE;
+    }
+    mc_model *m = NULL;
+    mc_error e;
+    if (mc_model_load(&m, path, &e) != MC_OK) {
+        fprintf(err, "maskcast: %s\n", e.message);
+        return MC_EXIT_FAILURE;
+    }
+    int status = MC_EXIT_OK;
+    if (json)
+        status = print_json(m, path, out, err);
+    else
+        print_text(m, path, out);
+    mc_model_free(m);
+    return status;
+}

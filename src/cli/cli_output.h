@@ -1,0 +1,22 @@
+/* Output files written whole or not at all: a temporary beside the target,
+   renamed over it only when everything was written. */
+#ifndef MC_CLI_CLI_OUTPUT_H
+#define MC_CLI_CLI_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+typedef struct mc_cli_output {
+    FILE *f;
+    char *tmp;        /* the temporary's path; NULL when writing to the stream */
+    const char *path;
+} mc_cli_output;
+
+/* Opens `path` for writing (NULL or "-": `stream` itself). NULL on failure, with a message. */
+FILE *mc_cli_output_open(mc_cli_output *o, const char *path, FILE *stream, FILE *err);
+
+/* Finishes: with `keep`, flushes and renames into place; otherwise removes the
+   temporary. Returns 0 on success, -1 (with a message) on failure. */
+int mc_cli_output_close(mc_cli_output *o, bool keep, FILE *err);
+
+#endif /* MC_CLI_CLI_OUTPUT_H */

@@ -1,0 +1,496 @@
+/*
+ * Model files: the network's tensors in safetensors, and in "__metadata__"
+ * the format version, the configuration, the channel names, the scalers, the
+ * holidays and the training record, each a JSON text. Loading trusts nothing:
+ * the safetensors layer checks lengths, offsets and dtypes; this file checks
+ * the configuration's values and that every tensor has exactly the shape the
+ * configuration implies.
+ */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "data/timestamp.h"
+#include "io/safetensors.h"
+#include "train/model_internal.h"
+
+#define FORMAT_NAME "maskcast-model"
+#define FORMAT_VERSION "1"
+
+static const char *const ACTIVATIONS[] = {"relu", "gelu"};
+static const char *const MASK_KINDS[] = {"sigmoid", "softmax"};
+static const char *const LOSSES[] = {"mae", "mse", "huber", "pinball"};
+
+/* ---- writing ---------------------------------------------------------------- */
+
+static cJSON *config_json(const mc_model *m)
+{
+    const mc_net_shape *s = &m->shape;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "lookback", (double)s->lookback);
+    cJSON_AddNumberToObject(o, "horizon", (double)s->horizon);
+    cJSON_AddNumberToObject(o, "hidden", (double)s->hidden);
+    cJSON_AddNumberToObject(o, "past_channels", (double)s->past_channels);
+    cJSON_AddNumberToObject(o, "future_channels", (double)s->future_channels);
+    cJSON_AddStringToObject(o, "activation", ACTIVATIONS[s->activation]);
+    cJSON_AddStringToObject(o, "mask_kind", MASK_KINDS[s->mask_kind]);
+    cJSON_AddBoolToObject(o, "anomaly_mask", s->anomaly_mask);
+    cJSON_AddBoolToObject(o, "horizon_masks", s->horizon_masks);
+    cJSON_AddBoolToObject(o, "skip", s->skip);
+    cJSON_AddStringToObject(o, "loss", LOSSES[m->loss.kind]);
+    cJSON_AddNumberToObject(o, "huber_delta", m->loss.huber_delta);
+    cJSON *q = cJSON_AddArrayToObject(o, "quantiles");
+    for (size_t i = 0; m->loss.kind == MC_LOSS_PINBALL && i < m->loss.n_quantiles; i++)
+        cJSON_AddItemToArray(q, cJSON_CreateNumber(m->loss.quantiles[i]));
+    cJSON_AddBoolToObject(o, "normalize_level", m->normalize_level);
+    cJSON_AddBoolToObject(o, "calendar", m->calendar);
+    cJSON_AddNumberToObject(o, "step_seconds", (double)m->step);
+    return o;
+}
+
+static cJSON *channels_json(const mc_model *m)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "target", m->names[0]);
+    cJSON *past = cJSON_AddArrayToObject(o, "past");
+    for (size_t c = 0; c < m->n_past; c++)
+        cJSON_AddItemToArray(past, cJSON_CreateString(m->names[1 + c]));
+    cJSON *fut = cJSON_AddArrayToObject(o, "future");
+    for (size_t c = 0; c < m->n_future; c++)
+        cJSON_AddItemToArray(fut, cJSON_CreateString(m->names[1 + m->n_past + c]));
+    cJSON *sc = cJSON_AddArrayToObject(o, "scalers");
+    for (size_t c = 0; c < mc_model_channels(m); c++) {
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddNumberToObject(e, "mean", m->scalers[c].mean);
+        cJSON_AddNumberToObject(e, "scale", m->scalers[c].scale);
+        cJSON_AddItemToArray(sc, e);
+    }
+    return o;
+}
+
+static cJSON *holidays_json(const mc_model *m)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < m->holidays.n; i++) {
+        char text[40];
+        mc_time_to_text(m->holidays.days[i] * 86400, 0, false, text, sizeof text);
+        text[10] = '\0'; /* the date */
+        cJSON_AddItemToArray(a, cJSON_CreateString(text));
+    }
+    return a;
+}
+
+static cJSON *record_json(const mc_model *m)
+{
+    const mc_train_record *r = &m->record;
+    char first[40], last[40];
+    mc_time_to_text(r->first_time, 0, false, first, sizeof first);
+    mc_time_to_text(r->last_time, 0, false, last, sizeof last);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "epochs", (double)r->epochs);
+    cJSON_AddNumberToObject(o, "best_epoch", (double)r->best_epoch);
+    cJSON_AddNumberToObject(o, "best_val_loss", isfinite(r->best_val_loss) ? r->best_val_loss : -1);
+    cJSON_AddNumberToObject(o, "last_train_loss", r->last_train_loss);
+    cJSON_AddNumberToObject(o, "seconds", r->seconds);
+    cJSON_AddNumberToObject(o, "train_origins", (double)r->train_origins);
+    cJSON_AddNumberToObject(o, "val_origins", (double)r->val_origins);
+    cJSON_AddStringToObject(o, "first_time_utc", first);
+    cJSON_AddStringToObject(o, "last_time_utc", last);
+    cJSON_AddNumberToObject(o, "first_time", (double)r->first_time);
+    cJSON_AddNumberToObject(o, "last_time", (double)r->last_time);
+    cJSON_AddNumberToObject(o, "seed", (double)r->seed);
+    return o;
+}
+
+/* Serialises the model; `path` NULL writes to a buffer instead. */
+static mc_status save(const mc_model *m, const char *path, void **buf, size_t *size, mc_error *err)
+{
+    mc_st_entry entries[MC_T_COUNT];
+    size_t n = 0;
+    for (int t = 0; t < MC_T_COUNT; t++) {
+        const size_t rows = m->layout.rows[t], cols = m->layout.cols[t];
+        if (rows * cols == 0)
+            continue;
+        const bool vec = mc_tensor_is_vector((mc_tensor)t);
+        entries[n++] = (mc_st_entry){.name = mc_tensor_name((mc_tensor)t), .ndim = vec ? 1 : 2,
+                                     .shape = {rows, vec ? 0 : cols},
+                                     .data = m->params + m->layout.offset[t]};
+    }
+    cJSON *parts[4] = {config_json(m), channels_json(m), holidays_json(m), record_json(m)};
+    char *text[4] = {NULL, NULL, NULL, NULL};
+    mc_status st = MC_OK;
+    for (int i = 0; i < 4; i++) {
+        text[i] = parts[i] ? cJSON_PrintUnformatted(parts[i]) : NULL;
+        cJSON_Delete(parts[i]);
+        if (text[i] == NULL)
+            st = mc_error_nomem(err, "writing the model's metadata");
+    }
+    if (st == MC_OK) {
+        const mc_st_meta meta[] = {{"format", FORMAT_NAME},  {"format_version", FORMAT_VERSION},
+                                   {"config", text[0]},      {"channels", text[1]},
+                                   {"holidays", text[2]},    {"training", text[3]}};
+        const size_t n_meta = sizeof meta / sizeof meta[0];
+        st = path != NULL ? mc_st_write_file(path, entries, n, meta, n_meta, err)
+                          : mc_st_write_buffer(buf, size, entries, n, meta, n_meta, err);
+    }
+    for (int i = 0; i < 4; i++)
+        cJSON_free(text[i]);
+    return st;
+}
+
+mc_status mc_model_save(const mc_model *m, const char *path, mc_error *err)
+{
+    return save(m, path, NULL, NULL, err);
+}
+
+mc_status mc_model_save_buffer(const mc_model *m, void **out, size_t *size, mc_error *err)
+{
+    *out = NULL;
+    *size = 0;
+    return save(m, NULL, out, size, err);
+}
+
+/* ---- reading ---------------------------------------------------------------- */
+
+typedef struct reader {
+    const char *name; /* for messages */
+    mc_error *err;
+} reader;
+
+static mc_status bad(const reader *r, const char *what)
+{
+    return mc_error_set(r->err, MC_ERR_FORMAT, 0, 0, "%s: %s", r->name, what);
+}
+
+static cJSON *parse_meta(const reader *r, const mc_st_file *f, const char *key, mc_status *st)
+{
+    const char *text = mc_st_metadata(f, key);
+    cJSON *j = text ? cJSON_Parse(text) : NULL;
+    if (j == NULL) {
+        char what[128];
+        snprintf(what, sizeof what, "metadata \"%s\" is %s", key,
+                 text ? "not valid JSON" : "missing");
+        *st = bad(r, what);
+    }
+    return j;
+}
+
+/* A whole number in [lo, hi] at key. */
+static mc_status get_size(const reader *r, const cJSON *o, const char *key, size_t lo, size_t hi,
+                          size_t *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    const double d = cJSON_IsNumber(v) ? v->valuedouble : -1.0;
+    if (!(d >= (double)lo && d <= (double)hi && d == floor(d))) {
+        char what[160];
+        snprintf(what, sizeof what, "configuration \"%s\" must be a whole number from %zu to %zu",
+                 key, lo, hi);
+        return bad(r, what);
+    }
+    *out = (size_t)d;
+    return MC_OK;
+}
+
+static mc_status get_bool(const reader *r, const cJSON *o, const char *key, bool *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsBool(v)) {
+        char what[128];
+        snprintf(what, sizeof what, "configuration \"%s\" must be true or false", key);
+        return bad(r, what);
+    }
+    *out = cJSON_IsTrue(v);
+    return MC_OK;
+}
+
+static mc_status get_choice(const reader *r, const cJSON *o, const char *key,
+                            const char *const *names, size_t n, int *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    for (size_t i = 0; cJSON_IsString(v) && i < n; i++)
+        if (strcmp(v->valuestring, names[i]) == 0) {
+            *out = (int)i;
+            return MC_OK;
+        }
+    char what[128];
+    snprintf(what, sizeof what, "configuration \"%s\" has an unknown value", key);
+    return bad(r, what);
+}
+
+enum { MAX_DIM = 1 << 24 };
+
+/* The configuration into model options and a step; checked, not trusted. */
+static mc_status read_config(const reader *r, const cJSON *c, mc_model_options *mo,
+                             int64_t *step, size_t *past_ch, size_t *future_ch)
+{
+    size_t steps = 0, huge = (size_t)1 << 40;
+    int act = 0, mask = 0, loss = 0;
+    mc_status st;
+    mc_model_options_defaults(mo);
+    if ((st = get_size(r, c, "lookback", 1, MAX_DIM, &mo->lookback)) != MC_OK ||
+        (st = get_size(r, c, "horizon", 1, MAX_DIM, &mo->horizon)) != MC_OK ||
+        (st = get_size(r, c, "hidden", 1, MAX_DIM, &mo->hidden)) != MC_OK ||
+        (st = get_size(r, c, "past_channels", 1, 1 + MC_MAX_COVARIATES, past_ch)) != MC_OK ||
+        (st = get_size(r, c, "future_channels", 0, 8 + MC_MAX_COVARIATES, future_ch)) != MC_OK ||
+        (st = get_size(r, c, "step_seconds", 1, huge, &steps)) != MC_OK ||
+        (st = get_choice(r, c, "activation", ACTIVATIONS, 2, &act)) != MC_OK ||
+        (st = get_choice(r, c, "mask_kind", MASK_KINDS, 2, &mask)) != MC_OK ||
+        (st = get_choice(r, c, "loss", LOSSES, 4, &loss)) != MC_OK ||
+        (st = get_bool(r, c, "anomaly_mask", &mo->anomaly_mask)) != MC_OK ||
+        (st = get_bool(r, c, "horizon_masks", &mo->horizon_masks)) != MC_OK ||
+        (st = get_bool(r, c, "skip", &mo->skip)) != MC_OK ||
+        (st = get_bool(r, c, "normalize_level", &mo->normalize_level)) != MC_OK ||
+        (st = get_bool(r, c, "calendar", &mo->calendar)) != MC_OK)
+        return st;
+    mo->activation = (mc_activation)act;
+    mo->mask_kind = (mc_mask_kind)mask;
+    mo->loss = (mc_loss_kind)loss;
+    const cJSON *hd = cJSON_GetObjectItemCaseSensitive(c, "huber_delta");
+    if (!cJSON_IsNumber(hd) || !(hd->valuedouble > 0.0) || !isfinite(hd->valuedouble))
+        return bad(r, "configuration \"huber_delta\" must be a positive number");
+    mo->huber_delta = hd->valuedouble;
+    const cJSON *q = cJSON_GetObjectItemCaseSensitive(c, "quantiles");
+    const int nq = cJSON_IsArray(q) ? cJSON_GetArraySize(q) : -1;
+    if (nq < 0 || nq > MC_MAX_QUANTILES || (mo->loss == MC_LOSS_PINBALL) != (nq > 0))
+        return bad(r, "configuration \"quantiles\" must list the pinball loss's levels");
+    mo->n_quantiles = (size_t)nq;
+    for (int i = 0; i < nq; i++) {
+        const cJSON *e = cJSON_GetArrayItem(q, i);
+        if (!cJSON_IsNumber(e))
+            return bad(r, "configuration \"quantiles\" must hold numbers");
+        mo->quantiles[i] = e->valuedouble;
+    }
+    *step = (int64_t)steps;
+    return MC_OK;
+}
+
+/* Channel names (into `names`, borrowed from the JSON) and scalers. */
+static mc_status read_channels(const reader *r, const cJSON *ch, const char **names,
+                               size_t *n_past, size_t *n_future, mc_scaler *scalers)
+{
+    const cJSON *target = cJSON_GetObjectItemCaseSensitive(ch, "target");
+    const cJSON *past = cJSON_GetObjectItemCaseSensitive(ch, "past");
+    const cJSON *fut = cJSON_GetObjectItemCaseSensitive(ch, "future");
+    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(ch, "scalers");
+    if (!cJSON_IsString(target) || !cJSON_IsArray(past) || !cJSON_IsArray(fut) ||
+        !cJSON_IsArray(sc))
+        return bad(r, "metadata \"channels\" needs target, past, future and scalers");
+    const int np = cJSON_GetArraySize(past), nf = cJSON_GetArraySize(fut);
+    if (np > MC_MAX_COVARIATES || nf > MC_MAX_COVARIATES || cJSON_GetArraySize(sc) != 1 + np + nf)
+        return bad(r, "metadata \"channels\" lists more covariates than allowed, or a scaler per "
+                      "channel is missing");
+    names[0] = target->valuestring;
+    for (int i = 0; i < np + nf; i++) {
+        const cJSON *e = cJSON_GetArrayItem(i < np ? past : fut, i < np ? i : i - np);
+        if (!cJSON_IsString(e))
+            return bad(r, "metadata \"channels\": channel names must be strings");
+        names[1 + i] = e->valuestring;
+    }
+    for (int i = 0; i < 1 + np + nf; i++) {
+        const cJSON *e = cJSON_GetArrayItem(sc, i);
+        const cJSON *mean = cJSON_GetObjectItemCaseSensitive(e, "mean");
+        const cJSON *scale = cJSON_GetObjectItemCaseSensitive(e, "scale");
+        if (!cJSON_IsNumber(mean) || !cJSON_IsNumber(scale) || !isfinite(mean->valuedouble) ||
+            !(scale->valuedouble > 0.0) || !isfinite(scale->valuedouble))
+            return bad(r, "metadata \"channels\": every scaler needs a finite mean and a "
+                          "positive scale");
+        scalers[i] = (mc_scaler){mean->valuedouble, scale->valuedouble};
+    }
+    *n_past = (size_t)np;
+    *n_future = (size_t)nf;
+    return MC_OK;
+}
+
+static mc_status read_holidays(const reader *r, const cJSON *h, mc_holidays *out)
+{
+    const int n = cJSON_IsArray(h) ? cJSON_GetArraySize(h) : -1;
+    if (n < 0)
+        return bad(r, "metadata \"holidays\" must be a list of dates");
+    int64_t *days = malloc(((size_t)n + 1) * sizeof *days);
+    if (days == NULL)
+        return mc_error_nomem(r->err, "reading holidays");
+    for (int i = 0; i < n; i++) {
+        const cJSON *e = cJSON_GetArrayItem(h, i);
+        mc_time_value tv;
+        if (!cJSON_IsString(e) ||
+            mc_time_parse(e->valuestring, strlen(e->valuestring), MC_TIME_ISO, &tv) != NULL) {
+            free(days);
+            return bad(r, "metadata \"holidays\" holds something that is not a date");
+        }
+        days[i] = mc_time_days(tv.wall);
+    }
+    mc_status st = mc_holidays_from_days(out, days, (size_t)n, r->err);
+    free(days);
+    return st;
+}
+
+static void read_record(const cJSON *t, mc_train_record *rec)
+{
+    /* The record informs; it is not needed to forecast, so gaps are zeros. */
+    const struct { const char *key; size_t *out; } sizes[] = {
+        {"epochs", &rec->epochs}, {"best_epoch", &rec->best_epoch},
+        {"train_origins", &rec->train_origins}, {"val_origins", &rec->val_origins}};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, sizes[i].key);
+        *sizes[i].out = cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e15
+                            ? (size_t)v->valuedouble : 0;
+    }
+    const cJSON *v;
+    rec->best_val_loss = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "best_val_loss"))
+                             ? v->valuedouble : NAN;
+    rec->last_train_loss = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "last_train_loss"))
+                               ? v->valuedouble : NAN;
+    rec->seconds = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "seconds"))
+                       ? v->valuedouble : 0.0;
+    rec->first_time = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "first_time"))
+                          ? (int64_t)v->valuedouble : 0;
+    rec->last_time = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "last_time"))
+                         ? (int64_t)v->valuedouble : 0;
+    rec->seed = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "seed"))
+                    ? (uint64_t)v->valuedouble : 0;
+}
+
+/* "[3, 4]", "[7]" or "[]". */
+static void shape_text(char *out, size_t size, const size_t *shape, size_t ndim)
+{
+    size_t used = (size_t)snprintf(out, size, "[");
+    for (size_t d = 0; d < ndim && used < size; d++)
+        used += (size_t)snprintf(out + used, size - used, "%s%zu", d ? ", " : "", shape[d]);
+    if (used < size)
+        snprintf(out + used, size - used, "]");
+}
+
+/* Every tensor the configuration implies, with its exact shape, and no other. */
+static mc_status read_tensors(const reader *r, const mc_st_file *f, mc_model *m)
+{
+    size_t expected = 0;
+    for (int t = 0; t < MC_T_COUNT; t++) {
+        const size_t rows = m->layout.rows[t], cols = m->layout.cols[t];
+        const char *name = mc_tensor_name((mc_tensor)t);
+        const mc_st_tensor_info *info = mc_st_find(f, name);
+        char what[256];
+        if (rows * cols == 0) {
+            if (info != NULL) {
+                snprintf(what, sizeof what, "tensor \"%s\" is present but the configuration "
+                                            "switches its part off", name);
+                return bad(r, what);
+            }
+            continue;
+        }
+        expected++;
+        const bool vec = mc_tensor_is_vector((mc_tensor)t);
+        if (info == NULL) {
+            snprintf(what, sizeof what, "tensor \"%s\" is missing", name);
+            return bad(r, what);
+        }
+        if (info->ndim != (vec ? 1u : 2u) || info->shape[0] != rows ||
+            (!vec && info->shape[1] != cols)) {
+            char have[96], need[64];
+            shape_text(have, sizeof have, info->shape, info->ndim);
+            const size_t want[2] = {rows, cols};
+            shape_text(need, sizeof need, want, vec ? 1 : 2);
+            snprintf(what, sizeof what,
+                     "tensor \"%s\" has shape %s but the configuration needs %s", name, have,
+                     need);
+            return bad(r, what);
+        }
+        mc_status st = mc_st_read_f32(f, name, m->params + m->layout.offset[t], rows * cols, r->err);
+        if (st != MC_OK)
+            return st;
+        for (size_t i = 0; i < rows * cols; i++)
+            if (!isfinite(m->params[m->layout.offset[t] + i])) {
+                snprintf(what, sizeof what, "tensor \"%s\" holds a value that is not finite", name);
+                return bad(r, what);
+            }
+    }
+    if (mc_st_count(f) != expected)
+        return bad(r, "the file holds tensors the configuration does not use");
+    return MC_OK;
+}
+
+static mc_status from_file(mc_model **out, const mc_st_file *f, const char *name, mc_error *err)
+{
+    reader r = {name, err};
+    mc_status st = MC_OK;
+    const char *format = mc_st_metadata(f, "format");
+    const char *version = mc_st_metadata(f, "format_version");
+    if (format == NULL || strcmp(format, FORMAT_NAME) != 0)
+        return bad(&r, "not a maskcast model (metadata \"format\" is not \"" FORMAT_NAME "\")");
+    if (version == NULL || strcmp(version, FORMAT_VERSION) != 0)
+        return bad(&r, "a model file format version this maskcast does not read");
+    cJSON *config = parse_meta(&r, f, "config", &st);
+    cJSON *channels = st == MC_OK ? parse_meta(&r, f, "channels", &st) : NULL;
+    cJSON *holidays = st == MC_OK ? parse_meta(&r, f, "holidays", &st) : NULL;
+    cJSON *training = st == MC_OK ? parse_meta(&r, f, "training", &st) : NULL;
+    mc_model_options mo;
+    int64_t step = 0;
+    size_t past_ch = 0, future_ch = 0, n_past = 0, n_future = 0;
+    const char *names[1 + 2 * MC_MAX_COVARIATES];
+    mc_scaler scalers[1 + 2 * MC_MAX_COVARIATES];
+    mc_holidays hol = {NULL, 0};
+    mc_model *m = NULL;
+    if (st == MC_OK)
+        st = read_config(&r, config, &mo, &step, &past_ch, &future_ch);
+    if (st == MC_OK)
+        st = read_channels(&r, channels, names, &n_past, &n_future, scalers);
+    if (st == MC_OK && (past_ch != 1 + n_past ||
+                        future_ch != (mo.calendar ? MC_CALENDAR_CHANNELS : 0) + n_future))
+        st = bad(&r, "the channel counts in the configuration disagree with the channel names");
+    if (st == MC_OK)
+        st = read_holidays(&r, holidays, &hol);
+    if (st == MC_OK) {
+        mo.past = names + 1;
+        mo.n_past = n_past;
+        mo.future = names + 1 + n_past;
+        mo.n_future = n_future;
+        st = mc_model_create(&m, &mo, step, names[0], &hol, err);
+        if (st != MC_OK && st != MC_ERR_NOMEM) { /* a configuration the model cannot take */
+            char why[MC_ERROR_MESSAGE_SIZE];
+            snprintf(why, sizeof why, "%s", err != NULL ? err->message : "");
+            st = mc_error_set(err, MC_ERR_FORMAT, 0, 0, "%s: %s", name, why);
+        }
+    }
+    if (st == MC_OK) {
+        memcpy(m->scalers, scalers, mc_model_channels(m) * sizeof *scalers);
+        read_record(training, &m->record);
+        st = read_tensors(&r, f, m);
+    }
+    mc_holidays_free(&hol);
+    cJSON_Delete(config);
+    cJSON_Delete(channels);
+    cJSON_Delete(holidays);
+    cJSON_Delete(training);
+    if (st != MC_OK) {
+        mc_model_free(m);
+        return st;
+    }
+    *out = m;
+    return MC_OK;
+}
+
+mc_status mc_model_load(mc_model **out, const char *path, mc_error *err)
+{
+    *out = NULL;
+    mc_st_file *f = NULL;
+    mc_status st = mc_st_load(&f, path, err);
+    if (st == MC_OK)
+        st = from_file(out, f, path, err);
+    mc_st_free(f);
+    return st;
+}
+
+mc_status mc_model_load_buffer(mc_model **out, const void *data, size_t size, const char *name,
+                               mc_error *err)
+{
+    *out = NULL;
+    mc_st_file *f = NULL;
+    const char *label = name ? name : "(model buffer)";
+    mc_status st = mc_st_parse(&f, data, size, label, err);
+    if (st == MC_OK)
+        st = from_file(out, f, label, err);
+    mc_st_free(f);
+    return st;
+}
