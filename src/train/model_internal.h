@@ -64,4 +64,8 @@ mc_status mc_model_clone(mc_model **out, const mc_model *m, mc_error *err);
 /* Fills the parameters with the initial values (seeded, deterministic). */
 void mc_model_init_params(mc_model *m, uint64_t seed);
 
+/* The trainer's forecast origins (rows of the frame), for tests of the split. */
+void mc_trainer_origins(const mc_trainer *t, const size_t **train, size_t *n_train,
+                        const size_t **val, size_t *n_val);
+
 #endif /* MC_TRAIN_MODEL_INTERNAL_H */

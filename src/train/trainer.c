@@ -420,6 +420,15 @@ mc_status mc_trainer_step(mc_trainer *t, bool *done, mc_error *err)
     return MC_OK;
 }
 
+void mc_trainer_origins(const mc_trainer *t, const size_t **train, size_t *n_train,
+                        const size_t **val, size_t *n_val)
+{
+    *train = t->train;
+    *n_train = t->n_train;
+    *val = t->val;
+    *n_val = t->n_val;
+}
+
 mc_status mc_trainer_model(const mc_trainer *t, mc_model **out, mc_error *err)
 {
     mc_status st = mc_model_clone(out, t->model, err);

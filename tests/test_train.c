@@ -1,0 +1,406 @@
+/* Training and forecasting end to end on a small synthetic series: the split,
+   determinism, early stopping, cancellation, augmentation, and every refusal. */
+#include "test_util.h"
+
+#include <stdlib.h>
+
+#include "data/timestamp.h"
+#include "maskcast/maskcast.h"
+#include "train/augment.h"
+#include "train/model_internal.h"
+
+enum { DAYS = 42, HOURS = DAYS * 24 };
+#define TWO_PI 6.283185307179586
+
+/* Hourly load with a daily and weekly shape, a temperature that drives it,
+   and deterministic noise; `last_load_rows` rows at the end leave the load
+   empty (known-future rows for forecasting). */
+static char *synthetic_csv(size_t hours, size_t last_load_rows)
+{
+    const size_t cap = 64 + hours * 64;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    size_t len = (size_t)snprintf(text, cap, "time,load,temp\n");
+    uint32_t s = 2385;
+    for (size_t h = 0; h < hours; h++) {
+        s = s * 1664525u + 1013904223u;
+        const double noise = ((double)(s >> 8) / 16777216.0 - 0.5) * 20.0;
+        const double temp = 12.0 + 8.0 * sin(TWO_PI * (double)h / (24.0 * 9.0)) +
+                            3.0 * sin(TWO_PI * ((double)(h % 24) - 9.0) / 24.0);
+        const size_t dow = (h / 24 + 3) % 7; /* 2021-03-04 is a Thursday: 0 = Monday */
+        const double load = 1000.0 + 220.0 * sin(TWO_PI * ((double)(h % 24) - 7.0) / 24.0) -
+                            (dow >= 5 ? 140.0 : 0.0) + 9.0 * fabs(temp - 15.0) + noise;
+        char stamp[40];
+        mc_time_to_text(mc_days_from_civil(2021, 3, 4) * 86400 + (int64_t)h * 3600, 0, false,
+                        stamp, sizeof stamp);
+        if (h + last_load_rows >= hours)
+            len += (size_t)snprintf(text + len, cap - len, "%s,,%.3f\n", stamp, temp);
+        else
+            len += (size_t)snprintf(text + len, cap - len, "%s,%.3f,%.3f\n", stamp, load, temp);
+    }
+    return text;
+}
+
+static mc_frame *frame_of(const char *csv)
+{
+    mc_csv_options co;
+    mc_csv_options_defaults(&co);
+    const char *covs[] = {"temp"};
+    co.target_column = "load";
+    co.covariates = covs;
+    co.n_covariates = 1;
+    mc_frame *f = NULL;
+    mc_error e;
+    mc_status st = mc_frame_read_csv_buffer(&f, csv, strlen(csv), "synthetic.csv", &co, &e);
+    if (st != MC_OK)
+        print_error("%s\n", e.message);
+    assert_int_equal(st, MC_OK);
+    mc_regularize_options ro;
+    mc_regularize_options_defaults(&ro);
+    assert_int_equal(mc_frame_regularize(f, &ro, NULL), MC_OK);
+    return f;
+}
+
+static const char *FUTURE[] = {"temp"};
+
+static void small_options(mc_model_options *mo, mc_train_options *to)
+{
+    mc_model_options_defaults(mo);
+    mo->lookback = 48;
+    mo->horizon = 12;
+    mo->hidden = 16;
+    mo->future = FUTURE;
+    mo->n_future = 1;
+    mc_train_options_defaults(to);
+    to->max_epochs = 4;
+    to->batch_size = 64;
+    to->samples_per_epoch = 512;
+    to->seed = 2385;
+}
+
+static void test_split_keeps_validation_apart(void **state)
+{
+    (void)state;
+    char *csv = synthetic_csv(HOURS, 0);
+    mc_frame *f = frame_of(csv);
+    mc_model_options mo;
+    mc_train_options to;
+    small_options(&mo, &to);
+    mc_trainer *t = NULL;
+    assert_int_equal(mc_trainer_init(&t, f, &mo, &to, NULL), MC_OK);
+    const size_t *train, *val;
+    size_t n_train, n_val;
+    mc_trainer_origins(t, &train, &n_train, &val, &n_val);
+    /* Every origin with a full window; the last tenth validates. */
+    const size_t all = HOURS - 48 - 12 + 1;
+    assert_int_equal(n_val, (size_t)ceil(0.1 * (double)all));
+    size_t last_train = 0;
+    for (size_t i = 0; i < n_train; i++) {
+        assert_true(train[i] >= 48 && train[i] + 12 <= HOURS);
+        last_train = train[i] > last_train ? train[i] : last_train;
+    }
+    /* No training target reaches the first validation target. */
+    assert_true(last_train + 12 <= val[0]);
+    assert_true(n_train + n_val >= all - 12);
+    for (size_t i = 1; i < n_val; i++)
+        assert_true(val[i] > val[i - 1]);
+    mc_trainer_free(t);
+
+    /* Training on a prefix never sees the rows after it. */
+    to.train_rows = HOURS / 2;
+    assert_int_equal(mc_trainer_init(&t, f, &mo, &to, NULL), MC_OK);
+    mc_trainer_origins(t, &train, &n_train, &val, &n_val);
+    for (size_t i = 0; i < n_val; i++)
+        assert_true(val[i] + 12 <= HOURS / 2);
+    mc_trainer_free(t);
+    mc_frame_free(f);
+    free(csv);
+}
+
+/* Validation losses by epoch, and a cancellation point. */
+typedef struct watcher {
+    double val[16];
+    size_t epochs;
+    size_t cancel_at_batch; /* 0: never */
+    size_t calls;
+} watcher;
+
+static bool watch(const mc_train_progress *p, void *user)
+{
+    watcher *w = user;
+    w->calls++;
+    if (p->epoch_done && w->epochs < 16)
+        w->val[w->epochs++] = p->val_loss;
+    return !(w->cancel_at_batch && p->batch == w->cancel_at_batch && !p->epoch_done);
+}
+
+static void test_learns_and_keeps_best(void **state)
+{
+    (void)state;
+    char *csv = synthetic_csv(HOURS, 0);
+    mc_frame *f = frame_of(csv);
+    mc_model_options mo;
+    mc_train_options to;
+    small_options(&mo, &to);
+    to.max_epochs = 8;
+    watcher w = {.epochs = 0};
+    to.progress = watch;
+    to.progress_user = &w;
+    mc_trainer *t = NULL;
+    assert_int_equal(mc_trainer_init(&t, f, &mo, &to, NULL), MC_OK);
+    double before;
+    assert_int_equal(mc_trainer_evaluate(t, &before, NULL), MC_OK);
+    bool done = false;
+    while (!done)
+        assert_int_equal(mc_trainer_step(t, &done, NULL), MC_OK);
+    assert_int_equal(w.epochs, 8);
+    size_t best = 0;
+    for (size_t e = 1; e < w.epochs; e++)
+        best = w.val[e] < w.val[best] ? e : best;
+    /* Learning happened: well below the untrained network. */
+    assert_true(w.val[best] < 0.5 * before);
+    mc_model *m = NULL;
+    assert_int_equal(mc_trainer_model(t, &m, NULL), MC_OK);
+    assert_int_equal(m->record.best_epoch, best + 1);
+    assert_close(m->record.best_val_loss, w.val[best], 1e-12, 0);
+    assert_int_equal(m->record.epochs, 8);
+    mc_model_free(m);
+    mc_trainer_free(t);
+    mc_frame_free(f);
+    free(csv);
+}
+
+static void test_same_seed_same_file(void **state)
+{
+    (void)state;
+    char *csv = synthetic_csv(HOURS, 0);
+    mc_frame *f = frame_of(csv);
+    mc_model_options mo;
+    mc_train_options to;
+    small_options(&mo, &to);
+    void *buf[3];
+    size_t size[3];
+    for (int run = 0; run < 3; run++) {
+        to.seed = run < 2 ? 2385 : 2386;
+        mc_model *m = NULL;
+        assert_int_equal(mc_model_train(&m, f, &mo, &to, NULL), MC_OK);
+        m->record.seconds = 0.0; /* the one field that measures the clock */
+        assert_int_equal(mc_model_save_buffer(m, &buf[run], &size[run], NULL), MC_OK);
+        mc_model_free(m);
+    }
+    assert_int_equal(size[0], size[1]);
+    assert_memory_equal(buf[0], buf[1], size[0]);
+    assert_true(size[0] != size[2] || memcmp(buf[0], buf[2], size[0]) != 0);
+    for (int run = 0; run < 3; run++)
+        free(buf[run]);
+    mc_frame_free(f);
+    free(csv);
+}
+
+static void test_cancellation(void **state)
+{
+    (void)state;
+    char *csv = synthetic_csv(HOURS, 0);
+    mc_frame *f = frame_of(csv);
+    mc_model_options mo;
+    mc_train_options to;
+    small_options(&mo, &to);
+    watcher w = {.cancel_at_batch = 3};
+    to.progress = watch;
+    to.progress_user = &w;
+    mc_trainer *t = NULL;
+    assert_int_equal(mc_trainer_init(&t, f, &mo, &to, NULL), MC_OK);
+    bool done = false;
+    mc_error err;
+    assert_int_equal(mc_trainer_step(t, &done, &err), MC_ERR_CANCELLED);
+    assert_contains(err.message, "cancelled");
+    assert_int_equal(w.calls, 3);
+    /* The trainer stays usable: a model can still be taken. */
+    mc_model *m = NULL;
+    assert_int_equal(mc_trainer_model(t, &m, NULL), MC_OK);
+    mc_model_free(m);
+    mc_trainer_free(t);
+    assert_int_equal(mc_model_train(&m, f, &mo, &to, &err), MC_ERR_CANCELLED);
+    assert_null(m);
+    mc_frame_free(f);
+    free(csv);
+}
+
+static void test_augmentation_touches_only_past_load(void **state)
+{
+    (void)state;
+    const size_t past[1] = {1}, future[1] = {2};
+    mc_window_spec w = {.lookback = 24, .horizon = 6, .n_past = 1, .past = past, .n_future = 1,
+                        .future = future, .calendar = true};
+    const size_t n_in = mc_window_input_size(&w), B = 64, Cp = 2;
+    float *x = malloc(B * n_in * sizeof *x), *orig = malloc(B * n_in * sizeof *x);
+    float zero[64];
+    for (size_t i = 0; i < B * n_in; i++)
+        orig[i] = (float)((i * 37) % 101) / 50.0f - 1.0f;
+    for (size_t b = 0; b < B; b++)
+        zero[b] = -4.385f;
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 2385);
+    memcpy(x, orig, B * n_in * sizeof *x);
+    mc_augment_batch(x, &w, B, 0.0, zero, rng);
+    assert_memory_equal(x, orig, B * n_in * sizeof *x);
+    mc_augment_batch(x, &w, B, 1.0, zero, rng);
+    size_t changed = 0, dropouts = 0;
+    for (size_t b = 0; b < B; b++) {
+        size_t changed_here = 0;
+        for (size_t i = 0; i < n_in; i++) {
+            const size_t k = b * n_in + i;
+            const bool load_lag = i < 24 * Cp && i % Cp == 0;
+            if (!load_lag)
+                assert_true(x[k] == orig[k]); /* covariates, flags, future: untouched */
+            else if (x[k] != orig[k]) {
+                changed_here++;
+                dropouts += x[k] == zero[b];
+            }
+        }
+        changed += changed_here > 0;
+    }
+    assert_true(changed >= B * 9 / 10); /* nearly every sample got an anomaly */
+    assert_true(dropouts > 0);
+    gsl_rng_free(rng);
+    free(x);
+    free(orig);
+}
+
+static void test_refusals(void **state)
+{
+    (void)state;
+    char *csv = synthetic_csv(HOURS, 0);
+    mc_frame *f = frame_of(csv);
+    mc_model_options mo;
+    mc_train_options to;
+    small_options(&mo, &to);
+    mc_model *m = (mc_model *)&m;
+    mc_error err;
+
+    to.batch_size = 0;
+    assert_int_equal(mc_model_train(&m, f, &mo, &to, &err), MC_ERR_ARGUMENT);
+    assert_null(m);
+    small_options(&mo, &to);
+    mo.loss = MC_LOSS_PINBALL;
+    mo.quantiles[1] = 0.05; /* not increasing */
+    assert_int_equal(mc_model_train(&m, f, &mo, &to, &err), MC_ERR_ARGUMENT);
+    assert_contains(err.message, "increasing");
+    small_options(&mo, &to);
+    const char *nope[] = {"humidity"};
+    mo.past = nope;
+    mo.n_past = 1;
+    assert_int_equal(mc_model_train(&m, f, &mo, &to, &err), MC_ERR_COLUMN);
+    assert_contains(err.message, "\"humidity\"");
+    small_options(&mo, &to);
+    mo.lookback = HOURS;
+    assert_int_equal(mc_model_train(&m, f, &mo, &to, &err), MC_ERR_EMPTY);
+    assert_contains(err.message, "too few");
+    mc_frame_free(f);
+
+    /* A frame that was never regularised. */
+    mc_csv_options co;
+    mc_csv_options_defaults(&co);
+    assert_int_equal(mc_frame_read_csv_buffer(&f, csv, strlen(csv), "s.csv", &co, NULL), MC_OK);
+    small_options(&mo, &to);
+    mo.n_future = 0;
+    assert_int_equal(mc_model_train(&m, f, &mo, &to, &err), MC_ERR_ARGUMENT);
+    assert_contains(err.message, "regularised");
+    mc_frame_free(f);
+    free(csv);
+}
+
+static void test_forecast(void **state)
+{
+    (void)state;
+    /* Train on all but the last day; forecast that day from a history whose
+       last day carries the temperature and no load. */
+    char *csv = synthetic_csv(HOURS, 0), *hist_csv = synthetic_csv(HOURS, 12);
+    mc_frame *f = frame_of(csv), *hist = frame_of(hist_csv);
+    mc_model_options mo;
+    mc_train_options to;
+    small_options(&mo, &to);
+    mo.loss = MC_LOSS_PINBALL;
+    to.max_epochs = 6;
+    to.train_rows = HOURS - 12;
+    mc_model *m = NULL;
+    assert_int_equal(mc_model_train(&m, f, &mo, &to, NULL), MC_OK);
+    int64_t times[12];
+    double values[12 * 3];
+    mc_error err;
+    mc_status st = mc_model_forecast(m, hist, NULL, times, values, &err);
+    if (st != MC_OK)
+        print_error("%s\n", err.message);
+    assert_int_equal(st, MC_OK);
+    const int64_t *t = mc_frame_times(f);
+    const double *actual = mc_frame_values(f, 0);
+    double ape = 0.0;
+    for (size_t k = 0; k < 12; k++) {
+        assert_int_equal(times[k], t[HOURS - 12 + k]);
+        assert_true(values[k * 3] <= values[k * 3 + 1] && values[k * 3 + 1] <= values[k * 3 + 2]);
+        ape += fabs(values[k * 3 + 1] - actual[HOURS - 12 + k]) / actual[HOURS - 12 + k];
+    }
+    /* The median forecast is close to the truth (the series is easy). */
+    assert_true(ape / 12 < 0.08);
+
+    /* The same known-future values from a separate frame give the same forecast. */
+    char *short_csv = synthetic_csv(HOURS - 12, 0);
+    mc_frame *short_hist = frame_of(short_csv);
+    double values2[12 * 3];
+    int64_t times2[12];
+    assert_int_equal(mc_model_forecast(m, short_hist, f, times2, values2, NULL), MC_OK);
+    assert_memory_equal(values, values2, sizeof values);
+    assert_memory_equal(times, times2, sizeof times);
+
+    /* Without them: refused, naming the column and time. */
+    assert_int_equal(mc_model_forecast(m, short_hist, NULL, times, values, &err), MC_ERR_COLUMN);
+    assert_contains(err.message, "no value of \"temp\" for 2021-04-14 12:00:00");
+
+    /* Too short a history. */
+    char *tiny_csv = synthetic_csv(30, 0);
+    mc_frame *tiny = frame_of(tiny_csv);
+    assert_int_equal(mc_model_forecast(m, tiny, f, times, values, &err), MC_ERR_EMPTY);
+    assert_contains(err.message, "too short");
+    mc_frame_free(tiny);
+    free(tiny_csv);
+
+    /* A different step. */
+    mc_csv_options co;
+    mc_csv_options_defaults(&co);
+    const char *covs[] = {"temp"};
+    co.covariates = covs;
+    co.n_covariates = 1;
+    mc_frame *half = NULL;
+    assert_int_equal(mc_frame_read_csv_buffer(&half, hist_csv, strlen(hist_csv), "h.csv", &co, NULL),
+                     MC_OK);
+    mc_regularize_options ro;
+    mc_regularize_options_defaults(&ro);
+    ro.step = 1800;
+    ro.long_fill = MC_LONG_FILL_NONE;
+    assert_int_equal(mc_frame_regularize(half, &ro, NULL), MC_OK);
+    assert_int_equal(mc_model_forecast(m, half, NULL, times, values, &err), MC_ERR_ARGUMENT);
+    assert_contains(err.message, "step (1800 s) differs from the model's (3600 s)");
+    mc_frame_free(half);
+
+    mc_frame_free(short_hist);
+    free(short_csv);
+    mc_model_free(m);
+    mc_frame_free(f);
+    mc_frame_free(hist);
+    free(csv);
+    free(hist_csv);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_split_keeps_validation_apart),
+        cmocka_unit_test(test_learns_and_keeps_best),
+        cmocka_unit_test(test_same_seed_same_file),
+        cmocka_unit_test(test_cancellation),
+        cmocka_unit_test(test_augmentation_touches_only_past_load),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_forecast),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
