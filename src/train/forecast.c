@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "data/timestamp.h"
 #include "maskcast/frame.h"
+#include "train/bind.h"
 #include "train/model_internal.h"
 
 /* The arrays a forecast's series is built in, freed together. */
@@ -19,7 +20,6 @@ typedef struct forecast_data {
     uint8_t *states;  /* (channels, rows) */
     const double *value_rows[1 + 2 * MC_MAX_COVARIATES];
     const uint8_t *state_rows[1 + 2 * MC_MAX_COVARIATES];
-    float *x, *level;
 } forecast_data;
 
 static void forecast_data_free(forecast_data *d)
@@ -27,8 +27,6 @@ static void forecast_data_free(forecast_data *d)
     free(d->wall);
     free(d->values);
     free(d->states);
-    free(d->x);
-    free(d->level);
 }
 
 static bool find_column(const mc_frame *f, const char *name, size_t *out)
@@ -86,9 +84,7 @@ static mc_status build_series(forecast_data *d, const mc_model *m, const mc_fram
     d->wall = mc_realloc_array(NULL, d->rows, sizeof *d->wall);
     d->values = mc_realloc_array(NULL, channels * d->rows, sizeof *d->values);
     d->states = mc_realloc_array(NULL, channels * d->rows, sizeof *d->states);
-    d->x = mc_realloc_array(NULL, mc_net_n_input(&m->shape), sizeof *d->x);
-    d->level = malloc(sizeof *d->level);
-    if (!d->wall || !d->values || !d->states || !d->x || !d->level)
+    if (!d->wall || !d->values || !d->states)
         return mc_error_nomem(err, "preparing the forecast");
     const int64_t *t = mc_frame_times(h);
     const int16_t *o = mc_frame_utc_offsets(h);
@@ -137,23 +133,10 @@ static mc_status build_series(forecast_data *d, const mc_model *m, const mc_fram
     return MC_OK;
 }
 
-/* Non-crossing quantiles by rearrangement: sorting each step's outputs never
-   worsens the pinball loss. */
-static void sort_quantiles(double *v, size_t q)
-{
-    for (size_t i = 1; i < q; i++) {
-        const double x = v[i];
-        size_t k = i;
-        for (; k > 0 && v[k - 1] > x; k--)
-            v[k] = v[k - 1];
-        v[k] = x;
-    }
-}
-
 mc_status mc_model_forecast(const mc_model *m, const mc_frame *history, const mc_frame *future,
                             int64_t *times, double *values, mc_error *err)
 {
-    const size_t L = m->shape.lookback, H = m->shape.horizon, Q = m->shape.quantiles;
+    const size_t L = m->shape.lookback, H = m->shape.horizon;
     if (mc_frame_step(history) != m->step) {
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
                             "the history's step (%lld s) differs from the model's (%lld s)",
@@ -173,30 +156,17 @@ mc_status mc_model_forecast(const mc_model *m, const mc_frame *history, const mc
                             origin, L);
     forecast_data d;
     memset(&d, 0, sizeof d);
-    mc_net_work work;
-    memset(&work, 0, sizeof work);
     mc_status st = build_series(&d, m, history, future, origin, err);
-    if (st == MC_OK)
-        st = mc_net_work_alloc(&work, &m->shape, 1, err);
     if (st == MC_OK) {
         const mc_series s = {.rows = d.rows, .wall = d.wall, .n_columns = mc_model_channels(m),
                              .values = d.value_rows, .states = d.state_rows};
-        size_t past_idx[MC_MAX_COVARIATES], future_idx[MC_MAX_COVARIATES];
-        mc_window_spec spec;
-        mc_model_window_spec(m, &spec, past_idx, future_idx);
-        mc_window_gather(d.x, NULL, NULL, d.level, &s, &spec, &origin, 1);
-        mc_net_forward(&work, m->params, &m->layout, &m->shape, d.x, 1);
-        const mc_scaler *sc = &m->scalers[0];
-        const int64_t t_last = mc_frame_times(history)[origin - 1];
-        for (size_t k = 0; k < H; k++) {
-            times[k] = t_last + (int64_t)(k + 1) * m->step;
-            for (size_t q = 0; q < Q; q++)
-                values[k * Q + q] = ((double)work.y[k * Q + q] + (double)d.level[0]) * sc->scale +
-                                    sc->mean;
-            sort_quantiles(values + k * Q, Q);
-        }
+        st = mc_model_predict(m, &s, &origin, 1, values, NULL, err);
     }
-    mc_net_work_free(&work);
+    if (st == MC_OK) {
+        const int64_t t_last = mc_frame_times(history)[origin - 1];
+        for (size_t k = 0; k < H; k++)
+            times[k] = t_last + (int64_t)(k + 1) * m->step;
+    }
     forecast_data_free(&d);
     return st;
 }

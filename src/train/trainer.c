@@ -12,6 +12,7 @@
 #include "common/gsl_quiet.h"
 #include "nn/adamw.h"
 #include "train/augment.h"
+#include "train/bind.h"
 #include "train/model_internal.h"
 
 #define PI 3.14159265358979323846
@@ -20,11 +21,7 @@
 struct mc_trainer {
     mc_model *model;   /* the weights being trained live in model->params */
     mc_train_options opt;
-    /* the data, in model channel order */
-    int64_t *wall;
-    const double **values;
-    const uint8_t **states;
-    mc_series series;
+    mc_bound data; /* the frame in model channel order; t->data.series is read */
     size_t past_idx[MC_MAX_COVARIATES], future_idx[MC_MAX_COVARIATES];
     mc_window_spec spec;
     /* the network */
@@ -72,9 +69,7 @@ void mc_trainer_free(mc_trainer *t)
     if (t == NULL)
         return;
     mc_model_free(t->model);
-    free(t->wall);
-    free(t->values);
-    free(t->states);
+    mc_bound_free(&t->data);
     mc_net_work_free(&t->work);
     free(t->grads);
     free(t->best);
@@ -106,45 +101,6 @@ static mc_status check_train_options(const mc_train_options *o, mc_error *err)
     return MC_OK;
 }
 
-/* The frame's column called `name`; fails naming what the frame has. */
-static mc_status frame_column(const mc_frame *f, const char *name, size_t *out, mc_error *err)
-{
-    for (size_t j = 0; j < mc_frame_columns(f); j++)
-        if (strcmp(mc_frame_column_name(f, j), name) == 0) {
-            *out = j;
-            return MC_OK;
-        }
-    return mc_error_set(err, MC_ERR_COLUMN, 0, 0,
-                        "the data has no column \"%s\" (read it as a covariate)", name);
-}
-
-/* Points the series at the frame's columns in model channel order. */
-static mc_status attach_data(mc_trainer *t, const mc_frame *f, size_t rows, mc_error *err)
-{
-    const mc_model *m = t->model;
-    const size_t channels = mc_model_channels(m);
-    t->wall = mc_realloc_array(NULL, rows, sizeof *t->wall);
-    t->values = calloc(channels, sizeof *t->values);
-    t->states = calloc(channels, sizeof *t->states);
-    if (t->wall == NULL || t->values == NULL || t->states == NULL)
-        return mc_error_nomem(err, "preparing the training data");
-    for (size_t i = 0; i < rows; i++)
-        t->wall[i] = mc_frame_times(f)[i] + 60 * (int64_t)mc_frame_utc_offsets(f)[i];
-    t->values[0] = mc_frame_values(f, 0);
-    t->states[0] = mc_frame_states(f, 0);
-    for (size_t c = 1; c < channels; c++) {
-        size_t j = 0;
-        mc_status st = frame_column(f, m->names[c], &j, err);
-        if (st != MC_OK)
-            return st;
-        t->values[c] = mc_frame_values(f, j);
-        t->states[c] = mc_frame_states(f, j);
-    }
-    t->series = (mc_series){.rows = rows, .wall = t->wall, .n_columns = channels,
-                            .values = t->values, .states = t->states};
-    return MC_OK;
-}
-
 static bool any_observed_target(const mc_series *s, size_t origin, size_t horizon)
 {
     for (size_t k = 0; k < horizon; k++)
@@ -157,7 +113,7 @@ static bool any_observed_target(const mc_series *s, size_t origin, size_t horizo
    validation tail; no training target falls on or after a validation one. */
 static mc_status split_origins(mc_trainer *t, mc_error *err)
 {
-    const size_t L = t->spec.lookback, H = t->spec.horizon, rows = t->series.rows;
+    const size_t L = t->spec.lookback, H = t->spec.horizon, rows = t->data.series.rows;
     if (rows < L + H + 1)
         return mc_error_set(err, MC_ERR_EMPTY, 0, 0,
                             "%zu rows are too few for a lookback of %zu and a horizon of %zu "
@@ -165,13 +121,13 @@ static mc_status split_origins(mc_trainer *t, mc_error *err)
                             rows, L, H, L + H + 1);
     size_t n = 0;
     for (size_t o = L; o + H <= rows; o += t->opt.origin_stride)
-        n += any_observed_target(&t->series, o, H);
+        n += any_observed_target(&t->data.series, o, H);
     size_t *all = mc_realloc_array(NULL, n ? n : 1, sizeof *all);
     if (all == NULL)
         return mc_error_nomem(err, "listing training origins");
     n = 0;
     for (size_t o = L; o + H <= rows; o += t->opt.origin_stride)
-        if (any_observed_target(&t->series, o, H))
+        if (any_observed_target(&t->data.series, o, H))
             all[n++] = o;
     size_t n_val = (size_t)ceil(t->opt.validation_fraction * (double)n);
     if (t->opt.validation_fraction > 0.0 && n_val == 0)
@@ -246,9 +202,9 @@ mc_status mc_trainer_init(mc_trainer **out, const mc_frame *frame, const mc_mode
                          &holidays, err);
     mc_holidays_free(&holidays); /* emptied when the model took it over */
     if (st == MC_OK)
-        st = attach_data(t, frame, rows, err);
+        st = mc_model_bind(&t->data, t->model, frame, rows, err);
     if (st == MC_OK) {
-        mc_scaler_fit(t->model->scalers, &t->series, rows);
+        mc_scaler_fit(t->model->scalers, &t->data.series, rows);
         mc_model_window_spec(t->model, &t->spec, t->past_idx, t->future_idx);
         st = split_origins(t, err);
     }
@@ -311,7 +267,7 @@ static double sum_of(const float *w, size_t n)
 static double train_batch(mc_trainer *t, const size_t *origins, size_t batch)
 {
     mc_model *m = t->model;
-    mc_window_gather(t->x, t->target, t->weight, t->level, &t->series, &t->spec, origins, batch);
+    mc_window_gather(t->x, t->target, t->weight, t->level, &t->data.series, &t->spec, origins, batch);
     if (t->opt.augment_probability > 0.0 && m->shape.anomaly_mask) {
         zero_levels(t, batch);
         mc_augment_batch(t->x, &t->spec, batch, t->opt.augment_probability, t->zero, t->rng);
@@ -339,7 +295,7 @@ mc_status mc_trainer_evaluate(mc_trainer *t, double *val_loss, mc_error *err)
     double total = 0.0, weight = 0.0;
     for (size_t i = 0; i < t->n_val; i += B) {
         const size_t batch = t->n_val - i < B ? t->n_val - i : B;
-        mc_window_gather(t->x, t->target, t->weight, t->level, &t->series, &t->spec, t->val + i,
+        mc_window_gather(t->x, t->target, t->weight, t->level, &t->data.series, &t->spec, t->val + i,
                          batch);
         mc_net_forward(&t->work, m->params, &m->layout, &m->shape, t->x, batch);
         const double w = sum_of(t->weight, batch * H);

@@ -1,0 +1,102 @@
+#include "train/bind.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/checked.h"
+#include "common/error.h"
+
+mc_status mc_model_bind(mc_bound *b, const mc_model *m, const mc_frame *f, size_t rows,
+                        mc_error *err)
+{
+    memset(b, 0, sizeof *b);
+    const size_t channels = mc_model_channels(m);
+    if (rows > mc_frame_rows(f))
+        rows = mc_frame_rows(f);
+    b->wall = mc_realloc_array(NULL, rows ? rows : 1, sizeof *b->wall);
+    if (b->wall == NULL)
+        return mc_error_nomem(err, "preparing the data");
+    for (size_t i = 0; i < rows; i++)
+        b->wall[i] = mc_frame_times(f)[i] + 60 * (int64_t)mc_frame_utc_offsets(f)[i];
+    b->values[0] = mc_frame_values(f, 0);
+    b->states[0] = mc_frame_states(f, 0);
+    for (size_t c = 1; c < channels; c++) {
+        size_t j = 0;
+        while (j < mc_frame_columns(f) && strcmp(mc_frame_column_name(f, j), m->names[c]) != 0)
+            j++;
+        if (j == mc_frame_columns(f)) {
+            mc_bound_free(b);
+            return mc_error_set(err, MC_ERR_COLUMN, 0, 0,
+                                "the data has no column \"%s\" (read it as a covariate)",
+                                m->names[c]);
+        }
+        b->values[c] = mc_frame_values(f, j);
+        b->states[c] = mc_frame_states(f, j);
+    }
+    b->series = (mc_series){.rows = rows, .wall = b->wall, .n_columns = channels,
+                            .values = b->values, .states = b->states};
+    return MC_OK;
+}
+
+void mc_bound_free(mc_bound *b)
+{
+    free(b->wall);
+    b->wall = NULL;
+}
+
+enum { PREDICT_BATCH = 256 };
+
+/* Non-crossing quantiles by rearrangement: sorting each step's outputs never
+   worsens the pinball loss. */
+static void sort_quantiles(double *v, size_t q)
+{
+    for (size_t i = 1; i < q; i++) {
+        const double x = v[i];
+        size_t k = i;
+        for (; k > 0 && v[k - 1] > x; k--)
+            v[k] = v[k - 1];
+        v[k] = x;
+    }
+}
+
+mc_status mc_model_predict(const mc_model *m, const mc_series *s, const size_t *origins, size_t n,
+                           double *out, float *mask, mc_error *err)
+{
+    const size_t L = m->shape.lookback, H = m->shape.horizon, Q = m->shape.quantiles;
+    const size_t HQ = H * Q, n_in = mc_net_n_input(&m->shape), Cp = m->shape.past_channels;
+    const size_t B = n < PREDICT_BATCH ? (n ? n : 1) : PREDICT_BATCH;
+    for (size_t i = 0; i < n; i++)
+        if (origins[i] < L || origins[i] + H > s->rows)
+            return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                                "origin %zu needs rows %zu to %zu; the data has %zu", origins[i],
+                                origins[i] < L ? 0 : origins[i] - L, origins[i] + H, s->rows);
+    mc_net_work w;
+    mc_status st = mc_net_work_alloc(&w, &m->shape, B, err);
+    float *x = mc_realloc_array(NULL, B, n_in * sizeof *x);
+    float *level = mc_realloc_array(NULL, B, sizeof *level);
+    if (st == MC_OK && (x == NULL || level == NULL))
+        st = mc_error_nomem(err, "forecasting");
+    size_t past_idx[MC_MAX_COVARIATES], future_idx[MC_MAX_COVARIATES];
+    mc_window_spec spec;
+    mc_model_window_spec(m, &spec, past_idx, future_idx);
+    const mc_scaler *sc = &m->scalers[0];
+    for (size_t i = 0; st == MC_OK && i < n; i += B) {
+        const size_t batch = n - i < B ? n - i : B;
+        mc_window_gather(x, NULL, NULL, level, s, &spec, origins + i, batch);
+        mc_net_forward(&w, m->params, &m->layout, &m->shape, x, batch);
+        for (size_t b = 0; b < batch; b++) {
+            double *o = out + (i + b) * HQ;
+            for (size_t j = 0; j < HQ; j++)
+                o[j] = ((double)w.y[b * HQ + j] + (double)level[b]) * sc->scale + sc->mean;
+            for (size_t k = 0; k < H; k++)
+                sort_quantiles(o + k * Q, Q);
+            for (size_t l = 0; mask != NULL && l < L; l++)
+                mask[(i + b) * L + l] =
+                    m->shape.anomaly_mask ? w.mask[b * mc_net_n_past(&m->shape) + l * Cp] : 1.0f;
+        }
+    }
+    free(x);
+    free(level);
+    mc_net_work_free(&w);
+    return st;
+}

@@ -1,0 +1,36 @@
+/* A frame seen through a model: its columns in the model's channel order,
+   and batched predictions at chosen origins. */
+#ifndef MC_TRAIN_BIND_H
+#define MC_TRAIN_BIND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data/windows.h"
+#include "train/model_internal.h"
+
+typedef struct mc_bound {
+    int64_t *wall; /* (rows) wall-clock times */
+    const double *values[1 + 2 * MC_MAX_COVARIATES];
+    const uint8_t *states[1 + 2 * MC_MAX_COVARIATES];
+    mc_series series; /* points into this struct: use it in place, never copy it */
+} mc_bound;
+
+/*
+ * Binds rows [0, rows) of `f`: column 0 is the load, the model's covariates
+ * are found by name. The frame must outlive the binding.
+ */
+mc_status mc_model_bind(mc_bound *b, const mc_model *m, const mc_frame *f, size_t rows,
+                        mc_error *err);
+void mc_bound_free(mc_bound *b);
+
+/*
+ * Forecasts at each of the n origins of the series (each with L <= t and
+ * t + H <= rows), in the load's units: out (n, H*Q), quantiles increasing.
+ * When mask is not NULL it receives the anomaly mask over the past load,
+ * (n, L) (1 where the model has no anomaly mask).
+ */
+mc_status mc_model_predict(const mc_model *m, const mc_series *s, const size_t *origins, size_t n,
+                           double *out, float *mask, mc_error *err);
+
+#endif /* MC_TRAIN_BIND_H */
