@@ -195,6 +195,10 @@ size_t mc_model_lookback(const mc_model *m);
 size_t mc_model_quantiles(const mc_model *m);
 int64_t mc_model_step(const mc_model *m);
 
+/* Seconds the training took (0 for a model read from a file: no clock time
+   is stored, so that the same seed gives the same file). */
+double mc_model_train_seconds(const mc_model *m);
+
 #ifdef __cplusplus
 }
 #endif

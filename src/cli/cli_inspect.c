@@ -67,9 +67,8 @@ static void print_text(const mc_model *m, const char *path, FILE *out)
     char first[40], last[40];
     mc_time_to_text(rec->first_time, 0, false, first, sizeof first);
     mc_time_to_text(rec->last_time, 0, false, last, sizeof last);
-    fprintf(out, "  training    %zu epochs, best %zu (validation loss %.4f), %.1f s, seed %llu\n",
-            rec->epochs, rec->best_epoch, rec->best_val_loss, rec->seconds,
-            (unsigned long long)rec->seed);
+    fprintf(out, "  training    %zu epochs, best %zu (validation loss %.4f), seed %llu\n",
+            rec->epochs, rec->best_epoch, rec->best_val_loss, (unsigned long long)rec->seed);
     fprintf(out, "              %zu training and %zu validation origins, data %s .. %s UTC\n",
             rec->train_origins, rec->val_origins, first, last);
 }
@@ -111,7 +110,6 @@ static int print_json(const mc_model *m, const char *path, FILE *out, FILE *err)
     cJSON_AddNumberToObject(rec, "best_epoch", (double)m->record.best_epoch);
     if (isfinite(m->record.best_val_loss))
         cJSON_AddNumberToObject(rec, "best_val_loss", m->record.best_val_loss);
-    cJSON_AddNumberToObject(rec, "seconds", m->record.seconds);
     cJSON_AddNumberToObject(rec, "seed", (double)m->record.seed);
     char *text = cJSON_Print(o);
     cJSON_Delete(o);

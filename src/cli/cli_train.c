@@ -338,8 +338,8 @@ int mc_cli_train(int argc, char **argv, FILE *out, FILE *err)
         goto done;
     }
     if (!a.quiet)
-        fprintf(err, "maskcast: wrote %s (lookback %zu, horizon %zu steps)\n", a.output,
-                a.mo.lookback, a.mo.horizon);
+        fprintf(err, "maskcast: wrote %s (lookback %zu, horizon %zu steps; %.1f s)\n", a.output,
+                a.mo.lookback, a.mo.horizon, mc_model_train_seconds(model));
 done:
     mc_model_free(model);
     mc_frame_free(frame);

@@ -83,6 +83,7 @@ static cJSON *holidays_json(const mc_model *m)
     return a;
 }
 
+/* No wall-clock time goes into the file: the same seed must give the same bytes. */
 static cJSON *record_json(const mc_model *m)
 {
     const mc_train_record *r = &m->record;
@@ -94,7 +95,6 @@ static cJSON *record_json(const mc_model *m)
     cJSON_AddNumberToObject(o, "best_epoch", (double)r->best_epoch);
     cJSON_AddNumberToObject(o, "best_val_loss", isfinite(r->best_val_loss) ? r->best_val_loss : -1);
     cJSON_AddNumberToObject(o, "last_train_loss", r->last_train_loss);
-    cJSON_AddNumberToObject(o, "seconds", r->seconds);
     cJSON_AddNumberToObject(o, "train_origins", (double)r->train_origins);
     cJSON_AddNumberToObject(o, "val_origins", (double)r->val_origins);
     cJSON_AddStringToObject(o, "first_time_utc", first);
@@ -343,8 +343,6 @@ static void read_record(const cJSON *t, mc_train_record *rec)
                              ? v->valuedouble : NAN;
     rec->last_train_loss = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "last_train_loss"))
                                ? v->valuedouble : NAN;
-    rec->seconds = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "seconds"))
-                       ? v->valuedouble : 0.0;
     rec->first_time = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "first_time"))
                           ? (int64_t)v->valuedouble : 0;
     rec->last_time = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "last_time"))
