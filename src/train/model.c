@@ -84,6 +84,21 @@ static mc_status check_options(const mc_model_options *mo, mc_error *err)
     return MC_OK;
 }
 
+void mc_model_shape(const mc_model_options *mo, mc_net_shape *shape)
+{
+    mc_window_spec spec = {.n_past = mo->n_past, .n_future = mo->n_future,
+                           .calendar = mo->calendar, .lookback = mo->lookback,
+                           .horizon = mo->horizon};
+    *shape = (mc_net_shape){.lookback = mo->lookback, .horizon = mo->horizon,
+                            .past_channels = mc_window_past_channels(&spec),
+                            .future_channels = mc_window_future_channels(&spec),
+                            .hidden = mo->hidden,
+                            .quantiles = mo->loss == MC_LOSS_PINBALL ? mo->n_quantiles : 1,
+                            .activation = mo->activation, .mask_kind = mo->mask_kind,
+                            .anomaly_mask = mo->anomaly_mask, .horizon_masks = mo->horizon_masks,
+                            .skip = mo->skip};
+}
+
 mc_status mc_model_create(mc_model **out, const mc_model_options *mo, int64_t step,
                           const char *target, mc_holidays *holidays, mc_error *err)
 {
@@ -112,16 +127,7 @@ mc_status mc_model_create(mc_model **out, const mc_model_options *mo, int64_t st
     for (size_t q = 0; q < m->loss.n_quantiles; q++)
         m->loss.quantiles[q] = mo->loss == MC_LOSS_PINBALL ? (float)mo->quantiles[q] : 0.5f;
 
-    mc_window_spec spec = {.n_past = mo->n_past, .n_future = mo->n_future,
-                           .calendar = mo->calendar, .lookback = mo->lookback,
-                           .horizon = mo->horizon};
-    m->shape = (mc_net_shape){.lookback = mo->lookback, .horizon = mo->horizon,
-                              .past_channels = mc_window_past_channels(&spec),
-                              .future_channels = mc_window_future_channels(&spec),
-                              .hidden = mo->hidden, .quantiles = m->loss.n_quantiles,
-                              .activation = mo->activation, .mask_kind = mo->mask_kind,
-                              .anomaly_mask = mo->anomaly_mask, .horizon_masks = mo->horizon_masks,
-                              .skip = mo->skip};
+    mc_model_shape(mo, &m->shape);
     /* The plan bounds every size for batches up to 2^20 samples. */
     if ((st = mc_net_plan(&m->shape, (size_t)1 << 20, &m->layout, err)) != MC_OK) {
         mc_model_free(m);

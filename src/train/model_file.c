@@ -26,6 +26,15 @@ static const char *const LOSSES[] = {"mae", "mse", "huber", "pinball"};
 
 /* ---- writing ---------------------------------------------------------------- */
 
+/* A double written with 17 significant digits, which read back exactly (cJSON
+   prints 15 when they look equal, which can lose the last bit). */
+static cJSON *exact(double v)
+{
+    char text[40];
+    snprintf(text, sizeof text, "%.17g", isfinite(v) ? v : 0.0);
+    return cJSON_CreateRaw(text);
+}
+
 static cJSON *config_json(const mc_model *m)
 {
     const mc_net_shape *s = &m->shape;
@@ -41,10 +50,10 @@ static cJSON *config_json(const mc_model *m)
     cJSON_AddBoolToObject(o, "horizon_masks", s->horizon_masks);
     cJSON_AddBoolToObject(o, "skip", s->skip);
     cJSON_AddStringToObject(o, "loss", LOSSES[m->loss.kind]);
-    cJSON_AddNumberToObject(o, "huber_delta", m->loss.huber_delta);
+    cJSON_AddItemToObject(o, "huber_delta", exact(m->loss.huber_delta));
     cJSON *q = cJSON_AddArrayToObject(o, "quantiles");
     for (size_t i = 0; m->loss.kind == MC_LOSS_PINBALL && i < m->loss.n_quantiles; i++)
-        cJSON_AddItemToArray(q, cJSON_CreateNumber(m->loss.quantiles[i]));
+        cJSON_AddItemToArray(q, exact(m->loss.quantiles[i]));
     cJSON_AddBoolToObject(o, "normalize_level", m->normalize_level);
     cJSON_AddBoolToObject(o, "calendar", m->calendar);
     cJSON_AddNumberToObject(o, "step_seconds", (double)m->step);
@@ -64,8 +73,8 @@ static cJSON *channels_json(const mc_model *m)
     cJSON *sc = cJSON_AddArrayToObject(o, "scalers");
     for (size_t c = 0; c < mc_model_channels(m); c++) {
         cJSON *e = cJSON_CreateObject();
-        cJSON_AddNumberToObject(e, "mean", m->scalers[c].mean);
-        cJSON_AddNumberToObject(e, "scale", m->scalers[c].scale);
+        cJSON_AddItemToObject(e, "mean", exact(m->scalers[c].mean));
+        cJSON_AddItemToObject(e, "scale", exact(m->scalers[c].scale));
         cJSON_AddItemToArray(sc, e);
     }
     return o;
@@ -93,15 +102,17 @@ static cJSON *record_json(const mc_model *m)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "epochs", (double)r->epochs);
     cJSON_AddNumberToObject(o, "best_epoch", (double)r->best_epoch);
-    cJSON_AddNumberToObject(o, "best_val_loss", isfinite(r->best_val_loss) ? r->best_val_loss : -1);
-    cJSON_AddNumberToObject(o, "last_train_loss", r->last_train_loss);
+    cJSON_AddItemToObject(o, "best_val_loss", exact(isfinite(r->best_val_loss) ? r->best_val_loss : -1));
+    cJSON_AddItemToObject(o, "last_train_loss", exact(r->last_train_loss));
     cJSON_AddNumberToObject(o, "train_origins", (double)r->train_origins);
     cJSON_AddNumberToObject(o, "val_origins", (double)r->val_origins);
     cJSON_AddStringToObject(o, "first_time_utc", first);
     cJSON_AddStringToObject(o, "last_time_utc", last);
     cJSON_AddNumberToObject(o, "first_time", (double)r->first_time);
     cJSON_AddNumberToObject(o, "last_time", (double)r->last_time);
-    cJSON_AddNumberToObject(o, "seed", (double)r->seed);
+    char seed[32]; /* as text: a 64-bit seed does not fit a double */
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->seed);
+    cJSON_AddStringToObject(o, "seed", seed);
     return o;
 }
 
@@ -327,6 +338,14 @@ static mc_status read_holidays(const reader *r, const cJSON *h, mc_holidays *out
     return st;
 }
 
+/* A whole number within +-1e15 (times in seconds fit), else 0. */
+static int64_t whole_or_zero(const cJSON *v)
+{
+    if (!cJSON_IsNumber(v) || !(fabs(v->valuedouble) <= 1e15))
+        return 0;
+    return (int64_t)v->valuedouble;
+}
+
 static void read_record(const cJSON *t, mc_train_record *rec)
 {
     /* The record informs; it is not needed to forecast, so gaps are zeros. */
@@ -343,12 +362,10 @@ static void read_record(const cJSON *t, mc_train_record *rec)
                              ? v->valuedouble : NAN;
     rec->last_train_loss = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "last_train_loss"))
                                ? v->valuedouble : NAN;
-    rec->first_time = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "first_time"))
-                          ? (int64_t)v->valuedouble : 0;
-    rec->last_time = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "last_time"))
-                         ? (int64_t)v->valuedouble : 0;
-    rec->seed = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "seed"))
-                    ? (uint64_t)v->valuedouble : 0;
+    rec->first_time = whole_or_zero(cJSON_GetObjectItemCaseSensitive(t, "first_time"));
+    rec->last_time = whole_or_zero(cJSON_GetObjectItemCaseSensitive(t, "last_time"));
+    v = cJSON_GetObjectItemCaseSensitive(t, "seed");
+    rec->seed = cJSON_IsString(v) ? strtoull(v->valuestring, NULL, 10) : 0;
 }
 
 /* "[3, 4]", "[7]" or "[]". */
@@ -361,12 +378,21 @@ static void shape_text(char *out, size_t size, const size_t *shape, size_t ndim)
         snprintf(out + used, size - used, "]");
 }
 
-/* Every tensor the configuration implies, with its exact shape, and no other. */
-static mc_status read_tensors(const reader *r, const mc_st_file *f, mc_model *m)
+/* Every tensor the configuration implies, with its exact shape, and no other.
+   Checked before the model is allocated, so a small file cannot make the
+   loader allocate a huge one: every tensor the configuration implies must
+   be in the file, whose size is bounded. */
+static mc_status check_tensors(const reader *r, const mc_st_file *f, const mc_model_options *mo)
 {
+    mc_net_shape shape;
+    mc_net_layout layout;
+    mc_model_shape(mo, &shape);
+    mc_error plan_err;
+    if (mc_net_plan(&shape, 1, &layout, &plan_err) != MC_OK)
+        return bad(r, plan_err.message);
     size_t expected = 0;
     for (int t = 0; t < MC_T_COUNT; t++) {
-        const size_t rows = m->layout.rows[t], cols = m->layout.cols[t];
+        const size_t rows = layout.rows[t], cols = layout.cols[t];
         const char *name = mc_tensor_name((mc_tensor)t);
         const mc_st_tensor_info *info = mc_st_find(f, name);
         char what[256];
@@ -395,17 +421,32 @@ static mc_status read_tensors(const reader *r, const mc_st_file *f, mc_model *m)
                      need);
             return bad(r, what);
         }
-        mc_status st = mc_st_read_f32(f, name, m->params + m->layout.offset[t], rows * cols, r->err);
-        if (st != MC_OK)
-            return st;
-        for (size_t i = 0; i < rows * cols; i++)
-            if (!isfinite(m->params[m->layout.offset[t] + i])) {
-                snprintf(what, sizeof what, "tensor \"%s\" holds a value that is not finite", name);
-                return bad(r, what);
-            }
     }
     if (mc_st_count(f) != expected)
         return bad(r, "the file holds tensors the configuration does not use");
+    return MC_OK;
+}
+
+/* The values of the tensors check_tensors() accepted; all must be finite. */
+static mc_status read_tensors(const reader *r, const mc_st_file *f, mc_model *m)
+{
+    for (int t = 0; t < MC_T_COUNT; t++) {
+        const size_t n = m->layout.rows[t] * m->layout.cols[t];
+        const char *name = mc_tensor_name((mc_tensor)t);
+        if (n == 0)
+            continue;
+        float *p = m->params + m->layout.offset[t];
+        mc_status st = mc_st_read_f32(f, name, p, n, r->err);
+        if (st != MC_OK)
+            return st;
+        for (size_t i = 0; i < n; i++)
+            if (!isfinite(p[i])) {
+                char what[160];
+                snprintf(what, sizeof what, "tensor \"%s\" holds a value that is not finite",
+                         name);
+                return bad(r, what);
+            }
+    }
     return MC_OK;
 }
 
@@ -444,6 +485,9 @@ static mc_status from_file(mc_model **out, const mc_st_file *f, const char *name
         mo.n_past = n_past;
         mo.future = names + 1 + n_past;
         mo.n_future = n_future;
+        st = check_tensors(&r, f, &mo);
+    }
+    if (st == MC_OK) {
         st = mc_model_create(&m, &mo, step, names[0], &hol, err);
         if (st != MC_OK && st != MC_ERR_NOMEM) { /* a configuration the model cannot take */
             char why[MC_ERROR_MESSAGE_SIZE];

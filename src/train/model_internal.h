@@ -54,6 +54,9 @@ size_t mc_model_channels(const mc_model *m);
 mc_status mc_model_create(mc_model **out, const mc_model_options *mo, int64_t step,
                           const char *target, mc_holidays *holidays, mc_error *err);
 
+/* The network shape the options describe (nothing allocated). */
+void mc_model_shape(const mc_model_options *mo, mc_net_shape *shape);
+
 /* The window specification a model's inputs are gathered with. */
 void mc_model_window_spec(const mc_model *m, mc_window_spec *spec, size_t *past_idx,
                           size_t *future_idx);
