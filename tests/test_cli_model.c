@@ -1,0 +1,238 @@
+/* End-to-end tests of train, inspect and forecast through mc_cli_run(). */
+#include "cli_util.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+
+#define TWO_PI 6.283185307179586
+
+enum { DAYS = 21, ROWS = DAYS * 24, LOOKBACK = 48, HORIZON = 12 };
+
+/* Hourly load and temperature; the last `empty` rows have no load (the rows
+   a forecast fills, with their temperature known). */
+static void write_series(temp_csv *t, size_t rows, size_t empty)
+{
+    FILE *f = temp_open(t);
+    fputs("time,load,temperature\n", f);
+    for (size_t h = 0; h < rows; h++) {
+        const double temp = 11.0 + 6.0 * sin(TWO_PI * (double)h / 200.0);
+        const double load = 900.0 + 180.0 * sin(TWO_PI * ((double)(h % 24) - 7.0) / 24.0) +
+                            7.5 * fabs(temp - 14.0) + (double)((h * 7919) % 23) - 11.0;
+        fprintf(f, "2024-02-%02zu %02zu:00:00,", 1 + h / 24 % 29, h % 24);
+        if (h + empty < rows)
+            fprintf(f, "%.2f,%.2f\n", load, temp);
+        else
+            fprintf(f, ",%.2f\n", temp);
+    }
+    assert_int_equal(fclose(f), 0);
+}
+
+static void model_path(char *out, size_t size)
+{
+    snprintf(out, size, "%s/mc_cli_model_%ld.safetensors", tmp_dir(), (long)getpid());
+}
+
+static void train_small(const char *csv, const char *model, const char *extra)
+{
+    cli_result r = extra ? RUN("train", "--csv", csv, "--target", "load", "--future",
+                               "temperature", "--lookback", "48", "--horizon", "12", "--hidden",
+                               "8", "--epochs", "2", "--samples-per-epoch", "256", "-q", extra,
+                               "-o", model)
+                         : RUN("train", "--csv", csv, "--target", "load", "--future",
+                               "temperature", "--lookback", "48", "--horizon", "12", "--hidden",
+                               "8", "--epochs", "2", "--samples-per-epoch", "256", "-q", "-o",
+                               model);
+    if (r.status != 0)
+        print_error("%s\n", r.err);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.err, ""); /* --quiet */
+    result_free(&r);
+}
+
+static void test_help_teaches_every_option(void **state)
+{
+    (void)state;
+    cli_result r = RUN("train", "--help");
+    assert_int_equal(r.status, 0);
+    const char *options[] = {"--past", "--future", "--holidays", "--horizon", "--lookback",
+                             "--hidden", "--activation", "--mask", "--no-anomaly-mask",
+                             "--no-horizon-masks", "--no-skip", "--loss", "--quantiles",
+                             "--huber-delta", "--no-level", "--no-calendar", "--epochs",
+                             "--batch", "--lr", "--weight-decay", "--clip", "--patience",
+                             "--val-fraction", "--augment", "--samples-per-epoch", "--stride",
+                             "--seed", "--output", "--quiet", "--csv", "Example"};
+    for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
+        assert_contains(r.out, options[i]);
+    result_free(&r);
+    r = RUN("forecast", "--help");
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "--future-csv");
+    assert_contains(r.out, "--json");
+    result_free(&r);
+    r = RUN("inspect", "--help");
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "--model");
+    result_free(&r);
+    r = RUN("--help");
+    assert_contains(r.out, "train");
+    assert_contains(r.out, "forecast");
+    assert_contains(r.out, "inspect");
+    result_free(&r);
+}
+
+static void test_usage_errors(void **state)
+{
+    (void)state;
+    cli_result r = RUN("train", "--csv", "x.csv");
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "-o MODEL is required");
+    result_free(&r);
+    r = RUN("train", "--csv", "x.csv", "-o", "m", "--loss", "cubic");
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "invalid --loss 'cubic'");
+    result_free(&r);
+    r = RUN("train", "--csv", "x.csv", "-o", "m", "--quantiles", "0.9,0.1");
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "--quantiles");
+    result_free(&r);
+    r = RUN("forecast", "--csv", "x.csv");
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "-m MODEL and --csv FILE are required");
+    result_free(&r);
+    r = RUN("inspect");
+    assert_int_equal(r.status, 2);
+    result_free(&r);
+}
+
+static void test_train_inspect_forecast(void **state)
+{
+    (void)state;
+    temp_csv train, hist;
+    write_series(&train, ROWS, 0);
+    write_series(&hist, ROWS, HORIZON);
+    char model[4200];
+    model_path(model, sizeof model);
+    train_small(train.path, model, NULL);
+
+    cli_result r = RUN("inspect", "-m", model);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "lookback 48 steps, horizon 12 steps");
+    assert_contains(r.out, "future      temperature");
+    assert_contains(r.out, "head.V     [12, 8]");
+    result_free(&r);
+    r = RUN("inspect", "-m", model, "--json");
+    assert_int_equal(r.status, 0);
+    cJSON *j = cJSON_Parse(r.out);
+    assert_non_null(j);
+    assert_int_equal(cJSON_GetObjectItem(j, "horizon")->valuedouble, 12);
+    assert_int_equal(cJSON_GetObjectItem(j, "training")->child->valuedouble, 2); /* epochs */
+    cJSON_Delete(j);
+    result_free(&r);
+
+    /* Forecast the last 12 hours: timestamps follow the last load. */
+    r = RUN("forecast", "-m", model, "--csv", hist.path);
+    if (r.status != 0)
+        print_error("%s\n", r.err);
+    assert_int_equal(r.status, 0);
+    assert_true(strncmp(r.out, "timestamp,horizon,forecast\n", 27) == 0);
+    size_t lines = 0;
+    for (const char *p = r.out; *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, 1 + HORIZON);
+    assert_contains(r.out, "\n2024-02-21 12:00:00,1,");
+    assert_contains(r.out, "\n2024-02-21 23:00:00,12,");
+    result_free(&r);
+
+    /* JSON, into a file written atomically. */
+    char out_path[4300];
+    snprintf(out_path, sizeof out_path, "%s.forecast.json", model);
+    r = RUN("forecast", "-m", model, "--csv", hist.path, "--json", "-o", out_path);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "");
+    result_free(&r);
+    FILE *f = fopen(out_path, "r");
+    assert_non_null(f);
+    char *text = slurp(f);
+    j = cJSON_Parse(text);
+    assert_non_null(j);
+    const cJSON *rows = cJSON_GetObjectItem(j, "forecasts");
+    assert_int_equal(cJSON_GetArraySize(rows), HORIZON);
+    const double first = cJSON_GetObjectItem(cJSON_GetArrayItem(rows, 0), "forecast")->valuedouble;
+    assert_true(first > 500 && first < 1500); /* in the load's units */
+    cJSON_Delete(j);
+    free(text);
+    unlink(out_path);
+
+    /* Refusals: no known-future values; a history shorter than the lookback. */
+    r = RUN("forecast", "-m", model, "--csv", train.path);
+    assert_int_equal(r.status, 1);
+    assert_contains(r.err, "no value of \"temperature\" for 2024-02-22 00:00:00");
+    result_free(&r);
+    temp_csv tiny;
+    write_series(&tiny, 40, 12);
+    r = RUN("forecast", "-m", model, "--csv", tiny.path);
+    assert_int_equal(r.status, 1);
+    assert_contains(r.err, "the history is too short: 28 rows");
+    result_free(&r);
+    unlink(tiny.path);
+    unlink(model);
+    unlink(train.path);
+    unlink(hist.path);
+}
+
+static void test_quantile_model_columns(void **state)
+{
+    (void)state;
+    temp_csv train, hist;
+    write_series(&train, ROWS, 0);
+    write_series(&hist, ROWS, HORIZON);
+    char model[4200];
+    model_path(model, sizeof model);
+    train_small(train.path, model, "--loss=pinball");
+    cli_result r = RUN("forecast", "-m", model, "--csv", hist.path);
+    assert_int_equal(r.status, 0);
+    assert_true(strncmp(r.out, "timestamp,horizon,forecast,q0.1,q0.5,q0.9\n", 42) == 0);
+    /* Every row: q0.1 <= q0.5 <= q0.9, and forecast is q0.5. */
+    const char *p = strchr(r.out, '\n') + 1;
+    for (size_t k = 0; k < HORIZON; k++) {
+        double fc, q1, q5, q9;
+        size_t h;
+        assert_int_equal(sscanf(p, "%*[^,],%zu,%lf,%lf,%lf,%lf", &h, &fc, &q1, &q5, &q9), 5);
+        assert_int_equal(h, k + 1);
+        assert_true(q1 <= q5 && q5 <= q9);
+        assert_close(fc, q5, 0, 0);
+        p = strchr(p, '\n') + 1;
+    }
+    result_free(&r);
+    unlink(model);
+    unlink(train.path);
+    unlink(hist.path);
+}
+
+static void test_bad_model_files(void **state)
+{
+    (void)state;
+    temp_csv junk;
+    temp_write(&junk, "this is not a model file at all, just text");
+    cli_result r = RUN("inspect", "-m", junk.path);
+    assert_int_equal(r.status, 1);
+    assert_contains(r.err, junk.path);
+    result_free(&r);
+    r = RUN("forecast", "-m", "/nonexistent/model.safetensors", "--csv", junk.path);
+    assert_int_equal(r.status, 1);
+    assert_contains(r.err, "/nonexistent/model.safetensors");
+    result_free(&r);
+    unlink(junk.path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_help_teaches_every_option),
+        cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_train_inspect_forecast),
+        cmocka_unit_test(test_quantile_model_columns),
+        cmocka_unit_test(test_bad_model_files),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
