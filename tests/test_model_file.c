@@ -110,7 +110,7 @@ static mc_frame *small_history(void)
 
 typedef struct variant {
     mc_loss_kind loss;
-    bool anomaly_mask, horizon_masks, skip, calendar, normalize_level;
+    bool anomaly_mask, horizon_masks, skip, calendar, normalize_level, mask_local;
     mc_activation activation;
     mc_mask_kind mask_kind;
 } variant;
@@ -126,7 +126,8 @@ static variant variant_of(unsigned i)
                      .calendar = i % 5 != 3,
                      .normalize_level = i % 7 != 4,
                      .activation = i % 3 == 1 ? MC_ACTIVATION_GELU : MC_ACTIVATION_RELU,
-                     .mask_kind = i % 4 == 2 ? MC_MASK_SOFTMAX : MC_MASK_SIGMOID};
+                     .mask_kind = i % 4 == 2 ? MC_MASK_SOFTMAX : MC_MASK_SIGMOID,
+                     .mask_local = i % 3 == 2}; /* variant 0 (the crafted files' base) ends with skip.S */
 }
 
 /* An untrained model with seeded weights and high-entropy scalers and record. */
@@ -142,6 +143,7 @@ static mc_model *small_model(const variant *v, uint64_t seed)
     mo.anomaly_mask = v->anomaly_mask;
     mo.horizon_masks = v->horizon_masks;
     mo.skip = v->skip;
+    mo.mask_local = v->mask_local;
     mo.calendar = v->calendar;
     mo.normalize_level = v->normalize_level;
     mo.loss = v->loss;
@@ -343,7 +345,7 @@ static void check_tensor_set(const unsigned char *b, size_t size, const variant 
         {"anomaly.W", v->anomaly_mask}, {"anomaly.b", v->anomaly_mask},
         {"horizon.W", v->horizon_masks}, {"horizon.b", v->horizon_masks},
         {"head.V", true},              {"head.c", true},
-        {"skip.S", v->skip}};
+        {"skip.S", v->skip},           {"anomaly.u", v->anomaly_mask && v->mask_local}};
     size_t present = 0;
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         assert_int_equal(mc_st_find(f, want[i].name) != NULL, want[i].present);

@@ -145,7 +145,8 @@ static uint64_t kinks(const fixture *f)
 static double loss_at(fixture *f)
 {
     mc_net_forward(&f->w, f->params, &f->lay, &f->s, f->x, BATCH);
-    return mc_loss_eval(NULL, f->w.y, f->target, f->weight, BATCH, f->s.horizon, &f->loss);
+    return mc_loss_eval(NULL, f->w.y, f->target, f->weight, BATCH, f->s.horizon, &f->loss) +
+           mc_net_mask_penalty(&f->w, &f->s, BATCH);
 }
 
 static void analytic(fixture *f)
@@ -217,13 +218,15 @@ static void test_gradients_every_loss_and_switch(void **state)
     size_t cases = 0;
     for (size_t li = 0; li < 4; li++)
         for (int act = 0; act < 2; act++)
-            for (int variant = 0; variant < 12; variant++) {
+            for (int variant = 0; variant < 24; variant++) {
                 mc_net_shape s = small_shape();
                 s.quantiles = losses[li] == MC_LOSS_PINBALL ? 3 : 1;
                 s.activation = act ? MC_ACTIVATION_GELU : MC_ACTIVATION_RELU;
                 s.anomaly_mask = variant & 1;
                 s.skip = (variant >> 1) & 1;
-                const int masks = variant >> 2; /* 0 none, 1 sigmoid, 2 softmax */
+                const int masks = (variant >> 2) % 3; /* 0 none, 1 sigmoid, 2 softmax */
+                s.mask_local = s.anomaly_mask && variant >= 12;
+                s.mask_penalty = s.mask_local ? 0.3f : 0.0f; /* the training loss's mask term */
                 s.horizon_masks = masks != 0;
                 s.mask_kind = masks == 2 ? MC_MASK_SOFTMAX : MC_MASK_SIGMOID;
                 fixture f;
@@ -231,17 +234,17 @@ static void test_gradients_every_loss_and_switch(void **state)
                 analytic(&f);
                 check_result r = check_all(&f);
                 if (r.failed > 0 || r.skipped * 50 > r.checked)
-                    print_error("loss %d act %d anomaly %d skip %d masks %d: %zu of %zu wrong, "
-                                "%zu skipped at kinks\n",
-                                (int)losses[li], act, s.anomaly_mask, s.skip, masks, r.failed,
-                                r.checked, r.skipped);
+                    print_error("loss %d act %d anomaly %d local %d skip %d masks %d: %zu of %zu "
+                                "wrong, %zu skipped at kinks\n",
+                                (int)losses[li], act, s.anomaly_mask, s.mask_local, s.skip, masks,
+                                r.failed, r.checked, r.skipped);
                 assert_int_equal(r.failed, 0);
                 assert_true(r.skipped * 50 <= r.checked); /* the point was drawn clear of kinks */
                 assert_true(r.checked > 100);
                 teardown_fixture(&f);
                 cases++;
             }
-    assert_int_equal(cases, 96);
+    assert_int_equal(cases, 192);
 }
 
 /* The check itself fails on a gradient that is off by 5% in one entry of any
@@ -251,9 +254,11 @@ static void test_check_catches_wrong_gradients(void **state)
     (void)state;
     mc_net_shape s = small_shape();
     s.activation = MC_ACTIVATION_GELU;
+    s.mask_local = true; /* every tensor present */
     fixture f;
     setup_fixture(&f, &s, MC_LOSS_MSE, true);
     for (int t = 0; t < MC_T_COUNT; t++) {
+        assert_true(f.lay.rows[t] * f.lay.cols[t] > 0);
         analytic(&f);
         float *g = f.grads + f.lay.offset[t];
         size_t big = 0;

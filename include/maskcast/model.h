@@ -67,6 +67,10 @@ typedef struct mc_model_options {
     bool anomaly_mask;         /* default true; false is the "no anomaly mask" ablation */
     bool horizon_masks;        /* default true; false is the "no per-horizon masks" ablation */
     bool skip;                 /* default true: linear skip over the masked target lags */
+    bool mask_local;           /* the anomaly mask also sees each value's deviation from its
+                                  neighbours (docs/MODEL.md; default true) */
+    double mask_penalty;       /* lambda: training adds lambda * mean(1 - m), so the mask
+                                  stays open unless closing pays (default 0.1) */
     mc_loss_kind loss;         /* default MAE */
     double huber_delta;        /* Huber's threshold in scaled units (default 1) */
     size_t n_quantiles;        /* pinball: 1..MC_MAX_QUANTILES levels (default 3) */

@@ -42,7 +42,8 @@ static void print_text(const mc_model *m, const char *path, FILE *out)
     fprintf(out, "  calendar    %s; %zu holiday%s\n", m->calendar ? "hour, weekday, season, weekend, holiday" : "off",
             m->holidays.n, m->holidays.n == 1 ? "" : "s");
     fprintf(out, "  network     hidden %zu, %s; anomaly mask %s; horizon masks %s%s; skip %s\n",
-            s->hidden, ACTIVATIONS[s->activation], s->anomaly_mask ? "on" : "off",
+            s->hidden, ACTIVATIONS[s->activation],
+            s->anomaly_mask ? (s->mask_local ? "on (with local evidence)" : "on") : "off",
             s->horizon_masks ? "on" : "off",
             s->horizon_masks ? (s->mask_kind == MC_MASK_SOFTMAX ? " (softmax)" : " (sigmoid)") : "",
             s->skip ? "on" : "off");
@@ -87,6 +88,8 @@ static int print_json(const mc_model *m, const char *path, FILE *out, FILE *err)
     cJSON_AddBoolToObject(o, "anomaly_mask", s->anomaly_mask);
     cJSON_AddBoolToObject(o, "horizon_masks", s->horizon_masks);
     cJSON_AddBoolToObject(o, "skip", s->skip);
+    cJSON_AddBoolToObject(o, "mask_local", s->mask_local);
+    cJSON_AddNumberToObject(o, "mask_penalty", s->mask_penalty);
     cJSON_AddStringToObject(o, "loss", LOSSES[m->loss.kind]);
     cJSON_AddStringToObject(o, "target", m->names[0]);
     cJSON *past = cJSON_AddArrayToObject(o, "past");

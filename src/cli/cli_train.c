@@ -14,7 +14,7 @@ enum {
     OPT_ACTIVATION, OPT_MASK, OPT_NO_ANOMALY, OPT_NO_HORIZON, OPT_NO_SKIP, OPT_LOSS,
     OPT_QUANTILES, OPT_HUBER, OPT_NO_LEVEL, OPT_NO_CALENDAR, OPT_EPOCHS, OPT_BATCH, OPT_LR,
     OPT_WD, OPT_CLIP, OPT_PATIENCE, OPT_VAL, OPT_AUGMENT, OPT_SAMPLES, OPT_STRIDE, OPT_SEED,
-    OPT_QUIET
+    OPT_QUIET, OPT_NO_MASK_LOCAL, OPT_MASK_PENALTY
 };
 
 static void help(FILE *f)
@@ -46,6 +46,10 @@ static void help(FILE *f)
         "  --no-anomaly-mask      ablation: no anomaly mask over the past values\n"
         "  --no-horizon-masks     ablation: no per-horizon attention masks\n"
         "  --no-skip              no linear skip over the masked load lags\n"
+        "  --no-mask-local        the anomaly mask sees only the window's features, not each\n"
+        "                         value's deviation from its neighbours (DESIGN.md's mask)\n"
+        "  --mask-penalty X       cost of closing the anomaly mask added to the loss, so it\n"
+        "                         closes only where that pays (default 0.1; 0 for none)\n"
         "  --loss L               mae (default), mse, huber or pinball\n"
         "  --quantiles Q,Q,...    pinball levels (default 0.1,0.5,0.9)\n"
         "  --huber-delta X        Huber threshold in standard deviations (default 1)\n"
@@ -172,6 +176,10 @@ static int model_option(train_args *a, int c, const char *arg, FILE *err)
     case OPT_NO_ANOMALY: mo->anomaly_mask = false; return 1;
     case OPT_NO_HORIZON: mo->horizon_masks = false; return 1;
     case OPT_NO_SKIP: mo->skip = false; return 1;
+    case OPT_NO_MASK_LOCAL: mo->mask_local = false; return 1;
+    case OPT_MASK_PENALTY:
+        return parse_real(arg, 0, 100, &mo->mask_penalty) ? 1
+                                                          : bad(err, "mask-penalty", arg, "0 to 100");
     case OPT_NO_LEVEL: mo->normalize_level = false; return 1;
     case OPT_NO_CALENDAR: mo->calendar = false; return 1;
     case OPT_QUANTILES: return set_quantiles(a, arg, err);
@@ -223,6 +231,8 @@ static int parse_args(train_args *a, int argc, char **argv, FILE *out, FILE *err
         {"no-anomaly-mask", no_argument, NULL, OPT_NO_ANOMALY},
         {"no-horizon-masks", no_argument, NULL, OPT_NO_HORIZON},
         {"no-skip", no_argument, NULL, OPT_NO_SKIP},
+        {"no-mask-local", no_argument, NULL, OPT_NO_MASK_LOCAL},
+        {"mask-penalty", required_argument, NULL, OPT_MASK_PENALTY},
         {"loss", required_argument, NULL, OPT_LOSS},
         {"quantiles", required_argument, NULL, OPT_QUANTILES},
         {"huber-delta", required_argument, NULL, OPT_HUBER},

@@ -10,7 +10,7 @@
 
 static const char *const TENSOR_NAMES[MC_T_COUNT] = {
     "feature.W", "feature.b", "anomaly.W", "anomaly.b", "horizon.W",
-    "horizon.b", "head.V",    "head.c",    "skip.S"};
+    "horizon.b", "head.V",    "head.c",    "skip.S",    "anomaly.u"};
 
 const char *mc_tensor_name(mc_tensor t)
 {
@@ -19,7 +19,8 @@ const char *mc_tensor_name(mc_tensor t)
 
 bool mc_tensor_is_vector(mc_tensor t)
 {
-    return t == MC_T_FEATURE_B || t == MC_T_ANOMALY_B || t == MC_T_HORIZON_B || t == MC_T_HEAD_C;
+    return t == MC_T_FEATURE_B || t == MC_T_ANOMALY_B || t == MC_T_HORIZON_B ||
+           t == MC_T_HEAD_C || t == MC_T_ANOMALY_U;
 }
 
 size_t mc_net_n_past(const mc_net_shape *s) { return s->lookback * s->past_channels; }
@@ -58,10 +59,12 @@ mc_status mc_net_plan(const mc_net_shape *s, size_t max_batch, mc_net_layout *la
                             "the network is too large (lookback %zu, horizon %zu, hidden %zu)", L,
                             H, D);
     const size_t n_in = mc_net_n_input(s), np = mc_net_n_past(s);
+    const bool local = s->anomaly_mask && s->mask_local;
     const size_t rows[MC_T_COUNT] = {
         n_in, D, s->anomaly_mask ? D : 0, s->anomaly_mask ? np : 0,
-        s->horizon_masks ? D : 0, s->horizon_masks ? H * D : 0, H * Q, H * Q, s->skip ? H * Q : 0};
-    const size_t cols[MC_T_COUNT] = {D, 1, np, 1, H * D, 1, D, 1, L};
+        s->horizon_masks ? D : 0, s->horizon_masks ? H * D : 0, H * Q, H * Q, s->skip ? H * Q : 0,
+        local ? s->past_channels : 0};
+    const size_t cols[MC_T_COUNT] = {D, 1, np, 1, H * D, 1, D, 1, L, 1};
     size_t total = 0;
     for (int t = 0; t < MC_T_COUNT; t++) {
         layout->rows[t] = rows[t];
@@ -79,7 +82,8 @@ mc_status mc_net_work_alloc(mc_net_work *w, const mc_net_shape *s, size_t capaci
     const size_t B = capacity, D = s->hidden, n_in = mc_net_n_input(s), np = mc_net_n_past(s);
     const size_t HD = s->horizon * D, HQ = mc_net_n_output(s), L = s->lookback;
     struct { float **p; size_t n; } bufs[] = {
-        {&w->x_masked, n_in}, {&w->pre0, D}, {&w->h0, D}, {&w->mask, np}, {&w->pre, D},
+        {&w->x_masked, n_in}, {&w->pre0, D}, {&w->h0, D}, {&w->mask, np}, {&w->local, np},
+        {&w->pre, D},
         {&w->h, D}, {&w->attn, HD}, {&w->z, HD}, {&w->skip_in, L}, {&w->y, HQ},
         {&w->dz, HD}, {&w->dh, D}, {&w->dpre, D}, {&w->dx_masked, n_in}, {&w->dmask, np},
         {&w->dskip, L}};
@@ -97,11 +101,74 @@ mc_status mc_net_work_alloc(mc_net_work *w, const mc_net_shape *s, size_t capaci
 
 void mc_net_work_free(mc_net_work *w)
 {
-    float *bufs[] = {w->x_masked, w->pre0, w->h0, w->mask, w->pre, w->h, w->attn, w->z,
+    float *bufs[] = {w->x_masked, w->pre0, w->h0, w->mask, w->local, w->pre, w->h, w->attn, w->z,
                      w->skip_in, w->y, w->dz, w->dh, w->dpre, w->dx_masked, w->dmask, w->dskip};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     memset(w, 0, sizeof *w);
+}
+
+/* d = x - the mean of its neighbours in the same channel (the one neighbour
+   at the ends of the window; 0 for a one-step window). */
+static float local_deviation(const float *x, size_t l, size_t c, size_t L, size_t Cp)
+{
+    if (L < 2)
+        return 0.0f;
+    const float v = x[l * Cp + c];
+    if (l == 0)
+        return v - x[Cp + c];
+    if (l == L - 1)
+        return v - x[(L - 2) * Cp + c];
+    return v - 0.5f * (x[(l - 1) * Cp + c] + x[(l + 1) * Cp + c]);
+}
+
+/* The mask's pre-activation gains u_c * d^2 for each past value. */
+static void local_forward(mc_net_work *w, const float *u /* (Cp) */, const float *x,
+                          const mc_net_shape *s, size_t B)
+{
+    const size_t L = s->lookback, Cp = s->past_channels, np = L * Cp, n_in = mc_net_n_input(s);
+    for (size_t b = 0; b < B; b++)
+        for (size_t l = 0; l < L; l++)
+            for (size_t c = 0; c < Cp; c++) {
+                const float d = local_deviation(x + b * n_in, l, c, L, Cp);
+                w->local[b * np + l * Cp + c] = d;
+                w->mask[b * np + l * Cp + c] += u[c] * d * d;
+            }
+}
+
+/* du_c += sum of dpm * d^2 over the batch, from dpm (the mask's
+   pre-activation gradient, in w->dmask). */
+static void local_backward_du(const mc_net_work *w, float *du, const mc_net_shape *s, size_t B)
+{
+    const size_t Cp = s->past_channels, np = s->lookback * Cp;
+    for (size_t i = 0; i < B * np; i++)
+        du[i % Cp] += w->dmask[i] * w->local[i] * w->local[i];
+}
+
+/* dx gains dpm * u_c * d(d^2)/dx: 2d at the value, -2d shared by its neighbours. */
+static void local_backward_dx(const mc_net_work *w, float *dx, const float *u,
+                              const mc_net_shape *s, size_t B)
+{
+    const size_t L = s->lookback, Cp = s->past_channels, np = L * Cp, n_in = mc_net_n_input(s);
+    if (L < 2)
+        return;
+    for (size_t b = 0; b < B; b++) {
+        float *row = dx + b * n_in;
+        for (size_t l = 0; l < L; l++)
+            for (size_t c = 0; c < Cp; c++) {
+                const size_t i = b * np + l * Cp + c;
+                const float g = w->dmask[i] * u[c] * 2.0f * w->local[i];
+                row[l * Cp + c] += g;
+                if (l == 0) {
+                    row[Cp + c] -= g;
+                } else if (l == L - 1) {
+                    row[(L - 2) * Cp + c] -= g;
+                } else {
+                    row[(l - 1) * Cp + c] -= 0.5f * g;
+                    row[(l + 1) * Cp + c] -= 0.5f * g;
+                }
+            }
+    }
 }
 
 /* One application of the shared feature mapping: h = phi(in W_e + b_e). */
@@ -128,6 +195,8 @@ void mc_net_forward(mc_net_work *w, const float *params, const mc_net_layout *la
         w->gemm(false, false, B, np, D, 1.0f, w->h0, D, params + lay->offset[MC_T_ANOMALY_W], np,
                 0.0f, w->mask, np);
         mc_add_bias(w->mask, params + lay->offset[MC_T_ANOMALY_B], B, np);
+        if (s->mask_local)
+            local_forward(w, params + lay->offset[MC_T_ANOMALY_U], x, s, B);
         mc_sigmoid_forward(w->mask, w->mask, B * np);
         for (size_t b = 0; b < B; b++) {
             const float *xr = x + b * n_in, *mr = w->mask + b * np;
@@ -172,6 +241,17 @@ void mc_net_forward(mc_net_work *w, const float *params, const mc_net_layout *la
         w->gemm(false, true, B, HQ, L, 1.0f, w->skip_in, L, params + lay->offset[MC_T_SKIP_S], L,
                 1.0f, w->y, HQ);
     }
+}
+
+double mc_net_mask_penalty(const mc_net_work *w, const mc_net_shape *s, size_t B)
+{
+    if (!s->anomaly_mask || s->mask_penalty == 0.0f)
+        return 0.0;
+    const size_t n = B * mc_net_n_past(s);
+    double closed = 0.0;
+    for (size_t i = 0; i < n; i++)
+        closed += 1.0 - (double)w->mask[i];
+    return (double)s->mask_penalty * closed / (double)n;
 }
 
 /* The heads and the horizon masks, backwards: from dy to dh (overwritten). */
@@ -263,7 +343,14 @@ void mc_net_backward(mc_net_work *w, float *grads, float *dx, const float *param
     for (size_t b = 0; s->skip && b < B; b++)
         for (size_t l = 0; l < L; l++)
             w->dmask[b * np + l * Cp] += w->dskip[b * L + l] * x[b * n_in + l * Cp];
+    if (s->mask_penalty != 0.0f) { /* d/dm of penalty * mean(1 - m) */
+        const float g = -s->mask_penalty / (float)(B * np);
+        for (size_t i = 0; i < B * np; i++)
+            w->dmask[i] += g;
+    }
     mc_sigmoid_backward(w->dmask, w->dmask, w->mask, B * np);
+    if (s->mask_local) /* du now; the dx part once dx exists, below */
+        local_backward_du(w, grads + lay->offset[MC_T_ANOMALY_U], s, B);
     mc_bias_backward(grads + lay->offset[MC_T_ANOMALY_B], w->dmask, B, np);
     w->gemm(true, false, D, np, B, 1.0f, w->h0, D, w->dmask, np, 1.0f,
             grads + lay->offset[MC_T_ANOMALY_W], np);
@@ -287,4 +374,6 @@ void mc_net_backward(mc_net_work *w, float *grads, float *dx, const float *param
         for (size_t l = 0; s->skip && l < L; l++)
             d[l * Cp] += w->dskip[b * L + l] * m[l * Cp];
     }
+    if (s->mask_local)
+        local_backward_dx(w, dx, params + lay->offset[MC_T_ANOMALY_U], s, B);
 }

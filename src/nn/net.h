@@ -5,12 +5,18 @@
  *
  *   x   = [vec(P) ; O ; vec(F)]                         (n_in)
  *   h0  = phi(x W_e + b_e)                              (D)
- *   m   = sigmoid(h0 W_m + b_m)                         (L*Cp) anomaly mask
+ *   m   = sigmoid(h0 W_m + b_m [+ u_c d_l^2])           (L*Cp) anomaly mask
  *   x~  = [m . vec(P) ; O ; vec(F)]
  *   h   = phi(x~ W_e + b_e)                             (D)
  *   a   = sigmoid(h W_a + b_a)                          (H x D) per-horizon masks
  *   z_k = a_k . h
  *   y_kq = z_k . V_kq + c_kq + (m . P_target) . S_kq    (H x Q)
+ *
+ * With mask_local, each past value's mask also sees its own local evidence:
+ * d_l, the value minus the mean of its two neighbours in the same channel
+ * (the one neighbour at the ends), squared and weighted by a learned u per
+ * channel (starting at 0, where the mask is DESIGN.md's). The global term
+ * alone cannot tell which position of the window is anomalous (docs/MODEL.md).
  *
  * Switches: without the anomaly mask m = 1 and h = h0 (one pass); without
  * horizon masks a = 1; without the skip S is absent; the softmax variant
@@ -39,6 +45,8 @@ typedef struct mc_net_shape {
     bool anomaly_mask;
     bool horizon_masks;
     bool skip;
+    bool mask_local;        /* local evidence in the anomaly mask (needs anomaly_mask) */
+    float mask_penalty;     /* lambda of lambda * mean(1 - m): closing the mask costs */
 } mc_net_shape;
 
 /* The parameter tensors, in file order. */
@@ -52,6 +60,7 @@ typedef enum mc_tensor {
     MC_T_HEAD_V,        /* (H*Q, D) */
     MC_T_HEAD_C,        /* (H*Q) */
     MC_T_SKIP_S,        /* (H*Q, L) */
+    MC_T_ANOMALY_U,     /* (Cp) weight of each value's local deviation in its mask */
     MC_T_COUNT
 } mc_tensor;
 
@@ -93,6 +102,7 @@ typedef struct mc_net_work {
     float *x_masked;   /* (B, n_in) x~ */
     float *pre0, *h0;  /* (B, D) first pass */
     float *mask;       /* (B, L*Cp) m */
+    float *local;      /* (B, L*Cp) d: each past value minus its neighbours' mean */
     float *pre, *h;    /* (B, D) second pass */
     float *attn;       /* (B, H*D) a */
     float *z;          /* (B, H*D) a . h */
@@ -116,6 +126,14 @@ void mc_net_work_free(mc_net_work *w);
  */
 void mc_net_forward(mc_net_work *w, const float *params, const mc_net_layout *layout,
                     const mc_net_shape *s, const float *x /* (B, n_in) */, size_t batch);
+
+/*
+ * The anomaly mask's cost after mc_net_forward: mask_penalty * mean(1 - m)
+ * over the batch's past values (0 without a mask or a penalty). Training adds
+ * it to the loss, so the mask stays open unless closing pays for itself;
+ * mc_net_backward adds its gradient.
+ */
+double mc_net_mask_penalty(const mc_net_work *w, const mc_net_shape *s, size_t batch);
 
 /*
  * Backward pass after mc_net_forward on the same x: from dy (batch, H*Q),

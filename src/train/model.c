@@ -22,6 +22,8 @@ void mc_model_options_defaults(mc_model_options *o)
     o->anomaly_mask = true;
     o->horizon_masks = true;
     o->skip = true;
+    o->mask_local = true;
+    o->mask_penalty = 0.1;
     o->loss = MC_LOSS_MAE;
     o->huber_delta = 1.0;
     o->n_quantiles = 3;
@@ -79,6 +81,8 @@ static mc_status check_options(const mc_model_options *mo, mc_error *err)
     if ((unsigned)mo->loss > MC_LOSS_PINBALL || (unsigned)mo->activation > MC_ACTIVATION_GELU ||
         (unsigned)mo->mask_kind > MC_MASK_SOFTMAX)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "unknown loss, activation or mask kind");
+    if (!(mo->mask_penalty >= 0.0 && mo->mask_penalty <= 100.0))
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "the mask penalty must be in [0, 100]");
     if (mo->loss == MC_LOSS_HUBER && !(mo->huber_delta > 0.0))
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "the Huber threshold must be positive");
     return MC_OK;
@@ -96,7 +100,8 @@ void mc_model_shape(const mc_model_options *mo, mc_net_shape *shape)
                             .quantiles = mo->loss == MC_LOSS_PINBALL ? mo->n_quantiles : 1,
                             .activation = mo->activation, .mask_kind = mo->mask_kind,
                             .anomaly_mask = mo->anomaly_mask, .horizon_masks = mo->horizon_masks,
-                            .skip = mo->skip};
+                            .skip = mo->skip, .mask_local = mo->anomaly_mask && mo->mask_local,
+                            .mask_penalty = mo->anomaly_mask ? (float)mo->mask_penalty : 0.0f};
 }
 
 mc_status mc_model_create(mc_model **out, const mc_model_options *mo, int64_t step,
@@ -226,7 +231,7 @@ void mc_model_init_params(mc_model *m, uint64_t seed)
         gsl_rng_set(rng, (unsigned long)(seed ^ (seed >> 32)));
         const double n_in = (double)mc_net_n_input(&m->shape), D = (double)m->shape.hidden;
         /* The scale of a linear layer's default initialisation: 1 / sqrt(fan in). */
-        const double fan_in[MC_T_COUNT] = {n_in, n_in, D, D, D, D, D, D, (double)m->shape.lookback};
+        const double fan_in[MC_T_COUNT] = {n_in, n_in, D, D, D, D, D, D, (double)m->shape.lookback, 1};
         for (int t = 0; t < MC_T_COUNT; t++)
             fill_uniform(p + lay->offset[t], lay->rows[t] * lay->cols[t], 1.0 / sqrt(fan_in[t]),
                          rng);
@@ -239,4 +244,6 @@ void mc_model_init_params(mc_model *m, uint64_t seed)
                m->shape.mask_kind == MC_MASK_SOFTMAX ? 0.0f : 2.0f);
     fill_value(p + lay->offset[MC_T_HEAD_C], lay->rows[MC_T_HEAD_C], 0.0f);
     fill_value(p + lay->offset[MC_T_SKIP_S], lay->rows[MC_T_SKIP_S] * lay->cols[MC_T_SKIP_S], 0.0f);
+    /* Local evidence starts unused: the mask starts as DESIGN.md's. */
+    fill_value(p + lay->offset[MC_T_ANOMALY_U], lay->rows[MC_T_ANOMALY_U], 0.0f);
 }

@@ -49,6 +49,8 @@ static cJSON *config_json(const mc_model *m)
     cJSON_AddBoolToObject(o, "anomaly_mask", s->anomaly_mask);
     cJSON_AddBoolToObject(o, "horizon_masks", s->horizon_masks);
     cJSON_AddBoolToObject(o, "skip", s->skip);
+    cJSON_AddBoolToObject(o, "mask_local", s->mask_local);
+    cJSON_AddItemToObject(o, "mask_penalty", exact(s->mask_penalty));
     cJSON_AddStringToObject(o, "loss", LOSSES[m->loss.kind]);
     cJSON_AddItemToObject(o, "huber_delta", exact(m->loss.huber_delta));
     cJSON *q = cJSON_AddArrayToObject(o, "quantiles");
@@ -253,6 +255,7 @@ static mc_status read_config(const reader *r, const cJSON *c, mc_model_options *
         (st = get_bool(r, c, "anomaly_mask", &mo->anomaly_mask)) != MC_OK ||
         (st = get_bool(r, c, "horizon_masks", &mo->horizon_masks)) != MC_OK ||
         (st = get_bool(r, c, "skip", &mo->skip)) != MC_OK ||
+        (st = get_bool(r, c, "mask_local", &mo->mask_local)) != MC_OK ||
         (st = get_bool(r, c, "normalize_level", &mo->normalize_level)) != MC_OK ||
         (st = get_bool(r, c, "calendar", &mo->calendar)) != MC_OK)
         return st;
@@ -263,6 +266,10 @@ static mc_status read_config(const reader *r, const cJSON *c, mc_model_options *
     if (!cJSON_IsNumber(hd) || !(hd->valuedouble > 0.0) || !isfinite(hd->valuedouble))
         return bad(r, "configuration \"huber_delta\" must be a positive number");
     mo->huber_delta = hd->valuedouble;
+    const cJSON *mp = cJSON_GetObjectItemCaseSensitive(c, "mask_penalty");
+    if (!cJSON_IsNumber(mp) || !(mp->valuedouble >= 0.0 && mp->valuedouble <= 100.0))
+        return bad(r, "configuration \"mask_penalty\" must be a number from 0 to 100");
+    mo->mask_penalty = mp->valuedouble;
     const cJSON *q = cJSON_GetObjectItemCaseSensitive(c, "quantiles");
     const int nq = cJSON_IsArray(q) ? cJSON_GetArraySize(q) : -1;
     if (nq < 0 || nq > MC_MAX_QUANTILES || (mo->loss == MC_LOSS_PINBALL) != (nq > 0))
