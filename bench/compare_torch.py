@@ -44,6 +44,7 @@ def run_torch(path, dump, loss, dtype):
     weight = torch.from_numpy(dump["weight"]).to(dtype)
     y, parts = net(x, return_parts=True)
     value = loss_fn(loss["name"], y, target, weight, loss["huber_delta"], loss["quantiles"])
+    value = value + net.mask_penalty(parts)
     net.zero_grad(set_to_none=True)
     y.retain_grad()
     value.backward()

@@ -6,7 +6,7 @@ maskcast (bench/compare_torch.py) and for timing the same training step
 
     x    = [vec(P) ; O ; vec(F)]                        (n_in)
     h0   = phi(x W_e + b_e)                             (D)
-    m    = sigmoid(h0 W_m + b_m)                        (L*Cp)  anomaly mask
+    m    = sigmoid(h0 W_m + b_m + u_c d^2)              (L*Cp)  anomaly mask
     x~   = [m . vec(P) ; O ; vec(F)]
     h    = phi(x~ W_e + b_e)                            (D)     the same mapping
     a    = sigmoid(h W_a + b_a)                         (H x D) per-horizon masks
@@ -14,8 +14,12 @@ maskcast (bench/compare_torch.py) and for timing the same training step
     z_k  = a_k . h
     y_kq = z_k . V_kq + c_kq + (m . P_target) . S_kq    (H x Q)
 
-phi is ReLU or the exact (erf) GELU. Switches: no anomaly mask (m = 1, one
-pass of the feature mapping), no horizon masks (a = 1), no skip.
+phi is ReLU or the exact (erf) GELU. d is each past value minus the mean of
+its two neighbours in the same channel (the one neighbour at the window's
+ends); the u_c d^2 term is present when the configuration's mask_local is on.
+Training adds mask_penalty * mean(1 - m) to the loss (`mask_penalty`).
+Switches: no anomaly mask (m = 1, one pass of the feature mapping), no
+horizon masks (a = 1), no skip.
 
 Layout. maskcast stores weight matrices as (in, out) and multiplies x W; a
 torch Linear keeps (out, in). The loader transposes feature.W (n_in, D),
@@ -82,6 +86,8 @@ class MaskcastNet(nn.Module):
         self.anomaly_mask = bool(cfg.get("anomaly_mask", True))
         self.horizon_masks = bool(cfg.get("horizon_masks", True))
         self.skip_on = bool(cfg.get("skip", True))
+        self.mask_local = self.anomaly_mask and bool(cfg.get("mask_local", False))
+        self.penalty = float(cfg.get("mask_penalty", 0.0)) if self.anomaly_mask else 0.0
         if self.activation not in ("relu", "gelu") or self.mask_kind not in ("sigmoid", "softmax"):
             raise ValueError("unknown activation or mask kind")
         self.n_past = self.L * self.Cp
@@ -89,6 +95,7 @@ class MaskcastNet(nn.Module):
         L, H, D, Q = self.L, self.H, self.D, self.Q
         self.feature = nn.Linear(self.n_in, D)
         self.anomaly = nn.Linear(D, self.n_past) if self.anomaly_mask else None
+        self.anomaly_u = nn.Parameter(torch.zeros(self.Cp)) if self.mask_local else None
         self.horizon = nn.Linear(D, H * D) if self.horizon_masks else None
         self.head_V = nn.Parameter(torch.empty(H, Q, D))
         self.head_c = nn.Parameter(torch.zeros(H, Q))
@@ -106,6 +113,21 @@ class MaskcastNet(nn.Module):
     def phi(self, v):
         return F.relu(v) if self.activation == "relu" else F.gelu(v)  # exact erf GELU
 
+    @staticmethod
+    def local_deviation(p):
+        """(B, L, Cp): each value minus its neighbours' mean along L."""
+        L = p.shape[1]
+        if L < 2:
+            return torch.zeros_like(p)
+        mid = p[:, 1:-1] - 0.5 * (p[:, :-2] + p[:, 2:])
+        return torch.cat([p[:, :1] - p[:, 1:2], mid, p[:, -1:] - p[:, -2:-1]], dim=1)
+
+    def mask_penalty(self, parts):
+        """mask_penalty * mean(1 - m) over the batch's past values (0 without one)."""
+        if self.penalty == 0.0 or "mask" not in parts:
+            return 0.0
+        return self.penalty * (1.0 - parts["mask"]).mean()
+
     def forward(self, x, return_parts=False):
         B = x.shape[0]
         L, H, D, Q, Cp, n_past = self.L, self.H, self.D, self.Q, self.Cp, self.n_past
@@ -114,7 +136,11 @@ class MaskcastNet(nn.Module):
         if self.anomaly_mask:
             pre0 = self.feature(x)
             h0 = self.phi(pre0)
-            m = torch.sigmoid(self.anomaly(h0))
+            logit = self.anomaly(h0)
+            if self.anomaly_u is not None:
+                d = self.local_deviation(P.view(B, L, Cp))
+                logit = logit + (self.anomaly_u * d * d).reshape(B, L * Cp)
+            m = torch.sigmoid(logit)
             x_in = torch.cat([m * P, x[:, n_past:]], dim=1)
             parts.update(pre0=pre0, mask=m)
         else:
@@ -155,6 +181,8 @@ class MaskcastNet(nn.Module):
         if self.anomaly is not None:
             out += [("anomaly.W", lambda: self.anomaly.weight, t, t),
                     ("anomaly.b", lambda: self.anomaly.bias, ident, ident)]
+        if self.anomaly_u is not None:
+            out += [("anomaly.u", lambda: self.anomaly_u, ident, ident)]
         if self.horizon is not None:
             out += [("horizon.W", lambda: self.horizon.weight, t, t),
                     ("horizon.b", lambda: self.horizon.bias, ident, ident)]
@@ -191,7 +219,7 @@ class MaskcastNet(nn.Module):
         """AdamW parameter groups as maskcast's: weight decay on matrices, not on biases."""
         decay, no_decay = [], []
         for name, param, _, _ in self._views():
-            (no_decay if name in ("feature.b", "anomaly.b", "horizon.b", "head.c") else decay).append(
+            (no_decay if name in ("feature.b", "anomaly.b", "anomaly.u", "horizon.b", "head.c") else decay).append(
                 param())
         return [{"params": decay, "weight_decay": weight_decay},
                 {"params": no_decay, "weight_decay": 0.0}]

@@ -63,7 +63,8 @@ def main():
     cfg = {"lookback": args.lookback, "horizon": args.horizon, "hidden": args.hidden,
            "past_channels": args.past_channels, "future_channels": args.future_channels,
            "activation": "relu", "mask_kind": "sigmoid", "anomaly_mask": True,
-           "horizon_masks": True, "skip": True, "loss": "mae"}
+           "horizon_masks": True, "skip": True, "loss": "mae",
+           "mask_local": True, "mask_penalty": 0.1}  # maskcast's defaults
     net = MaskcastNet(cfg)
     B, H, L, n_in, n_past = args.batch, net.H, net.L, net.n_in, net.n_past
     xs, targets = [], []
@@ -76,8 +77,8 @@ def main():
     opt = torch.optim.AdamW(net.decay_groups(1e-4), lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
 
     def step(i):
-        y = net(xs[i % N_POOL])
-        loss = loss_fn("mae", y, targets[i % N_POOL], weight)
+        y, parts = net(xs[i % N_POOL], return_parts=True)
+        loss = loss_fn("mae", y, targets[i % N_POOL], weight) + net.mask_penalty(parts)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)

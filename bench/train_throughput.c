@@ -126,7 +126,11 @@ static float uniform(float lo, float hi)
 static void init_params(float *p, const mc_net_layout *lay, const mc_net_shape *s)
 {
     const double n_in = (double)mc_net_n_input(s), D = (double)s->hidden;
-    const double fan_in[MC_T_COUNT] = {n_in, n_in, D, D, D, D, D, D, (double)s->lookback};
+    double fan_in[MC_T_COUNT];
+    for (int t = 0; t < MC_T_COUNT; t++)
+        fan_in[t] = D;
+    fan_in[MC_T_FEATURE_W] = fan_in[MC_T_FEATURE_B] = n_in;
+    fan_in[MC_T_SKIP_S] = (double)s->lookback;
     for (int t = 0; t < MC_T_COUNT; t++) {
         const float r = (float)(1.0 / sqrt(fan_in[t]));
         for (size_t i = 0; i < lay->rows[t] * lay->cols[t]; i++)
@@ -136,6 +140,7 @@ static void init_params(float *p, const mc_net_layout *lay, const mc_net_shape *
         p[lay->offset[MC_T_ANOMALY_B] + i] = 3.0f;
     for (size_t i = 0; i < lay->rows[MC_T_HORIZON_B]; i++)
         p[lay->offset[MC_T_HORIZON_B] + i] = 2.0f;
+    memset(p + lay->offset[MC_T_ANOMALY_U], 0, lay->rows[MC_T_ANOMALY_U] * sizeof *p);
     memset(p + lay->offset[MC_T_SKIP_S], 0,
            lay->rows[MC_T_SKIP_S] * lay->cols[MC_T_SKIP_S] * sizeof *p);
 }
@@ -273,7 +278,8 @@ int main(int argc, char **argv)
     t.shape = (mc_net_shape){.lookback = 168, .horizon = 24, .past_channels = 2,
                              .future_channels = 8, .hidden = 256, .quantiles = 1,
                              .activation = MC_ACTIVATION_RELU, .mask_kind = MC_MASK_SIGMOID,
-                             .anomaly_mask = true, .horizon_masks = true, .skip = true};
+                             .anomaly_mask = true, .horizon_masks = true, .skip = true,
+                             .mask_local = true, .mask_penalty = 0.1f}; /* the defaults */
     t.B = 256;
     size_t samples = 16384, peak_n = 2048;
     bool gemm_timer = true, verbose = false;

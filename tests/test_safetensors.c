@@ -199,13 +199,22 @@ static void list_dir(const char *dir, char *out, size_t size)
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         assert_true(n < 16);
-        snprintf(names[n++], sizeof names[0], "%s", e->d_name);
+        size_t len = strlen(e->d_name);
+        assert_true(len < sizeof names[0]);
+        memcpy(names[n++], e->d_name, len + 1);
     }
     closedir(d);
     qsort(names, n, sizeof names[0], (int (*)(const void *, const void *))strcmp);
-    out[0] = '\0';
-    for (size_t i = 0; i < n; i++)
-        snprintf(out + strlen(out), size - strlen(out), "%s%s", i ? "|" : "", names[i]);
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(names[i]);
+        assert_true(used + len + 2 <= size);
+        if (i > 0)
+            out[used++] = '|';
+        memcpy(out + used, names[i], len);
+        used += len;
+    }
+    out[used] = '\0';
 }
 
 /* ---- round trip ---------------------------------------------------------------- */
