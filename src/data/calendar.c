@@ -115,7 +115,7 @@ void mc_calendar_features(float *out, int64_t wall, const mc_holidays *holidays)
 {
     const int64_t day = mc_time_days(wall);
     const double day_frac = (double)(wall - day * 86400) / 86400.0;
-    const int64_t dow = ((day + 3) % 7 + 7) % 7; /* 1970-01-01 was a Thursday; Monday = 0 */
+    const int dow = mc_weekday_from_days(day); /* Monday = 0 */
     int64_t y;
     int m, d;
     mc_civil_from_days(day, &y, &m, &d);

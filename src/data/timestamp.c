@@ -35,6 +35,11 @@ int64_t mc_time_days(int64_t seconds)
     return (seconds % SECONDS_PER_DAY < 0) ? q - 1 : q;
 }
 
+int mc_weekday_from_days(int64_t days)
+{
+    return (int)(((days + 3) % 7 + 7) % 7);
+}
+
 static bool is_leap(int64_t y)
 {
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;

@@ -28,6 +28,9 @@ int64_t mc_days_from_civil(int64_t y, int m, int d);
 /* The date of `days` since 1970-01-01. */
 void mc_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
 
+/* Day of the week of `days` since 1970-01-01 (a Thursday), Monday = 0 .. Sunday = 6. */
+int mc_weekday_from_days(int64_t days);
+
 /* Floor division of seconds into days (correct for negative times). */
 int64_t mc_time_days(int64_t seconds);
 
