@@ -103,6 +103,37 @@ mc_status mc_frame_read_csv_stream(mc_frame **out, FILE *stream, const char *nam
 mc_status mc_frame_read_csv_buffer(mc_frame **out, const void *data, size_t size, const char *name,
                                    const mc_csv_options *opt, mc_error *err);
 
+/*
+ * Builds a frame from data already in memory, so an application never has to
+ * write a file. The frame is the one mc_frame_read_csv() would build from the
+ * equivalent CSV file (a time column named "time", then the columns in the
+ * order given): call mc_frame_regularize() next, as after reading a file.
+ *
+ * times[i] (rows) is row i's instant in seconds since 1970-01-01 00:00 UTC.
+ * utc_offsets (rows, minutes east of UTC, within +-18:59) may be NULL: the
+ * times are then wall-clock times taken as UTC, like a CSV file whose
+ * timestamps carry no offset; calendar features read times[i] + 60 *
+ * utc_offsets[i]. Rows need not be sorted (regularisation sorts them).
+ * names[j] and columns[j] (n_columns >= 1) name and hold column j; column 0
+ * is the load (the target), the others covariates. NaN marks a missing value;
+ * an infinity is refused. Names must be distinct and non-empty.
+ *
+ * Everything is copied: the caller keeps ownership of every array and string,
+ * which are not referenced after the call. On success stores a frame the
+ * caller frees with mc_frame_free() and returns MC_OK. On failure stores NULL
+ * (when `out` is not NULL) and returns MC_ERR_ARGUMENT (a NULL array, a
+ * missing name), MC_ERR_EMPTY (rows == 0), MC_ERR_COLUMN (a repeated name),
+ * MC_ERR_TIME (a time outside the years 1 to 9999, an offset out of range)
+ * or MC_ERR_VALUE (an infinity), with err->line the 1-based row and
+ * err->column the 1-based column where there is one. Messages from
+ * mc_frame_regularize() on such a frame say "line" for the 1-based row.
+ * Reentrant: threads may build frames at once.
+ */
+MC_API mc_status mc_frame_from_arrays(mc_frame **out, const int64_t *times,
+                                      const int16_t *utc_offsets, size_t rows,
+                                      const char *const *names, const double *const *columns,
+                                      size_t n_columns, mc_error *err);
+
 /* Frees `frame` and everything it owns. NULL is a no-op. */
 void mc_frame_free(mc_frame *frame);
 

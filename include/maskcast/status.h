@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "maskcast/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
