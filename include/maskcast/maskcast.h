@@ -6,6 +6,7 @@
  *   maskcast/frame.h     reading CSV load data, regularising, gap filling
  *   maskcast/describe.h  a column summary with suspicious values
  *   maskcast/model.h     the forecasting model: training, forecasting, files
+ *   maskcast/backtest.h  rolling-origin backtests against baselines
  *
  * Conventions: every name starts with mc_; every fallible call returns an
  * mc_status (MC_OK is 0) and fills an mc_error the caller owns; every
@@ -46,6 +47,7 @@
 #ifndef MASKCAST_MASKCAST_H
 #define MASKCAST_MASKCAST_H
 
+#include "maskcast/backtest.h"
 #include "maskcast/describe.h"
 #include "maskcast/frame.h"
 #include "maskcast/model.h"

@@ -16,6 +16,7 @@ static const subcommand SUBCOMMANDS[] = {
     {"train", mc_cli_train, "train the forecasting network on a CSV and write a model file"},
     {"forecast", mc_cli_forecast, "forecast the next horizon from a model and recent history"},
     {"inspect", mc_cli_inspect, "show a model file's configuration, sizes and training record"},
+    {"backtest", mc_cli_backtest, "rolling-origin evaluation of the model against baselines"},
 };
 
 static void usage(FILE *f)

@@ -15,5 +15,6 @@ int mc_cli_describe(int argc, char **argv, FILE *out, FILE *err);
 int mc_cli_train(int argc, char **argv, FILE *out, FILE *err);
 int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err);
 int mc_cli_inspect(int argc, char **argv, FILE *out, FILE *err);
+int mc_cli_backtest(int argc, char **argv, FILE *out, FILE *err);
 
 #endif /* MC_CLI_CLI_H */

@@ -1,0 +1,527 @@
+/* maskcast backtest: rolling-origin evaluation of the model against baselines. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/cli_data.h"
+#include "cli/cli_model_opts.h"
+#include "cli/cli_output.h"
+#include "cli/cli_progress.h"
+#include "data/timestamp.h"
+#include "maskcast/backtest.h"
+
+enum {
+    OPT_TEST_START = MC_OPT_MODEL_END, OPT_TEST_DAYS, OPT_STRIDE, OPT_ORIGIN_TIME, OPT_GAP,
+    OPT_REFIT, OPT_ENSEMBLE, OPT_ABLATIONS, OPT_NO_BASELINES, OPT_TEMPERATURE, OPT_CORRUPT,
+    OPT_CORRUPT_SEED, OPT_FORECASTS, OPT_METRICS, OPT_JSON
+};
+
+static void help(FILE *f)
+{
+    fprintf(f,
+        "Usage: maskcast backtest --csv FILE --target COL [--test-days N | --test-start TIME]\n"
+        "                         [--stride DUR] [--origin-time HH:MM] [--gap DUR]\n"
+        "                         [--refit-every N] [--ensemble N] [--ablations]\n"
+        "                         [--forecasts FILE] [--metrics FILE] [--json FILE]\n"
+        "                         [model and training options]\n"
+        "\n"
+        "Rolling-origin evaluation. Origins are placed in a test span at the end of the\n"
+        "data, one every --stride at --origin-time; each forecasts --horizon steps starting\n"
+        "--gap after the origin, from the data before the origin only. The model is trained\n"
+        "on the rows before the first origin (and validated on their tail), or retrained from\n"
+        "scratch on the rows before every N-th origin with --refit-every. Baselines forecast\n"
+        "the very same origins: naive (last value), seasonal naive (a day and a week back) and\n"
+        "a linear regression (trend, time of day x weekday, month, and a temperature cubic\n"
+        "per time of day when --temperature names a column). Filled (not observed) actuals\n"
+        "are never scored. Known-future inputs (--future) are read at the target times: when\n"
+        "those are measurements, the scores are those of a perfect weather forecast.\n"
+        "\n"
+        "The test span and the origins:\n"
+        "  --test-days N          the last N days (default: 20%% of the days, at most 365)\n"
+        "  --test-start TIME      or from this time on (e.g. 2017-01-01)\n"
+        "  --stride DUR           time between origins (default 1d)\n"
+        "  --origin-time HH:MM    wall-clock time of the origins (default 00:00)\n"
+        "  --gap DUR              from an origin to its first forecast step (default 0); a\n"
+        "                         day-ahead market bid at 10:00 for the next day is\n"
+        "                         --origin-time 10:00 --gap 14h\n"
+        "  --refit-every N        retrain from scratch every N origins (default: train once)\n"
+        "\n"
+        "What is compared:\n"
+        "  --ensemble N           average N models trained with seeds seed..seed+N-1 (default 1)\n"
+        "  --ablations            also the model without the anomaly mask and without the\n"
+        "                         per-horizon masks\n"
+        "  --no-baselines         only the model (and ablations)\n"
+        "  --temperature COL      temperature column for the linear baseline (default: the\n"
+        "                         first --future column, if any)\n"
+        "  --corrupt-inputs RATE  corrupt this share of the load the test origins see as input\n"
+        "                         (spikes, drop-outs, stuck readings; actuals untouched), to\n"
+        "                         measure robustness\n"
+        "  --corrupt-seed N       which corruption (default 1)\n"
+        "\n"
+        "Outputs (the summary table always goes to standard output):\n"
+        "  --forecasts FILE       per-origin forecasts of every method, CSV\n"
+        "  --metrics FILE         metrics per method and horizon step, CSV ('all' = overall)\n"
+        "  --json FILE            the same metrics as JSON\n"
+        "  -q, --quiet            no progress\n"
+        "  -h, --help             this help\n"
+        "\n");
+    mc_cli_model_help(f, "  --train-stride N       training origins every N steps (default 1: every step)\n");
+    fprintf(f,
+        "\n"
+        "%s"
+        "\n"
+        "Example (the bundled sample, day-ahead, the last 60 days):\n"
+        "  maskcast backtest --csv data/sample_load.csv --target load --future temperature \\\n"
+        "                    --holidays data/sample_holidays.csv --test-days 60\n",
+        MC_CLI_DATA_HELP);
+}
+
+typedef struct backtest_args {
+    mc_cli_data data;
+    mc_cli_model model;
+    mc_backtest_options bo;
+    const char *test_start, *forecasts, *metrics, *json;
+    int64_t stride_seconds, gap_seconds;
+    bool quiet;
+} backtest_args;
+
+static int bad(FILE *err, const char *opt, const char *arg, const char *want)
+{
+    fprintf(err, "maskcast backtest: invalid --%s '%s': expected %s\n", opt, arg, want);
+    return -1;
+}
+
+static bool parse_clock(const char *arg, int64_t *out)
+{
+    int h = 0, m = 0;
+    char tail = 0;
+    if (sscanf(arg, "%d:%d%c", &h, &m, &tail) != 2 || h < 0 || h > 23 || m < 0 || m > 59)
+        return false;
+    *out = 3600 * (int64_t)h + 60 * (int64_t)m;
+    return true;
+}
+
+/* Applies one backtest option; 1 done, 0 not ours, -1 invalid. */
+static int backtest_option(backtest_args *a, int c, const char *arg, FILE *err)
+{
+    mc_backtest_options *bo = &a->bo;
+    switch (c) {
+    case OPT_TEST_START: a->test_start = arg; return 1;
+    case OPT_TEST_DAYS:
+        return mc_cli_parse_size(arg, 1, &bo->test_days) ? 1 : bad(err, "test-days", arg, ">= 1");
+    case OPT_STRIDE:
+        return mc_cli_parse_duration(arg, &a->stride_seconds) && a->stride_seconds > 0
+                   ? 1 : bad(err, "stride", arg, "a duration such as 1d or 6h");
+    case OPT_GAP:
+        return mc_cli_parse_duration(arg, &a->gap_seconds) && a->gap_seconds >= 0
+                   ? 1 : bad(err, "gap", arg, "a duration such as 14h");
+    case OPT_ORIGIN_TIME:
+        return parse_clock(arg, &bo->origin_time) ? 1 : bad(err, "origin-time", arg, "HH:MM");
+    case OPT_REFIT:
+        return mc_cli_parse_size(arg, 1, &bo->refit_every) ? 1 : bad(err, "refit-every", arg, ">= 1");
+    case OPT_ENSEMBLE: {
+        size_t n = 0;
+        if (!mc_cli_parse_size(arg, 1, &n) || n > 64)
+            return bad(err, "ensemble", arg, "1 to 64 models");
+        bo->ensemble = n;
+        return 1;
+    }
+    case OPT_ABLATIONS: bo->ablations = true; return 1;
+    case OPT_NO_BASELINES: bo->baselines = false; return 1;
+    case OPT_TEMPERATURE: bo->temperature = arg; return 1;
+    case OPT_CORRUPT:
+        return mc_cli_parse_real(arg, 0, 1, &bo->corrupt_rate)
+                   ? 1 : bad(err, "corrupt-inputs", arg, "a share from 0 to 1 (0.05 is 5%)");
+    case OPT_CORRUPT_SEED: {
+        size_t seed = 0;
+        if (!mc_cli_parse_size(arg, 0, &seed))
+            return bad(err, "corrupt-seed", arg, "a whole number");
+        bo->corrupt_seed = seed;
+        return 1;
+    }
+    case OPT_FORECASTS: a->forecasts = arg; return 1;
+    case OPT_METRICS: a->metrics = arg; return 1;
+    case OPT_JSON: a->json = arg; return 1;
+    default: return 0;
+    }
+}
+
+static int parse_args(backtest_args *a, int argc, char **argv, FILE *out, FILE *err)
+{
+    static const struct option longopts[] = {
+        MC_CLI_DATA_LONG_OPTIONS,
+        MC_CLI_MODEL_LONG_OPTIONS("train-stride"),
+        {"test-start", required_argument, NULL, OPT_TEST_START},
+        {"test-days", required_argument, NULL, OPT_TEST_DAYS},
+        {"stride", required_argument, NULL, OPT_STRIDE},
+        {"origin-time", required_argument, NULL, OPT_ORIGIN_TIME},
+        {"gap", required_argument, NULL, OPT_GAP},
+        {"refit-every", required_argument, NULL, OPT_REFIT},
+        {"ensemble", required_argument, NULL, OPT_ENSEMBLE},
+        {"ablations", no_argument, NULL, OPT_ABLATIONS},
+        {"no-baselines", no_argument, NULL, OPT_NO_BASELINES},
+        {"temperature", required_argument, NULL, OPT_TEMPERATURE},
+        {"corrupt-inputs", required_argument, NULL, OPT_CORRUPT},
+        {"corrupt-seed", required_argument, NULL, OPT_CORRUPT_SEED},
+        {"forecasts", required_argument, NULL, OPT_FORECASTS},
+        {"metrics", required_argument, NULL, OPT_METRICS},
+        {"json", required_argument, NULL, OPT_JSON},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    optind = 0;
+    opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1;) {
+        int used = mc_cli_data_option(&a->data, c, optarg, err);
+        if (used == 0)
+            used = mc_cli_model_option(&a->model, c, optarg, "backtest", err);
+        if (used == 0)
+            used = backtest_option(a, c, optarg, err);
+        if (used < 0)
+            return MC_EXIT_USAGE;
+        if (used > 0)
+            continue;
+        switch (c) {
+        case 'q': a->quiet = true; break;
+        case 'h': help(out); return -1;
+        default:
+            fprintf(err, "maskcast backtest: unknown or incomplete option '%s'\n"
+                         "Run 'maskcast backtest --help' for the options.\n", argv[optind - 1]);
+            return MC_EXIT_USAGE;
+        }
+    }
+    if (a->data.csv == NULL || optind < argc) {
+        if (optind < argc)
+            fprintf(err, "maskcast backtest: unexpected argument '%s'\n", argv[optind]);
+        else
+            fprintf(err, "maskcast backtest: --csv FILE is required\n");
+        fprintf(err, "Run 'maskcast backtest --help' for the options.\n");
+        return MC_EXIT_USAGE;
+    }
+    if (a->test_start != NULL && a->bo.test_days != 0) {
+        fprintf(err, "maskcast backtest: give --test-start or --test-days, not both\n");
+        return MC_EXIT_USAGE;
+    }
+    return mc_cli_data_check(&a->data, err) ? MC_EXIT_OK : MC_EXIT_USAGE;
+}
+
+/* Durations and the test start, which need the data's step and times. */
+static int resolve_times(backtest_args *a, const mc_frame *f, FILE *err)
+{
+    const int64_t step = mc_frame_step(f);
+    if (a->stride_seconds % step != 0 || a->gap_seconds % step != 0) {
+        fprintf(err, "maskcast backtest: --stride and --gap must be whole steps of the data "
+                     "(%lld s)\n", (long long)step);
+        return MC_EXIT_USAGE;
+    }
+    a->bo.stride = (size_t)(a->stride_seconds / step);
+    a->bo.gap = (size_t)(a->gap_seconds / step);
+    if (a->test_start == NULL)
+        return MC_EXIT_OK;
+    mc_time_value v;
+    const char *why = mc_time_parse(a->test_start, strlen(a->test_start), MC_TIME_ISO, &v);
+    if (why != NULL) {
+        fprintf(err, "maskcast backtest: invalid --test-start '%s': %s\n", a->test_start, why);
+        return MC_EXIT_USAGE;
+    }
+    /* Without an offset the time is wall-clock, as the data's calendar is. */
+    const size_t rows = mc_frame_rows(f);
+    size_t r = 0;
+    for (; r < rows; r++) {
+        const int64_t t = mc_frame_times(f)[r];
+        const int64_t wall = t + 60 * (int64_t)mc_frame_utc_offsets(f)[r];
+        if (v.has_offset ? t >= v.wall - 60 * (int64_t)v.offset : wall >= v.wall)
+            break;
+    }
+    a->bo.has_test_start = true;
+    a->bo.test_start = r < rows ? mc_frame_times(f)[r] : INT64_MAX;
+    return MC_EXIT_OK;
+}
+
+typedef struct progress_ctx {
+    mc_cli_progress line;
+    const char *method;
+    size_t fit;
+    FILE *err;
+} progress_ctx;
+
+static bool on_progress(const mc_backtest_progress *p, void *user)
+{
+    progress_ctx *c = user;
+    if ((c->method != p->method || c->fit != p->fit) && !c->line.quiet) {
+        mc_cli_progress_end(&c->line);
+        fprintf(c->err, "maskcast: training %s (%zu of %zu)\n", p->method, p->fit, p->fits);
+        mc_cli_progress_init(&c->line, c->err, false);
+        c->method = p->method;
+        c->fit = p->fit;
+    }
+    return mc_cli_progress_report(p->train, &c->line);
+}
+
+/* ---- output ------------------------------------------------------------------- */
+
+static void put_number(FILE *f, double v)
+{
+    if (isnan(v))
+        fputs(",", f);
+    else
+        fprintf(f, ",%.6g", v);
+}
+
+static void time_text(const mc_frame *f, size_t row, char *out, size_t size)
+{
+    mc_time_to_text(mc_frame_times(f)[row], mc_frame_utc_offsets(f)[row],
+                    mc_frame_get_report(f)->has_utc_offsets, out, size);
+}
+
+static void write_forecasts(FILE *f, const mc_backtest *b, const mc_frame *frame)
+{
+    const size_t H = mc_backtest_horizon(b), M = mc_backtest_methods(b);
+    fputs("origin,target_time,step,actual", f);
+    for (size_t m = 0; m < M; m++)
+        fprintf(f, ",%s", mc_backtest_method_name(b, m));
+    fputc('\n', f);
+    const double *actual = mc_backtest_actuals(b);
+    const size_t gap = mc_backtest_first_target_row(b, 0) - (mc_backtest_train_rows(b));
+    for (size_t i = 0; i < mc_backtest_origins(b); i++) {
+        const size_t first = mc_backtest_first_target_row(b, i);
+        char origin[40], when[40];
+        time_text(frame, first - gap, origin, sizeof origin);
+        for (size_t k = 0; k < H; k++) {
+            time_text(frame, first + k, when, sizeof when);
+            fprintf(f, "%s,%s,%zu", origin, when, k + 1);
+            put_number(f, actual[i * H + k]);
+            for (size_t m = 0; m < M; m++)
+                put_number(f, mc_backtest_forecasts(b, m)[i * H + k]);
+            fputc('\n', f);
+        }
+    }
+}
+
+static void write_metrics_csv(FILE *f, const mc_backtest *b)
+{
+    const size_t H = mc_backtest_horizon(b);
+    fputs("method,step,n,mae,rmse,mape,smape,mase,skill,pinball,coverage\n", f);
+    for (size_t m = 0; m < mc_backtest_methods(b); m++)
+        for (size_t k = 0; k <= H; k++) {
+            mc_backtest_metrics x;
+            mc_backtest_metrics_of(b, m, k, &x, NULL);
+            if (k == H)
+                fprintf(f, "%s,all,%zu", mc_backtest_method_name(b, m), x.n);
+            else
+                fprintf(f, "%s,%zu,%zu", mc_backtest_method_name(b, m), k + 1, x.n);
+            const double v[] = {x.mae, x.rmse, x.mape, x.smape,
+                                x.mase, x.skill, x.pinball, x.coverage};
+            for (size_t j = 0; j < sizeof v / sizeof v[0]; j++)
+                put_number(f, v[j]);
+            fputc('\n', f);
+        }
+}
+
+static void add_number(cJSON *o, const char *name, double v)
+{
+    if (isnan(v))
+        cJSON_AddNullToObject(o, name);
+    else
+        cJSON_AddNumberToObject(o, name, v);
+}
+
+static cJSON *metrics_json(const mc_backtest_metrics *x)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "n", (double)x->n);
+    add_number(o, "mae", x->mae);
+    add_number(o, "rmse", x->rmse);
+    add_number(o, "mape", x->mape);
+    add_number(o, "smape", x->smape);
+    add_number(o, "mase", x->mase);
+    add_number(o, "skill", x->skill);
+    add_number(o, "pinball", x->pinball);
+    add_number(o, "coverage", x->coverage);
+    return o;
+}
+
+static int write_json(FILE *f, const mc_backtest *b, const backtest_args *a, FILE *err)
+{
+    const size_t H = mc_backtest_horizon(b);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "csv", a->data.csv);
+    cJSON_AddNumberToObject(o, "origins", (double)mc_backtest_origins(b));
+    cJSON_AddNumberToObject(o, "horizon", (double)H);
+    cJSON_AddNumberToObject(o, "train_rows", (double)mc_backtest_train_rows(b));
+    cJSON *methods = cJSON_AddArrayToObject(o, "methods");
+    for (size_t m = 0; m < mc_backtest_methods(b); m++) {
+        cJSON *mo = cJSON_CreateObject();
+        cJSON_AddStringToObject(mo, "name", mc_backtest_method_name(b, m));
+        cJSON_AddNumberToObject(mo, "seconds", mc_backtest_method_seconds(b, m));
+        mc_backtest_metrics x;
+        mc_backtest_metrics_of(b, m, H, &x, NULL);
+        cJSON_AddItemToObject(mo, "overall", metrics_json(&x));
+        cJSON *steps = cJSON_AddArrayToObject(mo, "steps");
+        for (size_t k = 0; k < H; k++) {
+            mc_backtest_metrics_of(b, m, k, &x, NULL);
+            cJSON_AddItemToArray(steps, metrics_json(&x));
+        }
+        cJSON_AddItemToArray(methods, mo);
+    }
+    char *text = cJSON_Print(o);
+    cJSON_Delete(o);
+    if (text == NULL) {
+        fprintf(err, "maskcast: out of memory writing JSON\n");
+        return -1;
+    }
+    fprintf(f, "%s\n", text);
+    cJSON_free(text);
+    return 0;
+}
+
+static int write_file(const char *path, FILE *out, FILE *err, const mc_backtest *b,
+                      const backtest_args *a, const mc_frame *frame, int kind)
+{
+    mc_cli_output o;
+    FILE *f = mc_cli_output_open(&o, path, out, err);
+    if (f == NULL)
+        return MC_EXIT_FAILURE;
+    int status = MC_EXIT_OK;
+    if (kind == 0)
+        write_forecasts(f, b, frame);
+    else if (kind == 1)
+        write_metrics_csv(f, b);
+    else if (write_json(f, b, a, err) != 0)
+        status = MC_EXIT_FAILURE;
+    if (mc_cli_output_close(&o, status == MC_EXIT_OK, err) != 0)
+        status = MC_EXIT_FAILURE;
+    return status;
+}
+
+/* v with `digits` decimals, or `digits` significant digits when general; "-" for NAN. */
+static void fmt(char *out, size_t size, double v, int digits, bool general)
+{
+    if (isnan(v))
+        snprintf(out, size, "-");
+    else if (general)
+        snprintf(out, size, "%.*g", digits, v);
+    else
+        snprintf(out, size, "%.*f", digits, v);
+}
+
+enum { MAX_SUMMARY_METHODS = 16 };
+
+/* The table a person reads: overall metrics, then MAPE by horizon step. */
+static void summary(FILE *f, const mc_backtest *b, const backtest_args *a, const mc_frame *frame)
+{
+    const size_t H = mc_backtest_horizon(b), N = mc_backtest_origins(b);
+    const size_t M = mc_backtest_methods(b) < MAX_SUMMARY_METHODS ? mc_backtest_methods(b)
+                                                                  : MAX_SUMMARY_METHODS;
+    char first[40], last[40], step[16], train_end[40];
+    time_text(frame, mc_backtest_first_target_row(b, 0), first, sizeof first);
+    time_text(frame, mc_backtest_first_target_row(b, N - 1) + H - 1, last, sizeof last);
+    time_text(frame, mc_backtest_train_rows(b) - 1, train_end, sizeof train_end);
+    mc_cli_format_duration(mc_frame_step(frame), step, sizeof step);
+    fprintf(f, "Backtest of %s on %s: %zu origins, %zu steps of %s each, targets %s .. %s\n",
+            mc_frame_column_name(frame, 0), a->data.csv, N, H, step, first, last);
+    fprintf(f, "Trained on %zu rows up to %s%s.", mc_backtest_train_rows(b), train_end,
+            a->bo.refit_every ? " (then refitted)" : "");
+    if (a->model.future.n > 0)
+        fprintf(f, " Known-future inputs read at the target times: %s%s.",
+                a->model.future.names[0], a->model.future.n > 1 ? ", ..." : "");
+    if (a->bo.corrupt_rate > 0)
+        fprintf(f, " Inputs corrupted at rate %g.", a->bo.corrupt_rate);
+    fputs("\n\n", f);
+    fprintf(f, "%-18s %10s %10s %7s %7s %6s %6s %9s %8s\n", "method", "MAE", "RMSE", "MAPE%",
+            "sMAPE%", "MASE", "skill", "coverage", "seconds");
+    for (size_t m = 0; m < M; m++) {
+        mc_backtest_metrics x;
+        mc_backtest_metrics_of(b, m, H, &x, NULL);
+        char c[8][24];
+        fmt(c[0], 24, x.mae, 5, true);
+        fmt(c[1], 24, x.rmse, 5, true);
+        fmt(c[2], 24, x.mape, 2, false);
+        fmt(c[3], 24, x.smape, 2, false);
+        fmt(c[4], 24, x.mase, 3, false);
+        fmt(c[5], 24, x.skill, 3, false);
+        fmt(c[6], 24, x.coverage, 3, false);
+        fmt(c[7], 24, mc_backtest_method_seconds(b, m), 1, false);
+        fprintf(f, "%-18s %10s %10s %7s %7s %6s %6s %9s %8s\n", mc_backtest_method_name(b, m),
+                c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]);
+    }
+    fprintf(f, "\nMAPE%% by horizon step%s\n%-6s", H > 48 ? " (every 24th)" : "", "step");
+    int width[MAX_SUMMARY_METHODS];
+    for (size_t m = 0; m < M && m < MAX_SUMMARY_METHODS; m++) {
+        const size_t len = strlen(mc_backtest_method_name(b, m));
+        width[m] = len > 7 ? (int)len : 7;
+        fprintf(f, " %*s", width[m], mc_backtest_method_name(b, m));
+    }
+    fputc('\n', f);
+    for (size_t k = 0; k < H; k++) {
+        if (H > 48 && (k + 1) % 24 != 0 && k != 0)
+            continue;
+        fprintf(f, "%-6zu", k + 1);
+        for (size_t m = 0; m < M; m++) {
+            mc_backtest_metrics x;
+            mc_backtest_metrics_of(b, m, k, &x, NULL);
+            char c[24];
+            fmt(c, sizeof c, x.mape, 2, false);
+            fprintf(f, " %*s", width[m], c);
+        }
+        fputc('\n', f);
+    }
+    fputs("\nskill = 1 - MAE / MAE of the weekly seasonal naive on the same points;"
+          " MASE scales by its in-sample MAE.\n", f);
+}
+
+int mc_cli_backtest(int argc, char **argv, FILE *out, FILE *err)
+{
+    backtest_args a;
+    memset(&a, 0, sizeof a);
+    mc_cli_data_init(&a.data);
+    mc_cli_model_init(&a.model);
+    mc_backtest_options_defaults(&a.bo);
+    int status = parse_args(&a, argc, argv, out, err);
+    mc_frame *frame = NULL;
+    mc_backtest *b = NULL;
+    const char *columns[3 * MC_MAX_COVARIATES];
+    if (status != MC_EXIT_OK)
+        goto done;
+    mc_cli_model_columns(&a.model, &a.data, columns);
+    if ((frame = mc_cli_data_load(&a.data, err)) == NULL) {
+        status = MC_EXIT_FAILURE;
+        goto done;
+    }
+    mc_cli_model_fit_step(&a.model, mc_frame_step(frame));
+    if ((status = resolve_times(&a, frame, err)) != MC_EXIT_OK)
+        goto done;
+    if (a.bo.temperature == NULL && a.model.future.n > 0)
+        a.bo.temperature = a.model.future.names[0];
+    progress_ctx progress = {.err = err};
+    mc_cli_progress_init(&progress.line, err, a.quiet);
+    a.bo.progress = on_progress;
+    a.bo.progress_user = &progress;
+    mc_error e;
+    mc_status st = mc_backtest_run(&b, frame, &a.model.mo, &a.model.to, &a.bo, &e);
+    mc_cli_progress_end(&progress.line);
+    if (st != MC_OK) {
+        fprintf(err, "maskcast: %s\n", e.message);
+        status = MC_EXIT_FAILURE;
+        goto done;
+    }
+    summary(out, b, &a, frame);
+    if (a.forecasts != NULL)
+        status |= write_file(a.forecasts, out, err, b, &a, frame, 0);
+    if (a.metrics != NULL)
+        status |= write_file(a.metrics, out, err, b, &a, frame, 1);
+    if (a.json != NULL)
+        status |= write_file(a.json, out, err, b, &a, frame, 2);
+    if (fflush(out) != 0 || ferror(out)) {
+        fprintf(err, "maskcast: cannot write the summary\n");
+        status = MC_EXIT_FAILURE;
+    }
+done:
+    mc_backtest_free(b);
+    mc_frame_free(frame);
+    mc_cli_model_free(&a.model);
+    mc_cli_data_free(&a.data);
+    return status < 0 ? MC_EXIT_OK : status;
+}

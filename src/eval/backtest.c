@@ -1,0 +1,540 @@
+/*
+ * Rolling-origin backtest. Every method forecasts the same origins; each
+ * origin is forecast from the rows before it only (the model through
+ * mc_model_predict's windows, the baselines by construction), and every model
+ * or regression is fitted on rows that end before the first origin it serves.
+ */
+#include "maskcast/backtest.h"
+
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/checked.h"
+#include "common/error.h"
+#include "eval/baselines.h"
+#include "eval/corrupt.h"
+#include "eval/metrics.h"
+#include "train/bind.h"
+#include "train/model_internal.h"
+
+enum { MAX_METHODS = 8, METHOD_NAME = 32 };
+
+typedef struct bt_method {
+    char name[METHOD_NAME];
+    double *point;         /* (origins, H) */
+    mc_metric_sums *sums;  /* (H + 1): per step, then overall */
+    double seconds;
+} bt_method;
+
+struct mc_backtest {
+    size_t n_origins, horizon, gap, train_rows;
+    size_t *rows;          /* (origins) first row not seen: the origin */
+    int64_t *first_time;   /* (origins) instant of the first target */
+    double *actual;        /* (origins, H), NAN where not observed */
+    double *reference;     /* (origins, H) weekly seasonal naive, for skill */
+    double mase_scale;
+    size_t n_methods;
+    bt_method methods[MAX_METHODS];
+};
+
+void mc_backtest_options_defaults(mc_backtest_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->ensemble = 1;
+    opt->baselines = true;
+    opt->corrupt_seed = 1;
+}
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* ---- origins ------------------------------------------------------------------ */
+
+static int64_t time_of_day(int64_t wall)
+{
+    const int64_t r = wall % 86400;
+    return r < 0 ? r + 86400 : r;
+}
+
+/* The row holding origin_time at or after `from` within `slack` rows, or SIZE_MAX. */
+static size_t aligned_row(const int64_t *wall, size_t rows, size_t from, size_t slack,
+                          int64_t origin_time)
+{
+    for (size_t r = from; r < rows && r <= from + slack; r++)
+        if (time_of_day(wall[r]) == origin_time)
+            return r;
+    return SIZE_MAX;
+}
+
+/*
+ * Origins from `start` on, each at origin_time of day, `stride` rows apart
+ * (re-aligned to origin_time across a daylight-saving change when the
+ * stride is whole days), each with its targets inside the data.
+ */
+static mc_status pick_origins(mc_backtest *b, const int64_t *wall, size_t rows, size_t start,
+                              size_t stride, size_t day_steps, size_t lookback,
+                              int64_t origin_time, mc_error *err)
+{
+    const size_t need = b->gap + b->horizon;
+    const bool daily = stride % day_steps == 0;
+    size_t cap = rows / stride + 2;
+    b->rows = mc_realloc_array(NULL, cap, sizeof *b->rows);
+    if (b->rows == NULL)
+        return mc_error_nomem(err, "choosing the origins");
+    size_t o = aligned_row(wall, rows, start, day_steps, origin_time);
+    while (o != SIZE_MAX && o + need <= rows && b->n_origins < cap) {
+        b->rows[b->n_origins++] = o;
+        size_t next = o + stride;
+        if (daily && next < rows && time_of_day(wall[next]) != origin_time)
+            next = aligned_row(wall, rows, next > 2 ? next - 2 : 0, 4, origin_time);
+        o = next;
+    }
+    if (b->n_origins == 0)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "the test span has no origin at %02d:%02d with %zu steps of data "
+                            "after it", (int)(origin_time / 3600), (int)(origin_time % 3600 / 60),
+                            need);
+    if (b->rows[0] < lookback + need + 1)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "the test span starts at row %zu, leaving too little data before "
+                            "it to train on (the lookback alone is %zu steps)",
+                            b->rows[0], lookback);
+    return MC_OK;
+}
+
+/* The first row of the test span. */
+static mc_status test_start_row(size_t *out, const mc_frame *f, const mc_backtest_options *bo,
+                                size_t day_steps, mc_error *err)
+{
+    const size_t rows = mc_frame_rows(f);
+    const int64_t *t = mc_frame_times(f);
+    if (bo->has_test_start) {
+        size_t r = 0;
+        while (r < rows && t[r] < bo->test_start)
+            r++;
+        if (r == rows)
+            return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                                "the test start is after the last row of the data");
+        *out = r;
+        return MC_OK;
+    }
+    const size_t days = rows / day_steps;
+    size_t n = bo->test_days;
+    if (n == 0) {
+        n = days / 5;
+        if (n > 365)
+            n = 365;
+    }
+    if (n == 0 || n >= days)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "a test span of %zu days does not fit in %zu days of data", n, days);
+    *out = rows - n * day_steps;
+    return MC_OK;
+}
+
+/* ---- methods ------------------------------------------------------------------ */
+
+static bt_method *add_method(mc_backtest *b, const char *name, mc_error *err)
+{
+    bt_method *m = &b->methods[b->n_methods];
+    snprintf(m->name, sizeof m->name, "%s", name);
+    m->point = mc_realloc_array(NULL, b->n_origins * b->horizon, sizeof *m->point);
+    m->sums = calloc(b->horizon + 1, sizeof *m->sums);
+    if (m->point == NULL || m->sums == NULL) {
+        free(m->point);
+        free(m->sums);
+        mc_error_nomem(err, "the backtest's forecasts");
+        return NULL;
+    }
+    b->n_methods++;
+    return m;
+}
+
+typedef struct fit_report {
+    const mc_backtest_options *bo;
+    const char *method;
+    size_t fit, fits;
+} fit_report;
+
+static bool on_train_progress(const mc_train_progress *p, void *user)
+{
+    const fit_report *r = user;
+    const mc_backtest_progress bp = {.method = r->method, .fit = r->fit, .fits = r->fits,
+                                     .train = p};
+    return r->bo->progress(&bp, r->bo->progress_user);
+}
+
+/* The median output of a quantile model (0.5 if present, else the middle). */
+static size_t median_of(const mc_model *m)
+{
+    for (size_t q = 0; q < m->shape.quantiles; q++)
+        if (m->loss.quantiles[q] == 0.5f)
+            return q;
+    return m->shape.quantiles / 2;
+}
+
+typedef struct model_run {
+    const mc_frame *frame;
+    const double *input_load;   /* what the origins see as past load (maybe corrupted) */
+    const mc_model_options *mo; /* horizon = gap + H */
+    const mc_train_options *to;
+    const mc_backtest_options *bo;
+    double *quantiles;          /* (origins, H, Q) ensemble mean, for the pinball metrics */
+    size_t n_quantiles;
+    double levels[MC_MAX_QUANTILES];
+} model_run;
+
+/* Trains one model on rows [0, train_rows) and adds its forecasts at origins
+   [first, last) to m->point (and run->quantiles), weighted by `weight`. */
+static mc_status fit_and_forecast(mc_backtest *b, bt_method *m, model_run *run, size_t first,
+                                  size_t last, uint64_t seed, double weight, fit_report *report,
+                                  mc_error *err)
+{
+    mc_train_options to = *run->to;
+    to.train_rows = b->rows[first];
+    to.seed = seed;
+    if (run->bo->progress != NULL) {
+        to.progress = on_train_progress;
+        to.progress_user = report;
+    }
+    const double t0 = now_seconds();
+    mc_model *model = NULL;
+    mc_status st = mc_model_train(&model, run->frame, run->mo, &to, err);
+    if (st != MC_OK)
+        return st;
+    mc_bound bound;
+    if ((st = mc_model_bind(&bound, model, run->frame, mc_frame_rows(run->frame), err)) != MC_OK) {
+        mc_model_free(model);
+        return st;
+    }
+    bound.values[0] = run->input_load; /* the series reads values through this array */
+    const size_t n = last - first, Q = model->shape.quantiles, HQ = model->shape.horizon * Q;
+    double *out = mc_realloc_array(NULL, n, HQ * sizeof *out);
+    if (out == NULL)
+        st = mc_error_nomem(err, "the model's forecasts");
+    if (st == MC_OK)
+        st = mc_model_predict(model, &bound.series, b->rows + first, n, out, NULL, err);
+    if (st == MC_OK) {
+        const size_t med = median_of(model), H = b->horizon;
+        run->n_quantiles = model->loss.kind == MC_LOSS_PINBALL ? Q : 0;
+        for (size_t q = 0; q < run->n_quantiles; q++)
+            run->levels[q] = model->loss.quantiles[q];
+        for (size_t i = 0; i < n; i++)
+            for (size_t k = 0; k < H; k++) {
+                const double *o = out + i * HQ + (b->gap + k) * Q;
+                m->point[(first + i) * H + k] += weight * o[med];
+                for (size_t q = 0; q < run->n_quantiles; q++)
+                    run->quantiles[((first + i) * H + k) * Q + q] += weight * o[q];
+            }
+    }
+    free(out);
+    mc_bound_free(&bound);
+    mc_model_free(model);
+    m->seconds += now_seconds() - t0;
+    return st;
+}
+
+static mc_status run_model(mc_backtest *b, const char *name, model_run *run, mc_error *err)
+{
+    bt_method *m = add_method(b, name, err);
+    if (m == NULL)
+        return MC_ERR_NOMEM;
+    const size_t N = b->n_origins, H = b->horizon, Q = run->mo->loss == MC_LOSS_PINBALL
+                                                             ? run->mo->n_quantiles : 1;
+    memset(m->point, 0, N * H * sizeof *m->point);
+    run->quantiles = calloc(N * H * Q, sizeof *run->quantiles);
+    if (run->quantiles == NULL)
+        return mc_error_nomem(err, "the model's forecasts");
+    const size_t every = run->bo->refit_every ? run->bo->refit_every : N;
+    const size_t E = run->bo->ensemble ? run->bo->ensemble : 1;
+    fit_report report = {.bo = run->bo, .method = name, .fits = ((N + every - 1) / every) * E};
+    mc_status st = MC_OK;
+    for (size_t first = 0; st == MC_OK && first < N; first += every) {
+        const size_t last = first + every < N ? first + every : N;
+        for (size_t e = 0; st == MC_OK && e < E; e++) {
+            report.fit++;
+            st = fit_and_forecast(b, m, run, first, last, run->to->seed + e, 1.0 / (double)E,
+                                  &report, err);
+        }
+    }
+    for (size_t i = 0; st == MC_OK && i < N * H; i++) {
+        const double a = b->actual[i];
+        if (isnan(a))
+            continue;
+        const size_t k = i % H;
+        for (int s = 0; s < 2; s++) {
+            mc_metric_sums *sum = &m->sums[s ? H : k];
+            mc_metric_add(sum, a, m->point[i], b->reference[i]);
+            if (run->n_quantiles > 1)
+                mc_metric_add_quantiles(sum, a, run->quantiles + i * Q, run->levels,
+                                        run->n_quantiles);
+        }
+    }
+    free(run->quantiles);
+    run->quantiles = NULL;
+    return st;
+}
+
+static void score_point(mc_backtest *b, bt_method *m)
+{
+    const size_t H = b->horizon;
+    for (size_t i = 0; i < b->n_origins * H; i++)
+        if (!isnan(b->actual[i])) {
+            mc_metric_add(&m->sums[i % H], b->actual[i], m->point[i], b->reference[i]);
+            mc_metric_add(&m->sums[H], b->actual[i], m->point[i], b->reference[i]);
+        }
+}
+
+static mc_status run_seasonal(mc_backtest *b, const char *name, const double *input,
+                              size_t season, mc_error *err)
+{
+    bt_method *m = add_method(b, name, err);
+    if (m == NULL)
+        return MC_ERR_NOMEM;
+    const double t0 = now_seconds();
+    for (size_t i = 0; i < b->n_origins; i++)
+        mc_baseline_seasonal(input, b->rows[i], b->gap, b->horizon, season,
+                             m->point + i * b->horizon);
+    m->seconds = now_seconds() - t0;
+    score_point(b, m);
+    return MC_OK;
+}
+
+static const double *column_named(const mc_frame *f, const char *name)
+{
+    for (size_t j = 0; name != NULL && j < mc_frame_columns(f); j++)
+        if (strcmp(mc_frame_column_name(f, j), name) == 0)
+            return mc_frame_values(f, j);
+    return NULL;
+}
+
+/* The GEFCom-style regression, refitted on the model's schedule. */
+static mc_status run_linear(mc_backtest *b, const mc_frame *f, const int64_t *wall,
+                            const mc_backtest_options *bo, mc_error *err)
+{
+    const double *temp = column_named(f, bo->temperature);
+    if (bo->temperature != NULL && temp == NULL)
+        return mc_error_set(err, MC_ERR_COLUMN, 0, 0,
+                            "the data has no column \"%s\" for the linear baseline's temperature "
+                            "(read it with --covariates)", bo->temperature);
+    bt_method *m = add_method(b, "linear", err);
+    if (m == NULL)
+        return MC_ERR_NOMEM;
+    const double t0 = now_seconds();
+    const size_t N = b->n_origins, H = b->horizon;
+    const size_t every = bo->refit_every ? bo->refit_every : N;
+    mc_status st = MC_OK;
+    for (size_t first = 0; st == MC_OK && first < N; first += every) {
+        mc_linear_baseline *lin = NULL;
+        st = mc_linear_baseline_fit(&lin, wall, mc_frame_step(f), mc_frame_values(f, 0),
+                                    mc_frame_states(f, 0), temp, b->rows[first], err);
+        for (size_t i = first; st == MC_OK && i < N && i < first + every; i++) {
+            const size_t r = b->rows[i] + b->gap;
+            st = mc_linear_baseline_predict(lin, wall + r, temp ? temp + r : NULL, H,
+                                            m->point + i * H, err);
+        }
+        mc_linear_baseline_free(lin);
+    }
+    m->seconds = now_seconds() - t0;
+    if (st == MC_OK)
+        score_point(b, m);
+    return st;
+}
+
+/* ---- the run ------------------------------------------------------------------ */
+
+static mc_status check_options(const mc_frame *f, const mc_model_options *mo,
+                               const mc_backtest_options *bo, mc_error *err)
+{
+    const int64_t step = mc_frame_step(f);
+    if (step <= 0 || 86400 % step != 0)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "backtests need a step that divides a day (the data's step is %lld s)",
+                            (long long)step);
+    if (mo->horizon == 0 || bo->origin_time < 0 || bo->origin_time >= 86400 ||
+        bo->origin_time % step != 0)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "the origin time of day must be a whole number of steps after "
+                            "midnight, and the horizon at least one step");
+    if (!(bo->corrupt_rate >= 0.0 && bo->corrupt_rate <= 1.0))
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "the corruption rate must be in [0, 1]");
+    if (bo->ensemble > 64)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "at most 64 models per ensemble");
+    return MC_OK;
+}
+
+/* Actuals and the weekly seasonal-naive reference at every (origin, step). */
+static mc_status fill_targets(mc_backtest *b, const mc_frame *f, size_t week, mc_error *err)
+{
+    const size_t N = b->n_origins, H = b->horizon;
+    const double *y = mc_frame_values(f, 0);
+    const uint8_t *state = mc_frame_states(f, 0);
+    b->actual = mc_realloc_array(NULL, N * H, sizeof *b->actual);
+    b->reference = mc_realloc_array(NULL, N * H, sizeof *b->reference);
+    b->first_time = mc_realloc_array(NULL, N, sizeof *b->first_time);
+    if (b->actual == NULL || b->reference == NULL || b->first_time == NULL)
+        return mc_error_nomem(err, "the backtest's actuals");
+    for (size_t i = 0; i < N; i++) {
+        const size_t r = b->rows[i] + b->gap;
+        b->first_time[i] = mc_frame_times(f)[r];
+        for (size_t k = 0; k < H; k++)
+            b->actual[i * H + k] = state[r + k] == MC_VALUE_OBSERVED ? y[r + k] : NAN;
+        mc_baseline_seasonal(y, b->rows[i], b->gap, H, week, b->reference + i * H);
+    }
+    return mc_mase_scale(&b->mase_scale, y, state, b->train_rows, week, err);
+}
+
+mc_status mc_backtest_run(mc_backtest **out, const mc_frame *frame, const mc_model_options *mo,
+                          const mc_train_options *to, const mc_backtest_options *bo,
+                          mc_error *err)
+{
+    *out = NULL;
+    mc_status st = check_options(frame, mo, bo, err);
+    if (st != MC_OK)
+        return st;
+    const size_t rows = mc_frame_rows(frame);
+    const size_t day_steps = (size_t)(86400 / mc_frame_step(frame));
+    mc_backtest *b = calloc(1, sizeof *b);
+    int64_t *wall = mc_realloc_array(NULL, rows ? rows : 1, sizeof *wall);
+    double *input = NULL;
+    if (b == NULL || wall == NULL) {
+        free(b);
+        free(wall);
+        return mc_error_nomem(err, "the backtest");
+    }
+    for (size_t r = 0; r < rows; r++)
+        wall[r] = mc_frame_times(frame)[r] + 60 * (int64_t)mc_frame_utc_offsets(frame)[r];
+    b->horizon = mo->horizon;
+    b->gap = bo->gap;
+    size_t start = 0;
+    st = test_start_row(&start, frame, bo, day_steps, err);
+    if (st == MC_OK)
+        st = pick_origins(b, wall, rows, start, bo->stride ? bo->stride : day_steps, day_steps,
+                          mo->lookback, bo->origin_time, err);
+    if (st == MC_OK) {
+        b->train_rows = b->rows[0];
+        st = fill_targets(b, frame, 7 * day_steps, err);
+    }
+    /* The load as the origins see it: a corrupted copy from the first
+       origin's lookback on, when asked. */
+    const double *load = mc_frame_values(frame, 0);
+    if (st == MC_OK && bo->corrupt_rate > 0.0) {
+        input = mc_realloc_array(NULL, rows, sizeof *input);
+        if (input == NULL)
+            st = mc_error_nomem(err, "the corrupted inputs");
+        else {
+            memcpy(input, load, rows * sizeof *input);
+            const size_t from = b->rows[0] > mo->lookback ? b->rows[0] - mo->lookback : 0;
+            st = mc_corrupt_series(input, rows, from, b->train_rows, bo->corrupt_rate,
+                                   bo->corrupt_seed, NULL, err);
+            load = input;
+        }
+    }
+    mc_model_options m = *mo;
+    m.horizon = b->gap + b->horizon;
+    model_run run = {.frame = frame, .input_load = load, .mo = &m, .to = to, .bo = bo};
+    if (st == MC_OK)
+        st = run_model(b, "maskcast", &run, err);
+    if (st == MC_OK && bo->ablations && mo->anomaly_mask) {
+        mc_model_options a = m;
+        a.anomaly_mask = false;
+        run.mo = &a;
+        st = run_model(b, "no-anomaly-mask", &run, err);
+    }
+    if (st == MC_OK && bo->ablations && mo->horizon_masks) {
+        mc_model_options a = m;
+        a.horizon_masks = false;
+        run.mo = &a;
+        st = run_model(b, "no-horizon-masks", &run, err);
+    }
+    if (st == MC_OK && bo->baselines) {
+        st = run_seasonal(b, "naive", load, 1, err);
+        if (st == MC_OK)
+            st = run_seasonal(b, "seasonal-day", load, day_steps, err);
+        if (st == MC_OK)
+            st = run_seasonal(b, "seasonal-week", load, 7 * day_steps, err);
+        if (st == MC_OK)
+            st = run_linear(b, frame, wall, bo, err);
+    }
+    free(wall);
+    free(input);
+    if (st != MC_OK) {
+        mc_backtest_free(b);
+        return st;
+    }
+    *out = b;
+    return MC_OK;
+}
+
+void mc_backtest_free(mc_backtest *b)
+{
+    if (b == NULL)
+        return;
+    for (size_t m = 0; m < b->n_methods; m++) {
+        free(b->methods[m].point);
+        free(b->methods[m].sums);
+    }
+    free(b->rows);
+    free(b->first_time);
+    free(b->actual);
+    free(b->reference);
+    free(b);
+}
+
+/* ---- results ------------------------------------------------------------------ */
+
+size_t mc_backtest_methods(const mc_backtest *b) { return b->n_methods; }
+
+const char *mc_backtest_method_name(const mc_backtest *b, size_t method)
+{
+    return method < b->n_methods ? b->methods[method].name : NULL;
+}
+
+double mc_backtest_method_seconds(const mc_backtest *b, size_t method)
+{
+    return method < b->n_methods ? b->methods[method].seconds : NAN;
+}
+
+size_t mc_backtest_origins(const mc_backtest *b) { return b->n_origins; }
+size_t mc_backtest_horizon(const mc_backtest *b) { return b->horizon; }
+size_t mc_backtest_train_rows(const mc_backtest *b) { return b->train_rows; }
+
+int64_t mc_backtest_first_target(const mc_backtest *b, size_t origin)
+{
+    return origin < b->n_origins ? b->first_time[origin] : 0;
+}
+
+size_t mc_backtest_first_target_row(const mc_backtest *b, size_t origin)
+{
+    return origin < b->n_origins ? b->rows[origin] + b->gap : SIZE_MAX;
+}
+
+const double *mc_backtest_actuals(const mc_backtest *b) { return b->actual; }
+
+const double *mc_backtest_forecasts(const mc_backtest *b, size_t method)
+{
+    return method < b->n_methods ? b->methods[method].point : NULL;
+}
+
+mc_status mc_backtest_metrics_of(const mc_backtest *b, size_t method, size_t step,
+                                 mc_backtest_metrics *out, mc_error *err)
+{
+    if (method >= b->n_methods || step > b->horizon)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "no method %zu or step %zu (%zu methods, %zu steps)", method, step,
+                            b->n_methods, b->horizon);
+    mc_metrics m;
+    mc_metrics_finish(&m, &b->methods[method].sums[step], b->mase_scale);
+    *out = (mc_backtest_metrics){.n = m.n, .mae = m.mae, .rmse = m.rmse, .mape = m.mape,
+                                 .smape = m.smape, .mase = m.mase, .skill = m.skill,
+                                 .pinball = m.pinball, .coverage = m.coverage,
+                                 .nominal = m.nominal};
+    return MC_OK;
+}
