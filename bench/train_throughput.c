@@ -385,11 +385,9 @@ int main(int argc, char **argv)
     const double lat_med = median(lat, LATENCY_REPS), lat_p90 = lat[LATENCY_REPS * 9 / 10];
     const double bat_med = median(bat, BATCH_REPS);
     const long long rss = peak_rss_bytes();
-    /* params, grads, AdamW m and v; the workspace as mc_net_work_alloc sizes it. */
-    const size_t D = s->hidden, np = mc_net_n_past(s), L = s->lookback;
+    /* params, grads, AdamW m and v; the two workspaces as allocated. */
     const double model_bytes = 4.0 * 4.0 * (double)t.lay.total;
-    const double work_bytes = 4.0 * (double)(B + 1) *
-                              (double)(2 * n_in + 6 * D + 2 * np + 3 * H * D + 2 * L + HQ);
+    const double work_bytes = (double)t.work.bytes + (double)w1.bytes;
     const double peak_after = sgemm_peak(peak_n);
     const double peak = peak_before > peak_after ? peak_before : peak_after;
 

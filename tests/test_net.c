@@ -5,6 +5,8 @@
 
 #include <stdlib.h>
 
+#include "nn/activation.h"
+#include "nn/adamw.h"
 #include "nn/loss.h"
 #include "nn/net.h"
 
@@ -354,9 +356,169 @@ static void test_plan_refuses_bad_shapes(void **state)
     assert_int_equal(lay.total, mc_net_n_input(&s) * 6 + 6 + 3 * 6 + 3);
 }
 
+/* ---- element-wise kernels against libm in double -------------------------- */
+
+/* The polynomial sigmoid against 1 / (1 + exp(-x)) in double over [-100, 100]:
+   within 8 float ulps down to x = -87 (exp(-87) is the smallest normal
+   float's order), below that under 1.7e-38, never outside
+   [0, 1], exact at 0, and NaN for NaN. */
+static void test_sigmoid_against_libm(void **state)
+{
+    (void)state;
+    enum { N = 400001 };
+    float *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y);
+    assert_true(x && y);
+    for (size_t i = 0; i < N; i++)
+        x[i] = -100.0f + 200.0f * (float)i / (float)(N - 1) + 1.2345e-4f;
+    mc_sigmoid_forward(y, x, N);
+    double worst = 0.0;
+    for (size_t i = 0; i < N; i++) {
+        const double ref = 1.0 / (1.0 + exp(-(double)x[i]));
+        assert_true(y[i] >= 0.0f && y[i] <= 1.0f);
+        if (x[i] >= -87.0f) /* the value is a normal float */
+            worst = fmax(worst, fabs(y[i] - ref) / ref);
+        else
+            assert_true(y[i] < 1.7e-38f); /* exp(-87) and below: as good as 0 */
+    }
+    assert_true(worst < 8 * 5.96e-8);
+    assert_true(worst > 0.0); /* a polynomial, not libm: the check can see a difference */
+    const float special[6] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, 88.7f};
+    float out[6];
+    mc_sigmoid_forward(out, special, 6);
+    assert_true(out[0] == 0.5f && out[1] == 0.5f && out[2] == 1.0f && out[5] == 1.0f);
+    assert_true(out[3] >= 0.0f && out[3] < 2e-38f);
+    assert_true(isnan(out[4]));
+    /* Backward: s (1 - s) times the incoming gradient. */
+    const float s3[3] = {0.25f, 0.5f, 0.875f}, g3[3] = {2.0f, -1.5f, 0.125f};
+    float d3[3];
+    mc_sigmoid_backward(d3, g3, s3, 3);
+    assert_close(d3[0], 0.375, 1e-7, 0);
+    assert_close(d3[1], -0.375, 1e-7, 0);
+    assert_close(d3[2], 0.013671875, 1e-9, 0);
+    free(x);
+    free(y);
+}
+
+/* The mean-one softmax against the same in double, rows far apart in scale. */
+static void test_softmax_against_double(void **state)
+{
+    (void)state;
+    enum { ROWS = 3, COLS = 37 };
+    float pre[ROWS * COLS], out[ROWS * COLS];
+    rng_state = 977u;
+    for (size_t c = 0; c < COLS; c++) {
+        pre[c] = uniform(-3.0f, 3.0f);
+        pre[COLS + c] = uniform(-60.0f, 60.0f); /* many terms underflow */
+        pre[2 * COLS + c] = 1.385f;             /* all equal: every weight 1 */
+    }
+    mc_mean_one_softmax_forward(out, pre, ROWS, COLS);
+    for (size_t r = 0; r < ROWS; r++) {
+        double mx = pre[r * COLS], sum = 0.0;
+        for (size_t c = 1; c < COLS; c++)
+            mx = fmax(mx, pre[r * COLS + c]);
+        for (size_t c = 0; c < COLS; c++)
+            sum += exp((double)pre[r * COLS + c] - mx);
+        for (size_t c = 0; c < COLS; c++) {
+            const double ref = COLS * exp((double)pre[r * COLS + c] - mx) / sum;
+            assert_close(out[r * COLS + c], ref, 1e-30, 1e-6);
+        }
+    }
+}
+
+/* ReLU's backward passes the gradient where pre > 0 and is exactly 0
+   elsewhere, even where the incoming gradient is not finite. */
+static void test_relu_backward(void **state)
+{
+    (void)state;
+    const float pre[6] = {1.5f, -0.25f, 0.0f, 3.0f, -2.0f, 1e-30f};
+    const float dout[6] = {0.75f, NAN, INFINITY, -2.5f, 4.0f, -0.125f};
+    const float want[6] = {0.75f, 0.0f, 0.0f, -2.5f, 0.0f, -0.125f};
+    float dpre[6], out[6];
+    mc_activation_backward(dpre, dout, pre, 6, MC_ACTIVATION_RELU);
+    mc_activation_forward(out, pre, 6, MC_ACTIVATION_RELU);
+    for (int i = 0; i < 6; i++) {
+        assert_true(dpre[i] == want[i]);
+        assert_true(out[i] == (pre[i] > 0.0f ? pre[i] : 0.0f));
+    }
+}
+
+/* ---- the optimiser against the textbook AdamW in double ------------------- */
+
+static void test_grad_norm_against_naive(void **state)
+{
+    (void)state;
+    enum { N = 1003 }; /* not a multiple of the 8 partial sums */
+    float g[N];
+    rng_state = 4242u;
+    fill(g, N, -2.0f, 2.0f);
+    double ref = 0.0;
+    for (size_t i = 0; i < N; i++)
+        ref += (double)g[i] * g[i];
+    assert_close(mc_grad_norm(g, N), sqrt(ref), 0, 1e-14);
+    assert_close(mc_grad_norm(g, 5), sqrt((double)g[0] * g[0] + (double)g[1] * g[1] +
+                                          (double)g[2] * g[2] + (double)g[3] * g[3] +
+                                          (double)g[4] * g[4]), 0, 1e-15);
+}
+
+/* Five steps on a small network's layout, with clipping and weight decay,
+   against m_t = b1 m + (1 - b1) g, v_t = b2 v + (1 - b2) g^2,
+   p -= lr (wd p + mhat / (sqrt(vhat) + eps)) in double (decay on weight
+   matrices only). */
+static void test_adamw_against_textbook(void **state)
+{
+    (void)state;
+    mc_net_shape s = small_shape();
+    s.mask_local = true;
+    mc_net_layout lay;
+    assert_int_equal(mc_net_plan(&s, 1, &lay, NULL), MC_OK);
+    const size_t n = lay.total;
+    mc_adamw opt;
+    assert_int_equal(mc_adamw_init(&opt, n, NULL), MC_OK);
+    float *p = malloc(n * sizeof *p), *g = malloc(n * sizeof *g);
+    double *rp = malloc(n * sizeof *rp), *rm = calloc(n, sizeof *rm), *rv = calloc(n, sizeof *rv);
+    assert_true(p && g && rp && rm && rv);
+    rng_state = 31337u;
+    fill(p, n, -0.5f, 0.5f);
+    for (size_t i = 0; i < n; i++)
+        rp[i] = p[i];
+    const double lr = 3e-3, wd = 0.05, b1 = 0.9, b2 = 0.999, eps = 1e-8;
+    for (int step = 1; step <= 5; step++) {
+        fill(g, n, -0.02f, 0.02f);
+        g[step] = 0.0f; /* a zero gradient: the update is m's alone */
+        const double scale = step % 2 ? 0.6 : 1.0;
+        mc_adamw_step(&opt, p, g, &lay, lr, wd, scale);
+        for (int t = 0; t < MC_T_COUNT; t++) {
+            const double decay = mc_tensor_is_vector((mc_tensor)t) ? 0.0 : wd;
+            for (size_t i = lay.offset[t]; i < lay.offset[t] + lay.rows[t] * lay.cols[t]; i++) {
+                const double gi = (double)g[i] * scale;
+                rm[i] = b1 * rm[i] + (1 - b1) * gi;
+                rv[i] = b2 * rv[i] + (1 - b2) * gi * gi;
+                const double mhat = rm[i] / (1 - pow(b1, step)), vhat = rv[i] / (1 - pow(b2, step));
+                rp[i] -= lr * (decay * rp[i] + mhat / (sqrt(vhat) + eps));
+            }
+        }
+        for (size_t i = 0; i < n; i++)
+            assert_close(p[i], rp[i], 2e-7, 2e-6);
+    }
+    /* The decay term (lr * wd * |p| up to 7.5e-5 a step) is 60 times the
+       tolerance, so decaying a bias or sparing a matrix fails above. */
+    assert_true(opt.t == 5);
+    mc_adamw_free(&opt);
+    free(p);
+    free(g);
+    free(rp);
+    free(rm);
+    free(rv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sigmoid_against_libm),
+        cmocka_unit_test(test_softmax_against_double),
+        cmocka_unit_test(test_relu_backward),
+        cmocka_unit_test(test_grad_norm_against_naive),
+        cmocka_unit_test(test_adamw_against_textbook),
         cmocka_unit_test(test_naive_gemm),
         cmocka_unit_test(test_plan_refuses_bad_shapes),
         cmocka_unit_test(test_blas_matches_naive),

@@ -81,28 +81,32 @@ mc_status mc_net_work_alloc(mc_net_work *w, const mc_net_shape *s, size_t capaci
     memset(w, 0, sizeof *w);
     const size_t B = capacity, D = s->hidden, n_in = mc_net_n_input(s), np = mc_net_n_past(s);
     const size_t HD = s->horizon * D, HQ = mc_net_n_output(s), L = s->lookback;
-    struct { float **p; size_t n; } bufs[] = {
-        {&w->x_masked, n_in}, {&w->pre0, D}, {&w->h0, D}, {&w->mask, np}, {&w->local, np},
-        {&w->pre, D},
-        {&w->h, D}, {&w->attn, HD}, {&w->z, HD}, {&w->skip_in, L}, {&w->y, HQ},
-        {&w->dz, HD}, {&w->dh, D}, {&w->dpre, D}, {&w->dx_masked, n_in}, {&w->dmask, np},
-        {&w->dskip, L}};
+    struct { float **p; size_t rows, n; } bufs[] = {
+        {&w->x_masked, B, n_in}, {&w->pre0, B, D}, {&w->h0, B, D}, {&w->mask, B, np},
+        {&w->local, B, np}, {&w->pre, B, D}, {&w->h, B, D}, {&w->attn, B, HD},
+        {&w->skip_in, B, L}, {&w->y, B, HQ}, {&w->row, 1, D}, {&w->dattn, B, HD},
+        {&w->dh, B, D}, {&w->dpre, B, D}, {&w->dx_masked, B, n_in}, {&w->dmask, B, np},
+        {&w->dskip, B, L}};
+    size_t bytes = 0;
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
-        *bufs[i].p = mc_realloc_array(NULL, B, bufs[i].n * sizeof(float));
+        *bufs[i].p = mc_realloc_array(NULL, bufs[i].rows, bufs[i].n * sizeof(float));
         if (*bufs[i].p == NULL) {
             mc_net_work_free(w);
             return mc_error_nomem(err, "allocating the network's workspace");
         }
+        bytes += bufs[i].rows * bufs[i].n * sizeof(float);
     }
     w->capacity = capacity;
+    w->bytes = bytes;
     w->gemm = mc_gemm_blas;
     return MC_OK;
 }
 
 void mc_net_work_free(mc_net_work *w)
 {
-    float *bufs[] = {w->x_masked, w->pre0, w->h0, w->mask, w->local, w->pre, w->h, w->attn, w->z,
-                     w->skip_in, w->y, w->dz, w->dh, w->dpre, w->dx_masked, w->dmask, w->dskip};
+    float *bufs[] = {w->x_masked, w->pre0, w->h0, w->mask, w->local, w->pre, w->h, w->attn,
+                     w->skip_in, w->y, w->row, w->dattn, w->dh, w->dpre, w->dx_masked, w->dmask,
+                     w->dskip};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     memset(w, 0, sizeof *w);
@@ -181,10 +185,50 @@ static void feature_forward(mc_net_work *w, float *pre /* (B, D) */, float *h /*
     mc_activation_forward(h, pre, B * D, act);
 }
 
+/* A dot product in eight partial sums: vectorised, and in a fixed order. */
+static float dot(const float *restrict a, const float *restrict b, size_t n)
+{
+    float p[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (size_t j = 0; j < 8; j++)
+            p[j] += a[i + j] * b[i + j];
+    for (; i < n; i++)
+        p[0] += a[i] * b[i];
+    return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+}
+
+/* The per-horizon masks and heads, one (sample, horizon) row at a time while
+   it is in cache: w->attn holds h W_a on entry and the masks a on return;
+   y_kq = (a_k . h) . V_kq, without storing a_k . h for the whole batch. */
+static void heads_forward(mc_net_work *w, const float *ba /* (H*D) */,
+                          const float *V /* (H*Q, D) */, const mc_net_shape *s, size_t B)
+{
+    const size_t D = s->hidden, H = s->horizon, Q = s->quantiles;
+    float *z = w->row;
+    for (size_t b = 0; b < B; b++) {
+        const float *h = w->h + b * D;
+        for (size_t k = 0; k < H; k++) {
+            float *a = w->attn + (b * H + k) * D;
+            const float *bk = ba + k * D;
+            for (size_t d = 0; d < D; d++)
+                a[d] += bk[d];
+            if (s->mask_kind == MC_MASK_SOFTMAX)
+                mc_mean_one_softmax_forward(a, a, 1, D);
+            else
+                mc_sigmoid_forward(a, a, D);
+            for (size_t d = 0; d < D; d++)
+                z[d] = a[d] * h[d];
+            for (size_t q = 0; q < Q; q++)
+                w->y[(b * H + k) * Q + q] = dot(z, V + (k * Q + q) * D, D);
+        }
+    }
+}
+
 void mc_net_forward(mc_net_work *w, const float *params, const mc_net_layout *lay,
                     const mc_net_shape *s, const float *x, size_t B)
 {
-    const size_t D = s->hidden, L = s->lookback, Cp = s->past_channels, Q = s->quantiles;
+    const size_t D = s->hidden, L = s->lookback, Cp = s->past_channels;
     const size_t n_in = mc_net_n_input(s), np = mc_net_n_past(s);
     const size_t HD = s->horizon * D, HQ = mc_net_n_output(s);
     const float *We = params + lay->offset[MC_T_FEATURE_W], *be = params + lay->offset[MC_T_FEATURE_B];
@@ -213,19 +257,7 @@ void mc_net_forward(mc_net_work *w, const float *params, const mc_net_layout *la
     if (s->horizon_masks) {
         w->gemm(false, false, B, HD, D, 1.0f, w->h, D, params + lay->offset[MC_T_HORIZON_W], HD,
                 0.0f, w->attn, HD);
-        mc_add_bias(w->attn, params + lay->offset[MC_T_HORIZON_B], B, HD);
-        if (s->mask_kind == MC_MASK_SOFTMAX)
-            mc_mean_one_softmax_forward(w->attn, w->attn, B * s->horizon, D);
-        else
-            mc_sigmoid_forward(w->attn, w->attn, B * HD);
-        for (size_t b = 0; b < B; b++)
-            for (size_t k = 0; k < s->horizon; k++)
-                for (size_t d = 0; d < D; d++)
-                    w->z[b * HD + k * D + d] = w->attn[b * HD + k * D + d] * w->h[b * D + d];
-        /* One head per horizon: y_k (B, Q) = z_k (B, D) V_k^T. */
-        for (size_t k = 0; k < s->horizon; k++)
-            w->gemm(false, true, B, Q, D, 1.0f, w->z + k * D, HD, V + k * Q * D, D, 0.0f,
-                    w->y + k * Q, HQ);
+        heads_forward(w, params + lay->offset[MC_T_HORIZON_B], V, s, B);
     } else {
         /* Every horizon sees the same h: all heads in one product. */
         w->gemm(false, true, B, HQ, D, 1.0f, w->h, D, V, D, 0.0f, w->y, HQ);
@@ -254,7 +286,11 @@ double mc_net_mask_penalty(const mc_net_work *w, const mc_net_shape *s, size_t B
     return (double)s->mask_penalty * closed / (double)n;
 }
 
-/* The heads and the horizon masks, backwards: from dy to dh (overwritten). */
+/* The heads and the horizon masks, backwards: from dy to dh (overwritten).
+   With masks, one (sample, horizon) row at a time, as heads_forward:
+   g = dy_k V_k, dV_k += dy_k^T (a_k . h), dh += g . a_k, and the masks'
+   pre-activation gradient (g . h through the sigmoid or softmax) into
+   w->dattn; then the two products with W_a. */
 static void heads_backward(mc_net_work *w, float *grads, const float *params,
                            const mc_net_layout *lay, const mc_net_shape *s, const float *dy,
                            size_t B)
@@ -268,35 +304,41 @@ static void heads_backward(mc_net_work *w, float *grads, const float *params,
         w->gemm(false, false, B, D, HQ, 1.0f, dy, HQ, V, D, 0.0f, w->dh, D);
         return;
     }
-    for (size_t k = 0; k < H; k++) {
-        w->gemm(true, false, Q, D, B, 1.0f, dy + k * Q, HQ, w->z + k * D, HD, 1.0f, dV + k * Q * D,
-                D);
-        w->gemm(false, false, B, D, Q, 1.0f, dy + k * Q, HQ, V + k * Q * D, D, 0.0f,
-                w->dz + k * D, HD);
-    }
-    /* z = a . h: dh gathers dz . a over horizons; dz becomes da = dz . h. */
+    float *g = w->row, *dba = grads + lay->offset[MC_T_HORIZON_B];
     for (size_t b = 0; b < B; b++) {
-        float *dh = w->dh + b * D;
         const float *h = w->h + b * D;
+        float *dh = w->dh + b * D;
         memset(dh, 0, D * sizeof *dh);
         for (size_t k = 0; k < H; k++) {
-            float *dz = w->dz + b * HD + k * D;
-            const float *a = w->attn + b * HD + k * D;
-            for (size_t d = 0; d < D; d++) {
-                dh[d] += dz[d] * a[d];
-                dz[d] *= h[d];
+            const float *a = w->attn + (b * H + k) * D;
+            float *da = w->dattn + (b * H + k) * D;
+            memset(g, 0, D * sizeof *g);
+            for (size_t q = 0; q < Q; q++) {
+                const float e = dy[(b * H + k) * Q + q];
+                const float *vq = V + (k * Q + q) * D;
+                float *dvq = dV + (k * Q + q) * D;
+                for (size_t d = 0; d < D; d++) {
+                    g[d] += e * vq[d];
+                    dvq[d] += e * (a[d] * h[d]);
+                }
             }
+            for (size_t d = 0; d < D; d++) {
+                dh[d] += g[d] * a[d];
+                da[d] = g[d] * h[d];
+            }
+            if (s->mask_kind == MC_MASK_SOFTMAX)
+                mc_mean_one_softmax_backward(da, da, a, 1, D);
+            else
+                mc_sigmoid_backward(da, da, a, D);
+            float *dbk = dba + k * D;
+            for (size_t d = 0; d < D; d++)
+                dbk[d] += da[d];
         }
     }
-    if (s->mask_kind == MC_MASK_SOFTMAX)
-        mc_mean_one_softmax_backward(w->dz, w->dz, w->attn, B * H, D);
-    else
-        mc_sigmoid_backward(w->dz, w->dz, w->attn, B * HD);
-    mc_bias_backward(grads + lay->offset[MC_T_HORIZON_B], w->dz, B, HD);
-    w->gemm(true, false, D, HD, B, 1.0f, w->h, D, w->dz, HD, 1.0f,
+    w->gemm(true, false, D, HD, B, 1.0f, w->h, D, w->dattn, HD, 1.0f,
             grads + lay->offset[MC_T_HORIZON_W], HD);
-    w->gemm(false, true, B, D, HD, 1.0f, w->dz, HD, params + lay->offset[MC_T_HORIZON_W], HD, 1.0f,
-            w->dh, D);
+    w->gemm(false, true, B, D, HD, 1.0f, w->dattn, HD, params + lay->offset[MC_T_HORIZON_W], HD,
+            1.0f, w->dh, D);
 }
 
 void mc_net_backward(mc_net_work *w, float *grads, float *dx, const float *params,

@@ -98,6 +98,7 @@ mc_status mc_net_plan(const mc_net_shape *s, size_t max_batch, mc_net_layout *la
  */
 typedef struct mc_net_work {
     size_t capacity;
+    size_t bytes;      /* allocated for the buffers below */
     mc_gemm_fn gemm;   /* mc_gemm_blas unless a test swaps it */
     float *x_masked;   /* (B, n_in) x~ */
     float *pre0, *h0;  /* (B, D) first pass */
@@ -105,11 +106,11 @@ typedef struct mc_net_work {
     float *local;      /* (B, L*Cp) d: each past value minus its neighbours' mean */
     float *pre, *h;    /* (B, D) second pass */
     float *attn;       /* (B, H*D) a */
-    float *z;          /* (B, H*D) a . h */
     float *skip_in;    /* (B, L) m . P_target */
     float *y;          /* (B, H*Q) outputs */
+    float *row;        /* (D) one horizon's a_k . h, or its gradient */
     /* backward scratch */
-    float *dz;         /* (B, H*D) */
+    float *dattn;      /* (B, H*D) gradient of the masks' pre-activations */
     float *dh;         /* (B, D) */
     float *dpre;       /* (B, D) */
     float *dx_masked;  /* (B, n_in) */
