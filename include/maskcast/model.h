@@ -20,8 +20,9 @@
  *     mc_model_save(model, "load.safetensors", &err);
  *     mc_model_free(model);
  *
- * Thread safety: a trainer is used by one thread at a time. A model is not
- * modified by forecasting; see mc_model_forecast().
+ * Thread safety: a trainer is used by one thread at a time. A model is
+ * read-only once trained or loaded: many threads may forecast from one model
+ * at once, each with its own mc_forecaster.
  */
 #ifndef MASKCAST_MODEL_H
 #define MASKCAST_MODEL_H
@@ -186,12 +187,69 @@ mc_status mc_model_load_buffer(mc_model **out, const void *data, size_t size, co
  * into values (H x Q, quantiles increasing at each step), in the load's units.
  * Fails when the history is shorter than the lookback, a column is missing,
  * a known-future value is missing, or the step differs from the model's.
- * Reads the model only: any number of threads may forecast from one model at
- * once. Allocates its workspace for the call.
+ *
+ * A convenience wrapper: creates a forecaster, runs it once and frees it, so
+ * it allocates a workspace on every call. Programs that forecast repeatedly
+ * should keep an mc_forecaster. Reads the model only: any number of threads
+ * may call it with one model at once.
  */
-mc_status mc_model_forecast(const mc_model *model, const mc_frame *history,
-                            const mc_frame *future, int64_t *times, double *values,
-                            mc_error *err);
+MC_API mc_status mc_model_forecast(const mc_model *model, const mc_frame *history,
+                                   const mc_frame *future, int64_t *times, double *values,
+                                   mc_error *err);
+
+/*
+ * A forecasting workspace for one model: the buffers one forecast needs,
+ * sized once, so that forecasting never allocates. Results are bit-for-bit
+ * those of mc_model_forecast().
+ *
+ * Threads: a model is read-only once trained or loaded, so any number of
+ * forecasters — one per thread — may share it and forecast at the same time.
+ * One forecaster must not be used by two threads at once (it holds the
+ * scratch memory); give each thread its own.
+ */
+typedef struct mc_forecaster mc_forecaster;
+
+/*
+ * Creates a forecaster for `model` and stores it in *out (the caller frees
+ * it with mc_forecaster_free()). The forecaster keeps a pointer to the model,
+ * which must stay alive, and must not be freed, until every forecaster made
+ * from it is freed. Its memory is a few times (lookback + horizon) x channels
+ * plus the network's activations for one sample. On failure (NULL `out` or
+ * `model`: MC_ERR_ARGUMENT; MC_ERR_NOMEM) stores NULL when `out` is not NULL.
+ * Thread-safe: threads may create forecasters from one model at once.
+ */
+MC_API mc_status mc_forecaster_create(mc_forecaster **out, const mc_model *model, mc_error *err);
+
+/*
+ * Forecasts as mc_model_forecast() does, in the forecaster's workspace,
+ * without allocating. `history`, `times` (H) and `values` (H x Q) must not be
+ * NULL (MC_ERR_ARGUMENT); `future` may be. The frames are only read. Not
+ * thread-safe for one forecaster: use one forecaster per thread.
+ */
+MC_API mc_status mc_forecaster_run(mc_forecaster *forecaster, const mc_frame *history,
+                                   const mc_frame *future, int64_t *times, double *values,
+                                   mc_error *err);
+
+/* The model a forecaster was made for (NULL for NULL). */
+MC_API const mc_model *mc_forecaster_model(const mc_forecaster *forecaster);
+
+/* Frees a forecaster (not its model). NULL is a no-op. */
+MC_API void mc_forecaster_free(mc_forecaster *forecaster);
+
+/*
+ * Sets the number of threads OpenBLAS uses inside each matrix product, for
+ * the whole process (OpenBLAS keeps it globally). maskcast never changes it
+ * on its own: the count is the application's choice. OpenBLAS's default is
+ * one thread per core (or OPENBLAS_NUM_THREADS), which suits one big
+ * training run; a program that forecasts from several threads of its own
+ * should set 1, so that its threads times OpenBLAS's do not oversubscribe
+ * the cores. `threads` < 1 counts as 1. Call it before starting threads that
+ * use maskcast: it is not safe while another thread is inside OpenBLAS.
+ */
+MC_API void mc_set_blas_threads(int threads);
+
+/* The number of threads OpenBLAS currently uses per matrix product. */
+MC_API int mc_blas_threads(void);
 
 /* Sizes of a model. */
 size_t mc_model_horizon(const mc_model *m);

@@ -59,44 +59,73 @@ static void sort_quantiles(double *v, size_t q)
     }
 }
 
-mc_status mc_model_predict(const mc_model *m, const mc_series *s, const size_t *origins, size_t n,
-                           double *out, float *mask, mc_error *err)
+mc_status mc_predict_work_alloc(mc_predict_work *w, const mc_model *m, size_t capacity,
+                                mc_error *err)
+{
+    memset(w, 0, sizeof *w);
+    const size_t B = capacity ? capacity : 1;
+    mc_status st = mc_net_work_alloc(&w->net, &m->shape, B, err);
+    if (st != MC_OK)
+        return st;
+    w->x = mc_realloc_array(NULL, B, mc_net_n_input(&m->shape) * sizeof *w->x);
+    w->level = mc_realloc_array(NULL, B, sizeof *w->level);
+    if (w->x == NULL || w->level == NULL) {
+        mc_predict_work_free(w);
+        return mc_error_nomem(err, "allocating the forecasting workspace");
+    }
+    w->capacity = B;
+    return MC_OK;
+}
+
+void mc_predict_work_free(mc_predict_work *w)
+{
+    mc_net_work_free(&w->net);
+    free(w->x);
+    free(w->level);
+    memset(w, 0, sizeof *w);
+}
+
+mc_status mc_model_predict_with(const mc_model *m, mc_predict_work *w, const mc_series *s,
+                                const size_t *origins, size_t n, double *out, float *mask,
+                                mc_error *err)
 {
     const size_t L = m->shape.lookback, H = m->shape.horizon, Q = m->shape.quantiles;
-    const size_t HQ = H * Q, n_in = mc_net_n_input(&m->shape), Cp = m->shape.past_channels;
-    const size_t B = n < PREDICT_BATCH ? (n ? n : 1) : PREDICT_BATCH;
+    const size_t HQ = H * Q, Cp = m->shape.past_channels, B = w->capacity;
     for (size_t i = 0; i < n; i++)
         if (origins[i] < L || origins[i] + H > s->rows)
             return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
                                 "origin %zu needs rows %zu to %zu; the data has %zu", origins[i],
                                 origins[i] < L ? 0 : origins[i] - L, origins[i] + H, s->rows);
-    mc_net_work w;
-    mc_status st = mc_net_work_alloc(&w, &m->shape, B, err);
-    float *x = mc_realloc_array(NULL, B, n_in * sizeof *x);
-    float *level = mc_realloc_array(NULL, B, sizeof *level);
-    if (st == MC_OK && (x == NULL || level == NULL))
-        st = mc_error_nomem(err, "forecasting");
     size_t past_idx[MC_MAX_COVARIATES], future_idx[MC_MAX_COVARIATES];
     mc_window_spec spec;
     mc_model_window_spec(m, &spec, past_idx, future_idx);
     const mc_scaler *sc = &m->scalers[0];
-    for (size_t i = 0; st == MC_OK && i < n; i += B) {
+    for (size_t i = 0; i < n; i += B) {
         const size_t batch = n - i < B ? n - i : B;
-        mc_window_gather(x, NULL, NULL, level, s, &spec, origins + i, batch);
-        mc_net_forward(&w, m->params, &m->layout, &m->shape, x, batch);
+        mc_window_gather(w->x, NULL, NULL, w->level, s, &spec, origins + i, batch);
+        mc_net_forward(&w->net, m->params, &m->layout, &m->shape, w->x, batch);
         for (size_t b = 0; b < batch; b++) {
             double *o = out + (i + b) * HQ;
             for (size_t j = 0; j < HQ; j++)
-                o[j] = ((double)w.y[b * HQ + j] + (double)level[b]) * sc->scale + sc->mean;
+                o[j] = ((double)w->net.y[b * HQ + j] + (double)w->level[b]) * sc->scale + sc->mean;
             for (size_t k = 0; k < H; k++)
                 sort_quantiles(o + k * Q, Q);
             for (size_t l = 0; mask != NULL && l < L; l++)
-                mask[(i + b) * L + l] =
-                    m->shape.anomaly_mask ? w.mask[b * mc_net_n_past(&m->shape) + l * Cp] : 1.0f;
+                mask[(i + b) * L + l] = m->shape.anomaly_mask
+                                            ? w->net.mask[b * mc_net_n_past(&m->shape) + l * Cp]
+                                            : 1.0f;
         }
     }
-    free(x);
-    free(level);
-    mc_net_work_free(&w);
+    return MC_OK;
+}
+
+mc_status mc_model_predict(const mc_model *m, const mc_series *s, const size_t *origins, size_t n,
+                           double *out, float *mask, mc_error *err)
+{
+    mc_predict_work w;
+    mc_status st = mc_predict_work_alloc(&w, m, n < PREDICT_BATCH ? n : PREDICT_BATCH, err);
+    if (st == MC_OK)
+        st = mc_model_predict_with(m, &w, s, origins, n, out, mask, err);
+    mc_predict_work_free(&w);
     return st;
 }

@@ -33,4 +33,23 @@ void mc_bound_free(mc_bound *b);
 mc_status mc_model_predict(const mc_model *m, const mc_series *s, const size_t *origins, size_t n,
                            double *out, float *mask, mc_error *err);
 
+/* What predictions need for batches of up to `capacity` origins, allocated once. */
+typedef struct mc_predict_work {
+    size_t capacity;
+    mc_net_work net;
+    float *x;     /* (capacity, n_in) */
+    float *level; /* (capacity) */
+} mc_predict_work;
+
+/* Sizes a workspace for `m` (capacity 0 counts as 1); on failure it is empty. */
+mc_status mc_predict_work_alloc(mc_predict_work *w, const mc_model *m, size_t capacity,
+                                mc_error *err);
+void mc_predict_work_free(mc_predict_work *w);
+
+/* As mc_model_predict(), in batches of the workspace's capacity; does not
+   allocate. The model is only read. */
+mc_status mc_model_predict_with(const mc_model *m, mc_predict_work *w, const mc_series *s,
+                                const size_t *origins, size_t n, double *out, float *mask,
+                                mc_error *err);
+
 #endif /* MC_TRAIN_BIND_H */

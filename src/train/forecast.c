@@ -12,22 +12,18 @@
 #include "train/bind.h"
 #include "train/model_internal.h"
 
-/* The arrays a forecast's series is built in, freed together. */
-typedef struct forecast_data {
-    size_t rows;
-    int64_t *wall;
+/* A forecast reads the L rows before the origin and the H rows after it, so
+   its series is built in buffers of L + H rows, sized once per forecaster. */
+struct mc_forecaster {
+    const mc_model *model;
+    size_t rows;      /* L + H */
+    int64_t *wall;    /* (rows) */
     double *values;   /* (channels, rows) */
     uint8_t *states;  /* (channels, rows) */
     const double *value_rows[1 + 2 * MC_MAX_COVARIATES];
     const uint8_t *state_rows[1 + 2 * MC_MAX_COVARIATES];
-} forecast_data;
-
-static void forecast_data_free(forecast_data *d)
-{
-    free(d->wall);
-    free(d->values);
-    free(d->states);
-}
+    mc_predict_work work; /* one origin at a time */
+};
 
 static bool find_column(const mc_frame *f, const char *name, size_t *out)
 {
@@ -66,38 +62,38 @@ static mc_status missing_future(const mc_model *m, const char *name, int64_t t, 
                         name, when);
 }
 
-/* Fills channel c's rows [0, origin) from the history column j. */
-static void copy_history(forecast_data *d, size_t c, const mc_frame *h, size_t j, size_t origin)
+/* Fills channel c's rows [0, L) of the window from rows [first, first + L)
+   of the history column j. */
+static void copy_history(mc_forecaster *fc, size_t c, const mc_frame *h, size_t j, size_t first)
 {
-    for (size_t i = 0; i < origin; i++) {
-        d->values[c * d->rows + i] = mc_frame_values(h, j)[i];
-        d->states[c * d->rows + i] = mc_frame_states(h, j)[i];
+    const size_t L = fc->model->shape.lookback;
+    for (size_t i = 0; i < L; i++) {
+        fc->values[c * fc->rows + i] = mc_frame_values(h, j)[first + i];
+        fc->states[c * fc->rows + i] = mc_frame_states(h, j)[first + i];
     }
 }
 
-static mc_status build_series(forecast_data *d, const mc_model *m, const mc_frame *h,
-                              const mc_frame *future, size_t origin, mc_error *err)
+/* Builds the window of history rows [origin - L, origin + H): the history's
+   own rows, then (past its end) instants one step apart. */
+static mc_status build_window(mc_forecaster *fc, const mc_frame *h, const mc_frame *future,
+                              size_t origin, mc_error *err)
 {
-    const size_t H = m->shape.horizon, channels = mc_model_channels(m), n = mc_frame_rows(h);
+    const mc_model *m = fc->model;
+    const size_t channels = mc_model_channels(m), n = mc_frame_rows(h);
+    const size_t first = origin - m->shape.lookback;
     const bool offsets = mc_frame_get_report(h)->has_utc_offsets;
-    d->rows = origin + H;
-    d->wall = mc_realloc_array(NULL, d->rows, sizeof *d->wall);
-    d->values = mc_realloc_array(NULL, channels * d->rows, sizeof *d->values);
-    d->states = mc_realloc_array(NULL, channels * d->rows, sizeof *d->states);
-    if (!d->wall || !d->values || !d->states)
-        return mc_error_nomem(err, "preparing the forecast");
     const int64_t *t = mc_frame_times(h);
     const int16_t *o = mc_frame_utc_offsets(h);
-    for (size_t i = 0; i < d->rows; i++) {
-        const size_t src = i < n ? i : n - 1;
+    for (size_t w = 0; w < fc->rows; w++) {
+        const size_t i = first + w, src = i < n ? i : n - 1;
         const int64_t instant = t[src] + (int64_t)(i - src) * m->step;
-        d->wall[i] = instant + 60 * (int64_t)o[src];
+        fc->wall[w] = instant + 60 * (int64_t)o[src];
     }
-    for (size_t c = 0; c < channels * d->rows; c++) {
-        d->values[c] = NAN;
-        d->states[c] = MC_VALUE_MISSING;
+    for (size_t c = 0; c < channels * fc->rows; c++) {
+        fc->values[c] = NAN;
+        fc->states[c] = MC_VALUE_MISSING;
     }
-    copy_history(d, 0, h, 0, origin);
+    copy_history(fc, 0, h, 0, first);
     for (size_t c = 1; c <= m->n_past; c++) {
         size_t j;
         if (!find_column(h, m->names[c], &j))
@@ -105,13 +101,14 @@ static mc_status build_series(forecast_data *d, const mc_model *m, const mc_fram
                                 "the history has no column \"%s\", which the model takes as a "
                                 "past input",
                                 m->names[c]);
-        copy_history(d, c, h, j, origin);
+        copy_history(fc, c, h, j, first);
     }
     for (size_t c = 1 + m->n_past; c < channels; c++) {
         size_t jh = 0, jf = 0;
         const bool in_h = find_column(h, m->names[c], &jh);
         const bool in_f = find_column(future, m->names[c], &jf);
-        for (size_t i = origin; i < d->rows; i++) {
+        for (size_t w = m->shape.lookback; w < fc->rows; w++) {
+            const size_t i = first + w;
             const int64_t instant = t[i < n ? i : n - 1] + (int64_t)(i < n ? 0 : i - n + 1) * m->step;
             size_t row;
             double v = NAN;
@@ -122,20 +119,69 @@ static mc_status build_series(forecast_data *d, const mc_model *m, const mc_fram
                 v = mc_frame_values(future, jf)[row];
             if (isnan(v))
                 return missing_future(m, m->names[c], instant, o[n - 1], offsets, err);
-            d->values[c * d->rows + i] = v;
-            d->states[c * d->rows + i] = MC_VALUE_OBSERVED;
+            fc->values[c * fc->rows + w] = v;
+            fc->states[c * fc->rows + w] = MC_VALUE_OBSERVED;
         }
-    }
-    for (size_t c = 0; c < channels; c++) {
-        d->value_rows[c] = d->values + c * d->rows;
-        d->state_rows[c] = d->states + c * d->rows;
     }
     return MC_OK;
 }
 
-mc_status mc_model_forecast(const mc_model *m, const mc_frame *history, const mc_frame *future,
+mc_status mc_forecaster_create(mc_forecaster **out, const mc_model *model, mc_error *err)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (out == NULL || model == NULL)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "a forecaster needs a model and a place to store it");
+    mc_forecaster *fc = calloc(1, sizeof *fc);
+    if (fc == NULL)
+        return mc_error_nomem(err, "creating a forecaster");
+    const size_t channels = mc_model_channels(model);
+    fc->model = model;
+    fc->rows = model->shape.lookback + model->shape.horizon;
+    fc->wall = mc_realloc_array(NULL, fc->rows, sizeof *fc->wall);
+    fc->values = mc_realloc_array(NULL, channels * fc->rows, sizeof *fc->values);
+    fc->states = mc_realloc_array(NULL, channels * fc->rows, sizeof *fc->states);
+    if (fc->wall == NULL || fc->values == NULL || fc->states == NULL) {
+        mc_forecaster_free(fc);
+        return mc_error_nomem(err, "creating a forecaster");
+    }
+    mc_status st = mc_predict_work_alloc(&fc->work, model, 1, err);
+    if (st != MC_OK) {
+        mc_forecaster_free(fc);
+        return st;
+    }
+    for (size_t c = 0; c < channels; c++) {
+        fc->value_rows[c] = fc->values + c * fc->rows;
+        fc->state_rows[c] = fc->states + c * fc->rows;
+    }
+    *out = fc;
+    return MC_OK;
+}
+
+void mc_forecaster_free(mc_forecaster *fc)
+{
+    if (fc == NULL)
+        return;
+    mc_predict_work_free(&fc->work);
+    free(fc->wall);
+    free(fc->values);
+    free(fc->states);
+    free(fc);
+}
+
+const mc_model *mc_forecaster_model(const mc_forecaster *fc)
+{
+    return fc != NULL ? fc->model : NULL;
+}
+
+mc_status mc_forecaster_run(mc_forecaster *fc, const mc_frame *history, const mc_frame *future,
                             int64_t *times, double *values, mc_error *err)
 {
+    if (fc == NULL || history == NULL || times == NULL || values == NULL)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "a forecast needs a forecaster, a history and buffers for the result");
+    const mc_model *m = fc->model;
     const size_t L = m->shape.lookback, H = m->shape.horizon;
     if (mc_frame_step(history) != m->step) {
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
@@ -154,19 +200,30 @@ mc_status mc_model_forecast(const mc_model *m, const mc_frame *history, const mc
                             "the history is too short: %zu rows up to the last observed load, and "
                             "the model looks back %zu",
                             origin, L);
-    forecast_data d;
-    memset(&d, 0, sizeof d);
-    mc_status st = build_series(&d, m, history, future, origin, err);
-    if (st == MC_OK) {
-        const mc_series s = {.rows = d.rows, .wall = d.wall, .n_columns = mc_model_channels(m),
-                             .values = d.value_rows, .states = d.state_rows};
-        st = mc_model_predict(m, &s, &origin, 1, values, NULL, err);
-    }
-    if (st == MC_OK) {
-        const int64_t t_last = mc_frame_times(history)[origin - 1];
-        for (size_t k = 0; k < H; k++)
-            times[k] = t_last + (int64_t)(k + 1) * m->step;
-    }
-    forecast_data_free(&d);
+    mc_status st = build_window(fc, history, future, origin, err);
+    if (st != MC_OK)
+        return st;
+    const mc_series s = {.rows = fc->rows, .wall = fc->wall, .n_columns = mc_model_channels(m),
+                         .values = fc->value_rows, .states = fc->state_rows};
+    const size_t window_origin = L;
+    if ((st = mc_model_predict_with(m, &fc->work, &s, &window_origin, 1, values, NULL, err)) !=
+        MC_OK)
+        return st;
+    const int64_t t_last = mc_frame_times(history)[origin - 1];
+    for (size_t k = 0; k < H; k++)
+        times[k] = t_last + (int64_t)(k + 1) * m->step;
+    if (err != NULL)
+        mc_error_clear(err);
+    return MC_OK;
+}
+
+mc_status mc_model_forecast(const mc_model *m, const mc_frame *history, const mc_frame *future,
+                            int64_t *times, double *values, mc_error *err)
+{
+    mc_forecaster *fc = NULL;
+    mc_status st = mc_forecaster_create(&fc, m, err);
+    if (st == MC_OK)
+        st = mc_forecaster_run(fc, history, future, times, values, err);
+    mc_forecaster_free(fc);
     return st;
 }
