@@ -39,12 +39,14 @@ mc_require_header(MC_CJSON_INCLUDE_DIR cjson/cJSON.h libcjson-dev)
 mc_require_library(MC_CJSON_LIBRARY cjson libcjson-dev)
 
 find_library(MC_M_LIBRARY m)
+find_package(Threads REQUIRED)
 
 add_library(mc_deps INTERFACE)
 target_include_directories(mc_deps INTERFACE
   ${MC_CBLAS_INCLUDE_DIR} ${MC_GSL_INCLUDE_DIR} ${MC_CSV_INCLUDE_DIR} ${MC_CJSON_INCLUDE_DIR})
 target_link_libraries(mc_deps INTERFACE
-  ${MC_GSL_LIBRARY} ${MC_OPENBLAS_LIBRARY} ${MC_CSV_LIBRARY} ${MC_CJSON_LIBRARY} ${MC_M_LIBRARY})
+  ${MC_GSL_LIBRARY} ${MC_OPENBLAS_LIBRARY} ${MC_CSV_LIBRARY} ${MC_CJSON_LIBRARY} ${MC_M_LIBRARY}
+  Threads::Threads)
 
 if(MC_BUILD_TESTS)
   mc_require_header(MC_CMOCKA_INCLUDE_DIR cmocka.h libcmocka-dev)

@@ -50,8 +50,8 @@ typedef struct mc_column_summary {
  * Returns MC_ERR_ARGUMENT if `j` is out of range, MC_ERR_NOMEM on allocation
  * failure; `out` is filled only on MC_OK.
  */
-mc_status mc_frame_describe_column(const mc_frame *frame, size_t j, mc_column_summary *out,
-                                   mc_error *err);
+MC_API mc_status mc_frame_describe_column(const mc_frame *frame, size_t j, mc_column_summary *out,
+                                          mc_error *err);
 
 #ifdef __cplusplus
 }

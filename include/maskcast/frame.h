@@ -74,7 +74,7 @@ typedef struct mc_csv_options {
 } mc_csv_options;
 
 /* Fills `opt` with the defaults described above. */
-void mc_csv_options_defaults(mc_csv_options *opt);
+MC_API void mc_csv_options_defaults(mc_csv_options *opt);
 
 /*
  * Reads the CSV file at `path` into a new frame, in file order (call
@@ -86,22 +86,23 @@ void mc_csv_options_defaults(mc_csv_options *opt);
  * MC_OK. On failure stores NULL, frees everything it built, fills `err` (may
  * be NULL) and returns its code. `out`, `path` and `opt` must not be NULL.
  */
-mc_status mc_frame_read_csv(mc_frame **out, const char *path, const mc_csv_options *opt,
-                            mc_error *err);
+MC_API mc_status mc_frame_read_csv(mc_frame **out, const char *path, const mc_csv_options *opt,
+                                   mc_error *err);
 
 /*
  * As mc_frame_read_csv(), from an open stream (for example stdin). `name` is
  * used in messages only. The stream is read to its end and not closed.
  */
-mc_status mc_frame_read_csv_stream(mc_frame **out, FILE *stream, const char *name,
-                                   const mc_csv_options *opt, mc_error *err);
+MC_API mc_status mc_frame_read_csv_stream(mc_frame **out, FILE *stream, const char *name,
+                                          const mc_csv_options *opt, mc_error *err);
 
 /*
  * As mc_frame_read_csv(), from `size` bytes at `data` (the caller keeps
  * ownership; the bytes are not referenced after the call returns).
  */
-mc_status mc_frame_read_csv_buffer(mc_frame **out, const void *data, size_t size, const char *name,
-                                   const mc_csv_options *opt, mc_error *err);
+MC_API mc_status mc_frame_read_csv_buffer(mc_frame **out, const void *data, size_t size,
+                                          const char *name, const mc_csv_options *opt,
+                                          mc_error *err);
 
 /*
  * Builds a frame from data already in memory, so an application never has to
@@ -135,7 +136,7 @@ MC_API mc_status mc_frame_from_arrays(mc_frame **out, const int64_t *times,
                                       size_t n_columns, mc_error *err);
 
 /* Frees `frame` and everything it owns. NULL is a no-op. */
-void mc_frame_free(mc_frame *frame);
+MC_API void mc_frame_free(mc_frame *frame);
 
 /* What to do with several rows at the same instant. */
 typedef enum mc_duplicates {
@@ -164,7 +165,7 @@ typedef struct mc_regularize_options {
 } mc_regularize_options;
 
 /* Fills `opt` with the defaults described above. */
-void mc_regularize_options_defaults(mc_regularize_options *opt);
+MC_API void mc_regularize_options_defaults(mc_regularize_options *opt);
 
 /*
  * Puts `frame` on a regular grid: sorts by instant, resolves duplicates,
@@ -179,7 +180,8 @@ void mc_regularize_options_defaults(mc_regularize_options *opt);
  * retried with other options. After MC_ERR_NOMEM the frame is still valid and
  * freeable but may be partly regularised. `err` says what went wrong.
  */
-mc_status mc_frame_regularize(mc_frame *frame, const mc_regularize_options *opt, mc_error *err);
+MC_API mc_status mc_frame_regularize(mc_frame *frame, const mc_regularize_options *opt,
+                                     mc_error *err);
 
 /* State of one value. */
 typedef enum mc_value_state {
@@ -190,39 +192,39 @@ typedef enum mc_value_state {
 } mc_value_state;
 
 /* Number of rows. */
-size_t mc_frame_rows(const mc_frame *frame);
+MC_API size_t mc_frame_rows(const mc_frame *frame);
 
 /* Number of numeric columns (target first, then covariates). */
-size_t mc_frame_columns(const mc_frame *frame);
+MC_API size_t mc_frame_columns(const mc_frame *frame);
 
 /* Name of numeric column `j` as written in the header; NULL if j is out of range. */
-const char *mc_frame_column_name(const mc_frame *frame, size_t j);
+MC_API const char *mc_frame_column_name(const mc_frame *frame, size_t j);
 
 /* Name of the time column. */
-const char *mc_frame_time_name(const mc_frame *frame);
+MC_API const char *mc_frame_time_name(const mc_frame *frame);
 
 /*
  * Instants of the rows in seconds since 1970-01-01 00:00 UTC. Where the file
  * gives no UTC offset, the wall-clock time is taken as UTC. Valid until the
  * frame is modified or freed.
  */
-const int64_t *mc_frame_times(const mc_frame *frame);
+MC_API const int64_t *mc_frame_times(const mc_frame *frame);
 
 /*
  * UTC offsets of the rows in minutes (0 where none was written). The
  * wall-clock time as written is times[i] + 60 * offsets[i]; calendar features
  * use it.
  */
-const int16_t *mc_frame_utc_offsets(const mc_frame *frame);
+MC_API const int16_t *mc_frame_utc_offsets(const mc_frame *frame);
 
 /* Values of column `j` (NaN where missing); NULL if j is out of range. */
-const double *mc_frame_values(const mc_frame *frame, size_t j);
+MC_API const double *mc_frame_values(const mc_frame *frame, size_t j);
 
 /* States of column `j` (mc_value_state as uint8_t); NULL if j is out of range. */
-const uint8_t *mc_frame_states(const mc_frame *frame, size_t j);
+MC_API const uint8_t *mc_frame_states(const mc_frame *frame, size_t j);
 
 /* Step in seconds after regularisation; 0 before. */
-int64_t mc_frame_step(const mc_frame *frame);
+MC_API int64_t mc_frame_step(const mc_frame *frame);
 
 /* What reading and regularising found. Fields are only appended in new versions. */
 typedef struct mc_frame_report {
@@ -239,7 +241,7 @@ typedef struct mc_frame_report {
 } mc_frame_report;
 
 /* The report; counts of regularisation are zero before mc_frame_regularize(). */
-const mc_frame_report *mc_frame_get_report(const mc_frame *frame);
+MC_API const mc_frame_report *mc_frame_get_report(const mc_frame *frame);
 
 /* Per-column counts. Fields are only appended in new versions. */
 typedef struct mc_column_report {
@@ -251,7 +253,7 @@ typedef struct mc_column_report {
 } mc_column_report;
 
 /* Counts for column `j`; NULL if j is out of range. */
-const mc_column_report *mc_frame_column_report(const mc_frame *frame, size_t j);
+MC_API const mc_column_report *mc_frame_column_report(const mc_frame *frame, size_t j);
 
 #ifdef __cplusplus
 }

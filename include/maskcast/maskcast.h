@@ -14,10 +14,19 @@
  * filled by *_defaults() before use. The library never prints, never exits
  * and never reads the environment.
  *
- * GSL: before it calls GSL, the library switches GSL's error handler off
- * (gsl_set_error_handler_off), so that GSL reports through return codes
- * instead of aborting the process. GSL keeps that handler process-wide: an
- * application that relies on GSL's default handler must set it again.
+ * Threads and global state: the library keeps no global mutable state of
+ * its own. Objects (frames, models, trainers, forecasters) are not
+ * synchronised: distinct objects may be used from distinct threads at once,
+ * and a trained or loaded model is read-only, so many threads may forecast
+ * from one model at once, each with its own mc_forecaster (model.h). Two
+ * process-wide settings belong to libraries maskcast uses:
+ *   - OpenBLAS's thread count: maskcast never changes it; the application
+ *     chooses it with mc_set_blas_threads() (or OPENBLAS_NUM_THREADS).
+ *   - GSL's error handler: the first time the library calls GSL it switches
+ *     GSL's handler off (gsl_set_error_handler_off, once per process), so
+ *     that GSL reports through return codes instead of aborting the process.
+ *     An application that relies on GSL's default handler must set it again,
+ *     and then GSL errors inside maskcast calls go to that handler too.
  *
  * Example — load a CSV, put it on its grid, look at the target:
  *

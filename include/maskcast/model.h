@@ -85,7 +85,7 @@ typedef struct mc_model_options {
     const char *holidays_path; /* CSV of holiday dates (first column YYYY-MM-DD), or NULL */
 } mc_model_options;
 
-void mc_model_options_defaults(mc_model_options *opt);
+MC_API void mc_model_options_defaults(mc_model_options *opt);
 
 /* What a progress callback sees; filled after every batch and every epoch. */
 typedef struct mc_train_progress {
@@ -122,7 +122,7 @@ typedef struct mc_train_options {
     void *progress_user;
 } mc_train_options;
 
-void mc_train_options_defaults(mc_train_options *opt);
+MC_API void mc_train_options_defaults(mc_train_options *opt);
 
 typedef struct mc_trainer mc_trainer;
 typedef struct mc_model mc_model;
@@ -133,36 +133,39 @@ typedef struct mc_model mc_model;
  * validation tail, initialises the network. The frame must stay alive and
  * unchanged until mc_trainer_free(). On failure stores NULL.
  */
-mc_status mc_trainer_init(mc_trainer **out, const mc_frame *frame, const mc_model_options *mo,
-                          const mc_train_options *to, mc_error *err);
+MC_API mc_status mc_trainer_init(mc_trainer **out, const mc_frame *frame,
+                                 const mc_model_options *mo, const mc_train_options *to,
+                                 mc_error *err);
 
 /* Runs one epoch and evaluates it; sets *done when training has finished
    (early stopping, or the last epoch). Does not allocate. */
-mc_status mc_trainer_step(mc_trainer *t, bool *done, mc_error *err);
+MC_API mc_status mc_trainer_step(mc_trainer *t, bool *done, mc_error *err);
 
 /* The validation loss of the current weights. */
-mc_status mc_trainer_evaluate(mc_trainer *t, double *val_loss, mc_error *err);
+MC_API mc_status mc_trainer_evaluate(mc_trainer *t, double *val_loss, mc_error *err);
 
 /* A model with the best weights seen so far; the caller frees it. */
-mc_status mc_trainer_model(const mc_trainer *t, mc_model **out, mc_error *err);
+MC_API mc_status mc_trainer_model(const mc_trainer *t, mc_model **out, mc_error *err);
 
-void mc_trainer_free(mc_trainer *t);
+MC_API void mc_trainer_free(mc_trainer *t);
 
 /* init, step until done, model, free. */
-mc_status mc_model_train(mc_model **out, const mc_frame *frame, const mc_model_options *mo,
-                         const mc_train_options *to, mc_error *err);
+MC_API mc_status mc_model_train(mc_model **out, const mc_frame *frame,
+                                const mc_model_options *mo, const mc_train_options *to,
+                                mc_error *err);
 
-void mc_model_free(mc_model *model);
+MC_API void mc_model_free(mc_model *model);
 
 /*
  * Writes the model as safetensors (DESIGN.md §5) atomically: a temporary
  * file in the same directory, flushed, then renamed over `path`, so `path`
  * holds either the old file or the whole new one.
  */
-mc_status mc_model_save(const mc_model *model, const char *path, mc_error *err);
+MC_API mc_status mc_model_save(const mc_model *model, const char *path, mc_error *err);
 
 /* The same bytes into a malloc'd buffer the caller frees with free(). */
-mc_status mc_model_save_buffer(const mc_model *model, void **out, size_t *size, mc_error *err);
+MC_API mc_status mc_model_save_buffer(const mc_model *model, void **out, size_t *size,
+                                      mc_error *err);
 
 /*
  * Reads a model file. Every length, offset, dtype and shape is checked
@@ -170,12 +173,12 @@ mc_status mc_model_save_buffer(const mc_model *model, void **out, size_t *size, 
  * corrupt or inconsistent file is refused with MC_ERR_FORMAT and a message
  * saying what is wrong. On failure stores NULL.
  */
-mc_status mc_model_load(mc_model **out, const char *path, mc_error *err);
+MC_API mc_status mc_model_load(mc_model **out, const char *path, mc_error *err);
 
 /* As mc_model_load(), from `size` bytes at `data` (not referenced after the
    call); `name` is used in messages (may be NULL). */
-mc_status mc_model_load_buffer(mc_model **out, const void *data, size_t size, const char *name,
-                               mc_error *err);
+MC_API mc_status mc_model_load_buffer(mc_model **out, const void *data, size_t size,
+                                      const char *name, mc_error *err);
 
 /*
  * Forecasts the horizon after the last observed load in `history` (a
@@ -252,14 +255,14 @@ MC_API void mc_set_blas_threads(int threads);
 MC_API int mc_blas_threads(void);
 
 /* Sizes of a model. */
-size_t mc_model_horizon(const mc_model *m);
-size_t mc_model_lookback(const mc_model *m);
-size_t mc_model_quantiles(const mc_model *m);
-int64_t mc_model_step(const mc_model *m);
+MC_API size_t mc_model_horizon(const mc_model *m);
+MC_API size_t mc_model_lookback(const mc_model *m);
+MC_API size_t mc_model_quantiles(const mc_model *m);
+MC_API int64_t mc_model_step(const mc_model *m);
 
 /* Seconds the training took (0 for a model read from a file: no clock time
    is stored, so that the same seed gives the same file). */
-double mc_model_train_seconds(const mc_model *m);
+MC_API double mc_model_train_seconds(const mc_model *m);
 
 #ifdef __cplusplus
 }

@@ -54,10 +54,10 @@ typedef struct mc_error {
 } mc_error;
 
 /* Resets `err` to MC_OK with an empty message. NULL is a no-op. */
-void mc_error_clear(mc_error *err);
+MC_API void mc_error_clear(mc_error *err);
 
 /* A short constant name for `status` ("MC_ERR_VALUE"); never NULL. */
-const char *mc_status_name(mc_status status);
+MC_API const char *mc_status_name(mc_status status);
 
 #ifdef __cplusplus
 }

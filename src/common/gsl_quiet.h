@@ -5,7 +5,8 @@
 /*
  * Switches GSL's error handler off so GSL calls report through their return
  * codes, which maskcast converts to mc_status. Called before maskcast uses
- * GSL; idempotent. (GSL keeps the handler process-wide: an application that
+ * GSL; switches the handler off once per process (pthread_once), so threads
+ * may call it at once. (GSL keeps the handler process-wide: an application that
  * relies on GSL aborting on error would need to set its handler again.)
  */
 void mc_gsl_quiet(void);

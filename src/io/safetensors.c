@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
-#include <stdatomic.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -847,9 +847,6 @@ mc_status mc_st_write_buffer(void **out, size_t *out_size, const mc_st_entry *te
     return MC_OK;
 }
 
-/* Distinguishes the temporaries of concurrent writers in one process. */
-static atomic_uint temp_counter;
-
 mc_status mc_st_write_file(const char *path, const mc_st_entry *tensors, size_t n_tensors,
                            const mc_st_meta *meta, size_t n_meta, mc_error *err)
 {
@@ -860,7 +857,7 @@ mc_status mc_st_write_file(const char *path, const mc_st_entry *tensors, size_t 
     mc_status st = mc_st_write_buffer(&buf, &size, tensors, n_tensors, meta, n_meta, err);
     if (st != MC_OK)
         return st;
-    size_t tmp_size = strlen(path) + 48;
+    size_t tmp_size = strlen(path) + 64;
     char *tmp = malloc(tmp_size);
     if (tmp == NULL) {
         free(buf);
@@ -869,9 +866,12 @@ mc_status mc_st_write_file(const char *path, const mc_st_entry *tensors, size_t 
     /* open() with O_EXCL rather than mkstemp(), so the file gets the usual
        0666 & ~umask permissions instead of 0600. */
     int fd = -1;
+    /* The process id and the address of this call's buffer (no two live
+       buffers share one) keep concurrent writers' temporaries apart without
+       a global counter. */
     for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
-        snprintf(tmp, tmp_size, "%s.tmp.%ld.%u", path, (long)getpid(),
-                 atomic_fetch_add(&temp_counter, 1u));
+        snprintf(tmp, tmp_size, "%s.tmp.%ld.%" PRIxPTR ".%d", path, (long)getpid(),
+                 (uintptr_t)buf, attempt);
         fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd < 0 && errno != EEXIST)
             break;
