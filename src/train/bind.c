@@ -59,6 +59,24 @@ static void sort_quantiles(double *v, size_t q)
     }
 }
 
+/* One batch's outputs in the load's units, and its anomaly mask over the past load. */
+static void write_outputs(const mc_model *m, const mc_net_work *w, const float *level,
+                          size_t batch, double *out, float *mask)
+{
+    const size_t L = m->shape.lookback, H = m->shape.horizon, Q = m->shape.quantiles;
+    const size_t HQ = H * Q, Cp = m->shape.past_channels, np = mc_net_n_past(&m->shape);
+    const mc_scaler *sc = &m->scalers[0];
+    for (size_t b = 0; b < batch; b++) {
+        double *o = out + b * HQ;
+        for (size_t j = 0; j < HQ; j++)
+            o[j] = ((double)w->y[b * HQ + j] + (double)level[b]) * sc->scale + sc->mean;
+        for (size_t k = 0; k < H; k++)
+            sort_quantiles(o + k * Q, Q);
+        for (size_t l = 0; mask != NULL && l < L; l++)
+            mask[b * L + l] = m->shape.anomaly_mask ? w->mask[b * np + l * Cp] : 1.0f;
+    }
+}
+
 mc_status mc_predict_work_alloc(mc_predict_work *w, const mc_model *m, size_t capacity,
                                 mc_error *err)
 {
@@ -90,7 +108,7 @@ mc_status mc_model_predict_with(const mc_model *m, mc_predict_work *w, const mc_
                                 mc_error *err)
 {
     const size_t L = m->shape.lookback, H = m->shape.horizon, Q = m->shape.quantiles;
-    const size_t HQ = H * Q, Cp = m->shape.past_channels, B = w->capacity;
+    const size_t HQ = H * Q, B = w->capacity;
     for (size_t i = 0; i < n; i++)
         if (origins[i] < L || origins[i] + H > s->rows)
             return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
@@ -99,22 +117,11 @@ mc_status mc_model_predict_with(const mc_model *m, mc_predict_work *w, const mc_
     size_t past_idx[MC_MAX_COVARIATES], future_idx[MC_MAX_COVARIATES];
     mc_window_spec spec;
     mc_model_window_spec(m, &spec, past_idx, future_idx);
-    const mc_scaler *sc = &m->scalers[0];
     for (size_t i = 0; i < n; i += B) {
         const size_t batch = n - i < B ? n - i : B;
         mc_window_gather(w->x, NULL, NULL, w->level, s, &spec, origins + i, batch);
         mc_net_forward(&w->net, m->params, &m->layout, &m->shape, w->x, batch);
-        for (size_t b = 0; b < batch; b++) {
-            double *o = out + (i + b) * HQ;
-            for (size_t j = 0; j < HQ; j++)
-                o[j] = ((double)w->net.y[b * HQ + j] + (double)w->level[b]) * sc->scale + sc->mean;
-            for (size_t k = 0; k < H; k++)
-                sort_quantiles(o + k * Q, Q);
-            for (size_t l = 0; mask != NULL && l < L; l++)
-                mask[(i + b) * L + l] = m->shape.anomaly_mask
-                                            ? w->net.mask[b * mc_net_n_past(&m->shape) + l * Cp]
-                                            : 1.0f;
-        }
+        write_outputs(m, &w->net, w->level, batch, out + i * HQ, mask ? mask + i * L : NULL);
     }
     return MC_OK;
 }
@@ -127,5 +134,22 @@ mc_status mc_model_predict(const mc_model *m, const mc_series *s, const size_t *
     if (st == MC_OK)
         st = mc_model_predict_with(m, &w, s, origins, n, out, mask, err);
     mc_predict_work_free(&w);
+    return st;
+}
+
+mc_status mc_model_predict_inputs(const mc_model *m, const float *x, const float *level, size_t n,
+                                  double *out, float *mask, mc_error *err)
+{
+    const size_t L = m->shape.lookback, HQ = mc_net_n_output(&m->shape);
+    const size_t n_in = mc_net_n_input(&m->shape);
+    const size_t B = n < PREDICT_BATCH ? (n ? n : 1) : PREDICT_BATCH;
+    mc_net_work w;
+    mc_status st = mc_net_work_alloc(&w, &m->shape, B, err);
+    for (size_t i = 0; st == MC_OK && i < n; i += B) {
+        const size_t batch = n - i < B ? n - i : B;
+        mc_net_forward(&w, m->params, &m->layout, &m->shape, x + i * n_in, batch);
+        write_outputs(m, &w, level + i, batch, out + i * HQ, mask ? mask + i * L : NULL);
+    }
+    mc_net_work_free(&w);
     return st;
 }

@@ -33,6 +33,16 @@ void mc_bound_free(mc_bound *b);
 mc_status mc_model_predict(const mc_model *m, const mc_series *s, const size_t *origins, size_t n,
                            double *out, float *mask, mc_error *err);
 
+/*
+ * As mc_model_predict(), from n inputs already gathered with
+ * mc_window_gather() and the model's window spec: x (n, n_in) and the levels
+ * the gather returned (n). For callers that change the inputs before the
+ * forward pass (permutation importance); nothing is checked but the sizes the
+ * model implies.
+ */
+mc_status mc_model_predict_inputs(const mc_model *m, const float *x, const float *level, size_t n,
+                                  double *out, float *mask, mc_error *err);
+
 /* What predictions need for batches of up to `capacity` origins, allocated once. */
 typedef struct mc_predict_work {
     size_t capacity;

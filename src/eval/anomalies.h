@@ -1,0 +1,98 @@
+/*
+ * Where the anomaly mask closes: a score for every past load value, from the
+ * mask of every window that sees it, and a comparison with recorded
+ * anomalies (docs/EXPLAIN.md).
+ *
+ * The mask m_t(l) in (0, 1) weights the l-th past load value of the window
+ * at origin t, row t - L + l. A row i is seen by the windows at origins
+ * t = i + 1 .. i + L that fit the data (L <= t, t + H <= rows), so by up to L
+ * of them, each at another position of the window. Its score is
+ *
+ *     score(i) = 1 - mean over those windows of m_t(i - t + L)
+ *
+ * 0 where every window keeps the value, 1 where every window masks it out.
+ * The smallest mask over the windows is kept too. Rows no window sees (the
+ * first row and the last H rows) have no score (NaN).
+ */
+#ifndef MC_EVAL_ANOMALIES_H
+#define MC_EVAL_ANOMALIES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data/timestamp.h"
+#include "data/windows.h"
+#include "maskcast/model.h"
+#include "maskcast/status.h"
+
+typedef struct mc_anomaly_scores {
+    size_t rows;
+    size_t *windows;  /* (rows) windows that saw the row; 0: not scored */
+    double *score;    /* (rows) 1 - mean mask; NaN when not scored */
+    float *min_mask;  /* (rows) the smallest mask over those windows; NaN when not scored */
+    double *sum;      /* (rows) running sum of the masks (accumulation state) */
+} mc_anomaly_scores;
+
+/* Zeroed scores for `rows` rows; free with mc_anomaly_scores_free(). */
+mc_status mc_anomaly_scores_alloc(mc_anomaly_scores *s, size_t rows, mc_error *err);
+void mc_anomaly_scores_free(mc_anomaly_scores *s);
+
+/*
+ * Adds the masks (n, L) of the windows at `origins` (n; each >= L and with
+ * its window inside the rows) to the running sums. Call any number of times,
+ * then mc_anomaly_scores_finish().
+ */
+void mc_anomaly_scores_add(mc_anomaly_scores *s, const float *mask, const size_t *origins,
+                           size_t n, size_t lookback);
+
+/* Turns the sums into scores. */
+void mc_anomaly_scores_finish(mc_anomaly_scores *s);
+
+/*
+ * Scores every row of `series` (bound to `m`, mc_model_bind()) with the
+ * model's anomaly mask, from the windows at every origin that fits. Fails
+ * when the model has no anomaly mask or the series is shorter than L + H.
+ */
+mc_status mc_anomaly_score(mc_anomaly_scores *out, const mc_model *m, const mc_series *series,
+                           mc_error *err);
+
+/* Recorded anomalies: wall-clock spans [start, end], both inclusive. */
+typedef struct mc_anomaly_truth {
+    size_t n;
+    int64_t *start, *end;
+} mc_anomaly_truth;
+
+/*
+ * Reads recorded anomalies from a CSV file with a header: a column "start"
+ * (or "time"), optionally "end" (else the span is one time), "kind" and
+ * "column". Rows whose kind is "missing" (a value absent from the data is
+ * not a value the mask can see) and rows whose column is not `target` are
+ * skipped when those columns exist. Times are read in `format` as written
+ * (wall clock), like the data. Errors name the file, line and column.
+ */
+mc_status mc_anomaly_truth_read(mc_anomaly_truth *out, const char *path, const char *target,
+                                mc_time_format format, mc_error *err);
+void mc_anomaly_truth_free(mc_anomaly_truth *t);
+
+/* How the scores at a threshold agree with the recorded anomalies. */
+typedef struct mc_anomaly_agreement {
+    double threshold;
+    size_t scored;           /* rows with a score */
+    size_t flagged;          /* of those, score >= threshold */
+    size_t recorded;         /* of those, inside a recorded span */
+    size_t hits;             /* flagged and recorded */
+    double precision;        /* hits / flagged (NaN when nothing is flagged) */
+    double recall;           /* hits / recorded (NaN when nothing is recorded) */
+    size_t events;           /* recorded spans with at least one scored row */
+    size_t events_found;     /* of those, with at least one flagged row */
+} mc_anomaly_agreement;
+
+/* Compares scores of rows at wall-clock times `wall` (rows) with the truth. */
+void mc_anomaly_agree(mc_anomaly_agreement *out, const mc_anomaly_scores *s, const int64_t *wall,
+                      const mc_anomaly_truth *truth, double threshold);
+
+/* Whether wall-clock time t is inside a recorded span. */
+bool mc_anomaly_truth_contains(const mc_anomaly_truth *t, int64_t wall);
+
+#endif /* MC_EVAL_ANOMALIES_H */

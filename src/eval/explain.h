@@ -1,0 +1,102 @@
+/*
+ * Which inputs a model's forecasts rest on, per horizon step: permutation
+ * importance of groups of inputs (docs/EXPLAIN.md).
+ *
+ * The model forecasts n origins as they are, then again with one group of
+ * inputs (say, the temperature forecast) taken from other origins, shuffled:
+ * the rise of the mean absolute error at step k, in the load's units, is the
+ * group's importance at step k. A group the network does not use has an
+ * importance of exactly 0; one it relies on raises the error by what the
+ * forecast loses without it. Each group is shuffled by the same R seeded
+ * permutations, and the mean and the spread over them are reported.
+ *
+ *     mc_explain_options eo;  mc_explain_options_defaults(&eo);
+ *     mc_explain *r = NULL;
+ *     if (mc_explain_run(&r, model, &bound.series, origins, n, &eo, &err) != MC_OK) ...
+ *     for g, k:  r->increase[g * (r->horizon + 1) + k]     (column H: all steps)
+ *     mc_explain_free(r);
+ */
+#ifndef MC_EVAL_EXPLAIN_H
+#define MC_EVAL_EXPLAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data/windows.h"
+#include "maskcast/model.h"
+#include "maskcast/status.h"
+
+/* The groups: load recent and earlier, observed flags, each covariate, calendar, holiday. */
+enum { MC_EXPLAIN_MAX_GROUPS = 5 + 2 * MC_MAX_COVARIATES };
+
+typedef enum mc_group_kind {
+    MC_GROUP_LOAD_RECENT = 0, /* the load over the lookback's last day (and the level from it) */
+    MC_GROUP_LOAD_EARLIER,    /* the load over the rest of the lookback */
+    MC_GROUP_OBSERVED,        /* the flags saying which past loads were observed */
+    MC_GROUP_PAST,            /* one past covariate over the lookback */
+    MC_GROUP_FUTURE,          /* one known-future covariate at the target times */
+    MC_GROUP_CALENDAR,        /* hour, weekday and season sin/cos, weekend */
+    MC_GROUP_HOLIDAY          /* the holiday flag of the target times */
+} mc_group_kind;
+
+typedef struct mc_input_group {
+    mc_group_kind kind;
+    size_t channel;      /* MC_GROUP_PAST: P's channel (1..); MC_GROUP_FUTURE: F's channel */
+    size_t first, count; /* lookback rows [first, first + count) of the load groups */
+    char name[96];       /* e.g. "load lags 1-24", "temperature (future)" */
+} mc_input_group;
+
+/* The model's input groups, in the order above; returns how many (<= MC_EXPLAIN_MAX_GROUPS). */
+size_t mc_explain_groups(const mc_model *m, mc_input_group *groups);
+
+typedef struct mc_explain_options {
+    size_t repeats;               /* permutations per group, R (default 5) */
+    uint64_t seed;                /* of the permutations (default 1) */
+    const size_t *permutations;   /* NULL: drawn from the seed; else R x n permutations of
+                                     0..n-1 to use (tests, reproducing another tool) */
+} mc_explain_options;
+
+void mc_explain_options_defaults(mc_explain_options *opt);
+
+typedef struct mc_explain {
+    size_t horizon;               /* H; every per-step array has H + 1 columns, the last
+                                     pooling all steps */
+    size_t n_origins, repeats, n_groups;
+    mc_input_group groups[MC_EXPLAIN_MAX_GROUPS];
+    size_t *scored;               /* (H + 1) actuals scored: observed load at the target */
+    double *mae;                  /* (H + 1) of the forecasts from the inputs as they are */
+    double *increase;             /* (G, H + 1) mean over the permutations of MAE' - MAE */
+    double *spread;               /* (G, H + 1) standard deviation of MAE' - MAE over them */
+} mc_explain;
+
+/*
+ * Permutation importance of every input group of `m` at the n origins of
+ * `s` (a series bound to the model, mc_model_bind()), each with L <= t and
+ * t + H <= rows. Forecasts are scored against the load at the target times
+ * where it was observed; a quantile model is scored by its median (the 0.5
+ * level, else the middle one). Needs n >= 2 and R >= 1. Allocates *out,
+ * which the caller frees with mc_explain_free(); on failure stores NULL.
+ */
+mc_status mc_explain_run(mc_explain **out, const mc_model *m, const mc_series *s,
+                         const size_t *origins, size_t n, const mc_explain_options *opt,
+                         mc_error *err);
+
+void mc_explain_free(mc_explain *r);
+
+/* Group g's share of the importance at step k (k == H: all steps): its
+   increase over the sum of all groups' increases, negative increases
+   counting as 0; 0 when no group raises the error. */
+double mc_explain_share(const mc_explain *r, size_t g, size_t k);
+
+/*
+ * Rewrites x (n, n_in), a copy of the gathered inputs x0 with levels level0,
+ * so that origin i holds group g's inputs of origin perm[i]; level (n) gets
+ * the levels that go with the result. The load is moved in the scale it was
+ * gathered in, before the level was subtracted: when the last day moves, its
+ * level moves with it and the earlier lags are re-expressed about it, as the
+ * model's own gathering would have done.
+ */
+void mc_explain_permute(float *x, float *level, const float *x0, const float *level0, size_t n,
+                        const mc_model *m, const mc_input_group *g, const size_t *perm);
+
+#endif /* MC_EVAL_EXPLAIN_H */
