@@ -271,12 +271,28 @@ static void test_refusals(void **state)
     mc_forecaster_free(fc);
 }
 
+/* What an application needs to prepare a model's data. */
+static void test_model_columns(void **state)
+{
+    const fixture *fx = *state;
+    assert_int_equal(mc_model_past_columns(fx->model), 0);
+    assert_int_equal(mc_model_future_columns(fx->model), 1);
+    assert_string_equal(mc_model_column_name(fx->model, 0), "load");
+    assert_string_equal(mc_model_column_name(fx->model, 1), "temp");
+    assert_null(mc_model_column_name(fx->model, 2));
+    assert_close(mc_model_quantile_level(fx->model, 0), 0.1, 1e-7, 0);
+    assert_close(mc_model_quantile_level(fx->model, 1), 0.5, 0, 0);
+    assert_close(mc_model_quantile_level(fx->model, 2), 0.9, 1e-7, 0);
+    assert_true(isnan(mc_model_quantile_level(fx->model, 3)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_as_full_series),
         cmocka_unit_test(test_threads_share_one_model),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_model_columns),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

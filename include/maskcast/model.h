@@ -260,6 +260,24 @@ MC_API size_t mc_model_lookback(const mc_model *m);
 MC_API size_t mc_model_quantiles(const mc_model *m);
 MC_API int64_t mc_model_step(const mc_model *m);
 
+/*
+ * The columns a model reads, in its order: column 0 is the load (named as in
+ * the training data), then mc_model_past_columns() past covariates, then
+ * mc_model_future_columns() known-future covariates (a name may appear in
+ * both groups). A history given to mc_model_forecast() needs the load as its
+ * column 0 and every other name among its columns; read them as covariates
+ * (mc_csv_options.covariates) or name them in mc_frame_from_arrays().
+ * mc_model_column_name() returns NULL when j >= 1 + past + future; the
+ * string belongs to the model. These read the model only (thread-safe).
+ */
+MC_API size_t mc_model_past_columns(const mc_model *m);
+MC_API size_t mc_model_future_columns(const mc_model *m);
+MC_API const char *mc_model_column_name(const mc_model *m, size_t j);
+
+/* The quantile level of output q (0 <= q < mc_model_quantiles()) of a
+   pinball model, e.g. 0.1, 0.5, 0.9; NAN for a point model or q out of range. */
+MC_API double mc_model_quantile_level(const mc_model *m, size_t q);
+
 /* Seconds the training took (0 for a model read from a file: no clock time
    is stored, so that the same seed gives the same file). */
 MC_API double mc_model_train_seconds(const mc_model *m);
