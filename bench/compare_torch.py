@@ -111,8 +111,9 @@ def main():
             check(key, dump[key], t32["grad." + tensor], t64["grad." + tensor])
         check(f"{name}.dx", dump[f"{name}.dx"], t32["dx"], t64["dx"])
 
-    switches = ", ".join(f"{k}={cfg[k]}" for k in ("activation", "mask_kind", "anomaly_mask",
-                                                   "horizon_masks", "skip", "loss"))
+    switches = ", ".join(f"{k}={cfg.get(k, 0)}" for k in ("activation", "mask_kind", "anomaly_mask",
+                                                          "horizon_masks", "horizon_rank", "skip",
+                                                          "loss"))
     print(f"model {args.model}: L={cfg['lookback']} H={cfg['horizon']} Cp={cfg['past_channels']} "
           f"Cf={cfg['future_channels']} D={cfg['hidden']}; {switches}; batch {dump['x'].shape[0]}")
     if kink is not None and cfg["activation"] == "relu":

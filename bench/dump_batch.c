@@ -37,7 +37,7 @@
 
 #define N_LOSSES 4
 #define HUBER_DELTA 0.75
-#define MAX_ENTRIES 64
+#define MAX_ENTRIES 96
 
 static uint64_t rng_state;
 

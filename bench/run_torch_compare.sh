@@ -5,11 +5,13 @@
 #
 #   bash bench/run_torch_compare.sh [-m MODEL]... [BUILD_DIR]
 #
-#   -m MODEL   compare on this model file (repeatable); without -m, five small
+#   -m MODEL   compare on this model file (repeatable); without -m, seven small
 #              models are trained on data/sample_load.csv (2 epochs of 2048
 #              samples each): the defaults (D = 64); pinball; no anomaly mask
 #              with softmax masks and GELU; a past covariate with no horizon
-#              masks, no skip and Huber; a past covariate with D = 256
+#              masks, no skip and Huber; a past covariate with D = 256; masks
+#              from horizon embeddings of rank 4; a 72-step horizon, where
+#              embeddings (rank 16) are the default, with softmax masks
 #   BUILD_DIR  a configured and built maskcast tree (default: build)
 #
 # Builds nothing: needs BUILD_DIR/maskcast and BUILD_DIR/bench/mc_bench_dump_batch.
@@ -62,6 +64,8 @@ if [ ${#models[@]} -eq 0 ]; then
     "gelu-smax:--no-anomaly-mask --mask softmax --activation gelu"
     "past-abl:--past temperature --no-horizon-masks --no-skip --loss huber"
     "past-d256:--past temperature --hidden 256"
+    "embed-r4:--horizon-rank 4"
+    "h72-smax:--horizon 72 --mask softmax"
   )
   for v in "${variants[@]}"; do
     name=${v%%:*}

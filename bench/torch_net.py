@@ -11,6 +11,8 @@ maskcast (bench/compare_torch.py) and for timing the same training step
     h    = phi(x~ W_e + b_e)                            (D)     the same mapping
     a    = sigmoid(h W_a + b_a)                         (H x D) per-horizon masks
            (or D * softmax over D per horizon: mean 1)
+    or, with horizon_rank r > 0, from horizon embeddings:
+    a_k  = sigmoid(phi(h U + e_k) W2 + b_a,k)           U (D x r), e_k (r), W2 (r x D)
     z_k  = a_k . h
     y_kq = z_k . V_kq + c_kq + (m . P_target) . S_kq    (H x Q)
 
@@ -25,7 +27,9 @@ Layout. maskcast stores weight matrices as (in, out) and multiplies x W; a
 torch Linear keeps (out, in). The loader transposes feature.W (n_in, D),
 anomaly.W (D, L*Cp) and horizon.W (D, H*D) into Linear weights; head.V
 (H*Q, D) becomes a (H, Q, D) parameter, head.c (H*Q) a (H, Q) one, and
-skip.S (H*Q, L) is already a Linear(L, H*Q) weight. `file_layout_grads`
+skip.S (H*Q, L) is already a Linear(L, H*Q) weight; horizon.U (D, r),
+horizon.E (H, r), horizon.W2 (r, D) and, with them, horizon.b (H*D) are
+plain parameters in the file's layout. `file_layout_grads`
 maps the gradients back to the file's layout. Inputs: x is (B, n_in) with P
 row-major L x Cp (the target first in each row), then O (L), then F
 row-major H x Cf; outputs y are (B, H*Q) with index k*Q + q.
@@ -87,6 +91,8 @@ class MaskcastNet(nn.Module):
         self.horizon_masks = bool(cfg.get("horizon_masks", True))
         self.skip_on = bool(cfg.get("skip", True))
         self.mask_local = self.anomaly_mask and bool(cfg.get("mask_local", False))
+        # Files from before horizon embeddings have no rank: the full W_a.
+        self.rank = int(cfg.get("horizon_rank", 0)) if self.horizon_masks else 0
         self.penalty = float(cfg.get("mask_penalty", 0.0)) if self.anomaly_mask else 0.0
         if self.activation not in ("relu", "gelu") or self.mask_kind not in ("sigmoid", "softmax"):
             raise ValueError("unknown activation or mask kind")
@@ -96,7 +102,15 @@ class MaskcastNet(nn.Module):
         self.feature = nn.Linear(self.n_in, D)
         self.anomaly = nn.Linear(D, self.n_past) if self.anomaly_mask else None
         self.anomaly_u = nn.Parameter(torch.zeros(self.Cp)) if self.mask_local else None
-        self.horizon = nn.Linear(D, H * D) if self.horizon_masks else None
+        self.horizon = nn.Linear(D, H * D) if self.horizon_masks and not self.rank else None
+        r = self.rank
+        if r:
+            self.horizon_U = nn.Parameter(torch.empty(D, r).uniform_(-D**-0.5, D**-0.5))
+            self.horizon_E = nn.Parameter(torch.empty(H, r).uniform_(-D**-0.5, D**-0.5))
+            self.horizon_W2 = nn.Parameter(torch.empty(r, D).uniform_(-r**-0.5, r**-0.5))
+            self.horizon_b = nn.Parameter(torch.empty(H * D))
+        else:
+            self.horizon_U = self.horizon_E = self.horizon_W2 = self.horizon_b = None
         self.head_V = nn.Parameter(torch.empty(H, Q, D))
         self.head_c = nn.Parameter(torch.zeros(H, Q))
         self.skip = nn.Linear(L, H * Q, bias=False) if self.skip_on else None
@@ -105,8 +119,9 @@ class MaskcastNet(nn.Module):
         with torch.no_grad():
             if self.anomaly is not None:
                 self.anomaly.bias.fill_(3.0)
-            if self.horizon is not None:
-                self.horizon.bias.fill_(0.0 if self.mask_kind == "softmax" else 2.0)
+            mask_bias = self.horizon.bias if self.horizon is not None else self.horizon_b
+            if mask_bias is not None:
+                mask_bias.fill_(0.0 if self.mask_kind == "softmax" else 2.0)
             if self.skip is not None:
                 self.skip.weight.zero_()
 
@@ -150,7 +165,11 @@ class MaskcastNet(nn.Module):
         h = self.phi(pre)
         parts.update(pre=pre, h=h)
         if self.horizon_masks:
-            logits = self.horizon(h).view(B, H, D)
+            if self.rank:
+                t = self.phi((h @ self.horizon_U).unsqueeze(1) + self.horizon_E)  # (B, H, r)
+                logits = t @ self.horizon_W2 + self.horizon_b.view(H, D)
+            else:
+                logits = self.horizon(h).view(B, H, D)
             if self.mask_kind == "softmax":
                 a = D * torch.softmax(logits, dim=-1)
             else:
@@ -186,6 +205,11 @@ class MaskcastNet(nn.Module):
         if self.horizon is not None:
             out += [("horizon.W", lambda: self.horizon.weight, t, t),
                     ("horizon.b", lambda: self.horizon.bias, ident, ident)]
+        if self.rank:
+            out += [("horizon.b", lambda: self.horizon_b, ident, ident),
+                    ("horizon.U", lambda: self.horizon_U, ident, ident),
+                    ("horizon.E", lambda: self.horizon_E, ident, ident),
+                    ("horizon.W2", lambda: self.horizon_W2, ident, ident)]
         out += [("head.V", lambda: self.head_V, lambda a: a.reshape(H * Q, D),
                  lambda a: a.reshape(H, Q, D)),
                 ("head.c", lambda: self.head_c, lambda a: a.reshape(H * Q),
@@ -219,8 +243,8 @@ class MaskcastNet(nn.Module):
         """AdamW parameter groups as maskcast's: weight decay on matrices, not on biases."""
         decay, no_decay = [], []
         for name, param, _, _ in self._views():
-            (no_decay if name in ("feature.b", "anomaly.b", "anomaly.u", "horizon.b", "head.c") else decay).append(
-                param())
+            no = ("feature.b", "anomaly.b", "anomaly.u", "horizon.b", "horizon.E", "head.c")
+            (no_decay if name in no else decay).append(param())
         return [{"params": decay, "weight_decay": weight_decay},
                 {"params": no_decay, "weight_decay": 0.0}]
 

@@ -3,7 +3,8 @@
 
     /usr/bin/python3 bench/torch_train_throughput.py [--hidden D] [--batch B]
         [--samples N] [--threads T] [--intra-op-threads T1] [--label LABEL]
-        [--lookback L] [--horizon H] [--past-channels Cp] [--future-channels Cf]
+        [--lookback L] [--horizon H] [--horizon-rank R] [--past-channels Cp]
+        [--future-channels Cf]
 
 The same network (bench/torch_net.py, float32), shapes, data sizes and step
 as bench/train_throughput.c: forward, the MAE loss normalised as
@@ -54,6 +55,7 @@ def main():
     ap.add_argument("--label", default="pytorch")
     ap.add_argument("--lookback", type=int, default=168)
     ap.add_argument("--horizon", type=int, default=24)
+    ap.add_argument("--horizon-rank", type=int, default=0, help="0: the full W_a")
     ap.add_argument("--past-channels", type=int, default=2)
     ap.add_argument("--future-channels", type=int, default=8)
     args = ap.parse_args()
@@ -64,7 +66,8 @@ def main():
            "past_channels": args.past_channels, "future_channels": args.future_channels,
            "activation": "relu", "mask_kind": "sigmoid", "anomaly_mask": True,
            "horizon_masks": True, "skip": True, "loss": "mae",
-           "mask_local": True, "mask_penalty": 0.1}  # maskcast's defaults
+           "mask_local": True, "mask_penalty": 0.1,  # maskcast's defaults
+           "horizon_rank": args.horizon_rank}
     net = MaskcastNet(cfg)
     B, H, L, n_in, n_past = args.batch, net.H, net.L, net.n_in, net.n_past
     xs, targets = [], []
@@ -115,6 +118,7 @@ def main():
 
     blas = os.environ.get("OPENBLAS_NUM_THREADS", "unset")
     print(f"{args.label}_train hidden={args.hidden} batch={B} lookback={L} horizon={H} "
+          f"horizon_rank={args.horizon_rank} "
           f"past_channels={args.past_channels} future_channels={args.future_channels} n_in={n_in} "
           f"params={params} threads={torch.get_num_threads()} openblas_threads={blas} "
           f"steps={steps} samples={steps * B} "

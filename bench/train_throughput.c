@@ -6,12 +6,14 @@
  * reaches on this machine in the same process.
  *
  *     mc_bench_train [--hidden D] [--batch B] [--samples N] [--lookback L]
- *                    [--horizon H] [--past-channels Cp] [--future-channels Cf]
- *                    [--peak-size N] [--no-gemm-timer] [--verbose]
+ *                    [--horizon H] [--horizon-rank R] [--past-channels Cp]
+ *                    [--future-channels Cf] [--peak-size N] [--no-gemm-timer]
+ *                    [--verbose]
  *
  * Defaults: the reference configuration of issue 3 — L = 168, H = 24, Cp = 2,
  * Cf = 8, D = 256, B = 256, MAE loss, anomaly mask, sigmoid horizon masks and
- * skip all on, ReLU — and an "epoch" of N = 16384 samples (64 steps), timed
+ * skip all on, ReLU, the full W_a (--horizon-rank R > 0: masks from horizon
+ * embeddings of rank R) — and an "epoch" of N = 16384 samples (64 steps), timed
  * after 3 warm-up steps. OpenBLAS's thread count comes from the environment
  * (OPENBLAS_NUM_THREADS); the runner sets it.
  *
@@ -131,6 +133,7 @@ static void init_params(float *p, const mc_net_layout *lay, const mc_net_shape *
         fan_in[t] = D;
     fan_in[MC_T_FEATURE_W] = fan_in[MC_T_FEATURE_B] = n_in;
     fan_in[MC_T_SKIP_S] = (double)s->lookback;
+    fan_in[MC_T_HORIZON_W2] = s->horizon_rank ? (double)s->horizon_rank : 1.0;
     for (int t = 0; t < MC_T_COUNT; t++) {
         const float r = (float)(1.0 / sqrt(fan_in[t]));
         for (size_t i = 0; i < lay->rows[t] * lay->cols[t]; i++)
@@ -265,7 +268,7 @@ static bool reset_peak_rss(void)
 static void usage(void)
 {
     fprintf(stderr, "usage: mc_bench_train [--hidden D] [--batch B] [--samples N] [--lookback L] "
-                    "[--horizon H]\n                      [--past-channels Cp] "
+                    "[--horizon H]\n                      [--horizon-rank R] [--past-channels Cp] "
                     "[--future-channels Cf] [--peak-size N]\n                      "
                     "[--no-gemm-timer] [--verbose]\n");
     exit(2);
@@ -297,7 +300,7 @@ int main(int argc, char **argv)
             usage();
         char *end;
         const unsigned long v = strtoul(argv[++i], &end, 10);
-        if (*end != '\0' || v == 0)
+        if (*end != '\0' || (v == 0 && strcmp(a, "--horizon-rank") != 0))
             usage();
         if (strcmp(a, "--hidden") == 0)
             t.shape.hidden = v;
@@ -309,6 +312,8 @@ int main(int argc, char **argv)
             t.shape.lookback = v;
         else if (strcmp(a, "--horizon") == 0)
             t.shape.horizon = v;
+        else if (strcmp(a, "--horizon-rank") == 0)
+            t.shape.horizon_rank = v;
         else if (strcmp(a, "--past-channels") == 0)
             t.shape.past_channels = v;
         else if (strcmp(a, "--future-channels") == 0)
@@ -391,10 +396,11 @@ int main(int argc, char **argv)
     const double peak_after = sgemm_peak(peak_n);
     const double peak = peak_before > peak_after ? peak_before : peak_after;
 
-    printf("maskcast_train hidden=%zu batch=%zu lookback=%zu horizon=%zu past_channels=%zu "
-           "future_channels=%zu n_in=%zu params=%zu threads=%d gemm_timer=%d steps=%zu "
-           "samples=%zu seconds=%.6f samples_per_s=%.2f mean_loss=%.6f",
-           s->hidden, B, s->lookback, H, s->past_channels, s->future_channels, n_in, t.lay.total,
+    printf("maskcast_train hidden=%zu batch=%zu lookback=%zu horizon=%zu horizon_rank=%zu "
+           "past_channels=%zu future_channels=%zu n_in=%zu params=%zu threads=%d gemm_timer=%d "
+           "steps=%zu samples=%zu seconds=%.6f samples_per_s=%.2f mean_loss=%.6f",
+           s->hidden, B, s->lookback, H, s->horizon_rank, s->past_channels, s->future_channels,
+           n_in, t.lay.total,
            threads, gemm_timer, steps, steps * B, epoch, sps, loss / (double)steps);
     if (gemm_timer)
         printf(" sgemm_calls=%zu sgemm_seconds=%.6f sgemm_share=%.4f sgemm_gflop=%.3f "

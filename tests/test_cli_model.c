@@ -60,7 +60,8 @@ static void test_help_teaches_every_option(void **state)
                              "--huber-delta", "--no-level", "--no-calendar", "--epochs",
                              "--batch", "--lr", "--weight-decay", "--clip", "--patience",
                              "--val-fraction", "--augment", "--samples-per-epoch", "--stride",
-                             "--seed", "--output", "--quiet", "--csv", "Example"};
+                             "--seed", "--output", "--quiet", "--csv", "--horizon-rank",
+                             "Example"};
     for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
         assert_contains(r.out, options[i]);
     result_free(&r);
@@ -94,6 +95,10 @@ static void test_usage_errors(void **state)
     r = RUN("train", "--csv", "x.csv", "-o", "m", "--quantiles", "0.9,0.1");
     assert_int_equal(r.status, 2);
     assert_contains(r.err, "--quantiles");
+    result_free(&r);
+    r = RUN("train", "--csv", "x.csv", "-o", "m", "--horizon-rank", "4097");
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "invalid --horizon-rank '4097': expected auto or 0 to 4096");
     result_free(&r);
     r = RUN("forecast", "--csv", "x.csv");
     assert_int_equal(r.status, 2);
@@ -209,6 +214,36 @@ static void test_quantile_model_columns(void **state)
     unlink(hist.path);
 }
 
+/* Masks from horizon embeddings, end to end: the rank reaches the file,
+   inspect names it and lists the embedding tensors, forecasts come out. */
+static void test_horizon_embeddings(void **state)
+{
+    (void)state;
+    temp_csv train, hist;
+    write_series(&train, ROWS, 0);
+    write_series(&hist, ROWS, HORIZON);
+    char model[4200];
+    model_path(model, sizeof model);
+    train_small(train.path, model, "--horizon-rank=3");
+    cli_result r = RUN("inspect", "-m", model);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "horizon masks on (sigmoid, from horizon embeddings of rank 3)");
+    assert_contains(r.out, "horizon.U  [8, 3]");
+    assert_contains(r.out, "horizon.E  [12, 3]");
+    assert_contains(r.out, "horizon.W2 [3, 8]");
+    assert_true(strstr(r.out, "horizon.W ") == NULL);
+    result_free(&r);
+    r = RUN("forecast", "-m", model, "--csv", hist.path);
+    if (r.status != 0)
+        print_error("%s\n", r.err);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "\n2024-02-21 23:00:00,12,");
+    result_free(&r);
+    unlink(model);
+    unlink(train.path);
+    unlink(hist.path);
+}
+
 static void test_bad_model_files(void **state)
 {
     (void)state;
@@ -232,6 +267,7 @@ int main(void)
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_train_inspect_forecast),
         cmocka_unit_test(test_quantile_model_columns),
+        cmocka_unit_test(test_horizon_embeddings),
         cmocka_unit_test(test_bad_model_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

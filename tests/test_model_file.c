@@ -113,6 +113,7 @@ typedef struct variant {
     bool anomaly_mask, horizon_masks, skip, calendar, normalize_level, mask_local;
     mc_activation activation;
     mc_mask_kind mask_kind;
+    size_t horizon_rank; /* 0: the full W_a */
 } variant;
 
 /* Bits 0-2 switch the three ablations, bit 3 pinball or MAE: every tensor set
@@ -142,6 +143,7 @@ static mc_model *small_model(const variant *v, uint64_t seed)
     mo.mask_kind = v->mask_kind;
     mo.anomaly_mask = v->anomaly_mask;
     mo.horizon_masks = v->horizon_masks;
+    mo.horizon_rank = v->horizon_rank;
     mo.skip = v->skip;
     mo.mask_local = v->mask_local;
     mo.calendar = v->calendar;
@@ -454,6 +456,44 @@ static void test_round_trip_every_tensor_set(void **state)
             mc_model_free(m);
         }
     }
+    mc_frame_free(history);
+    assert_int_equal(remove(path), 0);
+    assert_int_equal(rmdir(dir), 0);
+}
+
+/* Masks from horizon embeddings: horizon.U, horizon.E and horizon.W2 in
+   place of horizon.W, the rank in the configuration, forecasts bit for bit. */
+static void test_round_trip_horizon_embeddings(void **state)
+{
+    (void)state;
+    char dir[512], path[600];
+    make_temp_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/" NAME, dir);
+    mc_frame *history = small_history();
+    variant v = variant_of(0);
+    v.horizon_rank = 3;
+    mc_model *m = small_model(&v, 1729);
+    unsigned char *buf;
+    size_t size;
+    save_buffer(m, &buf, &size);
+    mc_st_file *f = NULL;
+    assert_int_equal(mc_st_parse(&f, buf, size, NAME, NULL), MC_OK);
+    assert_null(mc_st_find(f, "horizon.W"));
+    const struct { const char *name; size_t d0, d1; } want[] = {
+        {"horizon.U", HIDDEN, 3}, {"horizon.E", HORIZON, 3}, {"horizon.W2", 3, HIDDEN}};
+    for (size_t i = 0; i < 3; i++) {
+        const mc_st_tensor_info *t = mc_st_find(f, want[i].name);
+        assert_non_null(t);
+        assert_int_equal(t->ndim, 2);
+        assert_int_equal(t->shape[0], want[i].d0);
+        assert_int_equal(t->shape[1], want[i].d1);
+    }
+    assert_int_equal(mc_st_find(f, "horizon.b")->shape[0], HORIZON * HIDDEN);
+    assert_non_null(strstr(mc_st_metadata(f, "config"), "\"horizon_rank\":3"));
+    mc_st_free(f);
+    free(buf);
+    check_round_trip(m, history, path, true);
+    mc_model_free(m);
     mc_frame_free(history);
     assert_int_equal(remove(path), 0);
     assert_int_equal(rmdir(dir), 0);
@@ -1078,6 +1118,71 @@ static void test_refuses_missing_and_extra_tensors(void **state)
     craft_free(&c);
 }
 
+/* Embedding tensors are checked against the rank like every other tensor. */
+static void test_refuses_bad_horizon_embeddings(void **state)
+{
+    (void)state;
+    variant v = variant_of(0);
+    v.horizon_rank = 3;
+    char phrase[160];
+    craft c;
+
+    craft_of(&c, &v); /* horizon.E of rank 2 in a rank-3 model */
+    mc_st_entry *e = craft_tensor(&c, "horizon.E");
+    e->shape[1] = 2;
+    snprintf(phrase, sizeof phrase,
+             "tensor \"horizon.E\" has shape [%d, 2] but the configuration needs [%d, 3]",
+             HORIZON, HORIZON);
+    craft_refuse(&c, phrase);
+    craft_free(&c);
+
+    craft_of(&c, &v); /* horizon.E transposed: the same count */
+    e = craft_tensor(&c, "horizon.E");
+    e->shape[0] = 3;
+    e->shape[1] = HORIZON;
+    craft_refuse(&c, "tensor \"horizon.E\" has shape [3, 4] but the configuration needs [4, 3]");
+    craft_free(&c);
+
+    craft_of(&c, &v);
+    craft_drop(&c, "horizon.U");
+    craft_refuse(&c, "tensor \"horizon.U\" is missing");
+    craft_free(&c);
+
+    craft_of(&c, &v); /* the rank removed: read as a file from before embeddings */
+    craft_json(&c, "config", "horizon_rank", NULL);
+    craft_refuse(&c, "tensor \"horizon.W\" is missing");
+    craft_free(&c);
+
+    craft_of(&c, &v); /* another rank than the tensors have */
+    craft_json(&c, "config", "horizon_rank", "4");
+    craft_refuse(&c, "tensor \"horizon.U\" has shape [5, 3] but the configuration needs [5, 4]");
+    craft_free(&c);
+
+    craft_of(&c, NULL); /* an embedding in a model with the full masks */
+    craft_add(&c, "horizon.E", HORIZON, 3);
+    craft_refuse(&c, "tensor \"horizon.E\" is present but the configuration switches its part "
+                     "off");
+    craft_free(&c);
+
+    const char *bad[] = {"-1", "2.5", "\"3\"", "4097", "1e30", "null"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        refuse_json("config", "horizon_rank", bad[i],
+                    "configuration \"horizon_rank\" must be a whole number from 0 to 4096");
+
+    /* Control: a full-mask file without the key (as written before it
+       existed) still loads. */
+    craft_of(&c, NULL);
+    craft_json(&c, "config", "horizon_rank", NULL);
+    void *b = NULL;
+    size_t size = 0;
+    assert_int_equal(mc_st_write_buffer(&b, &size, c.entries, c.n, c.meta, c.n_meta, NULL), MC_OK);
+    mc_model *m = load_buffer(b, size);
+    assert_int_equal(m->shape.horizon_rank, 0);
+    mc_model_free(m);
+    free(b);
+    craft_free(&c);
+}
+
 static void test_refuses_bad_metadata_json(void **state)
 {
     (void)state;
@@ -1503,6 +1608,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_every_tensor_set),
+        cmocka_unit_test(test_round_trip_horizon_embeddings),
         cmocka_unit_test(test_round_trip_trained_model),
         cmocka_unit_test(test_cut_at_every_byte),
         cmocka_unit_test(test_header_mutations),
@@ -1512,6 +1618,7 @@ int main(void)
         cmocka_unit_test(test_refuses_wrong_dtype),
         cmocka_unit_test(test_refuses_shapes_against_the_configuration),
         cmocka_unit_test(test_refuses_missing_and_extra_tensors),
+        cmocka_unit_test(test_refuses_bad_horizon_embeddings),
         cmocka_unit_test(test_refuses_bad_metadata_json),
         cmocka_unit_test(test_refuses_wrong_format),
         cmocka_unit_test(test_refuses_config_out_of_range),

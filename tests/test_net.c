@@ -45,6 +45,12 @@ static void fill(float *p, size_t n, float lo, float hi)
 #define RELU_MARGIN 0.04
 #define LOSS_MARGIN 0.15
 
+/* How many ReLU inputs the horizon embeddings have (B*H*r; 0 without). */
+static size_t n_embedded(const fixture *f)
+{
+    return f->s.horizon_masks ? BATCH * f->s.horizon * f->s.horizon_rank : 0;
+}
+
 /* Whether the forward pass at the fixture's point is clear of every ReLU
    kink and every kink of the loss on the targets that count. */
 static bool clear_of_kinks(fixture *f)
@@ -54,6 +60,9 @@ static bool clear_of_kinks(fixture *f)
     for (size_t i = 0; f->s.activation == MC_ACTIVATION_RELU && i < n; i++)
         if (fabsf(f->w.pre[i]) < RELU_MARGIN ||
             (f->s.anomaly_mask && fabsf(f->w.pre0[i]) < RELU_MARGIN))
+            return false;
+    for (size_t i = 0; f->s.activation == MC_ACTIVATION_RELU && i < n_embedded(f); i++)
+        if (fabsf(f->w.emb_pre[i]) < RELU_MARGIN)
             return false;
     const size_t Q = f->s.quantiles;
     for (size_t i = 0; f->loss.kind != MC_LOSS_MSE && i < BATCH * f->s.horizon; i++)
@@ -95,10 +104,15 @@ static void setup_fixture(fixture *f, const mc_net_shape *s, mc_loss_kind kind, 
        kink, so finite differences measure the derivative that exists. */
     rng_state = 2385u + (uint32_t)kind * 7u;
     for (int attempt = 0;; attempt++) {
-        assert_true(attempt < 1000);
+        assert_true(attempt < 5000); /* pinball with every part on needs ~1,300 */
         fill(f->params, f->lay.total, -0.45f, 0.45f);
         /* Masks half open, so the sigmoids have slope. */
         fill(f->params + f->lay.offset[MC_T_ANOMALY_B], f->lay.rows[MC_T_ANOMALY_B], 0.5f, 1.5f);
+        /* Horizon embeddings of either sign but clear of 0, so that h U + e_k
+           keeps away from ReLU's kink in most draws. */
+        float *E = f->params + f->lay.offset[MC_T_HORIZON_E];
+        for (size_t i = 0; i < f->lay.rows[MC_T_HORIZON_E] * f->lay.cols[MC_T_HORIZON_E]; i++)
+            E[i] = (i % 2 ? 1.0f : -1.0f) * uniform(0.3f, 0.7f);
         fill(f->x, BATCH * f->n_in, -1.5f, 1.5f);
         const size_t np = mc_net_n_past(&f->s), L = f->s.lookback;
         for (size_t b = 0; b < BATCH; b++)
@@ -134,6 +148,8 @@ static uint64_t kinks(const fixture *f)
         if (f->s.anomaly_mask)
             hsh = (hsh ^ (f->w.pre0[i] > 0)) * 1099511628211ull;
     }
+    for (size_t i = 0; f->s.activation == MC_ACTIVATION_RELU && i < n_embedded(f); i++)
+        hsh = (hsh ^ (f->w.emb_pre[i] > 0)) * 1099511628211ull;
     const size_t H = f->s.horizon, Q = f->s.quantiles;
     for (size_t i = 0; i < BATCH * H; i++)
         for (size_t q = 0; q < Q && f->weight[i] > 0.0f; q++) {
@@ -220,17 +236,20 @@ static void test_gradients_every_loss_and_switch(void **state)
     size_t cases = 0;
     for (size_t li = 0; li < 4; li++)
         for (int act = 0; act < 2; act++)
-            for (int variant = 0; variant < 24; variant++) {
+            for (int variant = 0; variant < 40; variant++) {
                 mc_net_shape s = small_shape();
                 s.quantiles = losses[li] == MC_LOSS_PINBALL ? 3 : 1;
                 s.activation = act ? MC_ACTIVATION_GELU : MC_ACTIVATION_RELU;
                 s.anomaly_mask = variant & 1;
                 s.skip = (variant >> 1) & 1;
-                const int masks = (variant >> 2) % 3; /* 0 none, 1 sigmoid, 2 softmax */
-                s.mask_local = s.anomaly_mask && variant >= 12;
+                /* 0 none; 1, 2 sigmoid, softmax from W_a; 3, 4 the same from
+                   horizon embeddings of rank 2 */
+                const int masks = (variant >> 2) % 5;
+                s.mask_local = s.anomaly_mask && variant >= 20;
                 s.mask_penalty = s.mask_local ? 0.3f : 0.0f; /* the training loss's mask term */
                 s.horizon_masks = masks != 0;
-                s.mask_kind = masks == 2 ? MC_MASK_SOFTMAX : MC_MASK_SIGMOID;
+                s.mask_kind = masks == 2 || masks == 4 ? MC_MASK_SOFTMAX : MC_MASK_SIGMOID;
+                s.horizon_rank = masks >= 3 ? 2 : 0;
                 fixture f;
                 setup_fixture(&f, &s, losses[li], true);
                 analytic(&f);
@@ -246,45 +265,60 @@ static void test_gradients_every_loss_and_switch(void **state)
                 teardown_fixture(&f);
                 cases++;
             }
-    assert_int_equal(cases, 192);
+    assert_int_equal(cases, 320);
 }
 
 /* The check itself fails on a gradient that is off by 5% in one entry of any
    tensor: a test that would pass with a wrong gradient is worthless. */
-static void test_check_catches_wrong_gradients(void **state)
+static void corrupt_each_tensor(fixture *f, bool *seen)
 {
-    (void)state;
-    mc_net_shape s = small_shape();
-    s.activation = MC_ACTIVATION_GELU;
-    s.mask_local = true; /* every tensor present */
-    fixture f;
-    setup_fixture(&f, &s, MC_LOSS_MSE, true);
     for (int t = 0; t < MC_T_COUNT; t++) {
-        assert_true(f.lay.rows[t] * f.lay.cols[t] > 0);
-        analytic(&f);
-        float *g = f.grads + f.lay.offset[t];
+        const size_t n = f->lay.rows[t] * f->lay.cols[t];
+        if (n == 0)
+            continue;
+        seen[t] = true;
+        analytic(f);
+        float *g = f->grads + f->lay.offset[t];
         size_t big = 0;
-        for (size_t i = 1; i < f.lay.rows[t] * f.lay.cols[t]; i++)
+        for (size_t i = 1; i < n; i++)
             big = fabsf(g[i]) > fabsf(g[big]) ? i : big;
         g[big] *= 1.05f;
         check_result r = {0, 0, 0};
-        check_values(&f, f.params + f.lay.offset[t], g, f.lay.rows[t] * f.lay.cols[t], "corrupt",
-                     &r);
+        check_values(f, f->params + f->lay.offset[t], g, n, "corrupt", &r);
         assert_int_equal(r.failed, 1);
     }
-    teardown_fixture(&f);
+}
+
+static void test_check_catches_wrong_gradients(void **state)
+{
+    (void)state;
+    bool seen[MC_T_COUNT] = {false};
+    for (size_t rank = 0; rank <= 2; rank += 2) { /* W_a, then the embeddings */
+        mc_net_shape s = small_shape();
+        s.activation = MC_ACTIVATION_GELU;
+        s.mask_local = true;
+        s.horizon_rank = rank;
+        fixture f;
+        setup_fixture(&f, &s, MC_LOSS_MSE, true);
+        corrupt_each_tensor(&f, seen);
+        teardown_fixture(&f);
+    }
+    for (int t = 0; t < MC_T_COUNT; t++)
+        assert_true(seen[t]); /* every tensor was corrupted in one of the two */
 }
 
 /* Forward outputs and all gradients agree between OpenBLAS and the naive loops. */
 static void test_blas_matches_naive(void **state)
 {
     (void)state;
-    for (int variant = 0; variant < 3; variant++) {
+    for (int variant = 0; variant < 5; variant++) {
         mc_net_shape s = {.lookback = 24, .horizon = 6, .past_channels = 2,
                           .future_channels = 3, .hidden = 20, .quantiles = 3,
-                          .activation = variant == 1 ? MC_ACTIVATION_GELU : MC_ACTIVATION_RELU,
-                          .mask_kind = variant == 2 ? MC_MASK_SOFTMAX : MC_MASK_SIGMOID,
-                          .anomaly_mask = true, .horizon_masks = variant != 1, .skip = true};
+                          .activation = variant % 2 ? MC_ACTIVATION_GELU : MC_ACTIVATION_RELU,
+                          .mask_kind = variant == 2 || variant == 4 ? MC_MASK_SOFTMAX
+                                                                     : MC_MASK_SIGMOID,
+                          .anomaly_mask = true, .horizon_masks = variant != 1, .skip = true,
+                          .horizon_rank = variant >= 3 ? 5 : 0};
         fixture f;
         setup_fixture(&f, &s, MC_LOSS_PINBALL, false);
         const size_t HQ = mc_net_n_output(&s);
@@ -354,6 +388,30 @@ static void test_plan_refuses_bad_shapes(void **state)
     assert_int_equal(lay.rows[MC_T_HORIZON_W] * lay.cols[MC_T_HORIZON_W], 0);
     assert_int_equal(lay.rows[MC_T_SKIP_S] * lay.cols[MC_T_SKIP_S], 0);
     assert_int_equal(lay.total, mc_net_n_input(&s) * 6 + 6 + 3 * 6 + 3);
+    /* Horizon embeddings replace W_a (D x H*D) with U (D x r), E (H x r) and
+       W2 (r x D); the per-horizon bias stays (H*D). */
+    s = small_shape();
+    s.horizon_rank = 4;
+    assert_int_equal(mc_net_plan(&s, 8, &lay, NULL), MC_OK);
+    assert_int_equal(lay.rows[MC_T_HORIZON_W] * lay.cols[MC_T_HORIZON_W], 0);
+    assert_int_equal(lay.rows[MC_T_HORIZON_U], 6);
+    assert_int_equal(lay.cols[MC_T_HORIZON_U], 4);
+    assert_int_equal(lay.rows[MC_T_HORIZON_E], 3);
+    assert_int_equal(lay.cols[MC_T_HORIZON_E], 4);
+    assert_int_equal(lay.rows[MC_T_HORIZON_W2], 4);
+    assert_int_equal(lay.cols[MC_T_HORIZON_W2], 6);
+    assert_int_equal(lay.rows[MC_T_HORIZON_B] * lay.cols[MC_T_HORIZON_B], 3 * 6);
+    /* Without masks the rank is moot: no embedding tensors. */
+    s.horizon_masks = false;
+    assert_int_equal(mc_net_plan(&s, 8, &lay, NULL), MC_OK);
+    assert_int_equal(lay.rows[MC_T_HORIZON_U] * lay.rows[MC_T_HORIZON_E] * lay.rows[MC_T_HORIZON_W2],
+                     0);
+    /* A rank whose products overflow is refused, not allocated. */
+    s = small_shape();
+    s.horizon = (size_t)1 << 20;
+    s.horizon_rank = (size_t)1 << 40;
+    assert_int_equal(mc_net_plan(&s, 8, &lay, &err), MC_ERR_ARGUMENT);
+    assert_contains(err.message, "horizon rank");
 }
 
 /* ---- element-wise kernels against libm in double -------------------------- */
@@ -469,6 +527,7 @@ static void test_adamw_against_textbook(void **state)
     (void)state;
     mc_net_shape s = small_shape();
     s.mask_local = true;
+    s.horizon_rank = 2; /* the embeddings, which are not decayed */
     mc_net_layout lay;
     assert_int_equal(mc_net_plan(&s, 1, &lay, NULL), MC_OK);
     const size_t n = lay.total;
@@ -488,7 +547,11 @@ static void test_adamw_against_textbook(void **state)
         const double scale = step % 2 ? 0.6 : 1.0;
         mc_adamw_step(&opt, p, g, &lay, lr, wd, scale);
         for (int t = 0; t < MC_T_COUNT; t++) {
-            const double decay = mc_tensor_is_vector((mc_tensor)t) ? 0.0 : wd;
+            /* decay on weight matrices; not on biases or the horizon embeddings */
+            const bool matrix = t == MC_T_FEATURE_W || t == MC_T_ANOMALY_W || t == MC_T_HORIZON_W ||
+                                t == MC_T_HEAD_V || t == MC_T_SKIP_S || t == MC_T_HORIZON_U ||
+                                t == MC_T_HORIZON_W2;
+            const double decay = matrix ? wd : 0.0;
             for (size_t i = lay.offset[t]; i < lay.offset[t] + lay.rows[t] * lay.cols[t]; i++) {
                 const double gi = (double)g[i] * scale;
                 rm[i] = b1 * rm[i] + (1 - b1) * gi;

@@ -59,6 +59,13 @@ typedef enum mc_loss_kind {
 #define MC_MAX_QUANTILES 16
 #define MC_MAX_COVARIATES 32
 
+/* horizon_rank: the full per-horizon masks (H*D^2 weights) up to this many
+   steps, horizon embeddings of rank MC_HORIZON_RANK_DEFAULT beyond. */
+#define MC_HORIZON_RANK_AUTO ((size_t)-1)
+#define MC_HORIZON_FULL_MAX 48
+#define MC_HORIZON_RANK_DEFAULT 16
+#define MC_HORIZON_RANK_MAX 4096
+
 typedef struct mc_model_options {
     size_t lookback;           /* L, in steps (default 168: a week of hours) */
     size_t horizon;            /* H, in steps (default 24) */
@@ -67,6 +74,12 @@ typedef struct mc_model_options {
     mc_mask_kind mask_kind;    /* default sigmoid */
     bool anomaly_mask;         /* default true; false is the "no anomaly mask" ablation */
     bool horizon_masks;        /* default true; false is the "no per-horizon masks" ablation */
+    size_t horizon_rank;       /* 0: each horizon's mask from its own D x D weights (W_a);
+                                  r > 0: from a learned horizon embedding of rank r,
+                                  a_k = sigmoid(phi(h U + e_k) W2 + b_a,k), parameters
+                                  growing as H*(r + D) instead of H*D^2 (docs/MODEL.md).
+                                  Default MC_HORIZON_RANK_AUTO: 0 for horizons up to
+                                  MC_HORIZON_FULL_MAX steps, else MC_HORIZON_RANK_DEFAULT */
     bool skip;                 /* default true: linear skip over the masked target lags */
     bool mask_local;           /* the anomaly mask also sees each value's deviation from its
                                   neighbours (docs/MODEL.md; default true) */

@@ -41,12 +41,16 @@ static void print_text(const mc_model *m, const char *path, FILE *out)
                 m->names[c], m->scalers[c].mean, m->scalers[c].scale);
     fprintf(out, "  calendar    %s; %zu holiday%s\n", m->calendar ? "hour, weekday, season, weekend, holiday" : "off",
             m->holidays.n, m->holidays.n == 1 ? "" : "s");
+    char masks[80] = "";
+    if (s->horizon_masks && s->horizon_rank > 0)
+        snprintf(masks, sizeof masks, " (%s, from horizon embeddings of rank %zu)",
+                 MASKS[s->mask_kind], s->horizon_rank);
+    else if (s->horizon_masks)
+        snprintf(masks, sizeof masks, " (%s)", MASKS[s->mask_kind]);
     fprintf(out, "  network     hidden %zu, %s; anomaly mask %s; horizon masks %s%s; skip %s\n",
             s->hidden, ACTIVATIONS[s->activation],
             s->anomaly_mask ? (s->mask_local ? "on (with local evidence)" : "on") : "off",
-            s->horizon_masks ? "on" : "off",
-            s->horizon_masks ? (s->mask_kind == MC_MASK_SOFTMAX ? " (softmax)" : " (sigmoid)") : "",
-            s->skip ? "on" : "off");
+            s->horizon_masks ? "on" : "off", masks, s->skip ? "on" : "off");
     fprintf(out, "  loss        %s", LOSSES[m->loss.kind]);
     for (size_t q = 0; m->loss.kind == MC_LOSS_PINBALL && q < m->loss.n_quantiles; q++)
         fprintf(out, "%s%g", q ? "," : " at ", (double)m->loss.quantiles[q]);
@@ -87,6 +91,7 @@ static int print_json(const mc_model *m, const char *path, FILE *out, FILE *err)
     cJSON_AddStringToObject(o, "mask_kind", MASKS[s->mask_kind]);
     cJSON_AddBoolToObject(o, "anomaly_mask", s->anomaly_mask);
     cJSON_AddBoolToObject(o, "horizon_masks", s->horizon_masks);
+    cJSON_AddNumberToObject(o, "horizon_rank", (double)s->horizon_rank);
     cJSON_AddBoolToObject(o, "skip", s->skip);
     cJSON_AddBoolToObject(o, "mask_local", s->mask_local);
     cJSON_AddNumberToObject(o, "mask_penalty", s->mask_penalty);

@@ -25,6 +25,10 @@ void mc_cli_model_help(FILE *f, const char *stride_line)
         "  --mask KIND            per-horizon masks: sigmoid (default) or softmax (mean 1)\n"
         "  --no-anomaly-mask      ablation: no anomaly mask over the past values\n"
         "  --no-horizon-masks     ablation: no per-horizon attention masks\n"
+        "  --horizon-rank R       per-horizon masks from horizon embeddings of rank R, whose\n"
+        "                         weights grow as H*(R+D) instead of H*D*D; 0 for a full\n"
+        "                         D x D matrix per horizon; auto (default): full up to 48\n"
+        "                         steps, rank 16 beyond\n"
         "  --no-skip              no linear skip over the masked load lags\n"
         "  --no-mask-local        the anomaly mask sees only the window's features, not each\n"
         "                         value's deviation from its neighbours (DESIGN.md's mask)\n"
@@ -156,6 +160,13 @@ int mc_cli_model_option(mc_cli_model *a, int c, const char *arg, const char *com
     case MC_OPT_MASK_PENALTY:
         return mc_cli_parse_real(arg, 0, 100, &mo->mask_penalty) ? 1
                                                           : bad(err, command, "mask-penalty", arg, "0 to 100");
+    case MC_OPT_HORIZON_RANK:
+        if (strcmp(arg, "auto") == 0) {
+            mo->horizon_rank = MC_HORIZON_RANK_AUTO;
+            return 1;
+        }
+        return mc_cli_parse_size(arg, 0, &mo->horizon_rank) && mo->horizon_rank <= MC_HORIZON_RANK_MAX
+                   ? 1 : bad(err, command, "horizon-rank", arg, "auto or 0 to 4096");
     case MC_OPT_NO_LEVEL: mo->normalize_level = false; return 1;
     case MC_OPT_NO_CALENDAR: mo->calendar = false; return 1;
     case MC_OPT_QUANTILES: return set_quantiles(a, arg, command, err);

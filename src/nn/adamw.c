@@ -73,7 +73,7 @@ void mc_adamw_step(mc_adamw *opt, float *params, const float *grads, const mc_ne
         const size_t begin = lay->offset[t], n = lay->rows[t] * lay->cols[t];
         /* Decoupled weight decay, p -= lr * wd * p, on weight matrices only. */
         const float keep =
-            mc_tensor_is_vector((mc_tensor)t) ? 1.0f : (float)(1.0 - lr * weight_decay);
+            mc_tensor_decays((mc_tensor)t) ? (float)(1.0 - lr * weight_decay) : 1.0f;
         update(params + begin, opt->m + begin, opt->v + begin, grads + begin, n, b1, b2, gs, step,
                eps, keep);
     }

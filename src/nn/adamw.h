@@ -23,7 +23,8 @@ double mc_grad_norm(const float *grads, size_t n);
 /*
  * One step: gradients are first scaled by `grad_scale` (clipping), then
  * Adam's bias-corrected update with learning rate lr; weight decay (decoupled,
- * lr * wd * p) applies to weight matrices only, not to biases (per layout).
+ * lr * wd * p) applies to weight matrices only (mc_tensor_decays), not to
+ * biases or horizon embeddings.
  */
 void mc_adamw_step(mc_adamw *opt, float *params, const float *grads, const mc_net_layout *layout,
                    double lr, double weight_decay, double grad_scale);

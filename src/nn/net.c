@@ -9,8 +9,9 @@
 #include "common/error.h"
 
 static const char *const TENSOR_NAMES[MC_T_COUNT] = {
-    "feature.W", "feature.b", "anomaly.W", "anomaly.b", "horizon.W",
-    "horizon.b", "head.V",    "head.c",    "skip.S",    "anomaly.u"};
+    "feature.W", "feature.b", "anomaly.W", "anomaly.b", "horizon.W", "horizon.b",
+    "head.V",    "head.c",    "skip.S",    "anomaly.u", "horizon.U", "horizon.E",
+    "horizon.W2"};
 
 const char *mc_tensor_name(mc_tensor t)
 {
@@ -21,6 +22,11 @@ bool mc_tensor_is_vector(mc_tensor t)
 {
     return t == MC_T_FEATURE_B || t == MC_T_ANOMALY_B || t == MC_T_HORIZON_B ||
            t == MC_T_HEAD_C || t == MC_T_ANOMALY_U;
+}
+
+bool mc_tensor_decays(mc_tensor t)
+{
+    return (unsigned)t < MC_T_COUNT && !mc_tensor_is_vector(t) && t != MC_T_HORIZON_E;
 }
 
 size_t mc_net_n_past(const mc_net_shape *s) { return s->lookback * s->past_channels; }
@@ -51,20 +57,26 @@ mc_status mc_net_plan(const mc_net_shape *s, size_t max_batch, mc_net_layout *la
        the largest buffers (batch x H*D, n_in x D, D x H*D) must fit size_t. */
     const size_t big = (size_t)INT_MAX;
     const size_t L = s->lookback, H = s->horizon, D = s->hidden, Q = s->quantiles;
+    const size_t r = s->horizon_masks ? s->horizon_rank : 0;
     if (!product_fits(L, s->past_channels, 1, big) || !product_fits(H, s->future_channels, 1, big) ||
         !product_fits(H, D, 1, big) || !product_fits(H, Q, 1, big) || max_batch > big ||
         mc_net_n_input(s) > big || !product_fits(max_batch, H, D, SIZE_MAX / 8) ||
-        !product_fits(mc_net_n_input(s), D, 1, SIZE_MAX / 8) || !product_fits(D, H, D, SIZE_MAX / 8))
+        !product_fits(mc_net_n_input(s), D, 1, SIZE_MAX / 8) ||
+        (r == 0 && s->horizon_masks && !product_fits(D, H, D, SIZE_MAX / 8)) ||
+        (r > 0 && (!product_fits(H, r, 1, big) || !product_fits(D, r, 1, big) ||
+                   !product_fits(max_batch, H, r, SIZE_MAX / 8))))
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
-                            "the network is too large (lookback %zu, horizon %zu, hidden %zu)", L,
-                            H, D);
+                            "the network is too large (lookback %zu, horizon %zu, hidden %zu, "
+                            "horizon rank %zu)",
+                            L, H, D, r);
     const size_t n_in = mc_net_n_input(s), np = mc_net_n_past(s);
     const bool local = s->anomaly_mask && s->mask_local;
+    const bool full = s->horizon_masks && r == 0;
     const size_t rows[MC_T_COUNT] = {
         n_in, D, s->anomaly_mask ? D : 0, s->anomaly_mask ? np : 0,
-        s->horizon_masks ? D : 0, s->horizon_masks ? H * D : 0, H * Q, H * Q, s->skip ? H * Q : 0,
-        local ? s->past_channels : 0};
-    const size_t cols[MC_T_COUNT] = {D, 1, np, 1, H * D, 1, D, 1, L, 1};
+        full ? D : 0, s->horizon_masks ? H * D : 0, H * Q, H * Q, s->skip ? H * Q : 0,
+        local ? s->past_channels : 0, r ? D : 0, r ? H : 0, r};
+    const size_t cols[MC_T_COUNT] = {D, 1, np, 1, H * D, 1, D, 1, L, 1, r, r, D};
     size_t total = 0;
     for (int t = 0; t < MC_T_COUNT; t++) {
         layout->rows[t] = rows[t];
@@ -81,7 +93,10 @@ mc_status mc_net_work_alloc(mc_net_work *w, const mc_net_shape *s, size_t capaci
     memset(w, 0, sizeof *w);
     const size_t B = capacity, D = s->hidden, n_in = mc_net_n_input(s), np = mc_net_n_past(s);
     const size_t HD = s->horizon * D, HQ = mc_net_n_output(s), L = s->lookback;
+    const size_t r = s->horizon_masks ? s->horizon_rank : 0, BH = r ? B * s->horizon : 0;
     struct { float **p; size_t rows, n; } bufs[] = {
+        {&w->emb_g, r ? B : 0, r}, {&w->emb_pre, BH, r}, {&w->emb, BH, r},
+        {&w->demb, BH, r}, {&w->demb_g, r ? B : 0, r},
         {&w->x_masked, B, n_in}, {&w->pre0, B, D}, {&w->h0, B, D}, {&w->mask, B, np},
         {&w->local, B, np}, {&w->pre, B, D}, {&w->h, B, D}, {&w->attn, B, HD},
         {&w->skip_in, B, L}, {&w->y, B, HQ}, {&w->row, 1, D}, {&w->dattn, B, HD},
@@ -106,7 +121,7 @@ void mc_net_work_free(mc_net_work *w)
 {
     float *bufs[] = {w->x_masked, w->pre0, w->h0, w->mask, w->local, w->pre, w->h, w->attn,
                      w->skip_in, w->y, w->row, w->dattn, w->dh, w->dpre, w->dx_masked, w->dmask,
-                     w->dskip};
+                     w->dskip, w->emb_g, w->emb_pre, w->emb, w->demb, w->demb_g};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     memset(w, 0, sizeof *w);
@@ -185,6 +200,36 @@ static void feature_forward(mc_net_work *w, float *pre /* (B, D) */, float *h /*
     mc_activation_forward(h, pre, B * D, act);
 }
 
+/* The embedding path's products over B*H rows, split so that each call's
+   row count (or, transposed, its inner dimension) fits BLAS's int: rows of
+   sample b and horizon k are b*H + k, H of them per sample. */
+static size_t samples_per_call(size_t H) { return (size_t)INT_MAX / H; }
+
+/* Masks from horizon embeddings: w->attn (B*H, D) = phi(h U + e_k) W2, the
+   same pre-activations h W_a would give (bias added in heads_forward). */
+static void embed_forward(mc_net_work *w, const float *params, const mc_net_layout *lay,
+                          const mc_net_shape *s, size_t B)
+{
+    const size_t D = s->hidden, H = s->horizon, r = s->horizon_rank;
+    const float *E = params + lay->offset[MC_T_HORIZON_E];
+    const float *W2 = params + lay->offset[MC_T_HORIZON_W2];
+    w->gemm(false, false, B, r, D, 1.0f, w->h, D, params + lay->offset[MC_T_HORIZON_U], r, 0.0f,
+            w->emb_g, r);
+    for (size_t b = 0; b < B; b++)
+        for (size_t k = 0; k < H; k++) {
+            float *u = w->emb_pre + (b * H + k) * r;
+            const float *g = w->emb_g + b * r, *e = E + k * r;
+            for (size_t j = 0; j < r; j++)
+                u[j] = g[j] + e[j];
+        }
+    mc_activation_forward(w->emb, w->emb_pre, B * H * r, s->activation);
+    for (size_t b0 = 0, per = samples_per_call(H); b0 < B; b0 += per) {
+        const size_t rows = (B - b0 < per ? B - b0 : per) * H;
+        w->gemm(false, false, rows, D, r, 1.0f, w->emb + b0 * H * r, r, W2, D, 0.0f,
+                w->attn + b0 * H * D, D);
+    }
+}
+
 /* A dot product in eight partial sums: vectorised, and in a fixed order. */
 static float dot(const float *restrict a, const float *restrict b, size_t n)
 {
@@ -255,8 +300,11 @@ void mc_net_forward(mc_net_work *w, const float *params, const mc_net_layout *la
 
     const float *V = params + lay->offset[MC_T_HEAD_V];
     if (s->horizon_masks) {
-        w->gemm(false, false, B, HD, D, 1.0f, w->h, D, params + lay->offset[MC_T_HORIZON_W], HD,
-                0.0f, w->attn, HD);
+        if (s->horizon_rank == 0)
+            w->gemm(false, false, B, HD, D, 1.0f, w->h, D, params + lay->offset[MC_T_HORIZON_W],
+                    HD, 0.0f, w->attn, HD);
+        else
+            embed_forward(w, params, lay, s, B);
         heads_forward(w, params + lay->offset[MC_T_HORIZON_B], V, s, B);
     } else {
         /* Every horizon sees the same h: all heads in one product. */
@@ -286,11 +334,47 @@ double mc_net_mask_penalty(const mc_net_work *w, const mc_net_shape *s, size_t B
     return (double)s->mask_penalty * closed / (double)n;
 }
 
+/* The embedding path backwards, from w->dattn (the masks' pre-activation
+   gradient): dW2 += phi^T dattn, through phi to h U + e_k, whose gradient
+   sums over samples into dE and over horizons into d(h U); then dU and dh
+   (accumulated). */
+static void embed_backward(mc_net_work *w, float *grads, const float *params,
+                           const mc_net_layout *lay, const mc_net_shape *s, size_t B)
+{
+    const size_t D = s->hidden, H = s->horizon, r = s->horizon_rank;
+    const float *U = params + lay->offset[MC_T_HORIZON_U];
+    const float *W2 = params + lay->offset[MC_T_HORIZON_W2];
+    float *dE = grads + lay->offset[MC_T_HORIZON_E];
+    for (size_t b0 = 0, per = samples_per_call(H); b0 < B; b0 += per) {
+        const size_t rows = (B - b0 < per ? B - b0 : per) * H;
+        const float *emb = w->emb + b0 * H * r, *dattn = w->dattn + b0 * H * D;
+        w->gemm(true, false, r, D, rows, 1.0f, emb, r, dattn, D, 1.0f,
+                grads + lay->offset[MC_T_HORIZON_W2], D);
+        w->gemm(false, true, rows, r, D, 1.0f, dattn, D, W2, D, 0.0f, w->demb + b0 * H * r, r);
+    }
+    mc_activation_backward(w->demb, w->demb, w->emb_pre, B * H * r, s->activation);
+    for (size_t b = 0; b < B; b++) {
+        float *dg = w->demb_g + b * r;
+        memset(dg, 0, r * sizeof *dg);
+        for (size_t k = 0; k < H; k++) {
+            const float *du = w->demb + (b * H + k) * r;
+            float *de = dE + k * r;
+            for (size_t j = 0; j < r; j++) {
+                dg[j] += du[j];
+                de[j] += du[j];
+            }
+        }
+    }
+    w->gemm(true, false, D, r, B, 1.0f, w->h, D, w->demb_g, r, 1.0f,
+            grads + lay->offset[MC_T_HORIZON_U], r);
+    w->gemm(false, true, B, D, r, 1.0f, w->demb_g, r, U, r, 1.0f, w->dh, D);
+}
+
 /* The heads and the horizon masks, backwards: from dy to dh (overwritten).
    With masks, one (sample, horizon) row at a time, as heads_forward:
    g = dy_k V_k, dV_k += dy_k^T (a_k . h), dh += g . a_k, and the masks'
    pre-activation gradient (g . h through the sigmoid or softmax) into
-   w->dattn; then the two products with W_a. */
+   w->dattn; then the products with W_a, or the embedding path. */
 static void heads_backward(mc_net_work *w, float *grads, const float *params,
                            const mc_net_layout *lay, const mc_net_shape *s, const float *dy,
                            size_t B)
@@ -335,10 +419,14 @@ static void heads_backward(mc_net_work *w, float *grads, const float *params,
                 dbk[d] += da[d];
         }
     }
-    w->gemm(true, false, D, HD, B, 1.0f, w->h, D, w->dattn, HD, 1.0f,
-            grads + lay->offset[MC_T_HORIZON_W], HD);
-    w->gemm(false, true, B, D, HD, 1.0f, w->dattn, HD, params + lay->offset[MC_T_HORIZON_W], HD,
-            1.0f, w->dh, D);
+    if (s->horizon_rank == 0) {
+        w->gemm(true, false, D, HD, B, 1.0f, w->h, D, w->dattn, HD, 1.0f,
+                grads + lay->offset[MC_T_HORIZON_W], HD);
+        w->gemm(false, true, B, D, HD, 1.0f, w->dattn, HD, params + lay->offset[MC_T_HORIZON_W],
+                HD, 1.0f, w->dh, D);
+    } else {
+        embed_backward(w, grads, params, lay, s, B);
+    }
 }
 
 void mc_net_backward(mc_net_work *w, float *grads, float *dx, const float *params,

@@ -18,6 +18,14 @@
  * channel (starting at 0, where the mask is DESIGN.md's). The global term
  * alone cannot tell which position of the window is anomalous (docs/MODEL.md).
  *
+ * With horizon_rank r > 0 the masks come from learned horizon embeddings
+ * instead of W_a's H*D^2 weights (DESIGN.md §4, docs/MODEL.md):
+ *
+ *   a_k = sigmoid(phi(h U + e_k) W2 + b_a,k)    U (D x r), e_k (r), W2 (r x D)
+ *
+ * so the mask parameters grow as H*(r + D) (e_k and the per-horizon bias)
+ * rather than H*D^2. b_a keeps its shape (H*D) in both forms.
+ *
  * Switches: without the anomaly mask m = 1 and h = h0 (one pass); without
  * horizon masks a = 1; without the skip S is absent; the softmax variant
  * sets a_k = D * softmax(h W_a,k + b_a,k) (each mask's mean is 1).
@@ -46,6 +54,7 @@ typedef struct mc_net_shape {
     bool horizon_masks;
     bool skip;
     bool mask_local;        /* local evidence in the anomaly mask (needs anomaly_mask) */
+    size_t horizon_rank;    /* r: 0 for the full W_a, else masks from horizon embeddings */
     float mask_penalty;     /* lambda of lambda * mean(1 - m): closing the mask costs */
 } mc_net_shape;
 
@@ -61,6 +70,9 @@ typedef enum mc_tensor {
     MC_T_HEAD_C,        /* (H*Q) */
     MC_T_SKIP_S,        /* (H*Q, L) */
     MC_T_ANOMALY_U,     /* (Cp) weight of each value's local deviation in its mask */
+    MC_T_HORIZON_U,     /* (D, r) hidden features into the embedding space */
+    MC_T_HORIZON_E,     /* (H, r) e_k, one embedding per horizon */
+    MC_T_HORIZON_W2,    /* (r, D) embedding to mask pre-activations */
     MC_T_COUNT
 } mc_tensor;
 
@@ -77,6 +89,10 @@ const char *mc_tensor_name(mc_tensor t);
 
 /* Whether tensor t is 1-D (a bias). */
 bool mc_tensor_is_vector(mc_tensor t);
+
+/* Whether AdamW's weight decay applies to tensor t: weight matrices yes;
+   biases and the horizon embeddings (per-horizon offsets) no. */
+bool mc_tensor_decays(mc_tensor t);
 
 /* Derived sizes. */
 size_t mc_net_n_past(const mc_net_shape *s);   /* L * Cp */
@@ -109,8 +125,13 @@ typedef struct mc_net_work {
     float *skip_in;    /* (B, L) m . P_target */
     float *y;          /* (B, H*Q) outputs */
     float *row;        /* (D) one horizon's a_k . h, or its gradient */
+    float *emb_g;      /* (B, r) h U */
+    float *emb_pre;    /* (B*H, r) h U + e_k */
+    float *emb;        /* (B*H, r) phi(h U + e_k) */
     /* backward scratch */
     float *dattn;      /* (B, H*D) gradient of the masks' pre-activations */
+    float *demb;       /* (B*H, r) gradient of h U + e_k */
+    float *demb_g;     /* (B, r) gradient of h U */
     float *dh;         /* (B, D) */
     float *dpre;       /* (B, D) */
     float *dx_masked;  /* (B, n_in) */

@@ -21,6 +21,7 @@ void mc_model_options_defaults(mc_model_options *o)
     o->mask_kind = MC_MASK_SIGMOID;
     o->anomaly_mask = true;
     o->horizon_masks = true;
+    o->horizon_rank = MC_HORIZON_RANK_AUTO;
     o->skip = true;
     o->mask_local = true;
     o->mask_penalty = 0.1;
@@ -83,9 +84,23 @@ static mc_status check_options(const mc_model_options *mo, mc_error *err)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "unknown loss, activation or mask kind");
     if (!(mo->mask_penalty >= 0.0 && mo->mask_penalty <= 100.0))
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "the mask penalty must be in [0, 100]");
+    if (mo->horizon_rank != MC_HORIZON_RANK_AUTO && mo->horizon_rank > MC_HORIZON_RANK_MAX)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "the horizon rank must be at most %d (0 for the full masks)",
+                            MC_HORIZON_RANK_MAX);
     if (mo->loss == MC_LOSS_HUBER && !(mo->huber_delta > 0.0))
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "the Huber threshold must be positive");
     return MC_OK;
+}
+
+/* The rank the options ask for, with "auto" resolved from the horizon. */
+static size_t horizon_rank(const mc_model_options *mo)
+{
+    if (!mo->horizon_masks)
+        return 0;
+    if (mo->horizon_rank == MC_HORIZON_RANK_AUTO)
+        return mo->horizon <= MC_HORIZON_FULL_MAX ? 0 : MC_HORIZON_RANK_DEFAULT;
+    return mo->horizon_rank;
 }
 
 void mc_model_shape(const mc_model_options *mo, mc_net_shape *shape)
@@ -100,6 +115,7 @@ void mc_model_shape(const mc_model_options *mo, mc_net_shape *shape)
                             .quantiles = mo->loss == MC_LOSS_PINBALL ? mo->n_quantiles : 1,
                             .activation = mo->activation, .mask_kind = mo->mask_kind,
                             .anomaly_mask = mo->anomaly_mask, .horizon_masks = mo->horizon_masks,
+                            .horizon_rank = horizon_rank(mo),
                             .skip = mo->skip, .mask_local = mo->anomaly_mask && mo->mask_local,
                             .mask_penalty = mo->anomaly_mask ? (float)mo->mask_penalty : 0.0f};
 }
@@ -231,7 +247,10 @@ void mc_model_init_params(mc_model *m, uint64_t seed)
         gsl_rng_set(rng, (unsigned long)(seed ^ (seed >> 32)));
         const double n_in = (double)mc_net_n_input(&m->shape), D = (double)m->shape.hidden;
         /* The scale of a linear layer's default initialisation: 1 / sqrt(fan in). */
-        const double fan_in[MC_T_COUNT] = {n_in, n_in, D, D, D, D, D, D, (double)m->shape.lookback, 1};
+        const double r = m->shape.horizon_rank ? (double)m->shape.horizon_rank : 1.0;
+        /* horizon.E is an offset of h U: drawn as U's outputs are scaled. */
+        const double fan_in[MC_T_COUNT] = {n_in, n_in, D, D, D, D, D, D, (double)m->shape.lookback,
+                                           1, D, D, r};
         for (int t = 0; t < MC_T_COUNT; t++)
             fill_uniform(p + lay->offset[t], lay->rows[t] * lay->cols[t], 1.0 / sqrt(fan_in[t]),
                          rng);

@@ -48,6 +48,7 @@ static cJSON *config_json(const mc_model *m)
     cJSON_AddStringToObject(o, "mask_kind", MASK_KINDS[s->mask_kind]);
     cJSON_AddBoolToObject(o, "anomaly_mask", s->anomaly_mask);
     cJSON_AddBoolToObject(o, "horizon_masks", s->horizon_masks);
+    cJSON_AddNumberToObject(o, "horizon_rank", (double)s->horizon_rank);
     cJSON_AddBoolToObject(o, "skip", s->skip);
     cJSON_AddBoolToObject(o, "mask_local", s->mask_local);
     cJSON_AddItemToObject(o, "mask_penalty", exact(s->mask_penalty));
@@ -258,6 +259,12 @@ static mc_status read_config(const reader *r, const cJSON *c, mc_model_options *
         (st = get_bool(r, c, "mask_local", &mo->mask_local)) != MC_OK ||
         (st = get_bool(r, c, "normalize_level", &mo->normalize_level)) != MC_OK ||
         (st = get_bool(r, c, "calendar", &mo->calendar)) != MC_OK)
+        return st;
+    /* Absent in files written before horizon embeddings existed: those have
+       the full masks at every horizon. */
+    mo->horizon_rank = 0;
+    if (cJSON_GetObjectItemCaseSensitive(c, "horizon_rank") != NULL &&
+        (st = get_size(r, c, "horizon_rank", 0, MC_HORIZON_RANK_MAX, &mo->horizon_rank)) != MC_OK)
         return st;
     mo->activation = (mc_activation)act;
     mo->mask_kind = (mc_mask_kind)mask;
