@@ -63,7 +63,8 @@ static void test_agreement_by_hand(void **state)
     /* Recorded: row 0, row 2, rows 3-4, row 7 (never scored). */
     int64_t start[4] = {wall[0], wall[2], wall[3], wall[7]};
     int64_t end[4] = {wall[0], wall[2], wall[4], wall[7]};
-    const mc_anomaly_truth truth = {4, start, end};
+    char kinds[4][MC_ANOMALY_KIND_SIZE] = {"spike", "spike", "stuck", "dropout"};
+    const mc_anomaly_truth truth = {4, start, end, kinds};
     mc_anomaly_agreement a;
     mc_anomaly_agree(&a, &s, wall, &truth, 0.4);
     /* Flagged (>= 0.4): rows 2, 4, 5. Recorded and scored: 0, 2, 3, 4. */
@@ -75,6 +76,21 @@ static void test_agreement_by_hand(void **state)
     assert_close(a.recall, 2.0 / 4.0, 1e-15, 0.0);
     assert_int_equal(a.events, 3);       /* the one at row 7 was never seen */
     assert_int_equal(a.events_found, 2); /* row 0's was not flagged */
+    /* By kind: spikes at rows 0 and 2 (2 flagged), stuck at 3-4 (4 flagged), a
+       dropout never seen. */
+    assert_int_equal(a.n_kinds, 3);
+    assert_string_equal(a.kinds[0].kind, "spike");
+    assert_int_equal(a.kinds[0].recorded, 2);
+    assert_int_equal(a.kinds[0].hits, 1);
+    assert_int_equal(a.kinds[0].events, 2);
+    assert_int_equal(a.kinds[0].events_found, 1);
+    assert_string_equal(a.kinds[1].kind, "stuck");
+    assert_int_equal(a.kinds[1].recorded, 2);
+    assert_int_equal(a.kinds[1].hits, 1);
+    assert_int_equal(a.kinds[1].events_found, 1);
+    assert_string_equal(a.kinds[2].kind, "dropout");
+    assert_int_equal(a.kinds[2].recorded, 0);
+    assert_int_equal(a.kinds[2].events, 0);
     assert_true(mc_anomaly_truth_contains(&truth, wall[3] + 1800));
     assert_false(mc_anomaly_truth_contains(&truth, wall[5]));
     /* Nothing flagged: precision is undefined, not 0. */
@@ -135,7 +151,8 @@ static mc_model *untrained(bool anomaly_mask)
     assert_int_equal(mc_model_create(&m, &mo, 3600, "load", &hol, NULL), MC_OK);
     mc_model_init_params(m, 2385);
     /* Closing where the local deviation is large, so that masks vary. */
-    m->params[m->layout.offset[MC_T_ANOMALY_U]] = -0.3f;
+    if (anomaly_mask)
+        m->params[m->layout.offset[MC_T_ANOMALY_U]] = -0.3f;
     const mc_scaler sc[2] = {{1208.3, 141.9}, {13.8, 3.9}};
     memcpy(m->scalers, sc, sizeof sc);
     return m;
@@ -255,6 +272,7 @@ static void test_truth_reader(void **state)
     assert_true(tr.start[0] == at(2021, 1, 26, 18) && tr.end[0] == at(2021, 1, 26, 18));
     assert_true(tr.start[1] == at(2021, 10, 12, 8) && tr.end[1] == at(2021, 10, 12, 13));
     assert_true(tr.start[2] == at(2022, 2, 8, 13) && tr.end[2] == tr.start[2]);
+    assert_string_equal(tr.kind[1], "stuck");
     mc_anomaly_truth_free(&tr);
     /* Another target column. */
     assert_int_equal(mc_anomaly_truth_read(&tr, t.path, "temperature", MC_TIME_AUTO, &e), MC_OK);
@@ -267,6 +285,7 @@ static void test_truth_reader(void **state)
     assert_int_equal(mc_anomaly_truth_read(&tr, t.path, "load", MC_TIME_AUTO, &e), MC_OK);
     assert_int_equal(tr.n, 2);
     assert_true(tr.end[1] == at(2023, 3, 5, 7));
+    assert_string_equal(tr.kind[0], "");
     mc_anomaly_truth_free(&tr);
     unlink(t.path);
 

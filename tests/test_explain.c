@@ -133,7 +133,10 @@ static void test_groups(void **state)
     assert_int_equal(g[1].count, 24);
     assert_int_equal(g[3].channel, 1);
     assert_int_equal(g[4].channel, MC_CALENDAR_CHANNELS); /* after the calendar in F */
-    assert_int_equal(g[6].channel, MC_CALENDAR_CHANNELS - 1);
+    assert_int_equal(g[5].first, 0);
+    assert_int_equal(g[5].count, MC_CALENDAR_CHANNELS - 1);
+    assert_int_equal(g[6].first, MC_CALENDAR_CHANNELS - 1); /* the last calendar channel */
+    assert_int_equal(g[6].count, 1);
     mc_model_free(m);
     /* No calendar: no calendar or holiday group, and f is F's first channel. */
     m = untrained(true, false);
@@ -150,7 +153,7 @@ static void test_permute_moves_the_group(void **state)
     make_series(&t);
     mc_model *m = untrained(true, true);
     const size_t n = 3, n_in = mc_net_n_input(&m->shape), Cp = 2, Cf = MC_CALENDAR_CHANNELS + 1;
-    const size_t origins[3] = {100, 217, 300}, perm[3] = {2, 0, 1};
+    const size_t origins[3] = {100, 217, 338}, perm[3] = {2, 0, 1};
     size_t past_idx[MC_MAX_COVARIATES], future_idx[MC_MAX_COVARIATES];
     mc_window_spec spec;
     mc_model_window_spec(m, &spec, past_idx, future_idx);
@@ -182,15 +185,29 @@ static void test_permute_moves_the_group(void **state)
                     assert_true(x[i * n_in + j] == x0[i * n_in + j]);
         }
     }
-    /* The future input f: its H values and nothing else. */
-    mc_explain_permute(x, level, x0, level0, n, m, &g[4], perm);
-    for (size_t i = 0; i < n; i++) {
-        assert_true(level[i] == level0[i]);
-        for (size_t j = 0; j < n_in; j++) {
-            const bool is_f = j >= L * Cp + L && (j - L * Cp - L) % Cf == MC_CALENDAR_CHANNELS;
-            assert_true(x[i * n_in + j] == x0[(is_f ? perm[i] : i) * n_in + j]);
+    /* The future input f, the calendar, the holidays: F's channels 8, 0-6, 7 at every
+       step, and nothing else. The past input p: P's channel 1. The flags: O. */
+    const size_t F = L * Cp + L;
+    for (size_t gi = 2; gi < 7; gi++) {
+        mc_explain_permute(x, level, x0, level0, n, m, &g[gi], perm);
+        for (size_t i = 0; i < n; i++) {
+            assert_true(level[i] == level0[i]);
+            for (size_t j = 0; j < n_in; j++) {
+                const size_t c = (j - F) % Cf;
+                const bool moves[7] = {false, false, j >= L * Cp && j < F,
+                                       j < L * Cp && j % Cp == 1,
+                                       j >= F && c == MC_CALENDAR_CHANNELS,
+                                       j >= F && c < MC_CALENDAR_CHANNELS - 1,
+                                       j >= F && c == MC_CALENDAR_CHANNELS - 1};
+                assert_true(x[i * n_in + j] == x0[(moves[gi] ? perm[i] : i) * n_in + j]);
+            }
         }
     }
+    /* The holiday channel is not constant in these windows (2023-03-20). */
+    bool differs = false;
+    for (size_t k = 0; k < H; k++)
+        differs = differs || x0[F + k * Cf + 7] != x0[2 * n_in + F + k * Cf + 7];
+    assert_true(differs);
     /* The identity moves nothing, bit for bit, level shifts included. */
     const size_t same[3] = {0, 1, 2};
     for (size_t gi = 0; gi < 7; gi++) {

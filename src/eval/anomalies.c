@@ -186,13 +186,19 @@ static mc_status truth_row(void *ctx, mc_csv_field *fields, size_t line, mc_erro
         if (s != NULL)
             t->start = s;
         int64_t *e = s ? mc_realloc_array(t->end, cap, sizeof *e) : NULL;
-        if (e == NULL)
+        if (e != NULL)
+            t->end = e;
+        char(*k)[MC_ANOMALY_KIND_SIZE] = e ? mc_realloc_array(t->kind, cap, sizeof *k) : NULL;
+        if (k == NULL)
             return mc_error_nomem(err, "reading the recorded anomalies");
-        t->end = e;
+        t->kind = k;
         r->cap = cap;
     }
     t->start[t->n] = start;
     t->end[t->n] = end;
+    t->kind[t->n][0] = '\0';
+    if (r->at[COL_KIND] != COLS)
+        snprintf(t->kind[t->n], MC_ANOMALY_KIND_SIZE, "%s", fields[r->at[COL_KIND]].text);
     t->n++;
     return MC_OK;
 }
@@ -221,6 +227,7 @@ void mc_anomaly_truth_free(mc_anomaly_truth *t)
 {
     free(t->start);
     free(t->end);
+    free(t->kind);
     memset(t, 0, sizeof *t);
 }
 
@@ -251,13 +258,24 @@ void mc_anomaly_agree(mc_anomaly_agreement *out, const mc_anomaly_scores *s, con
     out->recall = out->recorded ? (double)out->hits / (double)out->recorded : NAN;
     /* An event counts when the mask saw any of its rows, and is found when any was flagged. */
     for (size_t e = 0; e < truth->n; e++) {
-        bool seen = false, found = false;
+        size_t seen = 0, found = 0;
         for (size_t i = 0; i < s->rows; i++)
             if (s->windows[i] > 0 && wall[i] >= truth->start[e] && wall[i] <= truth->end[e]) {
-                seen = true;
-                found = found || s->score[i] >= threshold;
+                seen++;
+                found += s->score[i] >= threshold;
             }
-        out->events += seen;
-        out->events_found += found;
+        out->events += seen > 0;
+        out->events_found += found > 0;
+        size_t k = 0;
+        while (k < out->n_kinds && strcmp(out->kinds[k].kind, truth->kind[e]) != 0)
+            k++;
+        if (k == MC_ANOMALY_MAX_KINDS)
+            continue;
+        if (k == out->n_kinds)
+            memcpy(out->kinds[out->n_kinds++].kind, truth->kind[e], MC_ANOMALY_KIND_SIZE);
+        out->kinds[k].recorded += seen;
+        out->kinds[k].hits += found;
+        out->kinds[k].events += seen > 0;
+        out->kinds[k].events_found += found > 0;
     }
 }

@@ -11,8 +11,9 @@
  *     score(i) = 1 - mean over those windows of m_t(i - t + L)
  *
  * 0 where every window keeps the value, 1 where every window masks it out.
- * The smallest mask over the windows is kept too. Rows no window sees (the
- * first row and the last H rows) have no score (NaN).
+ * The smallest mask over the windows is kept too. The last H rows are in no
+ * window whose horizon fits the data and have no score (NaN); the rows near
+ * either end are seen by fewer than L windows.
  */
 #ifndef MC_EVAL_ANOMALIES_H
 #define MC_EVAL_ANOMALIES_H
@@ -57,10 +58,14 @@ void mc_anomaly_scores_finish(mc_anomaly_scores *s);
 mc_status mc_anomaly_score(mc_anomaly_scores *out, const mc_model *m, const mc_series *series,
                            mc_error *err);
 
+enum { MC_ANOMALY_KIND_SIZE = 16, MC_ANOMALY_MAX_KINDS = 8 };
+
 /* Recorded anomalies: wall-clock spans [start, end], both inclusive. */
 typedef struct mc_anomaly_truth {
     size_t n;
     int64_t *start, *end;
+    char (*kind)[MC_ANOMALY_KIND_SIZE]; /* (n) "spike", ... ("" without a kind column); may be
+                                           NULL when n is 0 */
 } mc_anomaly_truth;
 
 /*
@@ -68,7 +73,7 @@ typedef struct mc_anomaly_truth {
  * (or "time"), optionally "end" (else the span is one time), "kind" and
  * "column". Rows whose kind is "missing" (a value absent from the data is
  * not a value the mask can see) and rows whose column is not `target` are
- * skipped when those columns exist. Times are read in `format` as written
+ * skipped when those columns exist. Kinds longer than 15 bytes are cut. Times are read in `format` as written
  * (wall clock), like the data. Errors name the file, line and column.
  */
 mc_status mc_anomaly_truth_read(mc_anomaly_truth *out, const char *path, const char *target,
@@ -86,6 +91,11 @@ typedef struct mc_anomaly_agreement {
     double recall;           /* hits / recorded (NaN when nothing is recorded) */
     size_t events;           /* recorded spans with at least one scored row */
     size_t events_found;     /* of those, with at least one flagged row */
+    size_t n_kinds;          /* the same per kind of event, in order of first appearance; */
+    struct {                 /* kinds after the first MC_ANOMALY_MAX_KINDS are not broken out */
+        char kind[MC_ANOMALY_KIND_SIZE];
+        size_t recorded, hits, events, events_found;
+    } kinds[MC_ANOMALY_MAX_KINDS];
 } mc_anomaly_agreement;
 
 /* Compares scores of rows at wall-clock times `wall` (rows) with the truth. */

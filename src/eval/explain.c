@@ -56,7 +56,7 @@ size_t mc_explain_groups(const mc_model *m, mc_input_group *g)
         n++;
     }
     if (m->calendar && m->holidays.n > 0) {
-        g[n] = group(MC_GROUP_HOLIDAY, CALENDAR_PLAIN, 0, 1);
+        g[n] = group(MC_GROUP_HOLIDAY, 0, CALENDAR_PLAIN, 1);
         snprintf(g[n].name, sizeof g[n].name, "holidays");
         n++;
     }

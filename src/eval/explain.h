@@ -42,7 +42,8 @@ typedef enum mc_group_kind {
 typedef struct mc_input_group {
     mc_group_kind kind;
     size_t channel;      /* MC_GROUP_PAST: P's channel (1..); MC_GROUP_FUTURE: F's channel */
-    size_t first, count; /* lookback rows [first, first + count) of the load groups */
+    size_t first, count; /* the load groups: lookback rows [first, first + count); calendar
+                            and holidays: F's channels [first, first + count) */
     char name[96];       /* e.g. "load lags 1-24", "temperature (future)" */
 } mc_input_group;
 

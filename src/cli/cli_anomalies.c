@@ -1,0 +1,378 @@
+/* maskcast anomalies: the past load values the model's anomaly mask shuts out. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/cli_data.h"
+#include "cli/cli_model_data.h"
+#include "cli/cli_model_opts.h"
+#include "cli/cli_output.h"
+#include "data/timestamp.h"
+#include "eval/anomalies.h"
+#include "train/model_internal.h"
+
+enum { OPT_THRESHOLD = MC_OPT_DATA_END, OPT_TOP, OPT_TRUTH, OPT_START, OPT_JSON };
+
+static void help(FILE *f)
+{
+    fprintf(f,
+        "Usage: maskcast anomalies -m MODEL --csv FILE [--threshold T] [--top N]\n"
+        "                          [--start TIME] [--truth FILE] [--json] [-o OUT]\n"
+        "\n"
+        "Scores every past load value by how far the model's anomaly mask closes on it\n"
+        "and lists the strongest. The model reads the data in windows of its lookback; a\n"
+        "value is seen by up to that many windows, each of which gives it a mask weight\n"
+        "between 0 (shut out) and 1 (used as is). Its score is 1 minus the mean weight\n"
+        "over those windows (docs/EXPLAIN.md): 0 when every window uses it, 1 when every\n"
+        "window shuts it out. The last horizon of rows is in no window whose horizon fits\n"
+        "the data and is not scored.\n"
+        "\n"
+        "Output: CSV 'timestamp,value,score,min_mask,windows,observed' (and 'recorded' with\n"
+        "--truth), strongest first; min_mask is the smallest weight any window gave the\n"
+        "value, observed 0 for a value the loader filled in.\n"
+        "\n"
+        "  -m, --model FILE       the model file written by 'maskcast train'\n"
+        "  --threshold T          list values scoring at least T (default 0.5)\n"
+        "  --top N                and at most the N strongest (default: all)\n"
+        "  --start TIME           leave out the values before TIME (e.g. the span the model\n"
+        "                         was trained on); the windows still read them\n"
+        "  --truth FILE           recorded anomalies, as data/sample_anomalies.csv: columns\n"
+        "                         start[,end][,kind][,column] (times as written, both ends\n"
+        "                         included; kind 'missing' and other columns are skipped).\n"
+        "                         Adds precision and recall of 'score >= T' over every\n"
+        "                         scored value, overall and by kind: on standard error\n"
+        "                         after the CSV, in the object with --json\n"
+        "  --json                 one JSON object instead of CSV\n"
+        "  -o, --output FILE      write there instead of standard output (atomically)\n"
+        "  -h, --help             this help\n"
+        "\n"
+        "%s"
+        "\n"
+        "Example (the bundled sample and its recorded anomalies):\n"
+        "  maskcast anomalies -m load.safetensors --csv data/sample_load.csv \\\n"
+        "                     --truth data/sample_anomalies.csv --top 30\n",
+        MC_CLI_DATA_HELP);
+}
+
+typedef struct anomaly_args {
+    mc_cli_data data;
+    const char *model, *truth, *output, *start;
+    double threshold;
+    size_t top;
+    bool json;
+} anomaly_args;
+
+static int bad(FILE *err, const char *opt, const char *arg, const char *want)
+{
+    fprintf(err, "maskcast anomalies: invalid --%s '%s': expected %s\n", opt, arg, want);
+    return -1;
+}
+
+static int anomaly_option(anomaly_args *a, int c, const char *arg, FILE *err)
+{
+    switch (c) {
+    case 'm': a->model = arg; return 1;
+    case 'o': a->output = arg; return 1;
+    case OPT_THRESHOLD:
+        return mc_cli_parse_real(arg, 0.0, 1.0, &a->threshold)
+                   ? 1 : bad(err, "threshold", arg, "a score from 0 to 1");
+    case OPT_TOP: return mc_cli_parse_size(arg, 1, &a->top) ? 1 : bad(err, "top", arg, ">= 1");
+    case OPT_TRUTH: a->truth = arg; return 1;
+    case OPT_START: a->start = arg; return 1;
+    case OPT_JSON: a->json = true; return 1;
+    default: return 0;
+    }
+}
+
+/* Parses the command line; returns -1 when it ran --help, else an exit status. */
+static int parse(anomaly_args *a, int argc, char **argv, FILE *out, FILE *err)
+{
+    static const struct option longopts[] = {
+        MC_CLI_DATA_LONG_OPTIONS,
+        {"model", required_argument, NULL, 'm'},
+        {"threshold", required_argument, NULL, OPT_THRESHOLD},
+        {"top", required_argument, NULL, OPT_TOP},
+        {"truth", required_argument, NULL, OPT_TRUTH},
+        {"start", required_argument, NULL, OPT_START},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    optind = 0;
+    opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, "m:o:h", longopts, NULL)) != -1;) {
+        int used = mc_cli_data_option(&a->data, c, optarg, err);
+        if (used == 0)
+            used = anomaly_option(a, c, optarg, err);
+        if (used < 0)
+            return MC_EXIT_USAGE;
+        if (used > 0)
+            continue;
+        if (c == 'h') {
+            help(out);
+            return -1;
+        }
+        fprintf(err, "maskcast anomalies: unknown or incomplete option '%s'\n"
+                     "Run 'maskcast anomalies --help' for the options.\n", argv[optind - 1]);
+        return MC_EXIT_USAGE;
+    }
+    if (optind < argc)
+        fprintf(err, "maskcast anomalies: unexpected argument '%s'\n", argv[optind]);
+    else if (a->model == NULL || a->data.csv == NULL)
+        fprintf(err, "maskcast anomalies: -m MODEL and --csv FILE are required\n");
+    if (optind < argc || a->model == NULL || a->data.csv == NULL ||
+        !mc_cli_data_check(&a->data, err)) {
+        fprintf(err, "Run 'maskcast anomalies --help' for the options.\n");
+        return MC_EXIT_USAGE;
+    }
+    return MC_EXIT_OK;
+}
+
+/* A listed row and its score, sorted together (qsort has no context argument). */
+typedef struct ranked {
+    double score;
+    size_t row;
+} ranked;
+
+/* Strongest first; equal scores in time order. */
+static int by_score(const void *pa, const void *pb)
+{
+    const ranked *a = pa, *b = pb;
+    if (a->score != b->score)
+        return a->score > b->score ? -1 : 1;
+    return a->row < b->row ? -1 : a->row > b->row;
+}
+
+/* The rows to list, strongest first: scored, at least the threshold, at most top. */
+static ranked *listed_rows(const mc_anomaly_scores *s, const anomaly_args *a, size_t *n_out)
+{
+    ranked *rows = malloc((s->rows ? s->rows : 1) * sizeof *rows);
+    size_t n = 0;
+    if (rows == NULL)
+        return NULL;
+    for (size_t i = 0; i < s->rows; i++)
+        if (s->windows[i] > 0 && s->score[i] >= a->threshold)
+            rows[n++] = (ranked){s->score[i], i};
+    qsort(rows, n, sizeof *rows, by_score);
+    *n_out = a->top > 0 && a->top < n ? a->top : n;
+    return rows;
+}
+
+/* Leaves the rows before `start` unscored; false (with a message) when it is not a time. */
+static bool drop_before(mc_anomaly_scores *s, const int64_t *wall, const char *start, FILE *err)
+{
+    mc_time_value tv;
+    const char *why = mc_time_parse(start, strlen(start), MC_TIME_AUTO, &tv);
+    if (why != NULL) {
+        fprintf(err, "maskcast anomalies: --start '%s' is not a time: %s\n", start, why);
+        return false;
+    }
+    for (size_t i = 0; i < s->rows && wall[i] < tv.wall; i++) {
+        s->windows[i] = 0;
+        s->score[i] = NAN;
+        s->min_mask[i] = NAN;
+    }
+    return true;
+}
+
+static void time_text(const mc_frame *f, size_t row, char *out, size_t size)
+{
+    mc_time_to_text(mc_frame_times(f)[row], mc_frame_utc_offsets(f)[row],
+                    mc_frame_get_report(f)->has_utc_offsets, out, size);
+}
+
+typedef struct listing {
+    const mc_frame *frame;
+    const mc_anomaly_scores *scores;
+    const ranked *rows;
+    size_t n;
+    const mc_anomaly_truth *truth;     /* NULL without --truth */
+    const mc_anomaly_agreement *agree; /* NULL without --truth */
+    const int64_t *wall;
+} listing;
+
+static void write_csv(FILE *o, const listing *l)
+{
+    fprintf(o, "timestamp,value,score,min_mask,windows,observed%s\n", l->truth ? ",recorded" : "");
+    for (size_t j = 0; j < l->n; j++) {
+        const size_t i = l->rows[j].row;
+        char when[40];
+        time_text(l->frame, i, when, sizeof when);
+        const double v = mc_frame_values(l->frame, 0)[i];
+        fprintf(o, "%s,", when);
+        if (!isnan(v))
+            fprintf(o, "%.6g", v);
+        fprintf(o, ",%.4f,%.4f,%zu,%d", l->scores->score[i], (double)l->scores->min_mask[i],
+                l->scores->windows[i], mc_frame_states(l->frame, 0)[i] == MC_VALUE_OBSERVED);
+        if (l->truth)
+            fprintf(o, ",%d", mc_anomaly_truth_contains(l->truth, l->wall[i]));
+        fputc('\n', o);
+    }
+}
+
+static void print_agreement(FILE *f, const mc_anomaly_agreement *a)
+{
+    fprintf(f,
+            "against the recorded anomalies, score >= %g over %zu values scored:\n"
+            "  precision %.3f (%zu of %zu flagged values are recorded anomalies)\n"
+            "  recall    %.3f (%zu of %zu recorded values flagged; %zu of %zu events)\n",
+            a->threshold, a->scored, a->precision, a->hits, a->flagged, a->recall, a->hits,
+            a->recorded, a->events_found, a->events);
+    for (size_t k = 0; k < a->n_kinds; k++)
+        if (a->kinds[k].kind[0] != '\0')
+            fprintf(f, "    %-10s recall %.3f (%zu of %zu values; %zu of %zu events)\n",
+                    a->kinds[k].kind,
+                    a->kinds[k].recorded ? (double)a->kinds[k].hits / (double)a->kinds[k].recorded
+                                         : NAN,
+                    a->kinds[k].hits, a->kinds[k].recorded, a->kinds[k].events_found,
+                    a->kinds[k].events);
+}
+
+/* JSON has no NaN: undefined ratios are null. */
+static void add_ratio(cJSON *o, const char *name, double v)
+{
+    if (isnan(v))
+        cJSON_AddNullToObject(o, name);
+    else
+        cJSON_AddNumberToObject(o, name, v);
+}
+
+static int write_json(FILE *o, const listing *l, const char *model, double threshold, FILE *err)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "model", model);
+    cJSON_AddStringToObject(j, "score", "1 - mean anomaly mask over the windows (docs/EXPLAIN.md)");
+    cJSON_AddNumberToObject(j, "threshold", threshold);
+    size_t scored = 0;
+    for (size_t i = 0; i < l->scores->rows; i++)
+        scored += l->scores->windows[i] > 0;
+    cJSON_AddNumberToObject(j, "scored", (double)scored);
+    cJSON *list = cJSON_AddArrayToObject(j, "anomalies");
+    for (size_t k = 0; k < l->n; k++) {
+        const size_t i = l->rows[k].row;
+        char when[40];
+        time_text(l->frame, i, when, sizeof when);
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "timestamp", when);
+        const double v = mc_frame_values(l->frame, 0)[i];
+        if (isnan(v))
+            cJSON_AddNullToObject(x, "value");
+        else
+            cJSON_AddNumberToObject(x, "value", v);
+        cJSON_AddNumberToObject(x, "score", l->scores->score[i]);
+        cJSON_AddNumberToObject(x, "min_mask", (double)l->scores->min_mask[i]);
+        cJSON_AddNumberToObject(x, "windows", (double)l->scores->windows[i]);
+        cJSON_AddBoolToObject(x, "observed",
+                              mc_frame_states(l->frame, 0)[i] == MC_VALUE_OBSERVED);
+        if (l->truth)
+            cJSON_AddBoolToObject(x, "recorded", mc_anomaly_truth_contains(l->truth, l->wall[i]));
+        cJSON_AddItemToArray(list, x);
+    }
+    if (l->agree != NULL) {
+        const mc_anomaly_agreement *a = l->agree;
+        cJSON *t = cJSON_AddObjectToObject(j, "truth");
+        cJSON_AddNumberToObject(t, "flagged", (double)a->flagged);
+        cJSON_AddNumberToObject(t, "recorded", (double)a->recorded);
+        cJSON_AddNumberToObject(t, "hits", (double)a->hits);
+        add_ratio(t, "precision", a->precision);
+        add_ratio(t, "recall", a->recall);
+        cJSON_AddNumberToObject(t, "events", (double)a->events);
+        cJSON_AddNumberToObject(t, "events_found", (double)a->events_found);
+        cJSON *kinds = cJSON_AddArrayToObject(t, "kinds");
+        for (size_t k = 0; k < a->n_kinds; k++) {
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "kind", a->kinds[k].kind);
+            cJSON_AddNumberToObject(x, "recorded", (double)a->kinds[k].recorded);
+            cJSON_AddNumberToObject(x, "hits", (double)a->kinds[k].hits);
+            add_ratio(x, "recall", a->kinds[k].recorded ? (double)a->kinds[k].hits /
+                                                              (double)a->kinds[k].recorded
+                                                        : NAN);
+            cJSON_AddNumberToObject(x, "events", (double)a->kinds[k].events);
+            cJSON_AddNumberToObject(x, "events_found", (double)a->kinds[k].events_found);
+            cJSON_AddItemToArray(kinds, x);
+        }
+    }
+    char *text = cJSON_Print(j);
+    cJSON_Delete(j);
+    if (text == NULL) {
+        fprintf(err, "maskcast: out of memory writing JSON\n");
+        return MC_EXIT_FAILURE;
+    }
+    fprintf(o, "%s\n", text);
+    cJSON_free(text);
+    return MC_EXIT_OK;
+}
+
+int mc_cli_anomalies(int argc, char **argv, FILE *out, FILE *err)
+{
+    anomaly_args a;
+    memset(&a, 0, sizeof a);
+    mc_cli_data_init(&a.data);
+    a.threshold = 0.5;
+    int status = parse(&a, argc, argv, out, err);
+    mc_model *m = NULL;
+    mc_frame *f = NULL;
+    mc_bound b = {0};
+    mc_anomaly_scores s = {0};
+    mc_anomaly_truth truth = {0};
+    mc_anomaly_agreement agree;
+    ranked *rows = NULL;
+    mc_error e;
+    if (status != MC_EXIT_OK) {
+        status = status < 0 ? MC_EXIT_OK : status;
+        goto done;
+    }
+    status = MC_EXIT_FAILURE;
+    if (mc_model_load(&m, a.model, &e) != MC_OK) {
+        fprintf(err, "maskcast: %s\n", e.message);
+        goto done;
+    }
+    if ((f = mc_cli_model_data_load(&a.data, m, &b, "anomalies", err)) == NULL)
+        goto done;
+    if (a.truth != NULL && mc_anomaly_truth_read(&truth, a.truth, mc_frame_column_name(f, 0),
+                                                 a.data.csv_opt.time_format, &e) != MC_OK) {
+        fprintf(err, "maskcast: %s\n", e.message);
+        goto done;
+    }
+    if (mc_anomaly_score(&s, m, &b.series, &e) != MC_OK) {
+        fprintf(err, "maskcast anomalies: %s\n", e.message);
+        goto done;
+    }
+    if (a.start != NULL && !drop_before(&s, b.series.wall, a.start, err))
+        goto done;
+    listing l = {.frame = f, .scores = &s, .wall = b.series.wall};
+    if (a.truth != NULL) {
+        mc_anomaly_agree(&agree, &s, b.series.wall, &truth, a.threshold);
+        l.truth = &truth;
+        l.agree = &agree;
+    }
+    if ((rows = listed_rows(&s, &a, &l.n)) == NULL) {
+        fprintf(err, "maskcast: out of memory\n");
+        goto done;
+    }
+    l.rows = rows;
+    mc_cli_output o;
+    FILE *w = mc_cli_output_open(&o, a.output, out, err);
+    if (w == NULL)
+        goto done;
+    status = MC_EXIT_OK;
+    if (a.json)
+        status = write_json(w, &l, a.model, a.threshold, err);
+    else
+        write_csv(w, &l);
+    if (mc_cli_output_close(&o, status == MC_EXIT_OK, err) != 0 && status == MC_EXIT_OK)
+        status = MC_EXIT_FAILURE;
+    if (status == MC_EXIT_OK && !a.json && l.agree != NULL)
+        print_agreement(err, l.agree);
+done:
+    free(rows);
+    mc_anomaly_truth_free(&truth);
+    mc_anomaly_scores_free(&s);
+    mc_bound_free(&b);
+    mc_frame_free(f);
+    mc_model_free(m);
+    mc_cli_data_free(&a.data);
+    return status;
+}

@@ -1,0 +1,51 @@
+#include "cli/cli_model_data.h"
+
+#include <string.h>
+
+#include "train/model_internal.h"
+
+mc_frame *mc_cli_model_data_load(mc_cli_data *d, const mc_model *m, mc_bound *bound,
+                                 const char *command, FILE *err)
+{
+    /* A column can be both a past and a known-future input: name it once. */
+    const char *columns[2 * MC_MAX_COVARIATES];
+    size_t n = 0;
+    for (size_t c = 1; c < mc_model_channels(m); c++) {
+        size_t j = 0;
+        while (j < n && strcmp(columns[j], m->names[c]) != 0)
+            j++;
+        if (j == n)
+            columns[n++] = m->names[c];
+    }
+    const char *target = d->csv_opt.target_column;
+    const char *const *covariates = d->csv_opt.covariates;
+    const size_t n_covariates = d->csv_opt.n_covariates;
+    if (d->csv_opt.target_column == NULL)
+        d->csv_opt.target_column = m->names[0];
+    if (d->covariates.n == 0) {
+        d->csv_opt.covariates = columns;
+        d->csv_opt.n_covariates = n;
+    }
+    mc_frame *f = mc_cli_data_load(d, err);
+    d->csv_opt.target_column = target; /* columns[] goes out of scope */
+    d->csv_opt.covariates = covariates;
+    d->csv_opt.n_covariates = n_covariates;
+    if (f == NULL)
+        return NULL;
+    if (mc_frame_step(f) != m->step) {
+        char have[32], want[32];
+        mc_cli_format_duration(mc_frame_step(f), have, sizeof have);
+        mc_cli_format_duration(m->step, want, sizeof want);
+        fprintf(err, "maskcast %s: the data's step is %s but the model was trained on a step of %s\n",
+                command, have, want);
+        mc_frame_free(f);
+        return NULL;
+    }
+    mc_error e;
+    if (mc_model_bind(bound, m, f, mc_frame_rows(f), &e) != MC_OK) {
+        fprintf(err, "maskcast %s: %s\n", command, e.message);
+        mc_frame_free(f);
+        return NULL;
+    }
+    return f;
+}
