@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "nn/vectorize.h"
+
 #define INV_SQRT2 0.70710678118654752440f
 #define INV_SQRT_2PI 0.39894228040143267794f
 
@@ -73,6 +75,7 @@ static inline float sigmoid1(float x)
     return float_of((BITS_ONE & ~neg) | (bits_of(e) & neg)) / (1.0f + e);
 }
 
+MC_VECTOR_CLONES
 void mc_activation_forward(float *out, const float *pre, size_t n, mc_activation act)
 {
     if (act == MC_ACTIVATION_GELU) {
@@ -84,6 +87,7 @@ void mc_activation_forward(float *out, const float *pre, size_t n, mc_activation
     }
 }
 
+MC_VECTOR_CLONES
 void mc_activation_backward(float *dpre, const float *dout, const float *pre, size_t n,
                             mc_activation act)
 {
@@ -102,18 +106,21 @@ void mc_activation_backward(float *dpre, const float *dout, const float *pre, si
     }
 }
 
+MC_VECTOR_CLONES
 void mc_sigmoid_forward(float *out, const float *pre, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         out[i] = sigmoid1(pre[i]);
 }
 
+MC_VECTOR_CLONES
 void mc_sigmoid_backward(float *dpre, const float *dout, const float *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         dpre[i] = dout[i] * s[i] * (1.0f - s[i]);
 }
 
+MC_VECTOR_CLONES
 void mc_mean_one_softmax_forward(float *out, const float *pre, size_t rows, size_t cols)
 {
     for (size_t r = 0; r < rows; r++) {
@@ -133,6 +140,7 @@ void mc_mean_one_softmax_forward(float *out, const float *pre, size_t rows, size
     }
 }
 
+MC_VECTOR_CLONES
 void mc_mean_one_softmax_backward(float *dpre, const float *dout, const float *out, size_t rows,
                                   size_t cols)
 {
@@ -149,6 +157,7 @@ void mc_mean_one_softmax_backward(float *dpre, const float *dout, const float *o
     }
 }
 
+MC_VECTOR_CLONES
 void mc_add_bias(float *y, const float *b, size_t rows, size_t cols)
 {
     for (size_t r = 0; r < rows; r++)
@@ -156,6 +165,7 @@ void mc_add_bias(float *y, const float *b, size_t rows, size_t cols)
             y[r * cols + c] += b[c];
 }
 
+MC_VECTOR_CLONES
 void mc_bias_backward(float *db, const float *dy, size_t rows, size_t cols)
 {
     for (size_t r = 0; r < rows; r++)

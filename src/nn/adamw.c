@@ -5,6 +5,7 @@
 
 #include "common/checked.h"
 #include "common/error.h"
+#include "nn/vectorize.h"
 
 mc_status mc_adamw_init(mc_adamw *opt, size_t n, mc_error *err)
 {
@@ -29,6 +30,7 @@ void mc_adamw_free(mc_adamw *opt)
     opt->m = opt->v = NULL;
 }
 
+MC_VECTOR_CLONES
 double mc_grad_norm(const float *g, size_t n)
 {
     /* Eight partial sums in a fixed order: the compiler vectorises them (one
@@ -46,6 +48,7 @@ double mc_grad_norm(const float *g, size_t n)
 
 /* One tensor's update, in float so that it vectorises (sqrtf needs
    -fno-math-errno for that; CMakeLists.txt sets it for this file). */
+MC_VECTOR_CLONES
 static void update(float *restrict p, float *restrict m, float *restrict v,
                    const float *restrict g, size_t n, float b1, float b2, float gs, float step,
                    float eps, float keep)

@@ -7,6 +7,7 @@
 
 #include "common/checked.h"
 #include "common/error.h"
+#include "nn/vectorize.h"
 
 static const char *const TENSOR_NAMES[MC_T_COUNT] = {
     "feature.W", "feature.b", "anomaly.W", "anomaly.b", "horizon.W", "horizon.b",
@@ -246,6 +247,7 @@ static float dot(const float *restrict a, const float *restrict b, size_t n)
 /* The per-horizon masks and heads, one (sample, horizon) row at a time while
    it is in cache: w->attn holds h W_a on entry and the masks a on return;
    y_kq = (a_k . h) . V_kq, without storing a_k . h for the whole batch. */
+MC_VECTOR_CLONES
 static void heads_forward(mc_net_work *w, const float *ba /* (H*D) */,
                           const float *V /* (H*Q, D) */, const mc_net_shape *s, size_t B)
 {
@@ -375,6 +377,7 @@ static void embed_backward(mc_net_work *w, float *grads, const float *params,
    g = dy_k V_k, dV_k += dy_k^T (a_k . h), dh += g . a_k, and the masks'
    pre-activation gradient (g . h through the sigmoid or softmax) into
    w->dattn; then the products with W_a, or the embedding path. */
+MC_VECTOR_CLONES
 static void heads_backward(mc_net_work *w, float *grads, const float *params,
                            const mc_net_layout *lay, const mc_net_shape *s, const float *dy,
                            size_t B)
