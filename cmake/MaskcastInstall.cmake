@@ -8,8 +8,10 @@
 #   bin/maskcast                           the command-line tool
 #   share/man/man1/maskcast.1              its manual page
 #   share/doc/maskcast/examples/           the example programs
+#   share/maskcast/python/maskcast.py      the Python module (ctypes; PYTHONPATH)
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
+include(MaskcastExports) # what libmaskcast.so exports
 
 # What a program linking the static library must link too, by library name
 # (the same names as maskcast.pc's Libs.private; GSL's CBLAS is OpenBLAS's).
@@ -36,6 +38,7 @@ install(FILES ${PROJECT_BINARY_DIR}/include/maskcast/version.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/maskcast)
 install(FILES ${PROJECT_SOURCE_DIR}/docs/maskcast.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+install(FILES ${PROJECT_SOURCE_DIR}/python/maskcast.py DESTINATION ${CMAKE_INSTALL_DATADIR}/maskcast/python)
 
 # The CMake package.
 set(MC_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/maskcast)

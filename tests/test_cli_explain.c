@@ -83,7 +83,8 @@ static void test_help(void **state)
     (void)state;
     cli_result r = RUN("explain", "--help");
     assert_int_equal(r.status, 0);
-    const char *options[] = {"--model", "--csv", "--days", "--start", "--stride", "--repeats",
+    const char *options[] = {"--model", "--csv", "--days", "--start", "--stride", "--same-time",
+                             "--repeats",
                              "--seed", "--table", "--json", "--output", "permutation",
                              "docs/EXPLAIN.md", "Example"};
     for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
@@ -188,6 +189,16 @@ static void test_explain_outputs(void **state)
     cJSON_Delete(j);
     result_free(&r);
     free(csv);
+
+    /* Shuffling among origins at the same time of day, said in the output. */
+    r = RUN("explain", "-m", fx->model, "--csv", fx->data.path, "--days", "5", "--repeats", "3",
+            "--same-time", "--json");
+    assert_int_equal(r.status, 0);
+    j = cJSON_Parse(r.out);
+    assert_non_null(j);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "same_time_of_day")));
+    cJSON_Delete(j);
+    result_free(&r);
 
     /* The table, daily origins. */
     r = RUN("explain", "-m", fx->model, "--csv", fx->data.path, "--start", "2024-02-12",

@@ -367,6 +367,39 @@ static void test_increase_matches_hand_computation(void **state)
     }
 }
 
+/* Shuffles are permutations, seeded, and stay within their strata. */
+static void test_shuffles(void **state)
+{
+    (void)state;
+    enum { N = 50, R = 3 };
+    size_t strata[N], a[R * N], b[R * N], c[R * N];
+    for (size_t i = 0; i < N; i++)
+        strata[i] = (i * 7) % 4; /* four interleaved strata */
+    assert_int_equal(mc_explain_shuffles(a, N, R, 2385, strata, NULL), MC_OK);
+    assert_int_equal(mc_explain_shuffles(b, N, R, 2385, strata, NULL), MC_OK);
+    assert_int_equal(mc_explain_shuffles(c, N, R, 2386, strata, NULL), MC_OK);
+    assert_memory_equal(a, b, sizeof a);
+    assert_memory_not_equal(a, c, sizeof a);
+    size_t moved = 0;
+    for (size_t r = 0; r < R; r++) {
+        bool seen[N] = {false};
+        for (size_t i = 0; i < N; i++) {
+            const size_t d = a[r * N + i];
+            assert_true(d < N && !seen[d]);
+            seen[d] = true;
+            assert_int_equal(strata[d], strata[i]);
+            moved += d != i;
+        }
+    }
+    assert_true(moved > R * N / 2); /* shuffled, not the identity */
+    /* Without strata: any index may go anywhere. */
+    assert_int_equal(mc_explain_shuffles(a, N, R, 2385, NULL, NULL), MC_OK);
+    size_t across = 0;
+    for (size_t i = 0; i < R * N; i++)
+        across += strata[a[i]] != strata[i % N];
+    assert_true(across > 0);
+}
+
 static void test_refusals(void **state)
 {
     (void)state;
@@ -524,6 +557,7 @@ int main(void)
         cmocka_unit_test(test_permute_moves_the_group),
         cmocka_unit_test(test_unseen_inputs_count_zero),
         cmocka_unit_test(test_increase_matches_hand_computation),
+        cmocka_unit_test(test_shuffles),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_known_answer),
     };

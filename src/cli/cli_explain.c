@@ -13,14 +13,15 @@
 #include "eval/explain.h"
 #include "train/model_internal.h"
 
-enum { OPT_DAYS = MC_OPT_DATA_END, OPT_START, OPT_STRIDE, OPT_REPEATS, OPT_SEED, OPT_TABLE,
-       OPT_JSON };
+enum { OPT_DAYS = MC_OPT_DATA_END, OPT_START, OPT_STRIDE, OPT_SAME_TIME, OPT_REPEATS, OPT_SEED,
+       OPT_TABLE, OPT_JSON };
 
 static void help(FILE *f)
 {
     fprintf(f,
         "Usage: maskcast explain -m MODEL --csv FILE [--days N | --start TIME] [--stride DUR]\n"
-        "                        [--repeats R] [--seed N] [--table | --json] [-o OUT]\n"
+        "                        [--same-time] [--repeats R] [--seed N] [--table | --json]\n"
+        "                        [-o OUT]\n"
         "\n"
         "For each horizon step, how much the model's forecasts rest on each group of its\n"
         "inputs: the load over the last day of the lookback, the load before that, the\n"
@@ -44,6 +45,10 @@ static void help(FILE *f)
         "  --start TIME           or origins from this time on (e.g. 2023-10-01)\n"
         "  --stride DUR           time between origins, counted back from the last one\n"
         "                         (default: the data's step, every origin)\n"
+        "  --same-time            shuffle only among origins at the same time of day, so\n"
+        "                         that a moved window keeps its daily shape in step with\n"
+        "                         the calendar (the time of day itself then counts 0);\n"
+        "                         with --stride 1d every origin is at the same time anyway\n"
         "  --repeats R            shuffles per group (default 5)\n"
         "  --seed N               which shuffles (default 1)\n"
         "  --table                a table a person reads at a glance instead of CSV\n"
@@ -53,7 +58,8 @@ static void help(FILE *f)
         "\n"
         "%s"
         "\n"
-        "Example (a model trained on all but the last 90 days of the sample):\n"
+        "Example (a model trained on all but the last 90 days of the sample; one day-ahead\n"
+        "forecast a day at 00:00):\n"
         "  maskcast explain -m load.safetensors --csv data/sample_load.csv --days 90 \\\n"
         "                   --stride 1d --table\n",
         MC_CLI_DATA_HELP);
@@ -65,7 +71,7 @@ typedef struct explain_args {
     size_t days;
     int64_t stride_seconds;
     mc_explain_options eo;
-    bool table, json;
+    bool same_time, table, json;
 } explain_args;
 
 static int bad(FILE *err, const char *opt, const char *arg, const char *want)
@@ -96,6 +102,7 @@ static int explain_option(explain_args *a, int c, const char *arg, FILE *err)
             return bad(err, "seed", arg, "a whole number");
         a->eo.seed = v;
         return 1;
+    case OPT_SAME_TIME: a->same_time = true; return 1;
     case OPT_TABLE: a->table = true; return 1;
     case OPT_JSON: a->json = true; return 1;
     default: return 0;
@@ -111,6 +118,7 @@ static int parse(explain_args *a, int argc, char **argv, FILE *out, FILE *err)
         {"days", required_argument, NULL, OPT_DAYS},
         {"start", required_argument, NULL, OPT_START},
         {"stride", required_argument, NULL, OPT_STRIDE},
+        {"same-time", no_argument, NULL, OPT_SAME_TIME},
         {"repeats", required_argument, NULL, OPT_REPEATS},
         {"seed", required_argument, NULL, OPT_SEED},
         {"table", no_argument, NULL, OPT_TABLE},
@@ -237,12 +245,13 @@ static void write_csv(FILE *o, const mc_explain *r)
 }
 
 static void write_table(FILE *o, const mc_explain *r, const char *first, const char *last,
-                        const char *stride)
+                        const char *stride, bool same_time)
 {
     const size_t K = r->horizon + 1;
     fprintf(o, "Rise of the MAE when a group of inputs is shuffled across the %zu origins\n"
-               "(%s to %s, every %s; mean of %zu shuffles), in the load's units:\n\n",
-            r->n_origins, first, last, stride, r->repeats);
+               "(%s to %s, every %s; mean of %zu shuffles%s), in the load's units:\n\n",
+            r->n_origins, first, last, stride, r->repeats,
+            same_time ? " among origins at the same time of day" : "");
     int width[MC_EXPLAIN_MAX_GROUPS];
     fprintf(o, "%-6s %9s", "step", "MAE");
     for (size_t g = 0; g < r->n_groups; g++) {
@@ -288,18 +297,19 @@ static cJSON *step_json(const mc_explain *r, size_t k)
     return s;
 }
 
-static int write_json(FILE *o, const mc_explain *r, const char *model, const char *first,
-                      const char *last, int64_t stride, uint64_t seed, FILE *err)
+static int write_json(FILE *o, const mc_explain *r, const explain_args *a, const char *first,
+                      const char *last, int64_t stride, FILE *err)
 {
     cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "model", model);
+    cJSON_AddStringToObject(j, "model", a->model);
     cJSON_AddStringToObject(j, "method", "permutation importance (docs/EXPLAIN.md)");
     cJSON_AddNumberToObject(j, "origins", (double)r->n_origins);
     cJSON_AddStringToObject(j, "first_origin", first);
     cJSON_AddStringToObject(j, "last_origin", last);
     cJSON_AddNumberToObject(j, "stride_seconds", (double)stride);
     cJSON_AddNumberToObject(j, "repeats", (double)r->repeats);
-    cJSON_AddNumberToObject(j, "seed", (double)seed);
+    cJSON_AddNumberToObject(j, "seed", (double)a->eo.seed);
+    cJSON_AddBoolToObject(j, "same_time_of_day", a->same_time);
     cJSON *steps = cJSON_AddArrayToObject(j, "steps");
     for (size_t k = 0; k < r->horizon; k++)
         cJSON_AddItemToArray(steps, step_json(r, k));
@@ -325,7 +335,7 @@ int mc_cli_explain(int argc, char **argv, FILE *out, FILE *err)
     mc_model *m = NULL;
     mc_frame *f = NULL;
     mc_bound b = {0};
-    size_t *origins = NULL, n = 0;
+    size_t *origins = NULL, *strata = NULL, n = 0;
     mc_explain *r = NULL;
     mc_error e;
     if (status != MC_EXIT_OK) {
@@ -340,6 +350,15 @@ int mc_cli_explain(int argc, char **argv, FILE *out, FILE *err)
     if ((f = mc_cli_model_data_load(&a.data, m, &b, "explain", err)) == NULL ||
         (origins = choose_origins(&a, m, &b.series, &n, err)) == NULL)
         goto done;
+    if (a.same_time) {
+        if ((strata = malloc(n * sizeof *strata)) == NULL) {
+            fprintf(err, "maskcast: out of memory\n");
+            goto done;
+        }
+        for (size_t i = 0; i < n; i++)
+            strata[i] = (size_t)(b.series.wall[origins[i]] - 86400 * mc_time_days(b.series.wall[origins[i]]));
+        a.eo.strata = strata;
+    }
     if (mc_explain_run(&r, m, &b.series, origins, n, &a.eo, &e) != MC_OK) {
         fprintf(err, "maskcast explain: %s\n", e.message);
         goto done;
@@ -355,9 +374,9 @@ int mc_cli_explain(int argc, char **argv, FILE *out, FILE *err)
         goto done;
     status = MC_EXIT_OK;
     if (a.json)
-        status = write_json(w, r, a.model, first, last, stride_s, a.eo.seed, err);
+        status = write_json(w, r, &a, first, last, stride_s, err);
     else if (a.table)
-        write_table(w, r, first, last, stride);
+        write_table(w, r, first, last, stride, a.same_time);
     else
         write_csv(w, r);
     if (mc_cli_output_close(&o, status == MC_EXIT_OK, err) != 0 && status == MC_EXIT_OK)
@@ -365,6 +384,7 @@ int mc_cli_explain(int argc, char **argv, FILE *out, FILE *err)
 done:
     mc_explain_free(r);
     free(origins);
+    free(strata);
     mc_bound_free(&b);
     mc_frame_free(f);
     mc_model_free(m);

@@ -17,7 +17,7 @@ enum { CALENDAR_PLAIN = MC_CALENDAR_CHANNELS - 1 };
 
 void mc_explain_options_defaults(mc_explain_options *opt)
 {
-    *opt = (mc_explain_options){.repeats = 5, .seed = 1, .permutations = NULL};
+    *opt = (mc_explain_options){.repeats = 5, .seed = 1, .strata = NULL, .permutations = NULL};
 }
 
 static mc_input_group group(mc_group_kind kind, size_t channel, size_t first, size_t count)
@@ -190,7 +190,6 @@ typedef struct explain_work {
     float *x0, *x, *level0, *level;
     double *actual, *out, *mae_perm; /* mae_perm (R, H + 1) for one group */
     size_t *perm;                    /* (R, n) */
-    gsl_rng *rng;
 } explain_work;
 
 static void work_free(explain_work *w)
@@ -203,8 +202,6 @@ static void work_free(explain_work *w)
     free(w->out);
     free(w->mae_perm);
     free(w->perm);
-    if (w->rng != NULL)
-        gsl_rng_free(w->rng);
 }
 
 static mc_status check_args(const mc_model *m, const mc_series *s, const size_t *origins,
@@ -259,7 +256,6 @@ static mc_status work_alloc(explain_work *w, mc_explain **out, const mc_model *m
     w->out = mc_realloc_array(NULL, nq, sizeof *w->out);
     w->mae_perm = mc_realloc_array(NULL, R, K * sizeof *w->mae_perm);
     w->perm = mc_realloc_array(NULL, rn, sizeof *w->perm);
-    w->rng = gsl_rng_alloc(gsl_rng_mt19937);
     mc_explain *r = calloc(1, sizeof *r);
     if (r != NULL) {
         r->scored = calloc(K, sizeof *r->scored);
@@ -269,25 +265,58 @@ static mc_status work_alloc(explain_work *w, mc_explain **out, const mc_model *m
     }
     *out = r;
     if (!w->x0 || !w->x || !w->level0 || !w->level || !w->actual || !w->out || !w->mae_perm ||
-        !w->perm || !w->rng || !r || !r->scored || !r->mae || !r->increase || !r->spread)
+        !w->perm || !r || !r->scored || !r->mae || !r->increase || !r->spread)
         return mc_error_nomem(err, "explaining the model");
     return MC_OK;
 }
 
-/* The R permutations: given, or R seeded shuffles of 0..n-1. */
-static void draw_permutations(explain_work *w, size_t n, const mc_explain_options *opt)
+/* One shuffle of 0..n-1 within strata: members (2n scratch) gathers each
+   stratum's indexes, shuffled among themselves. */
+static void shuffle_within(size_t *p, size_t n, const size_t *strata, size_t *scratch,
+                           gsl_rng *rng)
 {
-    if (opt->permutations != NULL) {
-        memcpy(w->perm, opt->permutations, opt->repeats * n * sizeof *w->perm);
-        return;
+    size_t *members = scratch, *moved = scratch + n;
+    for (size_t i = 0; i < n; i++)
+        p[i] = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != SIZE_MAX)
+            continue;
+        size_t k = 0;
+        for (size_t j = i; j < n; j++)
+            if (strata[j] == strata[i])
+                members[k++] = j;
+        memcpy(moved, members, k * sizeof *moved);
+        gsl_ran_shuffle(rng, moved, k, sizeof *moved);
+        for (size_t j = 0; j < k; j++)
+            p[members[j]] = moved[j];
     }
-    gsl_rng_set(w->rng, (unsigned long)(opt->seed ^ (opt->seed >> 32)));
-    for (size_t r = 0; r < opt->repeats; r++) {
-        size_t *p = w->perm + r * n;
+}
+
+mc_status mc_explain_shuffles(size_t *perm, size_t n, size_t repeats, uint64_t seed,
+                              const size_t *strata, mc_error *err)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    size_t *scratch = strata != NULL ? mc_realloc_array(NULL, n, 2 * sizeof *scratch) : NULL;
+    if (rng == NULL || (strata != NULL && scratch == NULL)) {
+        if (rng != NULL)
+            gsl_rng_free(rng);
+        free(scratch);
+        return mc_error_nomem(err, "drawing the permutations");
+    }
+    gsl_rng_set(rng, (unsigned long)(seed ^ (seed >> 32)));
+    for (size_t r = 0; r < repeats; r++) {
+        size_t *p = perm + r * n;
+        if (strata != NULL) {
+            shuffle_within(p, n, strata, scratch, rng);
+            continue;
+        }
         for (size_t i = 0; i < n; i++)
             p[i] = i;
-        gsl_ran_shuffle(w->rng, p, n, sizeof *p);
+        gsl_ran_shuffle(rng, p, n, sizeof *p);
     }
+    gsl_rng_free(rng);
+    free(scratch);
+    return MC_OK;
 }
 
 /* Mean and standard deviation over the R permutations of MAE' - MAE. */
@@ -338,9 +367,13 @@ mc_status mc_explain_run(mc_explain **out, const mc_model *m, const mc_series *s
                 r->scored[k] += seen;
                 r->scored[H] += seen;
             }
-        draw_permutations(&w, n, opt);
-        st = mc_model_predict_inputs(m, w.x0, w.level0, n, w.out, NULL, err);
+        if (opt->permutations != NULL)
+            memcpy(w.perm, opt->permutations, R * n * sizeof *w.perm);
+        else
+            st = mc_explain_shuffles(w.perm, n, R, opt->seed, opt->strata, err);
     }
+    if (st == MC_OK)
+        st = mc_model_predict_inputs(m, w.x0, w.level0, n, w.out, NULL, err);
     if (st == MC_OK)
         step_mae(r->mae, w.out, w.actual, n, m);
     for (size_t g = 0; st == MC_OK && g < r->n_groups; g++) {

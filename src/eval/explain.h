@@ -53,6 +53,9 @@ size_t mc_explain_groups(const mc_model *m, mc_input_group *groups);
 typedef struct mc_explain_options {
     size_t repeats;               /* permutations per group, R (default 5) */
     uint64_t seed;                /* of the permutations (default 1) */
+    const size_t *strata;         /* NULL, or a label per origin (n): origins are shuffled
+                                     only among those with the same label, e.g. the time
+                                     of day, so that what moves keeps its alignment */
     const size_t *permutations;   /* NULL: drawn from the seed; else R x n permutations of
                                      0..n-1 to use (tests, reproducing another tool) */
 } mc_explain_options;
@@ -83,6 +86,14 @@ mc_status mc_explain_run(mc_explain **out, const mc_model *m, const mc_series *s
                          mc_error *err);
 
 void mc_explain_free(mc_explain *r);
+
+/*
+ * Draws `repeats` permutations of 0..n-1 into perm (repeats, n) from `seed`
+ * (GSL's MT19937), each mapping every index to one with the same label in
+ * `strata` (n; NULL: any index). The same arguments give the same draws.
+ */
+mc_status mc_explain_shuffles(size_t *perm, size_t n, size_t repeats, uint64_t seed,
+                              const size_t *strata, mc_error *err);
 
 /* Group g's share of the importance at step k (k == H: all steps): its
    increase over the sum of all groups' increases, negative increases
