@@ -12,7 +12,8 @@
  *   mc_bench_mask_eval SOURCE_DIR [THRESHOLD [PENALTY [local|global]]]
  *
  * PENALTY is the mask penalty (default: the model default); "global" trains
- * DESIGN.md's mask without the local evidence.
+ * DESIGN.md's mask without the local evidence. (`maskcast anomalies` scores
+ * every value of a history from all the windows that see it; docs/EXPLAIN.md.)
  */
 #include <gsl/gsl_rng.h>
 #include <math.h>
@@ -21,12 +22,13 @@
 #include <string.h>
 
 #include "data/timestamp.h"
+#include "eval/anomalies.h"
 #include "maskcast/maskcast.h"
 #include "train/augment.h"
 #include "train/bind.h"
 #include "train/model_internal.h"
 
-enum { TEST_DAYS = 90, DAY = 24, MAX_EVENTS = 256 };
+enum { TEST_DAYS = 90, DAY = 24 };
 
 typedef struct stats {
     size_t tp, fp, fn, bad, good;
@@ -56,31 +58,6 @@ static void report(const char *what, const stats *s, float threshold)
            s->good ? s->mask_good / (double)s->good : NAN, threshold,
            s->tp + s->fp ? (double)s->tp / (double)(s->tp + s->fp) : 0.0,
            s->tp + s->fn ? (double)s->tp / (double)(s->tp + s->fn) : 0.0);
-}
-
-/* Instants [start, end] of the recorded load anomalies (not the missing cells). */
-static size_t read_events(const char *path, int64_t (*events)[2])
-{
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return 0;
-    char line[512];
-    size_t n = 0;
-    while (fgets(line, sizeof line, f) != NULL && n < MAX_EVENTS) {
-        char start[32], end[32], kind[32], column[32];
-        if (sscanf(line, "%19[^,],%19[^,],%31[^,],%31[^,]", start, end, kind, column) != 4 ||
-            strcmp(column, "load") != 0 || strcmp(kind, "missing") == 0)
-            continue;
-        mc_time_value a, b;
-        if (mc_time_parse(start, strlen(start), MC_TIME_ISO, &a) == NULL &&
-            mc_time_parse(end, strlen(end), MC_TIME_ISO, &b) == NULL) {
-            events[n][0] = a.wall;
-            events[n][1] = b.wall;
-            n++;
-        }
-    }
-    fclose(f);
-    return n;
 }
 
 int main(int argc, char **argv)
@@ -150,19 +127,21 @@ int main(int argc, char **argv)
         return 1;
     mc_window_gather(clean, NULL, NULL, level, &b.series, &spec, origins, TEST_DAYS);
 
-    /* 2. The recorded anomalies, in the clean inputs. */
-    int64_t events[MAX_EVENTS][2];
-    const size_t n_events = read_events(truth, events);
+    /* 2. The recorded anomalies (not the missing cells), in the clean inputs. */
+    mc_anomaly_truth events;
+    if (mc_anomaly_truth_read(&events, truth, "load", MC_TIME_ISO, &e) != MC_OK) {
+        fprintf(stderr, "%s\n", e.message);
+        return 1;
+    }
+    const size_t n_events = events.n;
     mc_net_forward(&w, m->params, &m->layout, &m->shape, clean, TEST_DAYS);
     stats recorded = {0};
     for (size_t d = 0; d < TEST_DAYS; d++)
         for (size_t l = 0; l < L; l++) {
-            const int64_t t = b.series.wall[origins[d] - L + l];
-            bool bad = false;
-            for (size_t k = 0; k < n_events && !bad; k++)
-                bad = t >= events[k][0] && t <= events[k][1];
+            const bool bad = mc_anomaly_truth_contains(&events, b.series.wall[origins[d] - L + l]);
             add(&recorded, bad, w.mask[d * np + l * Cp], threshold);
         }
+    mc_anomaly_truth_free(&events);
 
     /* 1. Injected anomalies. */
     for (size_t d = 0; d < TEST_DAYS; d++)
