@@ -1,36 +1,34 @@
 /*
- * mc_bench_hotspots — the training step's hot spots outside sgemm, timed as
- * the library does them now against prototypes of proposed changes, on the
- * reference shapes (B = 256, H = 24, D = 256, Q = 1; the AdamW step over the
- * whole parameter block of L = 168, Cp = 2, Cf = 8). Evidence for
- * docs/BENCHMARKS.md; nothing here is used by the library.
+ * mc_bench_hotspots — the training step's hot spots outside sgemm, as the
+ * library did them before commit 3b07812 (copies kept here) against the
+ * library as built now, on the reference shapes (B = 256, H = 24, D = 256,
+ * Q = 1; the AdamW step over the whole parameter block of L = 168, Cp = 2,
+ * Cf = 8). Evidence for docs/BENCHMARKS.md.
  *
  *     mc_bench_hotspots [--hidden D] [--batch B] [--reps R]
  *
- * Compiled with the library's flags (no -march, so SSE2 for maskcast's own
- * loops; OpenBLAS picks its kernels at run time) plus -fno-trapping-math;
- * mc_bench_hotspots_avx2 builds the prototypes (and the plain loops copied
- * from net.c) for AVX2 + FMA, while the library functions it calls stay as
- * built. Each row: median ms per call
- * of the current code and of the prototype, the speed-up, and the largest
- * difference of the results relative to the largest magnitude (the
- * prototypes are not bit-identical: other rounding, another exp).
+ * The "before" copies are compiled with this program's flags (the library's
+ * -O3, no -march: SSE2; mc_bench_hotspots_avx2 builds them for AVX2 + FMA).
+ * The "library" column calls the library, whose kernels pick AVX-512, AVX2 or
+ * SSE2 at load time (src/nn/vectorize.h); the two heads rows time copies of
+ * net.c's fused loops (static there) calling the library's sigmoid per row.
+ * Each row: median ms per call of each, the speed-up, and the largest
+ * difference of the results relative to the largest magnitude (other
+ * rounding, another exp: not bit-identical).
  *
- *   adamw       mc_adamw_step (double division and sqrt per element) against
- *               the same update in float with the bias corrections folded into
- *               two constants (vectorisable)
- *   grad_norm   mc_grad_norm (one double accumulator: not vectorised) against
- *               eight double accumulators
- *   sigmoid     mc_sigmoid_forward (branch + libm expf per element) on the
- *               horizon masks' B*H*D values against a branch-free sigmoid over
- *               a polynomial exp that the compiler vectorises
- *   heads_fwd   what mc_net_forward does between the horizon-mask sgemm and
- *               the skip: bias, sigmoid, z = a . h (a B*H*D buffer), and H
- *               sgemm calls of shape (B, Q, D) — against one fused pass that
- *               computes a and y without z
- *   heads_bwd   what heads_backward does before its two large sgemms: 2H small
- *               sgemm calls for dV and dz, the dh/da loop, sigmoid backward,
- *               bias backward — against one fused pass
+ *   adamw       AdamW with a double division and sqrt per element, against
+ *               mc_adamw_step (float, bias corrections folded into two
+ *               constants, vectorised)
+ *   grad_norm   one double accumulator (a serial chain), against
+ *               mc_grad_norm (eight partial sums)
+ *   sigmoid     a branch and libm's expf per element, against
+ *               mc_sigmoid_forward (branch-free, polynomial exp), on the
+ *               horizon masks' B*H*D values
+ *   heads_fwd   bias, sigmoid, z = a . h into a B*H*D buffer and H sgemm calls
+ *               of shape (B, Q, D), against one fused pass per (sample,
+ *               horizon) row that computes a and y without z
+ *   heads_bwd   2H small sgemm calls for dV and dz, the dh/da loop, sigmoid and
+ *               bias backward, against one fused pass
  */
 #include <math.h>
 #include <stdint.h>
@@ -85,71 +83,46 @@ static double rel_diff(const float *a, const float *b, size_t n)
     return m > 0 ? d / m : d;
 }
 
-/* ---- prototypes --------------------------------------------------------------- */
+/* ---- the code before: copies --------------------------------------------------- */
 
-/* exp(x) for x in [-87, 88]: 2^n * p(r), r = x - n ln 2, |r| <= ln2/2, a
-   degree-6 Taylor polynomial (relative error about 1e-7 at |r| = ln2/2);
-   branch-free, so that the compiler vectorises the loops that call it. */
-static inline float poly_expf(float x)
+static void sigmoid_before(float *out, const float *pre, size_t n)
 {
-    x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
-    /* round to nearest by adding and removing 1.5 * 2^23 (SSE2 has no
-       vector floor; -O3 without -ffast-math keeps both operations) */
-    const float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;
-    const float r = (x - n * 0.693145752f) - n * 1.42860677e-6f;
-    float p = 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    const int32_t bits = ((int32_t)n + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
+    for (size_t i = 0; i < n; i++) {
+        const float x = pre[i];
+        if (x >= 0.0f) {
+            out[i] = 1.0f / (1.0f + expf(-x));
+        } else {
+            const float e = expf(x);
+            out[i] = e / (1.0f + e);
+        }
+    }
 }
 
-static inline float poly_sigmoid(float x) { return 1.0f / (1.0f + poly_expf(-x)); }
-
-static void sigmoid_proto(float *out, const float *pre, size_t n)
+static double grad_norm_before(const float *g, size_t n)
 {
+    double s = 0.0;
     for (size_t i = 0; i < n; i++)
-        out[i] = poly_sigmoid(pre[i]);
+        s += (double)g[i] * (double)g[i];
+    return sqrt(s);
 }
 
-static double grad_norm_proto(const float *g, size_t n)
-{
-    double s[8] = {0};
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; j++)
-            s[j] += (double)g[i + j] * (double)g[i + j];
-    for (; i < n; i++)
-        s[0] += (double)g[i] * (double)g[i];
-    return sqrt(((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])));
-}
-
-/* mc_adamw_step's update, in float: lr * mhat / (sqrt(vhat) + eps) =
-   step * m / (sqrt(v) + eps2) with step = lr sqrt(c2) / c1, eps2 = eps sqrt(c2). */
-static void adamw_proto(mc_adamw *opt, float *params, const float *grads, const mc_net_layout *lay,
-                        double lr, double weight_decay, double grad_scale)
+static void adamw_before(mc_adamw *opt, float *params, const float *grads,
+                         const mc_net_layout *lay, double lr, double weight_decay,
+                         double grad_scale)
 {
     opt->t++;
     const double c1 = 1.0 - pow(opt->beta1, (double)opt->t);
     const double c2 = 1.0 - pow(opt->beta2, (double)opt->t);
-    const float b1 = (float)opt->beta1, b2 = (float)opt->beta2, gs = (float)grad_scale;
-    const float step = (float)(lr * sqrt(c2) / c1), eps = (float)(opt->eps * sqrt(c2));
-    float *restrict m = opt->m, *restrict v = opt->v, *restrict p = params;
+    const float b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     for (int t = 0; t < MC_T_COUNT; t++) {
         const size_t begin = lay->offset[t], end = begin + lay->rows[t] * lay->cols[t];
-        const float keep = 1.0f - (mc_tensor_is_vector((mc_tensor)t) ? 0.0f
-                                                                       : (float)(lr * weight_decay));
+        const float decay = mc_tensor_decays((mc_tensor)t) ? (float)(lr * weight_decay) : 0.0f;
         for (size_t i = begin; i < end; i++) {
-            const float g = grads[i] * gs;
-            m[i] = b1 * m[i] + (1.0f - b1) * g;
-            v[i] = b2 * v[i] + (1.0f - b2) * g * g;
-            p[i] = keep * p[i] - step * m[i] / (__builtin_sqrtf(v[i]) + eps);
+            const float g = grads[i] * (float)grad_scale;
+            opt->m[i] = b1 * opt->m[i] + (1.0f - b1) * g;
+            opt->v[i] = b2 * opt->v[i] + (1.0f - b2) * g * g;
+            const double mhat = opt->m[i] / c1, vhat = opt->v[i] / c2;
+            params[i] -= decay * params[i] + (float)(lr * mhat / (sqrt(vhat) + opt->eps));
         }
     }
 }
@@ -168,9 +141,11 @@ static inline float dot8(const float *restrict a, const float *restrict b, size_
     return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
+/* ---- the library's fused heads (net.c's static loops) ----------------------- */
+
 /* Fused: attn holds h W_a (B, H*D) on entry and a on return; y (B, H*Q) =
    (a_k . h) V_k^T + c, with no z buffer. hv (D) is scratch. */
-static void heads_forward_proto(float *y, float *attn, float *hv, const float *h, const float *ba,
+static void heads_forward_library(float *y, float *attn, float *hv, const float *h, const float *ba,
                                 const float *V, const float *c, size_t B, size_t H, size_t D,
                                 size_t Q)
 {
@@ -179,10 +154,11 @@ static void heads_forward_proto(float *y, float *attn, float *hv, const float *h
         for (size_t k = 0; k < H; k++) {
             float *a = attn + b * H * D + k * D;
             const float *bk = ba + k * D;
-            for (size_t d = 0; d < D; d++) {
-                a[d] = poly_sigmoid(a[d] + bk[d]);
+            for (size_t d = 0; d < D; d++)
+                a[d] += bk[d];
+            mc_sigmoid_forward(a, a, D);
+            for (size_t d = 0; d < D; d++)
                 hv[d] = a[d] * hb[d];
-            }
             for (size_t q = 0; q < Q; q++)
                 y[b * H * Q + k * Q + q] = c[k * Q + q] + dot8(hv, V + (k * Q + q) * D, D);
         }
@@ -191,7 +167,7 @@ static void heads_forward_proto(float *y, float *attn, float *hv, const float *h
 
 /* Fused: from dy, a, h: dV += (dy_k)^T (a_k . h), dh = sum_k (dy_k V_k) . a_k,
    dpre (B, H*D) = (dy_k V_k) . h . a (1 - a), dba += sum_b dpre. */
-static void heads_backward_proto(float *dpre, float *dh, float *dV, float *dba, float *g,
+static void heads_backward_library(float *dpre, float *dh, float *dV, float *dba, float *g,
                                  const float *dy, const float *attn, const float *h,
                                  const float *V, size_t B, size_t H, size_t D, size_t Q)
 {
@@ -221,15 +197,15 @@ static void heads_backward_proto(float *dpre, float *dh, float *dV, float *dba, 
     }
 }
 
-/* ---- the current code, as in src/nn/net.c ------------------------------------ */
+/* ---- the heads before ------------------------------------------------------ */
 
-static void heads_forward_now(float *y, float *attn, float *z, const float *h, const float *ba,
+static void heads_forward_before(float *y, float *attn, float *z, const float *h, const float *ba,
                               const float *V, const float *c, size_t B, size_t H, size_t D,
                               size_t Q)
 {
     const size_t HD = H * D, HQ = H * Q;
     mc_add_bias(attn, ba, B, HD);
-    mc_sigmoid_forward(attn, attn, B * HD);
+    sigmoid_before(attn, attn, B * HD);
     for (size_t b = 0; b < B; b++)
         for (size_t k = 0; k < H; k++)
             for (size_t d = 0; d < D; d++)
@@ -240,7 +216,7 @@ static void heads_forward_now(float *y, float *attn, float *z, const float *h, c
     mc_add_bias(y, c, B, HQ);
 }
 
-static void heads_backward_now(float *dz, float *dh, float *dV, float *dba, const float *dy,
+static void heads_backward_before(float *dz, float *dh, float *dV, float *dba, const float *dy,
                                const float *attn, const float *z, const float *h, const float *V,
                                size_t B, size_t H, size_t D, size_t Q)
 {
@@ -361,14 +337,14 @@ int main(int argc, char **argv)
     {
         row r = {.name = "adamw"};
         TIME_MEDIAN(r.now_ms, reps, (memcpy(p1, p0, N * 4), o1.t = 0), 
-                    mc_adamw_step(&o1, p1, g, &lay, 1e-3, 1e-4, 0.7));
+                    adamw_before(&o1, p1, g, &lay, 1e-3, 1e-4, 0.7));
         TIME_MEDIAN(r.proto_ms, reps, (memcpy(p2, p0, N * 4), o2.t = 0),
-                    adamw_proto(&o2, p2, g, &lay, 1e-3, 1e-4, 0.7));
+                    mc_adamw_step(&o2, p2, g, &lay, 1e-3, 1e-4, 0.7));
         /* m, v accumulate over repetitions in both; compare one fresh step. */
         memset(o1.m, 0, N * 4), memset(o1.v, 0, N * 4), memset(o2.m, 0, N * 4), memset(o2.v, 0, N * 4);
         memcpy(p1, p0, N * 4), memcpy(p2, p0, N * 4), o1.t = o2.t = 0;
-        mc_adamw_step(&o1, p1, g, &lay, 1e-3, 1e-4, 0.7);
-        adamw_proto(&o2, p2, g, &lay, 1e-3, 1e-4, 0.7);
+        adamw_before(&o1, p1, g, &lay, 1e-3, 1e-4, 0.7);
+        mc_adamw_step(&o2, p2, g, &lay, 1e-3, 1e-4, 0.7);
         for (size_t i = 0; i < N; i++) /* compare the updates, not the weights */
             p1[i] -= p0[i], p2[i] -= p0[i];
         r.diff = rel_diff(p2, p1, N);
@@ -377,48 +353,48 @@ int main(int argc, char **argv)
     {
         row r = {.name = "grad_norm"};
         double n1 = 0, n2 = 0;
-        TIME_MEDIAN(r.now_ms, reps, (void)0, n1 = mc_grad_norm(g, N));
-        TIME_MEDIAN(r.proto_ms, reps, (void)0, n2 = grad_norm_proto(g, N));
+        TIME_MEDIAN(r.now_ms, reps, (void)0, n1 = grad_norm_before(g, N));
+        TIME_MEDIAN(r.proto_ms, reps, (void)0, n2 = mc_grad_norm(g, N));
         r.diff = fabs(n1 - n2) / n1;
         rows[nr++] = r;
     }
     {
         row r = {.name = "sigmoid"};
-        TIME_MEDIAN(r.now_ms, reps, (void)0, mc_sigmoid_forward(a1, pre, B * HD));
-        TIME_MEDIAN(r.proto_ms, reps, (void)0, sigmoid_proto(a2, pre, B * HD));
+        TIME_MEDIAN(r.now_ms, reps, (void)0, sigmoid_before(a1, pre, B * HD));
+        TIME_MEDIAN(r.proto_ms, reps, (void)0, mc_sigmoid_forward(a2, pre, B * HD));
         r.diff = rel_diff(a2, a1, B * HD);
         rows[nr++] = r;
     }
     {
         row r = {.name = "heads_fwd"};
         TIME_MEDIAN(r.now_ms, reps, memcpy(a1, pre, B * HD * 4),
-                    heads_forward_now(y1, a1, z, h, ba, V, c, B, H, D, Q));
+                    heads_forward_before(y1, a1, z, h, ba, V, c, B, H, D, Q));
         TIME_MEDIAN(r.proto_ms, reps, memcpy(a2, pre, B * HD * 4),
-                    heads_forward_proto(y2, a2, hv, h, ba, V, c, B, H, D, Q));
+                    heads_forward_library(y2, a2, hv, h, ba, V, c, B, H, D, Q));
         r.diff = fmax(rel_diff(y2, y1, B * HQ), rel_diff(a2, a1, B * HD));
         rows[nr++] = r;
     }
     {
         row r = {.name = "heads_bwd"};
         TIME_MEDIAN(r.now_ms, reps, (memset(dV1, 0, HQ * D * 4), memset(dba1, 0, HD * 4)),
-                    heads_backward_now(dz1, dh1, dV1, dba1, dy, a1, z, h, V, B, H, D, Q));
+                    heads_backward_before(dz1, dh1, dV1, dba1, dy, a1, z, h, V, B, H, D, Q));
         TIME_MEDIAN(r.proto_ms, reps, (memset(dV2, 0, HQ * D * 4), memset(dba2, 0, HD * 4)),
-                    heads_backward_proto(dz2, dh2, dV2, dba2, hv, dy, a1, h, V, B, H, D, Q));
+                    heads_backward_library(dz2, dh2, dV2, dba2, hv, dy, a1, h, V, B, H, D, Q));
         r.diff = fmax(fmax(rel_diff(dz2, dz1, B * HD), rel_diff(dh2, dh1, B * D)),
                       fmax(rel_diff(dV2, dV1, HQ * D), rel_diff(dba2, dba1, HD)));
         rows[nr++] = r;
     }
 
     printf("hot spots outside sgemm: B=%zu H=%zu D=%zu Q=%zu, %zu parameters; median of %d calls; "
-           "prototypes built for %s\n",
+           "the code before built for %s\n",
            B, H, D, Q, N, reps, build);
-    printf("%-10s %12s %12s %9s %12s\n", "part", "current ms", "proposed ms", "speed-up",
+    printf("%-10s %12s %12s %9s %12s\n", "part", "before ms", "library ms", "speed-up",
            "rel. diff");
     for (int i = 0; i < nr; i++)
         printf("%-10s %12.3f %12.3f %8.1fx %12.2e\n", rows[i].name, rows[i].now_ms,
                rows[i].proto_ms, rows[i].now_ms / rows[i].proto_ms, rows[i].diff);
     for (int i = 0; i < nr; i++)
-        printf("hotspot name=%s build=%s hidden=%zu batch=%zu current_ms=%.4f proposed_ms=%.4f "
+        printf("hotspot name=%s build=%s hidden=%zu batch=%zu before_ms=%.4f library_ms=%.4f "
                "speedup=%.2f rel_diff=%.3e\n",
                rows[i].name, build, D, B, rows[i].now_ms, rows[i].proto_ms,
                rows[i].now_ms / rows[i].proto_ms, rows[i].diff);

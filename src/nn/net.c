@@ -232,7 +232,7 @@ static void embed_forward(mc_net_work *w, const float *params, const mc_net_layo
 }
 
 /* A dot product in eight partial sums: vectorised, and in a fixed order. */
-static float dot(const float *restrict a, const float *restrict b, size_t n)
+static inline float dot(const float *restrict a, const float *restrict b, size_t n)
 {
     float p[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
     size_t i = 0;
