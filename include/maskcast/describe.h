@@ -48,7 +48,9 @@ typedef struct mc_column_summary {
  * the rolling median is meaningful after mc_frame_regularize(). Allocates
  * scratch memory of a few values per row and frees it before returning.
  * Returns MC_ERR_ARGUMENT if `j` is out of range, MC_ERR_NOMEM on allocation
- * failure; `out` is filled only on MC_OK.
+ * failure; `out` is filled only on MC_OK. `frame` and `out` must not be NULL;
+ * `err` may be. Reads the frame only: threads may describe one frame at once
+ * while no thread modifies it.
  */
 MC_API mc_status mc_frame_describe_column(const mc_frame *frame, size_t j, mc_column_summary *out,
                                           mc_error *err);

@@ -73,7 +73,9 @@ typedef struct mc_csv_options {
                                       64 MiB is used */
 } mc_csv_options;
 
-/* Fills `opt` with the defaults described above. */
+/* Fills `opt` (not NULL) with the defaults described above. The strings of
+   an options struct belong to the caller and are only read during a call.
+   Thread-safe. */
 MC_API void mc_csv_options_defaults(mc_csv_options *opt);
 
 /*
@@ -85,20 +87,25 @@ MC_API void mc_csv_options_defaults(mc_csv_options *opt);
  * On success stores a frame the caller frees with mc_frame_free() and returns
  * MC_OK. On failure stores NULL, frees everything it built, fills `err` (may
  * be NULL) and returns its code. `out`, `path` and `opt` must not be NULL.
+ * Reentrant: threads may read files at once (numbers are parsed in the C
+ * locale, selected for the calling thread only with uselocale()).
  */
 MC_API mc_status mc_frame_read_csv(mc_frame **out, const char *path, const mc_csv_options *opt,
                                    mc_error *err);
 
 /*
  * As mc_frame_read_csv(), from an open stream (for example stdin). `name` is
- * used in messages only. The stream is read to its end and not closed.
+ * used in messages only (NULL: "(stream)"). The stream is read to its end
+ * and not closed; the caller keeps it and must not use it from another
+ * thread during the call.
  */
 MC_API mc_status mc_frame_read_csv_stream(mc_frame **out, FILE *stream, const char *name,
                                           const mc_csv_options *opt, mc_error *err);
 
 /*
  * As mc_frame_read_csv(), from `size` bytes at `data` (the caller keeps
- * ownership; the bytes are not referenced after the call returns).
+ * ownership; the bytes are not referenced after the call returns). `name`
+ * is used in messages only (NULL: "(buffer)"). Reentrant.
  */
 MC_API mc_status mc_frame_read_csv_buffer(mc_frame **out, const void *data, size_t size,
                                           const char *name, const mc_csv_options *opt,
@@ -135,7 +142,8 @@ MC_API mc_status mc_frame_from_arrays(mc_frame **out, const int64_t *times,
                                       const char *const *names, const double *const *columns,
                                       size_t n_columns, mc_error *err);
 
-/* Frees `frame` and everything it owns. NULL is a no-op. */
+/* Frees `frame` and everything it owns; pointers obtained from it become
+   invalid. NULL is a no-op. No other thread may be using the frame. */
 MC_API void mc_frame_free(mc_frame *frame);
 
 /* What to do with several rows at the same instant. */
@@ -164,7 +172,7 @@ typedef struct mc_regularize_options {
     mc_long_fill long_fill;     /* longer gaps; default MC_LONG_FILL_WEEK */
 } mc_regularize_options;
 
-/* Fills `opt` with the defaults described above. */
+/* Fills `opt` (not NULL) with the defaults described above. Thread-safe. */
 MC_API void mc_regularize_options_defaults(mc_regularize_options *opt);
 
 /*
@@ -179,6 +187,9 @@ MC_API void mc_regularize_options_defaults(mc_regularize_options *opt);
  * or an option is invalid, the frame is left unchanged, so the call can be
  * retried with other options. After MC_ERR_NOMEM the frame is still valid and
  * freeable but may be partly regularised. `err` says what went wrong.
+ * `frame` and `opt` must not be NULL. The call modifies the frame: pointers
+ * obtained from it before become invalid, and no other thread may use the
+ * frame during the call.
  */
 MC_API mc_status mc_frame_regularize(mc_frame *frame, const mc_regularize_options *opt,
                                      mc_error *err);
@@ -190,6 +201,13 @@ typedef enum mc_value_state {
     MC_VALUE_INTERPOLATED = 2, /* filled by linear interpolation */
     MC_VALUE_SEASONAL = 3      /* filled from one week or one day earlier (or later at the start) */
 } mc_value_state;
+
+/*
+ * Accessors. `frame` must not be NULL. They only read the frame, so threads
+ * may call them at once on a frame that no thread modifies. Pointers and
+ * strings returned belong to the frame and stay valid until the frame is
+ * regularised or freed; the caller must not free or change them.
+ */
 
 /* Number of rows. */
 MC_API size_t mc_frame_rows(const mc_frame *frame);

@@ -28,30 +28,65 @@
  *     An application that relies on GSL's default handler must set it again,
  *     and then GSL errors inside maskcast calls go to that handler too.
  *
- * Example — load a CSV, put it on its grid, look at the target:
+ * Example — train a day-ahead model on a CSV, save it, load it back and
+ * forecast the day after the history (examples/ has complete programs):
  *
+ *     #include <stdio.h>
  *     #include <maskcast/maskcast.h>
+ *
+ *     mc_error err;
+ *     mc_error_clear(&err);
+ *     mc_frame *f = NULL, *recent = NULL;
+ *     mc_model *model = NULL;
+ *     mc_forecaster *fc = NULL;
+ *     static const char *future[] = {"temperature"};
  *
  *     mc_csv_options copt;
  *     mc_csv_options_defaults(&copt);
- *     copt.target_column = "load";
- *     mc_error err;
- *     mc_frame *f = NULL;
- *     if (mc_frame_read_csv(&f, "load.csv", &copt, &err) != MC_OK) {
- *         fprintf(stderr, "%s\n", err.message);
- *         return 1;
- *     }
+ *     copt.target_column = "load";               // column 0 of the frame
+ *     copt.covariates = future;
+ *     copt.n_covariates = 1;
  *     mc_regularize_options ropt;
  *     mc_regularize_options_defaults(&ropt);
- *     if (mc_frame_regularize(f, &ropt, &err) != MC_OK) {
+ *     if (mc_frame_read_csv(&f, "load.csv", &copt, &err) != MC_OK ||
+ *         mc_frame_regularize(f, &ropt, &err) != MC_OK)
+ *         goto fail;
+ *
+ *     mc_model_options mo;                       // a week back, a day ahead
+ *     mc_model_options_defaults(&mo);
+ *     mo.future = future;                        // known at the target times
+ *     mo.n_future = 1;
+ *     mc_train_options to;
+ *     mc_train_options_defaults(&to);
+ *     if (mc_model_train(&model, f, &mo, &to, &err) != MC_OK ||
+ *         mc_model_save(model, "load.safetensors", &err) != MC_OK)
+ *         goto fail;
+ *     mc_model_free(model);
+ *
+ *     // Later, or in another process: the recent history ends with 24 rows
+ *     // holding the temperature forecast and no load.
+ *     if (mc_model_load(&model, "load.safetensors", &err) != MC_OK ||
+ *         mc_frame_read_csv(&recent, "recent.csv", &copt, &err) != MC_OK ||
+ *         mc_frame_regularize(recent, &ropt, &err) != MC_OK ||
+ *         mc_forecaster_create(&fc, model, &err) != MC_OK)
+ *         goto fail;
+ *     int64_t times[24];                         // mc_model_horizon(model)
+ *     double load[24];                           // x mc_model_quantiles(model)
+ *     if (mc_forecaster_run(fc, recent, NULL, times, load, &err) != MC_OK)
+ *         goto fail;
+ *     for (int k = 0; k < 24; k++)
+ *         printf("%lld %.1f\n", (long long)times[k], load[k]);
+ * fail:
+ *     if (err.code != MC_OK)
  *         fprintf(stderr, "%s\n", err.message);
- *         mc_frame_free(f);
- *         return 1;
- *     }
- *     const double *load = mc_frame_values(f, 0);
- *     const uint8_t *state = mc_frame_states(f, 0); // MC_VALUE_OBSERVED ...
- *     ...
+ *     mc_forecaster_free(fc);                    // before its model
+ *     mc_model_free(model);
+ *     mc_frame_free(recent);
  *     mc_frame_free(f);
+ *
+ * Frames also come from arrays in memory (mc_frame_from_arrays()), models
+ * from memory buffers (mc_model_load_buffer()), and training can run step by
+ * step with progress and cancellation (mc_trainer_init()).
  */
 #ifndef MASKCAST_MASKCAST_H
 #define MASKCAST_MASKCAST_H

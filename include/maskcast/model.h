@@ -98,6 +98,9 @@ typedef struct mc_model_options {
     const char *holidays_path; /* CSV of holiday dates (first column YYYY-MM-DD), or NULL */
 } mc_model_options;
 
+/* Fills `opt` (not NULL) with the defaults described above. The arrays and
+   strings an options struct points to belong to the caller and are only read
+   during the call they are passed to. Thread-safe. */
 MC_API void mc_model_options_defaults(mc_model_options *opt);
 
 /* What a progress callback sees; filled after every batch and every epoch. */
@@ -135,6 +138,7 @@ typedef struct mc_train_options {
     void *progress_user;
 } mc_train_options;
 
+/* Fills `opt` (not NULL) with the defaults described above. Thread-safe. */
 MC_API void mc_train_options_defaults(mc_train_options *opt);
 
 typedef struct mc_trainer mc_trainer;
@@ -144,39 +148,62 @@ typedef struct mc_model mc_model;
  * Prepares training on `frame` (regularised; column 0 the target). Fits the
  * scalers on the training span, splits origins into training and a
  * validation tail, initialises the network. The frame must stay alive and
- * unchanged until mc_trainer_free(). On failure stores NULL.
+ * unchanged until mc_trainer_free(). The options are copied (`to->
+ * progress_user` is kept and must stay valid while the trainer steps). On
+ * success stores a trainer the caller frees with mc_trainer_free(); on
+ * failure stores NULL. `out`, `frame`, `mo` and `to` must not be NULL; `err`
+ * may be. Trainers on distinct frames may train in distinct threads at once
+ * (each uses OpenBLAS's threads inside its products: see
+ * mc_set_blas_threads()).
  */
 MC_API mc_status mc_trainer_init(mc_trainer **out, const mc_frame *frame,
                                  const mc_model_options *mo, const mc_train_options *to,
                                  mc_error *err);
 
 /* Runs one epoch and evaluates it; sets *done when training has finished
-   (early stopping, or the last epoch). Does not allocate. */
+   (early stopping, or the last epoch). Does not allocate. Returns
+   MC_ERR_CANCELLED when the progress callback returned false (the trainer
+   stays usable: mc_trainer_model() gives the best weights so far), and
+   MC_ERR_DIVERGED when the loss is not finite. `t` and `done` must not be
+   NULL. One thread at a time per trainer. */
 MC_API mc_status mc_trainer_step(mc_trainer *t, bool *done, mc_error *err);
 
-/* The validation loss of the current weights. */
+/* Stores the validation loss of the current weights in *val_loss (not NULL;
+   NAN without a validation tail). One thread at a time per trainer. */
 MC_API mc_status mc_trainer_evaluate(mc_trainer *t, double *val_loss, mc_error *err);
 
-/* A model with the best weights seen so far; the caller frees it. */
+/* Stores a new model with the best weights seen so far (the caller frees it
+   with mc_model_free(); it does not depend on the trainer, which may be freed
+   first). On failure stores NULL. `t` and `out` must not be NULL. */
 MC_API mc_status mc_trainer_model(const mc_trainer *t, mc_model **out, mc_error *err);
 
+/* Frees a trainer (not the frame it trained on). NULL is a no-op. */
 MC_API void mc_trainer_free(mc_trainer *t);
 
-/* init, step until done, model, free. */
+/* Trains in one call: init, step until done, model, free. On success stores
+   a model the caller frees with mc_model_free(); on failure (including
+   MC_ERR_CANCELLED from the progress callback) stores NULL. Arguments as for
+   mc_trainer_init(); reentrant. */
 MC_API mc_status mc_model_train(mc_model **out, const mc_frame *frame,
                                 const mc_model_options *mo, const mc_train_options *to,
                                 mc_error *err);
 
+/* Frees a model. Free every mc_forecaster made from it first, and make sure
+   no other thread is still using it. NULL is a no-op. */
 MC_API void mc_model_free(mc_model *model);
 
 /*
  * Writes the model as safetensors (DESIGN.md §5) atomically: a temporary
  * file in the same directory, flushed, then renamed over `path`, so `path`
- * holds either the old file or the whole new one.
+ * holds either the old file or the whole new one. `model` and `path` must not
+ * be NULL. Reads the model only (thread-safe), but two threads saving to one
+ * path at once leave either one's file.
  */
 MC_API mc_status mc_model_save(const mc_model *model, const char *path, mc_error *err);
 
-/* The same bytes into a malloc'd buffer the caller frees with free(). */
+/* The same bytes into a malloc'd buffer stored in *out, its length in *size;
+   the caller frees it with free(). On failure stores NULL and 0. None of the
+   pointers may be NULL. Reads the model only: thread-safe. */
 MC_API mc_status mc_model_save_buffer(const mc_model *model, void **out, size_t *size,
                                       mc_error *err);
 
@@ -184,12 +211,15 @@ MC_API mc_status mc_model_save_buffer(const mc_model *model, void **out, size_t 
  * Reads a model file. Every length, offset, dtype and shape is checked
  * against the configuration stored in the file before use; a truncated,
  * corrupt or inconsistent file is refused with MC_ERR_FORMAT and a message
- * saying what is wrong. On failure stores NULL.
+ * saying what is wrong. On success stores a model the caller frees with
+ * mc_model_free(); on failure stores NULL. `out` and `path` must not be
+ * NULL. Reentrant. A loaded model is read-only: share it between threads.
  */
 MC_API mc_status mc_model_load(mc_model **out, const char *path, mc_error *err);
 
-/* As mc_model_load(), from `size` bytes at `data` (not referenced after the
-   call); `name` is used in messages (may be NULL). */
+/* As mc_model_load(), from `size` bytes at `data` (the caller keeps them;
+   they are not referenced after the call); `name` is used in messages (may be
+   NULL). Reentrant. */
 MC_API mc_status mc_model_load_buffer(mc_model **out, const void *data, size_t size,
                                       const char *name, mc_error *err);
 
@@ -264,10 +294,11 @@ MC_API void mc_forecaster_free(mc_forecaster *forecaster);
  */
 MC_API void mc_set_blas_threads(int threads);
 
-/* The number of threads OpenBLAS currently uses per matrix product. */
+/* The number of threads OpenBLAS currently uses per matrix product.
+   Thread-safe. */
 MC_API int mc_blas_threads(void);
 
-/* Sizes of a model. */
+/* Sizes of a model: `m` must not be NULL; read-only, thread-safe. */
 MC_API size_t mc_model_horizon(const mc_model *m);
 MC_API size_t mc_model_lookback(const mc_model *m);
 MC_API size_t mc_model_quantiles(const mc_model *m);
@@ -288,11 +319,13 @@ MC_API size_t mc_model_future_columns(const mc_model *m);
 MC_API const char *mc_model_column_name(const mc_model *m, size_t j);
 
 /* The quantile level of output q (0 <= q < mc_model_quantiles()) of a
-   pinball model, e.g. 0.1, 0.5, 0.9; NAN for a point model or q out of range. */
+   pinball model, e.g. 0.1, 0.5, 0.9; NAN for a point model or q out of range.
+   `m` must not be NULL; thread-safe. */
 MC_API double mc_model_quantile_level(const mc_model *m, size_t q);
 
 /* Seconds the training took (0 for a model read from a file: no clock time
-   is stored, so that the same seed gives the same file). */
+   is stored, so that the same seed gives the same file). `m` must not be
+   NULL; thread-safe. */
 MC_API double mc_model_train_seconds(const mc_model *m);
 
 #ifdef __cplusplus

@@ -53,10 +53,13 @@ typedef struct mc_error {
     char message[MC_ERROR_MESSAGE_SIZE];
 } mc_error;
 
-/* Resets `err` to MC_OK with an empty message. NULL is a no-op. */
+/* Resets `err` to MC_OK with an empty message. NULL is a no-op. The error
+   belongs to the caller: use one per thread. */
 MC_API void mc_error_clear(mc_error *err);
 
-/* A short constant name for `status` ("MC_ERR_VALUE"); never NULL. */
+/* A short constant name for `status` ("MC_ERR_VALUE"); never NULL, and
+   "MC_ERR_UNKNOWN" for a value no version defines. The string is static (do
+   not free it). Thread-safe. */
 MC_API const char *mc_status_name(mc_status status);
 
 #ifdef __cplusplus
