@@ -49,6 +49,7 @@ typedef struct mc_backtest_options {
     void *progress_user;
 } mc_backtest_options;
 
+/* Fills `opt` (not NULL) with the defaults described above. Thread-safe. */
 MC_API void mc_backtest_options_defaults(mc_backtest_options *opt);
 
 /* Accuracy of one method, over one horizon step or all of them. Undefined
@@ -77,14 +78,24 @@ typedef struct mc_backtest mc_backtest;
  * With corrupt_rate > 0, a copy of the load seen as input by the test origins
  * is corrupted (spikes, drop-outs to zero, stuck readings); the actuals are
  * never touched. On success stores a result the caller frees with
- * mc_backtest_free(); on failure stores NULL. Not thread-safe for one frame
- * shared with writers; otherwise reentrant.
+ * mc_backtest_free(); on failure stores NULL. `out`, `frame`, `mo`, `to` and
+ * `bo` must not be NULL; `err` may be. The frame and options are only read
+ * and need not outlive the call (the result keeps none of them). Not
+ * thread-safe for one frame shared with writers; otherwise reentrant.
  */
 MC_API mc_status mc_backtest_run(mc_backtest **out, const mc_frame *frame,
                                  const mc_model_options *mo, const mc_train_options *to,
                                  const mc_backtest_options *bo, mc_error *err);
 
+/* Frees a result; arrays obtained from it become invalid. NULL is a no-op. */
 MC_API void mc_backtest_free(mc_backtest *b);
+
+/*
+ * Reading a result: `b` must not be NULL. The accessors only read it, so
+ * threads may call them at once. Strings and arrays returned belong to the
+ * result and stay valid until mc_backtest_free(). An index out of range
+ * gives NULL (names, arrays), NAN (seconds), 0 (times) or SIZE_MAX (rows).
+ */
 
 /* Methods scored: "maskcast" first, then ablations and baselines. */
 MC_API size_t mc_backtest_methods(const mc_backtest *b);
@@ -107,7 +118,7 @@ MC_API const double *mc_backtest_actuals(const mc_backtest *b);
 MC_API const double *mc_backtest_forecasts(const mc_backtest *b, size_t method);
 
 /* Metrics of a method at horizon step `step` (0-based), or overall when
-   step == mc_backtest_horizon(b). */
+   step == mc_backtest_horizon(b), into *out (not NULL). */
 MC_API mc_status mc_backtest_metrics_of(const mc_backtest *b, size_t method, size_t step,
                                         mc_backtest_metrics *out, mc_error *err);
 
