@@ -214,6 +214,31 @@ static void test_quantile_model_columns(void **state)
     unlink(hist.path);
 }
 
+/* A column may be a past input and a known-future one at once (measured
+   temperature before the origin, its forecast after): forecast reads it once. */
+static void test_column_both_past_and_future(void **state)
+{
+    (void)state;
+    temp_csv train, hist;
+    write_series(&train, ROWS, 0);
+    write_series(&hist, ROWS, HORIZON);
+    char model[4200];
+    model_path(model, sizeof model);
+    train_small(train.path, model, "--past=temperature");
+    cli_result r = RUN("forecast", "-m", model, "--csv", hist.path);
+    if (r.status != 0)
+        print_error("%s\n", r.err);
+    assert_int_equal(r.status, 0);
+    size_t lines = 0;
+    for (const char *p = r.out; *p != '\0'; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, HORIZON + 1);
+    result_free(&r);
+    unlink(model);
+    unlink(train.path);
+    unlink(hist.path);
+}
+
 /* Masks from horizon embeddings, end to end: the rank reaches the file,
    inspect names it and lists the embedding tensors, forecasts come out. */
 static void test_horizon_embeddings(void **state)
@@ -267,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_train_inspect_forecast),
         cmocka_unit_test(test_quantile_model_columns),
+        cmocka_unit_test(test_column_both_past_and_future),
         cmocka_unit_test(test_horizon_embeddings),
         cmocka_unit_test(test_bad_model_files),
     };

@@ -179,9 +179,21 @@ int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
        inputs too unless they come from their own file. */
     if (data.csv_opt.target_column == NULL)
         data.csv_opt.target_column = m->names[0];
+    /* Each column once: a column may be both a past and a known-future input. */
+    const char *columns[2 * MC_MAX_COVARIATES];
     if (data.covariates.n == 0) {
-        data.csv_opt.covariates = (const char *const *)m->names + 1;
-        data.csv_opt.n_covariates = m->n_past + (future_path == NULL ? m->n_future : 0);
+        const size_t n = m->n_past + (future_path == NULL ? m->n_future : 0);
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            const char *name = m->names[1 + i];
+            bool seen = strcmp(name, data.csv_opt.target_column) == 0;
+            for (size_t j = 0; j < k && !seen; j++)
+                seen = strcmp(columns[j], name) == 0;
+            if (!seen)
+                columns[k++] = name;
+        }
+        data.csv_opt.covariates = columns;
+        data.csv_opt.n_covariates = k;
     }
     if ((history = mc_cli_data_load(&data, err)) == NULL ||
         (future_path != NULL && m->n_future > 0 &&
