@@ -13,7 +13,10 @@
 #ifndef MC_NN_VECTORIZE_H
 #define MC_NN_VECTORIZE_H
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
+/* Not under ThreadSanitizer: the loader runs the clones' resolvers before
+   TSan's runtime is up, and the instrumented resolvers crash the program. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__) && \
+    !defined(__SANITIZE_THREAD__)
 #define MC_VECTOR_CLONES \
     __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
