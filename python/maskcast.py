@@ -81,7 +81,8 @@ class _ModelOptions(ctypes.Structure):
                 ("mask_local", ctypes.c_bool), ("mask_penalty", ctypes.c_double),
                 ("loss", ctypes.c_int), ("huber_delta", ctypes.c_double),
                 ("n_quantiles", _c_size), ("quantiles", ctypes.c_double * _MAX_QUANTILES),
-                ("normalize_level", ctypes.c_bool), ("calendar", ctypes.c_bool),
+                ("normalize_level", ctypes.c_bool), ("level_steps", _c_size),
+                ("calendar", ctypes.c_bool),
                 ("past", ctypes.POINTER(ctypes.c_char_p)), ("n_past", _c_size),
                 ("future", ctypes.POINTER(ctypes.c_char_p)), ("n_future", _c_size),
                 ("holidays_path", ctypes.c_char_p)]

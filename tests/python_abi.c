@@ -33,6 +33,7 @@ int main(void)
     FIELD(mc_model_options, mask_penalty); FIELD(mc_model_options, loss);
     FIELD(mc_model_options, huber_delta); FIELD(mc_model_options, n_quantiles);
     FIELD(mc_model_options, quantiles); FIELD(mc_model_options, normalize_level);
+    FIELD(mc_model_options, level_steps);
     FIELD(mc_model_options, calendar); FIELD(mc_model_options, past);
     FIELD(mc_model_options, n_past); FIELD(mc_model_options, future);
     FIELD(mc_model_options, n_future); FIELD(mc_model_options, holidays_path);

@@ -77,7 +77,7 @@ static void test_gather_layout(void **state)
     mc_series s = make_series(values, states);
     const mc_scaler sc[3] = {{10.0, 2.0}, {5.0, 0.5}, {4.0, 4.0}};
     const size_t past[1] = {1}, future[1] = {2};
-    mc_window_spec w = {.lookback = 3, .horizon = 2, .day_steps = 2, .n_past = 1, .past = past,
+    mc_window_spec w = {.lookback = 3, .horizon = 2, .level_steps = 2, .n_past = 1, .past = past,
                         .n_future = 1, .future = future, .calendar = false,
                         .normalize_level = true, .holidays = NULL, .scalers = sc};
     assert_int_equal(mc_window_past_channels(&w), 2);
@@ -111,6 +111,12 @@ static void test_gather_layout(void **state)
     assert_close(weight[2], 1, 0, 0);
     assert_close(weight[3], 0, 0, 0);
 
+    /* A one-step level is the last value: row 5's scaled load. */
+    w.level_steps = 1;
+    mc_window_gather(x, NULL, NULL, level, &s, &w, origins, 1);
+    assert_close(level[0], (15 - 10) / 2.0, 1e-6, 0);
+    assert_close(x[0], (11 - 10) / 2.0f - (15 - 10) / 2.0f, 1e-6, 0);
+
     /* Without level normalisation the load is only scaled. */
     w.normalize_level = false;
     mc_window_gather(x, NULL, NULL, level, &s, &w, origins, 1);
@@ -125,7 +131,7 @@ static void test_missing_past_is_zero_and_unobserved(void **state)
     const uint8_t *states[3];
     mc_series s = make_series(values, states);
     const mc_scaler sc[3] = {{10.0, 2.0}, {5.0, 0.5}, {4.0, 4.0}};
-    mc_window_spec w = {.lookback = 3, .horizon = 1, .day_steps = 1, .scalers = sc};
+    mc_window_spec w = {.lookback = 3, .horizon = 1, .level_steps = 1, .scalers = sc};
     float x[3 + 3];
     const size_t origin = 8; /* past rows 5, 6, 7; row 7's load is missing */
     mc_window_gather(x, NULL, NULL, NULL, &s, &w, &origin, 1);

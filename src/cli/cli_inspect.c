@@ -54,7 +54,10 @@ static void print_text(const mc_model *m, const char *path, FILE *out)
     fprintf(out, "  loss        %s", LOSSES[m->loss.kind]);
     for (size_t q = 0; m->loss.kind == MC_LOSS_PINBALL && q < m->loss.n_quantiles; q++)
         fprintf(out, "%s%g", q ? "," : " at ", (double)m->loss.quantiles[q]);
-    fprintf(out, "; level normalisation %s\n", m->normalize_level ? "on" : "off");
+    if (m->normalize_level)
+        fprintf(out, "; level: mean of the last %zu steps\n", m->level_steps);
+    else
+        fprintf(out, "; level normalisation off\n");
     fprintf(out, "  inputs      %zu per sample (%zu past channels, %zu future channels)\n",
             mc_net_n_input(s), s->past_channels, s->future_channels);
     fprintf(out, "  parameters  %zu (%.1f KiB)\n", m->layout.total,

@@ -18,6 +18,8 @@ void mc_cli_model_help(FILE *f, const char *stride_line)
         "  --lookback STEPS       steps of history seen (default: one week, 168 for hourly)\n"
         "  --no-calendar          no hour/weekday/season/holiday channels\n"
         "  --no-level             do not subtract the last day's mean load from the inputs\n"
+        "  --level-steps N        average only the last N steps for that level (1: the last\n"
+        "                         value; default: a day)\n"
         "\n"
         "The network (DESIGN.md section 4):\n"
         "  --hidden D             hidden units of the feature mapping (default 64)\n"
@@ -168,6 +170,9 @@ int mc_cli_model_option(mc_cli_model *a, int c, const char *arg, const char *com
         return mc_cli_parse_size(arg, 0, &mo->horizon_rank) && mo->horizon_rank <= MC_HORIZON_RANK_MAX
                    ? 1 : bad(err, command, "horizon-rank", arg, "auto or 0 to 4096");
     case MC_OPT_NO_LEVEL: mo->normalize_level = false; return 1;
+    case MC_OPT_LEVEL_STEPS:
+        return mc_cli_parse_size(arg, 1, &mo->level_steps) ? 1
+                                                           : bad(err, command, "level-steps", arg, ">= 1");
     case MC_OPT_NO_CALENDAR: mo->calendar = false; return 1;
     case MC_OPT_QUANTILES: return set_quantiles(a, arg, command, err);
     case MC_OPT_HUBER:

@@ -15,7 +15,7 @@ enum {
     MC_OPT_NO_SKIP, MC_OPT_LOSS, MC_OPT_QUANTILES, MC_OPT_HUBER, MC_OPT_NO_LEVEL,
     MC_OPT_NO_CALENDAR, MC_OPT_EPOCHS, MC_OPT_BATCH, MC_OPT_LR, MC_OPT_WD, MC_OPT_CLIP,
     MC_OPT_PATIENCE, MC_OPT_VAL, MC_OPT_AUGMENT, MC_OPT_SAMPLES, MC_OPT_TRAIN_STRIDE, MC_OPT_SEED,
-    MC_OPT_NO_MASK_LOCAL, MC_OPT_MASK_PENALTY, MC_OPT_HORIZON_RANK,
+    MC_OPT_NO_MASK_LOCAL, MC_OPT_MASK_PENALTY, MC_OPT_LEVEL_STEPS, MC_OPT_HORIZON_RANK,
     MC_OPT_MODEL_END /* subcommands number their own options from here */
 };
 
@@ -40,6 +40,7 @@ enum {
     {"quantiles", required_argument, NULL, MC_OPT_QUANTILES},                                    \
     {"huber-delta", required_argument, NULL, MC_OPT_HUBER},                                      \
     {"no-level", no_argument, NULL, MC_OPT_NO_LEVEL},                                            \
+    {"level-steps", required_argument, NULL, MC_OPT_LEVEL_STEPS},                                \
     {"no-calendar", no_argument, NULL, MC_OPT_NO_CALENDAR},                                      \
     {"epochs", required_argument, NULL, MC_OPT_EPOCHS},                                          \
     {"batch", required_argument, NULL, MC_OPT_BATCH},                                            \

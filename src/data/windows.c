@@ -45,10 +45,11 @@ static float scaled(const mc_series *s, const mc_scaler *sc, size_t col, size_t 
     return isnan(v) ? 0.0f : (float)((v - sc[col].mean) / sc[col].scale);
 }
 
-/* Mean of the scaled target over the last day of the lookback (known values only). */
+/* Mean of the scaled target over the lookback's last level_steps rows (known
+   values only): the last day by default, the last value with 1. */
 static float window_level(const mc_series *s, const mc_window_spec *w, size_t t)
 {
-    const size_t n = w->day_steps < w->lookback ? w->day_steps : w->lookback;
+    const size_t n = w->level_steps < w->lookback ? w->level_steps : w->lookback;
     double sum = 0.0;
     size_t k = 0;
     for (size_t i = t - n; i < t; i++)

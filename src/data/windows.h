@@ -36,13 +36,13 @@ typedef struct mc_scaler {
 typedef struct mc_window_spec {
     size_t lookback;        /* L */
     size_t horizon;         /* H */
-    size_t day_steps;       /* rows per day, for the level of the last day */
+    size_t level_steps;     /* the level: mean of the lookback's last level_steps rows */
     size_t n_past;          /* past covariates: series columns (> 0) */
     const size_t *past;
     size_t n_future;        /* known-future covariates: series columns (> 0), taken at target times */
     const size_t *future;
     bool calendar;          /* MC_CALENDAR_CHANNELS leading future channels */
-    bool normalize_level;   /* subtract the mean of the lookback's last day from the target */
+    bool normalize_level;   /* subtract the level from the target */
     const mc_holidays *holidays; /* may be NULL */
     const mc_scaler *scalers;    /* (n_columns) */
 } mc_window_spec;

@@ -136,6 +136,8 @@ mc_status mc_model_create(mc_model **out, const mc_model_options *mo, int64_t st
     m->day_steps = step < DAY_SECONDS ? (size_t)(DAY_SECONDS / step) : 1;
     m->calendar = mo->calendar;
     m->normalize_level = mo->normalize_level;
+    m->level_steps = mo->level_steps && mo->level_steps < m->day_steps ? mo->level_steps
+                                                                       : m->day_steps;
     m->n_past = mo->n_past;
     m->n_future = mo->n_future;
     m->holidays = *holidays;
@@ -215,7 +217,7 @@ void mc_model_window_spec(const mc_model *m, mc_window_spec *spec, size_t *past_
     for (size_t c = 0; c < m->n_future; c++)
         future_idx[c] = 1 + m->n_past + c;
     *spec = (mc_window_spec){.lookback = m->shape.lookback, .horizon = m->shape.horizon,
-                             .day_steps = m->day_steps, .n_past = m->n_past, .past = past_idx,
+                             .level_steps = m->level_steps, .n_past = m->n_past, .past = past_idx,
                              .n_future = m->n_future, .future = future_idx,
                              .calendar = m->calendar, .normalize_level = m->normalize_level,
                              .holidays = &m->holidays, .scalers = m->scalers};

@@ -58,6 +58,7 @@ static cJSON *config_json(const mc_model *m)
     for (size_t i = 0; m->loss.kind == MC_LOSS_PINBALL && i < m->loss.n_quantiles; i++)
         cJSON_AddItemToArray(q, exact(m->loss.quantiles[i]));
     cJSON_AddBoolToObject(o, "normalize_level", m->normalize_level);
+    cJSON_AddNumberToObject(o, "level_steps", (double)m->level_steps);
     cJSON_AddBoolToObject(o, "calendar", m->calendar);
     cJSON_AddNumberToObject(o, "step_seconds", (double)m->step);
     return o;
@@ -265,6 +266,11 @@ static mc_status read_config(const reader *r, const cJSON *c, mc_model_options *
     mo->horizon_rank = 0;
     if (cJSON_GetObjectItemCaseSensitive(c, "horizon_rank") != NULL &&
         (st = get_size(r, c, "horizon_rank", 0, MC_HORIZON_RANK_MAX, &mo->horizon_rank)) != MC_OK)
+        return st;
+    /* Absent in files written before it existed: one day, as then. */
+    mo->level_steps = 0;
+    if (cJSON_GetObjectItemCaseSensitive(c, "level_steps") != NULL &&
+        (st = get_size(r, c, "level_steps", 1, huge, &mo->level_steps)) != MC_OK)
         return st;
     mo->activation = (mc_activation)act;
     mo->mask_kind = (mc_mask_kind)mask;

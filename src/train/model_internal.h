@@ -34,6 +34,7 @@ struct mc_model {
     mc_loss_spec loss;
     int64_t step;             /* seconds between rows */
     size_t day_steps;
+    size_t level_steps;       /* the level is the mean of the lookback's last level_steps */
     bool calendar;
     bool normalize_level;
     size_t n_past, n_future;
