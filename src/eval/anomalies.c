@@ -168,7 +168,7 @@ static mc_status truth_row(void *ctx, mc_csv_field *fields, size_t line, mc_erro
         return MC_OK;
     if (r->at[COL_COLUMN] != COLS && strcmp(fields[r->at[COL_COLUMN]].text, r->target) != 0)
         return MC_OK;
-    int64_t start, end;
+    int64_t start = 0, end = 0; /* set by read_time; zeroed for -O3's flow analysis */
     mc_status st = read_time(r, &fields[r->at[COL_START]], COL_START, line, &start, err);
     if (st != MC_OK)
         return st;
