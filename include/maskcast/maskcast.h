@@ -7,6 +7,7 @@
  *   maskcast/describe.h  a column summary with suspicious values
  *   maskcast/model.h     the forecasting model: training, forecasting, files
  *   maskcast/backtest.h  rolling-origin backtests against baselines
+ *   maskcast/explain.h   what the forecasts rest on; anomaly scores from the mask
  *
  * Conventions: every name starts with mc_; every fallible call returns an
  * mc_status (MC_OK is 0) and fills an mc_error the caller owns; every
@@ -93,6 +94,7 @@
 
 #include "maskcast/backtest.h"
 #include "maskcast/describe.h"
+#include "maskcast/explain.h"
 #include "maskcast/frame.h"
 #include "maskcast/model.h"
 #include "maskcast/status.h"

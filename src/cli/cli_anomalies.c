@@ -130,32 +130,15 @@ static int parse(anomaly_args *a, int argc, char **argv, FILE *out, FILE *err)
     return MC_EXIT_OK;
 }
 
-/* A listed row and its score, sorted together (qsort has no context argument). */
-typedef struct ranked {
-    double score;
-    size_t row;
-} ranked;
-
-/* Strongest first; equal scores in time order. */
-static int by_score(const void *pa, const void *pb)
+/* The rows to list, strongest first (mc_anomaly_rank()), at most --top of them. */
+static size_t *listed_rows(const mc_anomaly_scores *s, const anomaly_args *a, size_t *n_out)
 {
-    const ranked *a = pa, *b = pb;
-    if (a->score != b->score)
-        return a->score > b->score ? -1 : 1;
-    return a->row < b->row ? -1 : a->row > b->row;
-}
-
-/* The rows to list, strongest first: scored, at least the threshold, at most top. */
-static ranked *listed_rows(const mc_anomaly_scores *s, const anomaly_args *a, size_t *n_out)
-{
-    ranked *rows = malloc((s->rows ? s->rows : 1) * sizeof *rows);
+    size_t *rows = malloc((s->rows ? s->rows : 1) * sizeof *rows);
     size_t n = 0;
-    if (rows == NULL)
+    if (rows == NULL || mc_anomaly_rank(rows, &n, s, a->threshold, NULL) != MC_OK) {
+        free(rows);
         return NULL;
-    for (size_t i = 0; i < s->rows; i++)
-        if (s->windows[i] > 0 && s->score[i] >= a->threshold)
-            rows[n++] = (ranked){s->score[i], i};
-    qsort(rows, n, sizeof *rows, by_score);
+    }
     *n_out = a->top > 0 && a->top < n ? a->top : n;
     return rows;
 }
@@ -186,7 +169,7 @@ static void time_text(const mc_frame *f, size_t row, char *out, size_t size)
 typedef struct listing {
     const mc_frame *frame;
     const mc_anomaly_scores *scores;
-    const ranked *rows;
+    const size_t *rows;
     size_t n;
     const mc_anomaly_truth *truth;     /* NULL without --truth */
     const mc_anomaly_agreement *agree; /* NULL without --truth */
@@ -197,7 +180,7 @@ static void write_csv(FILE *o, const listing *l)
 {
     fprintf(o, "timestamp,value,score,min_mask,windows,observed%s\n", l->truth ? ",recorded" : "");
     for (size_t j = 0; j < l->n; j++) {
-        const size_t i = l->rows[j].row;
+        const size_t i = l->rows[j];
         char when[40];
         time_text(l->frame, i, when, sizeof when);
         const double v = mc_frame_values(l->frame, 0)[i];
@@ -251,7 +234,7 @@ static int write_json(FILE *o, const listing *l, const char *model, double thres
     cJSON_AddNumberToObject(j, "scored", (double)scored);
     cJSON *list = cJSON_AddArrayToObject(j, "anomalies");
     for (size_t k = 0; k < l->n; k++) {
-        const size_t i = l->rows[k].row;
+        const size_t i = l->rows[k];
         char when[40];
         time_text(l->frame, i, when, sizeof when);
         cJSON *x = cJSON_CreateObject();
@@ -318,7 +301,7 @@ int mc_cli_anomalies(int argc, char **argv, FILE *out, FILE *err)
     mc_anomaly_scores s = {0};
     mc_anomaly_truth truth = {0};
     mc_anomaly_agreement agree;
-    ranked *rows = NULL;
+    size_t *rows = NULL;
     mc_error e;
     if (status != MC_EXIT_OK) {
         status = status < 0 ? MC_EXIT_OK : status;

@@ -162,17 +162,16 @@ static int parse(explain_args *a, int argc, char **argv, FILE *out, FILE *err)
     return MC_EXIT_OK;
 }
 
-/* The origins: every stride back from the last one whose horizon ends at the
-   last observed load, down to the first allowed. NULL (with a message) when
-   fewer than two fit. */
-static size_t *choose_origins(const explain_args *a, const mc_model *m, const mc_series *s,
-                              size_t *n_out, FILE *err)
+/* The origins (mc_explain_pick_origins()): --start read as wall-clock time,
+   --stride checked here to name the option. NULL (with a message) when fewer
+   than two fit. */
+static size_t *choose_origins(const explain_args *a, const mc_model *m, const mc_frame *f,
+                              const mc_series *s, size_t *n_out, FILE *err)
 {
-    const size_t L = m->shape.lookback, H = m->shape.horizon;
-    size_t end = s->rows;
-    while (end > 0 && s->states[0][end - 1] != MC_VALUE_OBSERVED)
-        end--;
-    size_t first = L;
+    mc_explanation_options opt;
+    mc_explanation_options_defaults(&opt);
+    opt.days = a->days;
+    opt.stride = a->stride_seconds;
     if (a->start != NULL) {
         mc_time_value tv;
         const char *why = mc_time_parse(a->start, strlen(a->start), MC_TIME_AUTO, &tv);
@@ -180,45 +179,26 @@ static size_t *choose_origins(const explain_args *a, const mc_model *m, const mc
             fprintf(err, "maskcast explain: --start '%s' is not a time: %s\n", a->start, why);
             return NULL;
         }
+        /* The first row at or after that wall-clock time, as an instant. */
         size_t i = 0;
         while (i < s->rows && s->wall[i] < tv.wall)
             i++;
-        first = i > first ? i : first;
-    } else {
-        const size_t day_rows = m->day_steps, days = a->days ? a->days : 28;
-        const size_t span = days * day_rows;
-        first = end > span && end - span > first ? end - span : first;
+        opt.has_start = true;
+        opt.start = i < s->rows ? mc_frame_times(f)[i] : INT64_MAX;
     }
-    const int64_t stride_s = a->stride_seconds ? a->stride_seconds : m->step;
-    if (stride_s % m->step != 0) {
+    if (opt.stride % m->step != 0) {
         char step[32];
         mc_cli_format_duration(m->step, step, sizeof step);
         fprintf(err, "maskcast explain: --stride must be a multiple of the data's step, %s\n",
                 step);
         return NULL;
     }
-    const size_t stride = (size_t)(stride_s / m->step);
-    size_t n = 0;
-    for (size_t t = end >= H ? end - H : 0; t >= first && t + H <= end; t -= stride) {
-        n++;
-        if (t < stride)
-            break;
-    }
-    if (n < 2) {
-        fprintf(err,
-                "maskcast explain: %zu origin%s fit%s between the start and the last observed "
-                "load (each needs %zu rows before it and %zu after); at least 2 are needed\n",
-                n, n == 1 ? "" : "s", n == 1 ? "s" : "", L, H);
+    size_t *origins = NULL;
+    mc_error e;
+    if (mc_explain_pick_origins(&origins, n_out, m, s, mc_frame_times(f), &opt, &e) != MC_OK) {
+        fprintf(err, "maskcast explain: %s\n", e.message);
         return NULL;
     }
-    size_t *origins = malloc(n * sizeof *origins);
-    if (origins == NULL) {
-        fprintf(err, "maskcast: out of memory\n");
-        return NULL;
-    }
-    for (size_t i = 0; i < n; i++)
-        origins[n - 1 - i] = end - H - i * stride;
-    *n_out = n;
     return origins;
 }
 
@@ -348,15 +328,14 @@ int mc_cli_explain(int argc, char **argv, FILE *out, FILE *err)
         goto done;
     }
     if ((f = mc_cli_model_data_load(&a.data, m, &b, "explain", err)) == NULL ||
-        (origins = choose_origins(&a, m, &b.series, &n, err)) == NULL)
+        (origins = choose_origins(&a, m, f, &b.series, &n, err)) == NULL)
         goto done;
     if (a.same_time) {
         if ((strata = malloc(n * sizeof *strata)) == NULL) {
             fprintf(err, "maskcast: out of memory\n");
             goto done;
         }
-        for (size_t i = 0; i < n; i++)
-            strata[i] = (size_t)(b.series.wall[origins[i]] - 86400 * mc_time_days(b.series.wall[origins[i]]));
+        mc_explain_time_strata(strata, &b.series, origins, n);
         a.eo.strata = strata;
     }
     if (mc_explain_run(&r, m, &b.series, origins, n, &a.eo, &e) != MC_OK) {

@@ -279,3 +279,39 @@ void mc_anomaly_agree(mc_anomaly_agreement *out, const mc_anomaly_scores *s, con
         out->kinds[k].events_found += found > 0;
     }
 }
+
+/* ---- ranking ------------------------------------------------------------------- */
+
+/* A row and its score, sorted together (qsort has no context argument). */
+typedef struct ranked_row {
+    double score;
+    size_t row;
+} ranked_row;
+
+/* Strongest first; equal scores in time order. */
+static int by_score(const void *pa, const void *pb)
+{
+    const ranked_row *a = pa, *b = pb;
+    if (a->score != b->score)
+        return a->score > b->score ? -1 : 1;
+    return a->row < b->row ? -1 : a->row > b->row;
+}
+
+mc_status mc_anomaly_rank(size_t *rows, size_t *n_out, const mc_anomaly_scores *s,
+                          double threshold, mc_error *err)
+{
+    *n_out = 0;
+    ranked_row *r = mc_realloc_array(NULL, s->rows ? s->rows : 1, sizeof *r);
+    if (r == NULL)
+        return mc_error_nomem(err, "ranking the anomaly scores");
+    size_t n = 0;
+    for (size_t i = 0; i < s->rows; i++)
+        if (s->windows[i] > 0 && s->score[i] >= threshold)
+            r[n++] = (ranked_row){s->score[i], i};
+    qsort(r, n, sizeof *r, by_score);
+    for (size_t j = 0; j < n; j++)
+        rows[j] = r[j].row;
+    free(r);
+    *n_out = n;
+    return MC_OK;
+}

@@ -24,6 +24,7 @@
 
 #include "data/timestamp.h"
 #include "data/windows.h"
+#include "maskcast/explain.h"
 #include "maskcast/model.h"
 #include "maskcast/status.h"
 
@@ -58,8 +59,6 @@ void mc_anomaly_scores_finish(mc_anomaly_scores *s);
 mc_status mc_anomaly_score(mc_anomaly_scores *out, const mc_model *m, const mc_series *series,
                            mc_error *err);
 
-enum { MC_ANOMALY_KIND_SIZE = 16, MC_ANOMALY_MAX_KINDS = 8 };
-
 /* Recorded anomalies: wall-clock spans [start, end], both inclusive. */
 typedef struct mc_anomaly_truth {
     size_t n;
@@ -80,23 +79,7 @@ mc_status mc_anomaly_truth_read(mc_anomaly_truth *out, const char *path, const c
                                 mc_time_format format, mc_error *err);
 void mc_anomaly_truth_free(mc_anomaly_truth *t);
 
-/* How the scores at a threshold agree with the recorded anomalies. */
-typedef struct mc_anomaly_agreement {
-    double threshold;
-    size_t scored;           /* rows with a score */
-    size_t flagged;          /* of those, score >= threshold */
-    size_t recorded;         /* of those, inside a recorded span */
-    size_t hits;             /* flagged and recorded */
-    double precision;        /* hits / flagged (NaN when nothing is flagged) */
-    double recall;           /* hits / recorded (NaN when nothing is recorded) */
-    size_t events;           /* recorded spans with at least one scored row */
-    size_t events_found;     /* of those, with at least one flagged row */
-    size_t n_kinds;          /* the same per kind of event, in order of first appearance; */
-    struct {                 /* kinds after the first MC_ANOMALY_MAX_KINDS are not broken out */
-        char kind[MC_ANOMALY_KIND_SIZE];
-        size_t recorded, hits, events, events_found;
-    } kinds[MC_ANOMALY_MAX_KINDS];
-} mc_anomaly_agreement;
+/* mc_anomaly_agreement and the MC_ANOMALY_* sizes are public: maskcast/explain.h. */
 
 /* Compares scores of rows at wall-clock times `wall` (rows) with the truth. */
 void mc_anomaly_agree(mc_anomaly_agreement *out, const mc_anomaly_scores *s, const int64_t *wall,
@@ -104,5 +87,14 @@ void mc_anomaly_agree(mc_anomaly_agreement *out, const mc_anomaly_scores *s, con
 
 /* Whether wall-clock time t is inside a recorded span. */
 bool mc_anomaly_truth_contains(const mc_anomaly_truth *t, int64_t wall);
+
+/*
+ * Writes the scored rows of `s` whose score is at least `threshold` into
+ * rows (s->rows), strongest first, equal scores in time order, and their
+ * count into *n. Allocates a scratch array: MC_ERR_NOMEM (and *n = 0) when
+ * it cannot.
+ */
+mc_status mc_anomaly_rank(size_t *rows, size_t *n, const mc_anomaly_scores *s, double threshold,
+                          mc_error *err);
 
 #endif /* MC_EVAL_ANOMALIES_H */

@@ -128,6 +128,8 @@ void mc_explain_permute(float *x, float *level, const float *x0, const float *le
         for (size_t c = g->first; c < g->first + g->count; c++)
             move_inputs(x, x0, n, n_in, perm, future_at + c, H, Cf);
         break;
+    case MC_GROUP_NONE: /* not a group: nothing moves */
+        break;
     }
 }
 

@@ -23,21 +23,12 @@
 #include <stdint.h>
 
 #include "data/windows.h"
+#include "maskcast/explain.h"
 #include "maskcast/model.h"
 #include "maskcast/status.h"
 
 /* The groups: load recent and earlier, observed flags, each covariate, calendar, holiday. */
 enum { MC_EXPLAIN_MAX_GROUPS = 5 + 2 * MC_MAX_COVARIATES };
-
-typedef enum mc_group_kind {
-    MC_GROUP_LOAD_RECENT = 0, /* the load over the lookback's last day (and the level from it) */
-    MC_GROUP_LOAD_EARLIER,    /* the load over the rest of the lookback */
-    MC_GROUP_OBSERVED,        /* the flags saying which past loads were observed */
-    MC_GROUP_PAST,            /* one past covariate over the lookback */
-    MC_GROUP_FUTURE,          /* one known-future covariate at the target times */
-    MC_GROUP_CALENDAR,        /* hour, weekday and season sin/cos, weekend */
-    MC_GROUP_HOLIDAY          /* the holiday flag of the target times */
-} mc_group_kind;
 
 typedef struct mc_input_group {
     mc_group_kind kind;
@@ -110,5 +101,23 @@ double mc_explain_share(const mc_explain *r, size_t g, size_t k);
  */
 void mc_explain_permute(float *x, float *level, const float *x0, const float *level0, size_t n,
                         const mc_model *m, const mc_input_group *g, const size_t *perm);
+
+/*
+ * The origins `opt` asks for in `s` (bound to `m`; `times` (rows) its
+ * instants), as mc_model_explain() documents: opt->origins when given (copied),
+ * else every opt->stride back from the last origin whose horizon ends at the
+ * last observed load, down to the first at or after opt->start (or whose
+ * horizon lies in the last opt->days days), never before the lookback.
+ * Stores a malloc'd array the caller frees in *out and its length in *n;
+ * fails with MC_ERR_ARGUMENT when fewer than 2 origins fit or the stride is
+ * not a multiple of the step.
+ */
+mc_status mc_explain_pick_origins(size_t **out, size_t *n, const mc_model *m, const mc_series *s,
+                                  const int64_t *times, const mc_explanation_options *opt,
+                                  mc_error *err);
+
+/* strata (n): the wall-clock time of day of each origin, in seconds, for
+   mc_explain_options.strata (shuffling among origins at the same time of day). */
+void mc_explain_time_strata(size_t *strata, const mc_series *s, const size_t *origins, size_t n);
 
 #endif /* MC_EVAL_EXPLAIN_H */

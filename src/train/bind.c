@@ -38,6 +38,20 @@ mc_status mc_model_bind(mc_bound *b, const mc_model *m, const mc_frame *f, size_
     return MC_OK;
 }
 
+mc_status mc_model_bind_history(mc_bound *b, const mc_model *m, const mc_frame *f,
+                                mc_error *err)
+{
+    memset(b, 0, sizeof *b);
+    if (mc_frame_step(f) == 0)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "the history is not regularised (call mc_frame_regularize() first)");
+    if (mc_frame_step(f) != m->step)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "the history's step (%lld s) differs from the model's (%lld s)",
+                            (long long)mc_frame_step(f), (long long)m->step);
+    return mc_model_bind(b, m, f, mc_frame_rows(f), err);
+}
+
 void mc_bound_free(mc_bound *b)
 {
     free(b->wall);

@@ -24,6 +24,12 @@ mc_status mc_model_bind(mc_bound *b, const mc_model *m, const mc_frame *f, size_
                         mc_error *err);
 void mc_bound_free(mc_bound *b);
 
+/* As mc_model_bind() over every row, after checking that `f` is regularised
+   on the model's step (MC_ERR_ARGUMENT otherwise): for the public calls that
+   read a history through a model. */
+mc_status mc_model_bind_history(mc_bound *b, const mc_model *m, const mc_frame *f,
+                                mc_error *err);
+
 /*
  * Forecasts at each of the n origins of the series (each with L <= t and
  * t + H <= rows), in the load's units: out (n, H*Q), quantiles increasing.
