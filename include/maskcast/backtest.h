@@ -1,4 +1,5 @@
-/*
+/**
+ * @file maskcast/backtest.h
  * Rolling-origin backtests: the model and simple baselines forecast the same
  * origins of a test span from data up to each origin only, and are scored
  * against the observed load.
@@ -19,55 +20,58 @@
 extern "C" {
 #endif
 
-/* What a backtest is doing, for a progress callback. */
+/** What a backtest is doing, for a progress callback. */
 typedef struct mc_backtest_progress {
-    const char *method;           /* the model being trained ("maskcast", "no-anomaly-mask", ...) */
-    size_t fit;                   /* 1-based training run of this method (refits, ensemble members) */
-    size_t fits;                  /* training runs of this method */
-    const mc_train_progress *train; /* the run's own progress */
+    const char *method;           /**< the model being trained ("maskcast", "no-anomaly-mask", ...) */
+    size_t fit;                   /**< 1-based training run of this method (refits, ensemble members) */
+    size_t fits;                  /**< training runs of this method */
+    const mc_train_progress *train; /**< the run's own progress */
 } mc_backtest_progress;
 
-/* Return false to cancel the backtest (it then fails with MC_ERR_CANCELLED). */
+/** Return false to cancel the backtest (it then fails with MC_ERR_CANCELLED). */
 typedef bool (*mc_backtest_progress_fn)(const mc_backtest_progress *progress, void *user);
 
-/* Options for mc_backtest_run(); fill with mc_backtest_options_defaults(). */
+/** Options for mc_backtest_run(); fill with mc_backtest_options_defaults(). */
 typedef struct mc_backtest_options {
-    bool has_test_start;      /* true: the test span starts at test_start */
-    int64_t test_start;       /* epoch seconds; the first origin is the first at or after it */
-    size_t test_days;         /* else the last N days; 0 = 20% of the days, at most 365 */
-    size_t stride;            /* steps between origins; 0 = one day of steps (default) */
-    int64_t origin_time;      /* wall-clock seconds after midnight of the origins (default 0) */
-    size_t gap;               /* steps between an origin and its first target (default 0) */
-    size_t refit_every;       /* retrain from scratch every N origins; 0 = train once (default) */
-    size_t ensemble;          /* models averaged per method, seeds seed .. seed+N-1 (default 1) */
-    bool baselines;           /* naive, seasonal naive (day, week), linear regression (default true) */
-    bool ablations;           /* also the model without the anomaly mask / per-horizon masks */
-    const char *temperature;  /* column the linear baseline uses as temperature, or NULL */
-    double corrupt_rate;      /* share of the test origins' input load values corrupted (0) */
-    uint64_t corrupt_seed;    /* default 1 */
-    mc_backtest_progress_fn progress; /* may be NULL */
-    void *progress_user;
+    bool has_test_start;      /**< true: the test span starts at test_start */
+    int64_t test_start;       /**< epoch seconds; the first origin is the first at or after it */
+    size_t test_days;         /**< else the last N days; 0 = 20% of the days, at most 365 */
+    size_t stride;            /**< steps between origins; 0 = one day of steps (default) */
+    int64_t origin_time;      /**< wall-clock seconds after midnight of the origins (default 0) */
+    size_t gap;               /**< steps between an origin and its first target (default 0) */
+    size_t refit_every;       /**< retrain from scratch every N origins; 0 = train once (default) */
+    size_t ensemble;          /**< models averaged per method, seeds seed .. seed+N-1 (default 1) */
+    bool baselines;           /**< naive, seasonal naive (day, week), linear regression (default true) */
+    bool ablations;           /**< also the model without the anomaly mask / per-horizon masks */
+    const char *temperature;  /**< column the linear baseline uses as temperature, or NULL */
+    double corrupt_rate;      /**< share of the test origins' input load values corrupted (0) */
+    uint64_t corrupt_seed;    /**< default 1 */
+    mc_backtest_progress_fn progress; /**< may be NULL */
+    void *progress_user;      /**< passed to progress */
 } mc_backtest_options;
 
-/* Fills `opt` (not NULL) with the defaults described above. Thread-safe. */
+/** Fills `opt` (not NULL) with the defaults described above. Thread-safe. */
 MC_API void mc_backtest_options_defaults(mc_backtest_options *opt);
 
-/* Accuracy of one method, over one horizon step or all of them. Undefined
+/** Accuracy of one method, over one horizon step or all of them. Undefined
    values (no pairs, no quantiles) are NAN. Filled actuals never count. */
 typedef struct mc_backtest_metrics {
-    size_t n;       /* (actual, forecast) pairs scored */
-    double mae, rmse;
-    double mape, smape; /* percent; MAPE skips zero actuals */
-    double mase;        /* MAE / in-sample MAE of the weekly seasonal naive on the training span */
-    double skill;       /* 1 - MAE / MAE of the weekly seasonal naive on the same pairs */
-    double pinball;     /* mean pinball loss over the quantile levels (quantile models) */
-    double coverage;    /* share of actuals inside [lowest, highest] quantile */
-    double nominal;     /* highest - lowest quantile level */
+    size_t n;       /**< (actual, forecast) pairs scored */
+    double mae;         /**< mean absolute error, in the load's units */
+    double rmse;        /**< root mean squared error, in the load's units */
+    double mape;        /**< mean absolute percentage error, percent; skips zero actuals */
+    double smape;       /**< symmetric MAPE, percent */
+    double mase;        /**< MAE / in-sample MAE of the weekly seasonal naive on the training span */
+    double skill;       /**< 1 - MAE / MAE of the weekly seasonal naive on the same pairs */
+    double pinball;     /**< mean pinball loss over the quantile levels (quantile models) */
+    double coverage;    /**< share of actuals inside [lowest, highest] quantile */
+    double nominal;     /**< highest - lowest quantile level */
 } mc_backtest_metrics;
 
+/** A backtest's result (opaque): read with the accessors below. */
 typedef struct mc_backtest mc_backtest;
 
-/*
+/**
  * Runs a backtest on `frame` (regularised; column 0 the load): picks the
  * origins of the test span, trains the model (options `mo`, `to`) on the
  * rows before the first origin — or from scratch on the rows before every
@@ -87,40 +91,46 @@ MC_API mc_status mc_backtest_run(mc_backtest **out, const mc_frame *frame,
                                  const mc_model_options *mo, const mc_train_options *to,
                                  const mc_backtest_options *bo, mc_error *err);
 
-/* Frees a result; arrays obtained from it become invalid. NULL is a no-op. */
+/** Frees a result; arrays obtained from it become invalid. NULL is a no-op. */
 MC_API void mc_backtest_free(mc_backtest *b);
 
-/*
- * Reading a result: `b` must not be NULL. The accessors only read it, so
+/**
+ * @name Reading a result
+ * `b` must not be NULL. The accessors only read it, so
  * threads may call them at once. Strings and arrays returned belong to the
  * result and stay valid until mc_backtest_free(). An index out of range
  * gives NULL (names, arrays), NAN (seconds), 0 (times) or SIZE_MAX (rows).
  */
+/** @{ */
 
-/* Methods scored: "maskcast" first, then ablations and baselines. */
+/** Methods scored: "maskcast" first, then ablations and baselines. */
 MC_API size_t mc_backtest_methods(const mc_backtest *b);
+/** Name of a method, as in the summary table ("maskcast" for method 0). */
 MC_API const char *mc_backtest_method_name(const mc_backtest *b, size_t method);
-/* Seconds spent training (all fits) and forecasting with a method. */
+/** Seconds spent training (all fits) and forecasting with a method. */
 MC_API double mc_backtest_method_seconds(const mc_backtest *b, size_t method);
 
+/** Origins scored. */
 MC_API size_t mc_backtest_origins(const mc_backtest *b);
-MC_API size_t mc_backtest_horizon(const mc_backtest *b); /* steps scored per origin (H) */
-/* Instant of origin i's first target (after the gap), epoch seconds. */
+MC_API size_t mc_backtest_horizon(const mc_backtest *b); /**< steps scored per origin (H) */
+/** Instant of origin i's first target (after the gap), epoch seconds. */
 MC_API int64_t mc_backtest_first_target(const mc_backtest *b, size_t origin);
-/* Row of `frame` of origin i's first target. */
+/** Row of `frame` of origin i's first target. */
 MC_API size_t mc_backtest_first_target_row(const mc_backtest *b, size_t origin);
-/* Rows the model was first trained on: [0, rows). */
+/** Rows the model was first trained on: [0, rows). */
 MC_API size_t mc_backtest_train_rows(const mc_backtest *b);
 
-/* Actuals (origins x H), NAN where the load was not observed. */
+/** Actuals (origins x H), NAN where the load was not observed. */
 MC_API const double *mc_backtest_actuals(const mc_backtest *b);
-/* Point forecasts of a method (origins x H): the median for quantile models. */
+/** Point forecasts of a method (origins x H): the median for quantile models. */
 MC_API const double *mc_backtest_forecasts(const mc_backtest *b, size_t method);
 
-/* Metrics of a method at horizon step `step` (0-based), or overall when
+/** Metrics of a method at horizon step `step` (0-based), or overall when
    step == mc_backtest_horizon(b), into *out (not NULL). */
 MC_API mc_status mc_backtest_metrics_of(const mc_backtest *b, size_t method, size_t step,
                                         mc_backtest_metrics *out, mc_error *err);
+
+/** @} */
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,6 @@
-/*
- * maskcast/describe.h — a column summary for people: counts, range, and the
+/**
+ * @file maskcast/describe.h
+ * @brief A column summary for people: counts, range, and the
  * values that look suspicious for a load series.
  */
 #ifndef MASKCAST_DESCRIBE_H
@@ -14,10 +15,10 @@
 extern "C" {
 #endif
 
-/* How many of the most extreme suspicious values a summary lists. */
+/** How many of the most extreme suspicious values a summary lists. */
 #define MC_SUMMARY_EXAMPLES 5
 
-/*
+/**
  * Summary of one column. Statistics are over observed values only. A value
  * is an outlier when its distance from what its observed neighbours predict
  * exceeds `MC_OUTLIER_SIGMAS` robust standard deviations: 1.4826 times the
@@ -31,19 +32,23 @@ extern "C" {
  */
 #define MC_OUTLIER_SIGMAS 6.0
 
+/** A summary of one column, from mc_frame_describe_column(). */
 typedef struct mc_column_summary {
-    size_t observed;   /* values read from the file */
-    double min, max, mean, median;
-    size_t zeros;      /* observed values equal to 0 */
-    size_t negatives;  /* observed values below 0 */
-    size_t outliers;   /* observed values beyond MC_OUTLIER_SIGMAS robust SDs */
-    double robust_sd;  /* the robust standard deviation used */
-    size_t n_examples;                       /* entries used in example_rows */
-    size_t example_rows[MC_SUMMARY_EXAMPLES];/* rows of the most extreme outliers */
-    double example_scores[MC_SUMMARY_EXAMPLES]; /* their distances in robust SDs */
+    size_t observed;   /**< values read from the file */
+    double min;        /**< of the observed values */
+    double max;        /**< of the observed values */
+    double mean;       /**< of the observed values */
+    double median;     /**< of the observed values */
+    size_t zeros;      /**< observed values equal to 0 */
+    size_t negatives;  /**< observed values below 0 */
+    size_t outliers;   /**< observed values beyond MC_OUTLIER_SIGMAS robust SDs */
+    double robust_sd;  /**< the robust standard deviation used */
+    size_t n_examples;                       /**< entries used in example_rows */
+    size_t example_rows[MC_SUMMARY_EXAMPLES];/**< rows of the most extreme outliers */
+    double example_scores[MC_SUMMARY_EXAMPLES]; /**< their distances in robust SDs */
 } mc_column_summary;
 
-/*
+/**
  * Summarises column `j` of `frame` into `out`. Works on any frame, though
  * the rolling median is meaningful after mc_frame_regularize(). Allocates
  * scratch memory of a few values per row and frees it before returning.

@@ -123,12 +123,14 @@ MC_API mc_status mc_model_explain(mc_explanation **out, const mc_model *model,
 /** Frees a result; strings and arrays obtained from it become invalid. NULL is a no-op. */
 MC_API void mc_explanation_free(mc_explanation *x);
 
-/*
- * Reading an explanation: `x` must not be NULL. A step k runs from 0 to H - 1
+/**
+ * @name Reading an explanation
+ * `x` must not be NULL. A step k runs from 0 to H - 1
  * (H = mc_explanation_horizon()); k == H pools every step. An index out of
  * range gives NAN (numbers), 0 (counts), NULL (strings) or MC_GROUP_NONE.
  * Strings and arrays belong to the result.
  */
+/** @{ */
 
 /** Steps per forecast, H. */
 MC_API size_t mc_explanation_horizon(const mc_explanation *x);
@@ -164,6 +166,8 @@ MC_API double mc_explanation_spread(const mc_explanation *x, size_t g, size_t k)
     group's positive increase (negative ones counting 0), in [0, 1]; 0 when no group
     raises the error. */
 MC_API double mc_explanation_share(const mc_explanation *x, size_t g, size_t k);
+
+/** @} */
 
 /** Options for mc_model_score_anomalies(); fill with mc_anomaly_options_defaults(). */
 typedef struct mc_anomaly_options {
@@ -208,10 +212,12 @@ MC_API mc_status mc_model_score_anomalies(mc_anomalies **out, const mc_model *mo
 /** Frees a result; arrays obtained from it become invalid. NULL is a no-op. */
 MC_API void mc_anomalies_free(mc_anomalies *a);
 
-/*
- * Reading anomaly scores: `a` must not be NULL. The arrays have one entry per
+/**
+ * @name Reading anomaly scores
+ * `a` must not be NULL. The arrays have one entry per
  * row of the history (mc_anomalies_rows()) and belong to the result.
  */
+/** @{ */
 
 /** Rows of the history scored or not. */
 MC_API size_t mc_anomalies_rows(const mc_anomalies *a);
@@ -230,6 +236,8 @@ MC_API const size_t *mc_anomalies_windows(const mc_anomalies *a);
  */
 MC_API size_t mc_anomalies_ranked(const mc_anomalies *a, double threshold, size_t *rows,
                                   size_t capacity);
+
+/** @} */
 
 /** Lengths in mc_anomaly_agreement. */
 enum { MC_ANOMALY_KIND_SIZE = 16, MC_ANOMALY_MAX_KINDS = 8 };

@@ -1,5 +1,6 @@
-/*
- * maskcast/export.h — marks the declarations the shared library exports.
+/**
+ * @file maskcast/export.h
+ * @brief Marks the declarations the shared library exports.
  *
  * The library is built with hidden symbol visibility: only functions
  * declared with MC_API in include/maskcast/ are visible to programs linking

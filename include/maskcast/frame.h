@@ -1,5 +1,6 @@
-/*
- * maskcast/frame.h — time-series frames: reading CSV, regularising onto a
+/**
+ * @file maskcast/frame.h
+ * @brief Time-series frames: reading CSV, regularising onto a
  * fixed step, filling gaps, and summarising what was found.
  *
  * A frame holds one time axis and one or more numeric columns (the target
@@ -43,42 +44,43 @@
 extern "C" {
 #endif
 
+/** A time-series frame: one time axis and numeric columns (opaque). */
 typedef struct mc_frame mc_frame;
 
-/* How the time column is written. */
+/** How the time column is written. */
 typedef enum mc_time_format {
-    MC_TIME_AUTO = 0, /* ISO 8601 ("2024-03-01T13:00:00+01:00", "2024-03-01 13:00",
+    MC_TIME_AUTO = 0, /**< ISO 8601 ("2024-03-01T13:00:00+01:00", "2024-03-01 13:00",
                          "2024-03-01"), or Unix epoch seconds when all digits */
-    MC_TIME_ISO,      /* ISO 8601 only */
-    MC_TIME_EPOCH,    /* Unix epoch seconds only */
-    MC_TIME_DMY,      /* "DD/MM/YYYY HH:MM[:SS]" (day first) */
-    MC_TIME_MDY       /* "MM/DD/YYYY HH:MM[:SS]" (month first) */
+    MC_TIME_ISO,      /**< ISO 8601 only */
+    MC_TIME_EPOCH,    /**< Unix epoch seconds only */
+    MC_TIME_DMY,      /**< "DD/MM/YYYY HH:MM[:SS]" (day first) */
+    MC_TIME_MDY       /**< "MM/DD/YYYY HH:MM[:SS]" (month first) */
 } mc_time_format;
 
-/* Options for reading a CSV file; fill with mc_csv_options_defaults(). */
+/** Options for reading a CSV file; fill with mc_csv_options_defaults(). */
 typedef struct mc_csv_options {
-    char delimiter;                /* ',', ';', '\t' or '|'; 0 detects it from the first
+    char delimiter;                /**< ',', ';', '|' or a tab; 0 detects it from the first
                                       non-blank line (never ',' with a decimal comma) */
-    char decimal;                  /* decimal mark of numbers: '.' (default) or ',' */
-    bool header;                   /* the first row names the columns (default true);
+    char decimal;                  /**< decimal mark of numbers: '.' (default) or ',' */
+    bool header;                   /**< the first row names the columns (default true);
                                       without it columns are named "1", "2", ... */
-    const char *time_column;       /* NULL: the first column */
-    const char *target_column;     /* NULL: the first column that is not the time column */
-    const char *const *covariates; /* further numeric columns, by name; may be NULL */
-    size_t n_covariates;
-    mc_time_format time_format;    /* default MC_TIME_AUTO */
-    bool lenient;                  /* a non-numeric value becomes missing and is counted,
+    const char *time_column;       /**< NULL: the first column */
+    const char *target_column;     /**< NULL: the first column that is not the time column */
+    const char *const *covariates; /**< further numeric columns, by name; may be NULL */
+    size_t n_covariates;           /**< entries in covariates */
+    mc_time_format time_format;    /**< default MC_TIME_AUTO */
+    bool lenient;                  /**< a non-numeric value becomes missing and is counted,
                                       instead of failing the read */
-    size_t chunk_size;             /* bytes read at a time; 0 means 256 KiB; at most
+    size_t chunk_size;             /**< bytes read at a time; 0 means 256 KiB; at most
                                       64 MiB is used */
 } mc_csv_options;
 
-/* Fills `opt` (not NULL) with the defaults described above. The strings of
+/** Fills `opt` (not NULL) with the defaults described above. The strings of
    an options struct belong to the caller and are only read during a call.
    Thread-safe. */
 MC_API void mc_csv_options_defaults(mc_csv_options *opt);
 
-/*
+/**
  * Reads the CSV file at `path` into a new frame, in file order (call
  * mc_frame_regularize() next). Only the time column and the selected numeric
  * columns are converted; other columns are skipped. Memory grows with the
@@ -93,7 +95,7 @@ MC_API void mc_csv_options_defaults(mc_csv_options *opt);
 MC_API mc_status mc_frame_read_csv(mc_frame **out, const char *path, const mc_csv_options *opt,
                                    mc_error *err);
 
-/*
+/**
  * As mc_frame_read_csv(), from an open stream (for example stdin). `name` is
  * used in messages only (NULL: "(stream)"). The stream is read to its end
  * and not closed; the caller keeps it and must not use it from another
@@ -102,7 +104,7 @@ MC_API mc_status mc_frame_read_csv(mc_frame **out, const char *path, const mc_cs
 MC_API mc_status mc_frame_read_csv_stream(mc_frame **out, FILE *stream, const char *name,
                                           const mc_csv_options *opt, mc_error *err);
 
-/*
+/**
  * As mc_frame_read_csv(), from `size` bytes at `data` (the caller keeps
  * ownership; the bytes are not referenced after the call returns). `name`
  * is used in messages only (NULL: "(buffer)"). Reentrant.
@@ -111,7 +113,7 @@ MC_API mc_status mc_frame_read_csv_buffer(mc_frame **out, const void *data, size
                                           const char *name, const mc_csv_options *opt,
                                           mc_error *err);
 
-/*
+/**
  * Builds a frame from data already in memory, so an application never has to
  * write a file. The frame is the one mc_frame_read_csv() would build from the
  * equivalent CSV file (a time column named "time", then the columns in the
@@ -142,40 +144,40 @@ MC_API mc_status mc_frame_from_arrays(mc_frame **out, const int64_t *times,
                                       const char *const *names, const double *const *columns,
                                       size_t n_columns, mc_error *err);
 
-/* Frees `frame` and everything it owns; pointers obtained from it become
+/** Frees `frame` and everything it owns; pointers obtained from it become
    invalid. NULL is a no-op. No other thread may be using the frame. */
 MC_API void mc_frame_free(mc_frame *frame);
 
-/* What to do with several rows at the same instant. */
+/** What to do with several rows at the same instant. */
 typedef enum mc_duplicates {
-    MC_DUPLICATES_MEAN = 0, /* average the observed values (default: the DST fall-back hour) */
-    MC_DUPLICATES_FIRST,    /* keep the first in file order */
-    MC_DUPLICATES_LAST,     /* keep the last in file order */
-    MC_DUPLICATES_ERROR     /* refuse the file */
+    MC_DUPLICATES_MEAN = 0, /**< average the observed values (default: the DST fall-back hour) */
+    MC_DUPLICATES_FIRST,    /**< keep the first in file order */
+    MC_DUPLICATES_LAST,     /**< keep the last in file order */
+    MC_DUPLICATES_ERROR     /**< refuse the file */
 } mc_duplicates;
 
-/* Where long gaps are filled from. */
+/** Where long gaps are filled from. */
 typedef enum mc_long_fill {
-    MC_LONG_FILL_WEEK = 0, /* the same time one week earlier, else one day earlier, else
+    MC_LONG_FILL_WEEK = 0, /**< the same time one week earlier, else one day earlier, else
                               (at the start of the series) a week or a day later (default) */
-    MC_LONG_FILL_DAY,      /* the same time one day earlier, else one day later */
-    MC_LONG_FILL_NONE      /* leave long gaps missing */
+    MC_LONG_FILL_DAY,      /**< the same time one day earlier, else one day later */
+    MC_LONG_FILL_NONE      /**< leave long gaps missing */
 } mc_long_fill;
 
-/* Options for mc_frame_regularize(); fill with mc_regularize_options_defaults(). */
+/** Options for mc_frame_regularize(); fill with mc_regularize_options_defaults(). */
 typedef struct mc_regularize_options {
-    int64_t step;               /* seconds between rows; 0 detects the most common difference */
-    mc_duplicates duplicates;   /* default MC_DUPLICATES_MEAN */
-    bool sort;                  /* sort unsorted input (default true); false refuses it */
-    int64_t max_interpolate;    /* gaps up to this many seconds are interpolated linearly;
+    int64_t step;               /**< seconds between rows; 0 detects the most common difference */
+    mc_duplicates duplicates;   /**< default MC_DUPLICATES_MEAN */
+    bool sort;                  /**< sort unsorted input (default true); false refuses it */
+    int64_t max_interpolate;    /**< gaps up to this many seconds are interpolated linearly;
                                    default 3 hours */
-    mc_long_fill long_fill;     /* longer gaps; default MC_LONG_FILL_WEEK */
+    mc_long_fill long_fill;     /**< longer gaps; default MC_LONG_FILL_WEEK */
 } mc_regularize_options;
 
-/* Fills `opt` (not NULL) with the defaults described above. Thread-safe. */
+/** Fills `opt` (not NULL) with the defaults described above. Thread-safe. */
 MC_API void mc_regularize_options_defaults(mc_regularize_options *opt);
 
-/*
+/**
  * Puts `frame` on a regular grid: sorts by instant, resolves duplicates,
  * detects the step, drops rows off the grid (counted in the report; more than
  * a tenth of the rows off the grid is refused with MC_ERR_GRID), inserts
@@ -194,12 +196,12 @@ MC_API void mc_regularize_options_defaults(mc_regularize_options *opt);
 MC_API mc_status mc_frame_regularize(mc_frame *frame, const mc_regularize_options *opt,
                                      mc_error *err);
 
-/* State of one value. */
+/** State of one value. */
 typedef enum mc_value_state {
-    MC_VALUE_OBSERVED = 0,     /* read from the file */
-    MC_VALUE_MISSING = 1,      /* absent and not filled (NaN) */
-    MC_VALUE_INTERPOLATED = 2, /* filled by linear interpolation */
-    MC_VALUE_SEASONAL = 3      /* filled from one week or one day earlier (or later at the start) */
+    MC_VALUE_OBSERVED = 0,     /**< read from the file */
+    MC_VALUE_MISSING = 1,      /**< absent and not filled (NaN) */
+    MC_VALUE_INTERPOLATED = 2, /**< filled by linear interpolation */
+    MC_VALUE_SEASONAL = 3      /**< filled from one week or one day earlier (or later at the start) */
 } mc_value_state;
 
 /*
@@ -209,68 +211,68 @@ typedef enum mc_value_state {
  * regularised or freed; the caller must not free or change them.
  */
 
-/* Number of rows. */
+/** Number of rows. */
 MC_API size_t mc_frame_rows(const mc_frame *frame);
 
-/* Number of numeric columns (target first, then covariates). */
+/** Number of numeric columns (target first, then covariates). */
 MC_API size_t mc_frame_columns(const mc_frame *frame);
 
-/* Name of numeric column `j` as written in the header; NULL if j is out of range. */
+/** Name of numeric column `j` as written in the header; NULL if j is out of range. */
 MC_API const char *mc_frame_column_name(const mc_frame *frame, size_t j);
 
-/* Name of the time column. */
+/** Name of the time column. */
 MC_API const char *mc_frame_time_name(const mc_frame *frame);
 
-/*
+/**
  * Instants of the rows in seconds since 1970-01-01 00:00 UTC. Where the file
  * gives no UTC offset, the wall-clock time is taken as UTC. Valid until the
  * frame is modified or freed.
  */
 MC_API const int64_t *mc_frame_times(const mc_frame *frame);
 
-/*
+/**
  * UTC offsets of the rows in minutes (0 where none was written). The
  * wall-clock time as written is times[i] + 60 * offsets[i]; calendar features
  * use it.
  */
 MC_API const int16_t *mc_frame_utc_offsets(const mc_frame *frame);
 
-/* Values of column `j` (NaN where missing); NULL if j is out of range. */
+/** Values of column `j` (NaN where missing); NULL if j is out of range. */
 MC_API const double *mc_frame_values(const mc_frame *frame, size_t j);
 
-/* States of column `j` (mc_value_state as uint8_t); NULL if j is out of range. */
+/** States of column `j` (mc_value_state as uint8_t); NULL if j is out of range. */
 MC_API const uint8_t *mc_frame_states(const mc_frame *frame, size_t j);
 
-/* Step in seconds after regularisation; 0 before. */
+/** Step in seconds after regularisation; 0 before. */
 MC_API int64_t mc_frame_step(const mc_frame *frame);
 
-/* What reading and regularising found. Fields are only appended in new versions. */
+/** What reading and regularising found. Fields are only appended in new versions. */
 typedef struct mc_frame_report {
-    char delimiter;              /* the delimiter used */
-    size_t file_rows;            /* data rows read from the file */
-    size_t blank_lines;          /* empty lines skipped */
-    bool has_utc_offsets;        /* timestamps carried Z or +hh:mm */
-    bool was_sorted;             /* the file was already in time order */
-    size_t duplicate_times;      /* instants that appeared more than once */
-    size_t duplicate_rows;       /* rows merged away by the duplicate policy */
-    size_t off_grid_rows;        /* rows dropped because they fall between grid points */
-    int64_t first_off_grid;      /* instant of the first such row */
-    size_t gap_rows;             /* rows inserted where the file had no row */
+    char delimiter;              /**< the delimiter used */
+    size_t file_rows;            /**< data rows read from the file */
+    size_t blank_lines;          /**< empty lines skipped */
+    bool has_utc_offsets;        /**< timestamps carried Z or +hh:mm */
+    bool was_sorted;             /**< the file was already in time order */
+    size_t duplicate_times;      /**< instants that appeared more than once */
+    size_t duplicate_rows;       /**< rows merged away by the duplicate policy */
+    size_t off_grid_rows;        /**< rows dropped because they fall between grid points */
+    int64_t first_off_grid;      /**< instant of the first such row */
+    size_t gap_rows;             /**< rows inserted where the file had no row */
 } mc_frame_report;
 
-/* The report; counts of regularisation are zero before mc_frame_regularize(). */
+/** The report; counts of regularisation are zero before mc_frame_regularize(). */
 MC_API const mc_frame_report *mc_frame_get_report(const mc_frame *frame);
 
-/* Per-column counts. Fields are only appended in new versions. */
+/** Per-column counts. Fields are only appended in new versions. */
 typedef struct mc_column_report {
-    size_t missing_in_file;  /* empty, NA, NaN, null or "-" in the file */
-    size_t non_numeric;      /* unreadable values read as missing under lenient reading */
-    size_t interpolated;     /* values filled by linear interpolation */
-    size_t seasonal;         /* values filled from a week or a day away */
-    size_t missing;          /* values still missing */
+    size_t missing_in_file;  /**< empty, NA, NaN, null or "-" in the file */
+    size_t non_numeric;      /**< unreadable values read as missing under lenient reading */
+    size_t interpolated;     /**< values filled by linear interpolation */
+    size_t seasonal;         /**< values filled from a week or a day away */
+    size_t missing;          /**< values still missing */
 } mc_column_report;
 
-/* Counts for column `j`; NULL if j is out of range. */
+/** Counts for column `j`; NULL if j is out of range. */
 MC_API const mc_column_report *mc_frame_column_report(const mc_frame *frame, size_t j);
 
 #ifdef __cplusplus

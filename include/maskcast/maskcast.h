@@ -1,13 +1,14 @@
-/*
- * maskcast.h — multi-step electricity load forecasting, as a C library.
+/**
+ * @file maskcast/maskcast.h
+ * @brief Multi-step electricity load forecasting, as a C library.
  *
  * The one header an application includes. It brings in:
- *   maskcast/status.h    status codes and the caller-owned error object
- *   maskcast/frame.h     reading CSV load data, regularising, gap filling
- *   maskcast/describe.h  a column summary with suspicious values
- *   maskcast/model.h     the forecasting model: training, forecasting, files
- *   maskcast/backtest.h  rolling-origin backtests against baselines
- *   maskcast/explain.h   what the forecasts rest on; anomaly scores from the mask
+ *   - maskcast/status.h    status codes and the caller-owned error object
+ *   - maskcast/frame.h     reading CSV load data, regularising, gap filling
+ *   - maskcast/describe.h  a column summary with suspicious values
+ *   - maskcast/model.h     the forecasting model: training, forecasting, files
+ *   - maskcast/backtest.h  rolling-origin backtests against baselines
+ *   - maskcast/explain.h   what the forecasts rest on; anomaly scores from the mask
  *
  * Conventions: every name starts with mc_; every fallible call returns an
  * mc_status (MC_OK is 0) and fills an mc_error the caller owns; every

@@ -1,5 +1,6 @@
-/*
- * maskcast/model.h — the forecasting model: options, training (as steps, with
+/**
+ * @file maskcast/model.h
+ * @brief The forecasting model: options, training (as steps, with
  * progress and cancellation), forecasting, and model files.
  *
  * The network (DESIGN.md §4): a shared feature mapping applied to the raw and
@@ -38,115 +39,126 @@
 extern "C" {
 #endif
 
+/** The activation of the network's hidden layers. */
 typedef enum mc_activation {
     MC_ACTIVATION_RELU = 0,
-    MC_ACTIVATION_GELU = 1 /* exact x * Phi(x) */
+    MC_ACTIVATION_GELU = 1 /**< exact x * Phi(x) */
 } mc_activation;
 
-/* How each horizon's mask over the hidden features is formed. */
+/** How each horizon's mask over the hidden features is formed. */
 typedef enum mc_mask_kind {
-    MC_MASK_SIGMOID = 0, /* a_k = sigmoid(h W_a,k + b_a,k), each weight in (0, 1) */
-    MC_MASK_SOFTMAX = 1  /* a_k = D * softmax(h W_a,k + b_a,k), weights with mean 1 */
+    MC_MASK_SIGMOID = 0, /**< a_k = sigmoid(h W_a,k + b_a,k), each weight in (0, 1) */
+    MC_MASK_SOFTMAX = 1  /**< a_k = D * softmax(h W_a,k + b_a,k), weights with mean 1 */
 } mc_mask_kind;
 
+/** The training loss. */
 typedef enum mc_loss_kind {
     MC_LOSS_MAE = 0,
     MC_LOSS_MSE = 1,
     MC_LOSS_HUBER = 2,
-    MC_LOSS_PINBALL = 3 /* over the quantile levels in mc_model_options */
+    MC_LOSS_PINBALL = 3 /**< over the quantile levels in mc_model_options */
 } mc_loss_kind;
 
+/** Most quantile levels a model has. */
 #define MC_MAX_QUANTILES 16
+/** Most past covariates, and most known-future covariates, a model has. */
 #define MC_MAX_COVARIATES 32
 
-/* horizon_rank: the full per-horizon masks (H*D^2 weights) up to this many
+/** horizon_rank: the full per-horizon masks (H*D^2 weights) up to this many
    steps, horizon embeddings of rank MC_HORIZON_RANK_DEFAULT beyond. */
 #define MC_HORIZON_RANK_AUTO ((size_t)-1)
+/** The longest horizon with full per-horizon masks under MC_HORIZON_RANK_AUTO. */
 #define MC_HORIZON_FULL_MAX 48
+/** The rank of the horizon embeddings beyond it under MC_HORIZON_RANK_AUTO. */
 #define MC_HORIZON_RANK_DEFAULT 16
+/** The largest horizon_rank a model accepts. */
 #define MC_HORIZON_RANK_MAX 4096
 
+/** The model's shape, inputs and loss; fill with mc_model_options_defaults(). */
 typedef struct mc_model_options {
-    size_t lookback;           /* L, in steps (default 168: a week of hours) */
-    size_t horizon;            /* H, in steps (default 24) */
-    size_t hidden;             /* D (default 64) */
-    mc_activation activation;  /* default ReLU */
-    mc_mask_kind mask_kind;    /* default sigmoid */
-    bool anomaly_mask;         /* default true; false is the "no anomaly mask" ablation */
-    bool horizon_masks;        /* default true; false is the "no per-horizon masks" ablation */
-    size_t horizon_rank;       /* 0: each horizon's mask from its own D x D weights (W_a);
+    size_t lookback;           /**< L, in steps (default 168: a week of hours) */
+    size_t horizon;            /**< H, in steps (default 24) */
+    size_t hidden;             /**< D (default 64) */
+    mc_activation activation;  /**< default ReLU */
+    mc_mask_kind mask_kind;    /**< default sigmoid */
+    bool anomaly_mask;         /**< default true; false is the "no anomaly mask" ablation */
+    bool horizon_masks;        /**< default true; false is the "no per-horizon masks" ablation */
+    size_t horizon_rank;       /**< 0: each horizon's mask from its own D x D weights (W_a);
                                   r > 0: from a learned horizon embedding of rank r,
                                   a_k = sigmoid(phi(h U + e_k) W2 + b_a,k), parameters
                                   growing as H*(r + D) instead of H*D^2 (docs/MODEL.md).
                                   Default MC_HORIZON_RANK_AUTO: 0 for horizons up to
                                   MC_HORIZON_FULL_MAX steps, else MC_HORIZON_RANK_DEFAULT */
-    bool skip;                 /* default true: linear skip over the masked target lags */
-    bool mask_local;           /* the anomaly mask also sees each value's deviation from its
+    bool skip;                 /**< default true: linear skip over the masked target lags */
+    bool mask_local;           /**< the anomaly mask also sees each value's deviation from its
                                   neighbours (docs/MODEL.md; default true) */
-    double mask_penalty;       /* lambda: training adds lambda * mean(1 - m), so the mask
+    double mask_penalty;       /**< lambda: training adds lambda * mean(1 - m), so the mask
                                   stays open unless closing pays (default 0.1) */
-    mc_loss_kind loss;         /* default MAE */
-    double huber_delta;        /* Huber's threshold in scaled units (default 1) */
-    size_t n_quantiles;        /* pinball: 1..MC_MAX_QUANTILES levels (default 3) */
-    double quantiles[MC_MAX_QUANTILES]; /* increasing, in (0, 1) (default 0.1, 0.5, 0.9) */
-    bool normalize_level;      /* subtract the last day's mean of the load (default true) */
-    size_t level_steps;        /* steps averaged for that level: 0 = one day (default), 1 = the
+    mc_loss_kind loss;         /**< default MAE */
+    double huber_delta;        /**< Huber's threshold in scaled units (default 1) */
+    size_t n_quantiles;        /**< pinball: 1..MC_MAX_QUANTILES levels (default 3) */
+    double quantiles[MC_MAX_QUANTILES]; /**< increasing, in (0, 1) (default 0.1, 0.5, 0.9) */
+    bool normalize_level;      /**< subtract the last day's mean of the load (default true) */
+    size_t level_steps;        /**< steps averaged for that level: 0 = one day (default), 1 = the
                                   last value; at most one day */
-    bool calendar;             /* calendar channels of each target time (default true) */
-    const char *const *past;   /* frame columns used as past inputs (e.g. measured temperature) */
-    size_t n_past;
-    const char *const *future; /* frame columns known at the target times (forecast temperature) */
-    size_t n_future;
-    const char *holidays_path; /* CSV of holiday dates (first column YYYY-MM-DD), or NULL */
+    bool calendar;             /**< calendar channels of each target time (default true) */
+    const char *const *past;   /**< frame columns used as past inputs (e.g. measured temperature) */
+    size_t n_past;             /**< entries in past */
+    const char *const *future; /**< frame columns known at the target times (forecast temperature) */
+    size_t n_future;           /**< entries in future */
+    const char *holidays_path; /**< CSV of holiday dates (first column YYYY-MM-DD), or NULL */
 } mc_model_options;
 
-/* Fills `opt` (not NULL) with the defaults described above. The arrays and
+/** Fills `opt` (not NULL) with the defaults described above. The arrays and
    strings an options struct points to belong to the caller and are only read
    during the call they are passed to. Thread-safe. */
 MC_API void mc_model_options_defaults(mc_model_options *opt);
 
-/* What a progress callback sees; filled after every batch and every epoch. */
+/** What a progress callback sees; filled after every batch and every epoch. */
 typedef struct mc_train_progress {
-    size_t epoch;          /* 1-based epoch in progress */
-    size_t max_epochs;
-    size_t batch;          /* batches done in this epoch */
-    size_t batches;        /* batches per epoch */
-    double train_loss;     /* mean training loss of this epoch so far (scaled units) */
-    double val_loss;       /* validation loss after the last finished epoch (NAN before) */
-    double best_val_loss;  /* the best so far */
-    size_t best_epoch;
-    double seconds;        /* since mc_trainer_init */
-    bool epoch_done;       /* this call closes an epoch */
+    size_t epoch;          /**< 1-based epoch in progress */
+    size_t max_epochs;     /**< mc_train_options.max_epochs */
+    size_t batch;          /**< batches done in this epoch */
+    size_t batches;        /**< batches per epoch */
+    double train_loss;     /**< mean training loss of this epoch so far (scaled units) */
+    double val_loss;       /**< validation loss after the last finished epoch (NAN before) */
+    double best_val_loss;  /**< the best so far */
+    size_t best_epoch;     /**< the epoch of best_val_loss */
+    double seconds;        /**< since mc_trainer_init */
+    bool epoch_done;       /**< this call closes an epoch */
 } mc_train_progress;
 
-/* Return false to cancel training (the step then returns MC_ERR_CANCELLED). */
+/** Return false to cancel training (the step then returns MC_ERR_CANCELLED). */
 typedef bool (*mc_progress_fn)(const mc_train_progress *progress, void *user);
 
+/** Options for training; fill with mc_train_options_defaults(). */
 typedef struct mc_train_options {
-    size_t max_epochs;          /* default 60 */
-    size_t batch_size;          /* default 256 */
-    size_t patience;            /* epochs without a better validation loss before stopping (8) */
-    size_t samples_per_epoch;   /* 0: every training origin each epoch (default) */
-    size_t origin_stride;       /* training origins every this many steps (default 1) */
-    double learning_rate;       /* peak (default 1e-3) */
-    double weight_decay;        /* AdamW, weight matrices only (default 1e-4) */
-    double clip_norm;           /* global gradient-norm clip; 0 disables (default 1) */
-    double warmup_fraction;     /* of all steps, linear warm-up (default 0.02) */
-    double validation_fraction; /* time-ordered tail of the origins (default 0.1) */
-    double augment_probability; /* chance a sample's past load is corrupted (default 0.5) */
-    uint64_t seed;              /* default 1; the same seed gives the same model */
-    size_t train_rows;          /* use rows [0, train_rows) of the frame; 0 = all */
-    mc_progress_fn progress;    /* may be NULL */
-    void *progress_user;
+    size_t max_epochs;          /**< default 60 */
+    size_t batch_size;          /**< default 256 */
+    size_t patience;            /**< epochs without a better validation loss before stopping (8) */
+    size_t samples_per_epoch;   /**< 0: every training origin each epoch (default) */
+    size_t origin_stride;       /**< training origins every this many steps (default 1) */
+    double learning_rate;       /**< peak (default 1e-3) */
+    double weight_decay;        /**< AdamW, weight matrices only (default 1e-4) */
+    double clip_norm;           /**< global gradient-norm clip; 0 disables (default 1) */
+    double warmup_fraction;     /**< of all steps, linear warm-up (default 0.02) */
+    double validation_fraction; /**< time-ordered tail of the origins (default 0.1) */
+    double augment_probability; /**< chance a sample's past load is corrupted (default 0.5) */
+    uint64_t seed;              /**< default 1; the same seed gives the same model */
+    size_t train_rows;          /**< use rows [0, train_rows) of the frame; 0 = all */
+    mc_progress_fn progress;    /**< may be NULL */
+    void *progress_user;        /**< passed to progress */
 } mc_train_options;
 
-/* Fills `opt` (not NULL) with the defaults described above. Thread-safe. */
+/** Fills `opt` (not NULL) with the defaults described above. Thread-safe. */
 MC_API void mc_train_options_defaults(mc_train_options *opt);
 
+/** Training in progress, run step by step (opaque). */
 typedef struct mc_trainer mc_trainer;
+/** A trained or loaded model (opaque; read-only once made). */
 typedef struct mc_model mc_model;
 
-/*
+/**
  * Prepares training on `frame` (regularised; column 0 the target). Fits the
  * scalers on the training span, splits origins into training and a
  * validation tail, initialises the network. The frame must stay alive and
@@ -162,7 +174,7 @@ MC_API mc_status mc_trainer_init(mc_trainer **out, const mc_frame *frame,
                                  const mc_model_options *mo, const mc_train_options *to,
                                  mc_error *err);
 
-/* Runs one epoch and evaluates it; sets *done when training has finished
+/** Runs one epoch and evaluates it; sets *done when training has finished
    (early stopping, or the last epoch). Does not allocate. Returns
    MC_ERR_CANCELLED when the progress callback returned false (the trainer
    stays usable: mc_trainer_model() gives the best weights so far), and
@@ -170,19 +182,19 @@ MC_API mc_status mc_trainer_init(mc_trainer **out, const mc_frame *frame,
    NULL. One thread at a time per trainer. */
 MC_API mc_status mc_trainer_step(mc_trainer *t, bool *done, mc_error *err);
 
-/* Stores the validation loss of the current weights in *val_loss (not NULL;
+/** Stores the validation loss of the current weights in *val_loss (not NULL;
    NAN without a validation tail). One thread at a time per trainer. */
 MC_API mc_status mc_trainer_evaluate(mc_trainer *t, double *val_loss, mc_error *err);
 
-/* Stores a new model with the best weights seen so far (the caller frees it
+/** Stores a new model with the best weights seen so far (the caller frees it
    with mc_model_free(); it does not depend on the trainer, which may be freed
    first). On failure stores NULL. `t` and `out` must not be NULL. */
 MC_API mc_status mc_trainer_model(const mc_trainer *t, mc_model **out, mc_error *err);
 
-/* Frees a trainer (not the frame it trained on). NULL is a no-op. */
+/** Frees a trainer (not the frame it trained on). NULL is a no-op. */
 MC_API void mc_trainer_free(mc_trainer *t);
 
-/* Trains in one call: init, step until done, model, free. On success stores
+/** Trains in one call: init, step until done, model, free. On success stores
    a model the caller frees with mc_model_free(); on failure (including
    MC_ERR_CANCELLED from the progress callback) stores NULL. Arguments as for
    mc_trainer_init(); reentrant. */
@@ -190,11 +202,11 @@ MC_API mc_status mc_model_train(mc_model **out, const mc_frame *frame,
                                 const mc_model_options *mo, const mc_train_options *to,
                                 mc_error *err);
 
-/* Frees a model. Free every mc_forecaster made from it first, and make sure
+/** Frees a model. Free every mc_forecaster made from it first, and make sure
    no other thread is still using it. NULL is a no-op. */
 MC_API void mc_model_free(mc_model *model);
 
-/*
+/**
  * Writes the model as safetensors (DESIGN.md §5) atomically: a temporary
  * file in the same directory, flushed, then renamed over `path`, so `path`
  * holds either the old file or the whole new one. `model` and `path` must not
@@ -203,13 +215,13 @@ MC_API void mc_model_free(mc_model *model);
  */
 MC_API mc_status mc_model_save(const mc_model *model, const char *path, mc_error *err);
 
-/* The same bytes into a malloc'd buffer stored in *out, its length in *size;
+/** The same bytes into a malloc'd buffer stored in *out, its length in *size;
    the caller frees it with free(). On failure stores NULL and 0. None of the
    pointers may be NULL. Reads the model only: thread-safe. */
 MC_API mc_status mc_model_save_buffer(const mc_model *model, void **out, size_t *size,
                                       mc_error *err);
 
-/*
+/**
  * Reads a model file. Every length, offset, dtype and shape is checked
  * against the configuration stored in the file before use; a truncated,
  * corrupt or inconsistent file is refused with MC_ERR_FORMAT and a message
@@ -219,13 +231,13 @@ MC_API mc_status mc_model_save_buffer(const mc_model *model, void **out, size_t 
  */
 MC_API mc_status mc_model_load(mc_model **out, const char *path, mc_error *err);
 
-/* As mc_model_load(), from `size` bytes at `data` (the caller keeps them;
+/** As mc_model_load(), from `size` bytes at `data` (the caller keeps them;
    they are not referenced after the call); `name` is used in messages (may be
    NULL). Reentrant. */
 MC_API mc_status mc_model_load_buffer(mc_model **out, const void *data, size_t size,
                                       const char *name, mc_error *err);
 
-/*
+/**
  * Forecasts the horizon after the last observed load in `history` (a
  * regularised frame on the model's step whose column 0 is the load, with the
  * model's past covariates as further columns). Known-future covariates are
@@ -245,7 +257,7 @@ MC_API mc_status mc_model_forecast(const mc_model *model, const mc_frame *histor
                                    const mc_frame *future, int64_t *times, double *values,
                                    mc_error *err);
 
-/*
+/**
  * A forecasting workspace for one model: the buffers one forecast needs,
  * sized once, so that forecasting never allocates. Results are bit-for-bit
  * those of mc_model_forecast().
@@ -257,7 +269,7 @@ MC_API mc_status mc_model_forecast(const mc_model *model, const mc_frame *histor
  */
 typedef struct mc_forecaster mc_forecaster;
 
-/*
+/**
  * Creates a forecaster for `model` and stores it in *out (the caller frees
  * it with mc_forecaster_free()). The forecaster keeps a pointer to the model,
  * which must stay alive, and must not be freed, until every forecaster made
@@ -268,7 +280,7 @@ typedef struct mc_forecaster mc_forecaster;
  */
 MC_API mc_status mc_forecaster_create(mc_forecaster **out, const mc_model *model, mc_error *err);
 
-/*
+/**
  * Forecasts as mc_model_forecast() does, in the forecaster's workspace,
  * without allocating. `history`, `times` (H) and `values` (H x Q) must not be
  * NULL (MC_ERR_ARGUMENT); `future` may be. The frames are only read. Not
@@ -278,13 +290,13 @@ MC_API mc_status mc_forecaster_run(mc_forecaster *forecaster, const mc_frame *hi
                                    const mc_frame *future, int64_t *times, double *values,
                                    mc_error *err);
 
-/* The model a forecaster was made for (NULL for NULL). */
+/** The model a forecaster was made for (NULL for NULL). */
 MC_API const mc_model *mc_forecaster_model(const mc_forecaster *forecaster);
 
-/* Frees a forecaster (not its model). NULL is a no-op. */
+/** Frees a forecaster (not its model). NULL is a no-op. */
 MC_API void mc_forecaster_free(mc_forecaster *forecaster);
 
-/*
+/**
  * Sets the number of threads OpenBLAS uses inside each matrix product, for
  * the whole process (OpenBLAS keeps it globally). maskcast never changes it
  * on its own: the count is the application's choice. OpenBLAS's default is
@@ -296,18 +308,28 @@ MC_API void mc_forecaster_free(mc_forecaster *forecaster);
  */
 MC_API void mc_set_blas_threads(int threads);
 
-/* The number of threads OpenBLAS currently uses per matrix product.
+/** The number of threads OpenBLAS currently uses per matrix product.
    Thread-safe. */
 MC_API int mc_blas_threads(void);
 
-/* Sizes of a model: `m` must not be NULL; read-only, thread-safe. */
+/**
+ * @name Sizes of a model
+ * `m` must not be NULL; read-only, thread-safe.
+ */
+/** @{ */
+/** Steps forecast, H. */
 MC_API size_t mc_model_horizon(const mc_model *m);
+/** Past steps read, L. */
 MC_API size_t mc_model_lookback(const mc_model *m);
+/** Outputs per step, Q (the quantile levels of a pinball model, else 1). */
 MC_API size_t mc_model_quantiles(const mc_model *m);
+/** Seconds between rows of the data the model reads. */
 MC_API int64_t mc_model_step(const mc_model *m);
+/** @} */
 
-/*
- * The columns a model reads, in its order: column 0 is the load (named as in
+/**
+ * @name The columns a model reads
+ * In its order: column 0 is the load (named as in
  * the training data), then mc_model_past_columns() past covariates, then
  * mc_model_future_columns() known-future covariates (a name may appear in
  * both groups). A history given to mc_model_forecast() needs the load as its
@@ -316,16 +338,21 @@ MC_API int64_t mc_model_step(const mc_model *m);
  * mc_model_column_name() returns NULL when j >= 1 + past + future; the
  * string belongs to the model. These read the model only (thread-safe).
  */
+/** @{ */
+/** Past covariates. */
 MC_API size_t mc_model_past_columns(const mc_model *m);
+/** Known-future covariates. */
 MC_API size_t mc_model_future_columns(const mc_model *m);
+/** Name of column j (NULL when j >= 1 + past + future). */
 MC_API const char *mc_model_column_name(const mc_model *m, size_t j);
+/** @} */
 
-/* The quantile level of output q (0 <= q < mc_model_quantiles()) of a
+/** The quantile level of output q (0 <= q < mc_model_quantiles()) of a
    pinball model, e.g. 0.1, 0.5, 0.9; NAN for a point model or q out of range.
    `m` must not be NULL; thread-safe. */
 MC_API double mc_model_quantile_level(const mc_model *m, size_t q);
 
-/* Seconds the training took (0 for a model read from a file: no clock time
+/** Seconds the training took (0 for a model read from a file: no clock time
    is stored, so that the same seed gives the same file). `m` must not be
    NULL; thread-safe. */
 MC_API double mc_model_train_seconds(const mc_model *m);
