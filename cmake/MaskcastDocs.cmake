@@ -6,7 +6,8 @@ find_program(MC_DOXYGEN doxygen)
 if(NOT MC_DOXYGEN)
   message(STATUS "maskcast: doxygen not found: no API reference (apt-get install doxygen)")
   add_custom_target(docs COMMAND ${CMAKE_COMMAND} -E echo
-    "maskcast: the API reference needs doxygen (apt-get install doxygen), then re-run cmake")
+    "maskcast: the API reference needs doxygen (apt-get install doxygen), then re-run cmake"
+    VERBATIM)
   return()
 endif()
 
