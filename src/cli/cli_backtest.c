@@ -424,9 +424,11 @@ static void summary(FILE *f, const mc_backtest *b, const backtest_args *a, const
             mc_frame_column_name(frame, 0), a->data.csv, N, H, step, first, last);
     fprintf(f, "Trained on %zu rows up to %s%s.", mc_backtest_train_rows(b), train_end,
             a->bo.refit_every ? " (then refitted)" : "");
+    for (size_t i = 0; i < a->model.future.n; i++)
+        fprintf(f, "%s%s", i ? ", " : " Known-future inputs read at the target times: ",
+                a->model.future.names[i]);
     if (a->model.future.n > 0)
-        fprintf(f, " Known-future inputs read at the target times: %s%s.",
-                a->model.future.names[0], a->model.future.n > 1 ? ", ..." : "");
+        fputs(" (where those are measurements, the scores assume perfect forecasts of them).", f);
     if (a->bo.corrupt_rate > 0)
         fprintf(f, " Inputs corrupted at rate %g.", a->bo.corrupt_rate);
     fputs("\n\n", f);
