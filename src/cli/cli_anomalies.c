@@ -160,12 +160,6 @@ static bool drop_before(mc_anomaly_scores *s, const int64_t *wall, const char *s
     return true;
 }
 
-static void time_text(const mc_frame *f, size_t row, char *out, size_t size)
-{
-    mc_time_to_text(mc_frame_times(f)[row], mc_frame_utc_offsets(f)[row],
-                    mc_frame_get_report(f)->has_utc_offsets, out, size);
-}
-
 typedef struct listing {
     const mc_frame *frame;
     const mc_anomaly_scores *scores;
@@ -182,7 +176,7 @@ static void write_csv(FILE *o, const listing *l)
     for (size_t j = 0; j < l->n; j++) {
         const size_t i = l->rows[j];
         char when[40];
-        time_text(l->frame, i, when, sizeof when);
+        mc_cli_row_time(l->frame, i, when, sizeof when);
         const double v = mc_frame_values(l->frame, 0)[i];
         fprintf(o, "%s,", when);
         if (!isnan(v))
@@ -236,7 +230,7 @@ static int write_json(FILE *o, const listing *l, const char *model, double thres
     for (size_t k = 0; k < l->n; k++) {
         const size_t i = l->rows[k];
         char when[40];
-        time_text(l->frame, i, when, sizeof when);
+        mc_cli_row_time(l->frame, i, when, sizeof when);
         cJSON *x = cJSON_CreateObject();
         cJSON_AddStringToObject(x, "timestamp", when);
         const double v = mc_frame_values(l->frame, 0)[i];

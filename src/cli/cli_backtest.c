@@ -9,6 +9,7 @@
 #include "cli/cli_model_opts.h"
 #include "cli/cli_output.h"
 #include "cli/cli_progress.h"
+#include "data/frame_lookup.h"
 #include "data/timestamp.h"
 #include "maskcast/backtest.h"
 
@@ -231,8 +232,7 @@ static int resolve_times(backtest_args *a, const mc_frame *f, FILE *err)
     size_t r = 0;
     for (; r < rows; r++) {
         const int64_t t = mc_frame_times(f)[r];
-        const int64_t wall = t + 60 * (int64_t)mc_frame_utc_offsets(f)[r];
-        if (v.has_offset ? t >= v.wall - 60 * (int64_t)v.offset : wall >= v.wall)
+        if (v.has_offset ? t >= v.wall - 60 * (int64_t)v.offset : mc_frame_wall_time(f, r) >= v.wall)
             break;
     }
     a->bo.has_test_start = true;
@@ -270,13 +270,7 @@ static void put_number(FILE *f, double v)
         fprintf(f, ",%.6g", v);
 }
 
-static void time_text(const mc_frame *f, size_t row, char *out, size_t size)
-{
-    mc_time_to_text(mc_frame_times(f)[row], mc_frame_utc_offsets(f)[row],
-                    mc_frame_get_report(f)->has_utc_offsets, out, size);
-}
-
-static void write_forecasts(FILE *f, const mc_backtest *b, const mc_frame *frame)
+static void write_forecasts(FILE *f, const mc_backtest *b, const mc_frame *frame, size_t gap)
 {
     const size_t H = mc_backtest_horizon(b), M = mc_backtest_methods(b);
     fputs("origin,target_time,step,actual", f);
@@ -284,13 +278,12 @@ static void write_forecasts(FILE *f, const mc_backtest *b, const mc_frame *frame
         fprintf(f, ",%s", mc_backtest_method_name(b, m));
     fputc('\n', f);
     const double *actual = mc_backtest_actuals(b);
-    const size_t gap = mc_backtest_first_target_row(b, 0) - (mc_backtest_train_rows(b));
     for (size_t i = 0; i < mc_backtest_origins(b); i++) {
         const size_t first = mc_backtest_first_target_row(b, i);
         char origin[40], when[40];
-        time_text(frame, first - gap, origin, sizeof origin);
+        mc_cli_row_time(frame, first - gap, origin, sizeof origin);
         for (size_t k = 0; k < H; k++) {
-            time_text(frame, first + k, when, sizeof when);
+            mc_cli_row_time(frame, first + k, when, sizeof when);
             fprintf(f, "%s,%s,%zu", origin, when, k + 1);
             put_number(f, actual[i * H + k]);
             for (size_t m = 0; m < M; m++)
@@ -386,7 +379,7 @@ static int write_file(const char *path, FILE *out, FILE *err, const mc_backtest 
         return MC_EXIT_FAILURE;
     int status = MC_EXIT_OK;
     if (kind == 0)
-        write_forecasts(f, b, frame);
+        write_forecasts(f, b, frame, a->bo.gap);
     else if (kind == 1)
         write_metrics_csv(f, b);
     else if (write_json(f, b, a, err) != 0)
@@ -416,9 +409,9 @@ static void summary(FILE *f, const mc_backtest *b, const backtest_args *a, const
     const size_t M = mc_backtest_methods(b) < MAX_SUMMARY_METHODS ? mc_backtest_methods(b)
                                                                   : MAX_SUMMARY_METHODS;
     char first[40], last[40], step[16], train_end[40];
-    time_text(frame, mc_backtest_first_target_row(b, 0), first, sizeof first);
-    time_text(frame, mc_backtest_first_target_row(b, N - 1) + H - 1, last, sizeof last);
-    time_text(frame, mc_backtest_train_rows(b) - 1, train_end, sizeof train_end);
+    mc_cli_row_time(frame, mc_backtest_first_target_row(b, 0), first, sizeof first);
+    mc_cli_row_time(frame, mc_backtest_first_target_row(b, N - 1) + H - 1, last, sizeof last);
+    mc_cli_row_time(frame, mc_backtest_train_rows(b) - 1, train_end, sizeof train_end);
     mc_cli_format_duration(mc_frame_step(frame), step, sizeof step);
     fprintf(f, "Backtest of %s on %s: %zu origins, %zu steps of %s each, targets %s .. %s\n",
             mc_frame_column_name(frame, 0), a->data.csv, N, H, step, first, last);

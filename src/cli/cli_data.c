@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/timestamp.h"
+
 const char MC_CLI_DATA_HELP[] =
     "Data options:\n"
     "  --csv FILE             the CSV file to read ('-' reads standard input)\n"
@@ -38,6 +40,12 @@ void mc_cli_data_init(mc_cli_data *d)
 void mc_cli_data_free(mc_cli_data *d)
 {
     mc_cli_names_free(&d->covariates);
+}
+
+void mc_cli_row_time(const mc_frame *f, size_t row, char *out, size_t size)
+{
+    mc_time_to_text(mc_frame_times(f)[row], mc_frame_utc_offsets(f)[row],
+                    mc_frame_get_report(f)->has_utc_offsets, out, size);
 }
 
 bool mc_cli_parse_duration(const char *text, int64_t *seconds)

@@ -70,6 +70,10 @@ bool mc_cli_data_check(const mc_cli_data *d, FILE *err);
 /* Reads and regularises the CSV; on failure prints the error and returns NULL. */
 mc_frame *mc_cli_data_load(mc_cli_data *d, FILE *err);
 
+/* Row `row`'s time as written: wall clock, with its UTC offset when the file
+   had offsets. `size` of 32 always suffices. */
+void mc_cli_row_time(const mc_frame *f, size_t row, char *out, size_t size);
+
 /* Parses "90s", "30min", "1h", "2d", "1w" or plain seconds; false if invalid. */
 bool mc_cli_parse_duration(const char *text, int64_t *seconds);
 

@@ -32,21 +32,14 @@ static void help(FILE *f)
             MC_OUTLIER_SIGMAS, MC_CLI_DATA_HELP);
 }
 
-/* Row i's time as written: wall clock, with its UTC offset when the file had them. */
-static void row_time(const mc_frame *f, size_t i, char *out, size_t size)
-{
-    mc_time_to_text(mc_frame_times(f)[i], mc_frame_utc_offsets(f)[i],
-                    mc_frame_get_report(f)->has_utc_offsets, out, size);
-}
-
 static void print_table(const mc_frame *f, const char *path, const mc_column_summary *sum,
                         bool step_given, FILE *out)
 {
     const mc_frame_report *r = mc_frame_get_report(f);
     const size_t n = mc_frame_rows(f);
     char first[40], last[40], step[32];
-    row_time(f, 0, first, sizeof first);
-    row_time(f, n - 1, last, sizeof last);
+    mc_cli_row_time(f, 0, first, sizeof first);
+    mc_cli_row_time(f, n - 1, last, sizeof last);
     mc_cli_format_duration(mc_frame_step(f), step, sizeof step);
     const double days = (double)(mc_frame_times(f)[n - 1] - mc_frame_times(f)[0]) / 86400.0;
 
@@ -91,7 +84,7 @@ static void print_table(const mc_frame *f, const char *path, const mc_column_sum
             any = true;
             char when[40];
             size_t i = sum[j].example_rows[k];
-            row_time(f, i, when, sizeof when);
+            mc_cli_row_time(f, i, when, sizeof when);
             fprintf(out, "    %-14s %s  %12.6g  %6.1f\n", mc_frame_column_name(f, j), when,
                     mc_frame_values(f, j)[i], sum[j].example_scores[k]);
         }
@@ -125,7 +118,7 @@ static cJSON *column_json(const mc_frame *f, size_t j, const mc_column_summary *
     cJSON *ex = cJSON_AddArrayToObject(o, "most_suspicious");
     for (size_t k = 0; k < s->n_examples; k++) {
         char when[40];
-        row_time(f, s->example_rows[k], when, sizeof when);
+        mc_cli_row_time(f, s->example_rows[k], when, sizeof when);
         cJSON *e = cJSON_CreateObject();
         cJSON_AddStringToObject(e, "time", when);
         cJSON_AddNumberToObject(e, "value", mc_frame_values(f, j)[s->example_rows[k]]);
@@ -141,8 +134,8 @@ static int print_json(const mc_frame *f, const char *path, const mc_column_summa
     const mc_frame_report *r = mc_frame_get_report(f);
     const size_t n = mc_frame_rows(f);
     char first[40], last[40];
-    row_time(f, 0, first, sizeof first);
-    row_time(f, n - 1, last, sizeof last);
+    mc_cli_row_time(f, 0, first, sizeof first);
+    mc_cli_row_time(f, n - 1, last, sizeof last);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "file", path);
     cJSON_AddStringToObject(o, "time_column", mc_frame_time_name(f));

@@ -202,12 +202,6 @@ static size_t *choose_origins(const explain_args *a, const mc_model *m, const mc
     return origins;
 }
 
-static void time_text(const mc_frame *f, size_t row, char *out, size_t size)
-{
-    mc_time_to_text(mc_frame_times(f)[row], mc_frame_utc_offsets(f)[row],
-                    mc_frame_get_report(f)->has_utc_offsets, out, size);
-}
-
 static void write_csv(FILE *o, const mc_explain *r)
 {
     const size_t K = r->horizon + 1;
@@ -343,8 +337,8 @@ int mc_cli_explain(int argc, char **argv, FILE *out, FILE *err)
         goto done;
     }
     char first[40], last[40], stride[32];
-    time_text(f, origins[0], first, sizeof first);
-    time_text(f, origins[n - 1], last, sizeof last);
+    mc_cli_row_time(f, origins[0], first, sizeof first);
+    mc_cli_row_time(f, origins[n - 1], last, sizeof last);
     const int64_t stride_s = n > 1 ? (int64_t)(origins[1] - origins[0]) * m->step : m->step;
     mc_cli_format_duration(stride_s, stride, sizeof stride);
     mc_cli_output o;

@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_data.h"
+#include "cli/cli_model_data.h"
 #include "cli/cli_output.h"
 #include "data/timestamp.h"
 #include "train/model_internal.h"
@@ -182,18 +183,10 @@ int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
     /* Each column once: a column may be both a past and a known-future input. */
     const char *columns[2 * MC_MAX_COVARIATES];
     if (data.covariates.n == 0) {
-        const size_t n = m->n_past + (future_path == NULL ? m->n_future : 0);
-        size_t k = 0;
-        for (size_t i = 0; i < n; i++) {
-            const char *name = m->names[1 + i];
-            bool seen = strcmp(name, data.csv_opt.target_column) == 0;
-            for (size_t j = 0; j < k && !seen; j++)
-                seen = strcmp(columns[j], name) == 0;
-            if (!seen)
-                columns[k++] = name;
-        }
         data.csv_opt.covariates = columns;
-        data.csv_opt.n_covariates = k;
+        data.csv_opt.n_covariates = mc_cli_model_covariates(
+            m, m->n_past + (future_path == NULL ? m->n_future : 0), data.csv_opt.target_column,
+            columns);
     }
     if ((history = mc_cli_data_load(&data, err)) == NULL ||
         (future_path != NULL && m->n_future > 0 &&

@@ -1,22 +1,29 @@
 #include "cli/cli_model_data.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "train/model_internal.h"
+
+size_t mc_cli_model_covariates(const mc_model *m, size_t n, const char *skip, const char **out)
+{
+    size_t k = 0;
+    for (size_t c = 1; c <= n; c++) {
+        bool seen = skip != NULL && strcmp(m->names[c], skip) == 0;
+        for (size_t j = 0; j < k && !seen; j++)
+            seen = strcmp(out[j], m->names[c]) == 0;
+        if (!seen)
+            out[k++] = m->names[c];
+    }
+    return k;
+}
 
 mc_frame *mc_cli_model_data_load(mc_cli_data *d, const mc_model *m, mc_bound *bound,
                                  const char *command, FILE *err)
 {
     /* A column can be both a past and a known-future input: name it once. */
     const char *columns[2 * MC_MAX_COVARIATES];
-    size_t n = 0;
-    for (size_t c = 1; c < mc_model_channels(m); c++) {
-        size_t j = 0;
-        while (j < n && strcmp(columns[j], m->names[c]) != 0)
-            j++;
-        if (j == n)
-            columns[n++] = m->names[c];
-    }
+    const size_t n = mc_cli_model_covariates(m, mc_model_channels(m) - 1, NULL, columns);
     const char *target = d->csv_opt.target_column;
     const char *const *covariates = d->csv_opt.covariates;
     const size_t n_covariates = d->csv_opt.n_covariates;

@@ -9,6 +9,13 @@
 #include "train/bind.h"
 
 /*
+ * Writes into `out` (room for 2 * MC_MAX_COVARIATES) the names of the model's
+ * channels 1 .. n, each once (a column can be both a past and a known-future
+ * input), leaving out `skip` (may be NULL); returns how many.
+ */
+size_t mc_cli_model_covariates(const mc_model *m, size_t n, const char *skip, const char **out);
+
+/*
  * Reads and regularises d's CSV with the columns model `m` needs: the load
  * (--target, by default the name the model was trained with) and every
  * covariate by the model's names, each once (unless --covariates lists the

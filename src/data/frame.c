@@ -1,4 +1,5 @@
 #include "data/frame_internal.h"
+#include "data/frame_lookup.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,21 @@ void mc_frame_shrink(mc_frame *f, size_t rows)
        failed realloc keeps its block), so this capacity is always true. */
     (void)resize_arrays(f, rows ? rows : 1);
     f->capacity = rows ? rows : 1;
+}
+
+bool mc_frame_find_column(const mc_frame *f, const char *name, size_t *out)
+{
+    for (size_t j = 0; f != NULL && j < f->n_columns; j++)
+        if (strcmp(f->names[j], name) == 0) {
+            *out = j;
+            return true;
+        }
+    return false;
+}
+
+int64_t mc_frame_wall_time(const mc_frame *f, size_t row)
+{
+    return f->time[row] + 60 * (int64_t)f->offset[row];
 }
 
 size_t mc_frame_line_of(const mc_frame *f, size_t row)

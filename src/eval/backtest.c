@@ -14,6 +14,8 @@
 
 #include "common/checked.h"
 #include "common/error.h"
+#include "data/frame_lookup.h"
+#include "data/timestamp.h"
 #include "eval/baselines.h"
 #include "eval/corrupt.h"
 #include "eval/metrics.h"
@@ -57,11 +59,7 @@ static double now_seconds(void)
 
 /* ---- origins ------------------------------------------------------------------ */
 
-static int64_t time_of_day(int64_t wall)
-{
-    const int64_t r = wall % 86400;
-    return r < 0 ? r + 86400 : r;
-}
+static int64_t time_of_day(int64_t wall) { return wall - 86400 * mc_time_days(wall); }
 
 /* The row holding origin_time at or after `from` within `slack` rows, or SIZE_MAX. */
 static size_t aligned_row(const int64_t *wall, size_t rows, size_t from, size_t slack,
@@ -241,6 +239,26 @@ static mc_status fit_and_forecast(mc_backtest *b, bt_method *m, model_run *run, 
     return st;
 }
 
+/* Adds every observed (origin, step) pair to its step's sums and the overall
+   ones; `quantiles` (origins, H, q; NULL for point forecasts) adds pinball
+   and coverage. */
+static void score(mc_backtest *b, bt_method *m, const double *quantiles, const double *levels,
+                  size_t q)
+{
+    const size_t H = b->horizon;
+    for (size_t i = 0; i < b->n_origins * H; i++) {
+        const double a = b->actual[i];
+        if (isnan(a))
+            continue;
+        mc_metric_sums *const sums[2] = {&m->sums[i % H], &m->sums[H]};
+        for (int s = 0; s < 2; s++) {
+            mc_metric_add(sums[s], a, m->point[i], b->reference[i]);
+            if (quantiles != NULL)
+                mc_metric_add_quantiles(sums[s], a, quantiles + i * q, levels, q);
+        }
+    }
+}
+
 static mc_status run_model(mc_backtest *b, const char *name, model_run *run, mc_error *err)
 {
     bt_method *m = add_method(b, name, err);
@@ -264,32 +282,11 @@ static mc_status run_model(mc_backtest *b, const char *name, model_run *run, mc_
                                   &report, err);
         }
     }
-    for (size_t i = 0; st == MC_OK && i < N * H; i++) {
-        const double a = b->actual[i];
-        if (isnan(a))
-            continue;
-        const size_t k = i % H;
-        for (int s = 0; s < 2; s++) {
-            mc_metric_sums *sum = &m->sums[s ? H : k];
-            mc_metric_add(sum, a, m->point[i], b->reference[i]);
-            if (run->n_quantiles > 1)
-                mc_metric_add_quantiles(sum, a, run->quantiles + i * Q, run->levels,
-                                        run->n_quantiles);
-        }
-    }
+    if (st == MC_OK)
+        score(b, m, run->n_quantiles > 1 ? run->quantiles : NULL, run->levels, Q);
     free(run->quantiles);
     run->quantiles = NULL;
     return st;
-}
-
-static void score_point(mc_backtest *b, bt_method *m)
-{
-    const size_t H = b->horizon;
-    for (size_t i = 0; i < b->n_origins * H; i++)
-        if (!isnan(b->actual[i])) {
-            mc_metric_add(&m->sums[i % H], b->actual[i], m->point[i], b->reference[i]);
-            mc_metric_add(&m->sums[H], b->actual[i], m->point[i], b->reference[i]);
-        }
 }
 
 static mc_status run_seasonal(mc_backtest *b, const char *name, const double *input,
@@ -303,16 +300,14 @@ static mc_status run_seasonal(mc_backtest *b, const char *name, const double *in
         mc_baseline_seasonal(input, b->rows[i], b->gap, b->horizon, season,
                              m->point + i * b->horizon);
     m->seconds = now_seconds() - t0;
-    score_point(b, m);
+    score(b, m, NULL, NULL, 0);
     return MC_OK;
 }
 
 static const double *column_named(const mc_frame *f, const char *name)
 {
-    for (size_t j = 0; name != NULL && j < mc_frame_columns(f); j++)
-        if (strcmp(mc_frame_column_name(f, j), name) == 0)
-            return mc_frame_values(f, j);
-    return NULL;
+    size_t j = 0;
+    return name != NULL && mc_frame_find_column(f, name, &j) ? mc_frame_values(f, j) : NULL;
 }
 
 /* The GEFCom-style regression, refitted on the model's schedule. */
@@ -344,7 +339,7 @@ static mc_status run_linear(mc_backtest *b, const mc_frame *f, const int64_t *wa
     }
     m->seconds = now_seconds() - t0;
     if (st == MC_OK)
-        score_point(b, m);
+        score(b, m, NULL, NULL, 0);
     return st;
 }
 
@@ -410,7 +405,7 @@ mc_status mc_backtest_run(mc_backtest **out, const mc_frame *frame, const mc_mod
         return mc_error_nomem(err, "the backtest");
     }
     for (size_t r = 0; r < rows; r++)
-        wall[r] = mc_frame_times(frame)[r] + 60 * (int64_t)mc_frame_utc_offsets(frame)[r];
+        wall[r] = mc_frame_wall_time(frame, r);
     b->horizon = mo->horizon;
     b->gap = bo->gap;
     size_t start = 0;

@@ -5,6 +5,7 @@
 
 #include "common/checked.h"
 #include "common/error.h"
+#include "data/frame_lookup.h"
 
 mc_status mc_model_bind(mc_bound *b, const mc_model *m, const mc_frame *f, size_t rows,
                         mc_error *err)
@@ -17,14 +18,12 @@ mc_status mc_model_bind(mc_bound *b, const mc_model *m, const mc_frame *f, size_
     if (b->wall == NULL)
         return mc_error_nomem(err, "preparing the data");
     for (size_t i = 0; i < rows; i++)
-        b->wall[i] = mc_frame_times(f)[i] + 60 * (int64_t)mc_frame_utc_offsets(f)[i];
+        b->wall[i] = mc_frame_wall_time(f, i);
     b->values[0] = mc_frame_values(f, 0);
     b->states[0] = mc_frame_states(f, 0);
     for (size_t c = 1; c < channels; c++) {
         size_t j = 0;
-        while (j < mc_frame_columns(f) && strcmp(mc_frame_column_name(f, j), m->names[c]) != 0)
-            j++;
-        if (j == mc_frame_columns(f)) {
+        if (!mc_frame_find_column(f, m->names[c], &j)) {
             mc_bound_free(b);
             return mc_error_set(err, MC_ERR_COLUMN, 0, 0,
                                 "the data has no column \"%s\" (read it as a covariate)",

@@ -7,6 +7,7 @@
 
 #include "common/checked.h"
 #include "common/error.h"
+#include "data/frame_lookup.h"
 #include "data/timestamp.h"
 #include "maskcast/frame.h"
 #include "train/bind.h"
@@ -24,16 +25,6 @@ struct mc_forecaster {
     const uint8_t *state_rows[1 + 2 * MC_MAX_COVARIATES];
     mc_predict_work work; /* one origin at a time */
 };
-
-static bool find_column(const mc_frame *f, const char *name, size_t *out)
-{
-    for (size_t j = 0; f != NULL && j < mc_frame_columns(f); j++)
-        if (strcmp(mc_frame_column_name(f, j), name) == 0) {
-            *out = j;
-            return true;
-        }
-    return false;
-}
 
 /* The row of `f` at instant t, if any (f is regular). */
 static bool row_at(const mc_frame *f, int64_t t, size_t *row)
@@ -96,7 +87,7 @@ static mc_status build_window(mc_forecaster *fc, const mc_frame *h, const mc_fra
     copy_history(fc, 0, h, 0, first);
     for (size_t c = 1; c <= m->n_past; c++) {
         size_t j;
-        if (!find_column(h, m->names[c], &j))
+        if (!mc_frame_find_column(h, m->names[c], &j))
             return mc_error_set(err, MC_ERR_COLUMN, 0, 0,
                                 "the history has no column \"%s\", which the model takes as a "
                                 "past input",
@@ -105,8 +96,8 @@ static mc_status build_window(mc_forecaster *fc, const mc_frame *h, const mc_fra
     }
     for (size_t c = 1 + m->n_past; c < channels; c++) {
         size_t jh = 0, jf = 0;
-        const bool in_h = find_column(h, m->names[c], &jh);
-        const bool in_f = find_column(future, m->names[c], &jf);
+        const bool in_h = mc_frame_find_column(h, m->names[c], &jh);
+        const bool in_f = mc_frame_find_column(future, m->names[c], &jf);
         for (size_t w = m->shape.lookback; w < fc->rows; w++) {
             const size_t i = first + w;
             const int64_t instant = t[i < n ? i : n - 1] + (int64_t)(i < n ? 0 : i - n + 1) * m->step;
