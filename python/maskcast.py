@@ -105,8 +105,8 @@ class _TrainOptions(ctypes.Structure):
                 ("learning_rate", ctypes.c_double), ("weight_decay", ctypes.c_double),
                 ("clip_norm", ctypes.c_double), ("warmup_fraction", ctypes.c_double),
                 ("validation_fraction", ctypes.c_double),
-                ("augment_probability", ctypes.c_double), ("seed", ctypes.c_uint64),
-                ("train_rows", _c_size), ("progress", _ProgressFn),
+                ("augment_probability", ctypes.c_double), ("linear_candidate", ctypes.c_bool),
+                ("seed", ctypes.c_uint64), ("train_rows", _c_size), ("progress", _ProgressFn),
                 ("progress_user", ctypes.c_void_p)]
 
 

@@ -49,7 +49,8 @@ int main(void)
     FIELD(mc_train_options, origin_stride); FIELD(mc_train_options, learning_rate);
     FIELD(mc_train_options, weight_decay); FIELD(mc_train_options, clip_norm);
     FIELD(mc_train_options, warmup_fraction); FIELD(mc_train_options, validation_fraction);
-    FIELD(mc_train_options, augment_probability); FIELD(mc_train_options, seed);
+    FIELD(mc_train_options, augment_probability); FIELD(mc_train_options, linear_candidate);
+    FIELD(mc_train_options, seed);
     FIELD(mc_train_options, train_rows); FIELD(mc_train_options, progress);
     FIELD(mc_train_options, progress_user);
     return 0;

@@ -34,7 +34,8 @@ static void train(const char *csv, const char *model, const char *extra)
 {
     cli_result r = RUN("train", "--csv", csv, "--target", "load", "--future", "temperature",
                        "--lookback", "48", "--horizon", "12", "--hidden", "8", "--epochs", "2",
-                       "--samples-per-epoch", "256", "-q", extra, "-o", model);
+                       "--samples-per-epoch", "256", "--no-linear-candidate", "-q", extra, "-o",
+                       model);
     if (r.status != 0)
         print_error("%s\n", r.err);
     assert_int_equal(r.status, 0);
@@ -336,6 +337,34 @@ static void test_anomalies_failures(void **state)
     result_free(&r);
 }
 
+/* A model that is the linear forecaster (an untrained network loses to it):
+   train says it kept it, inspect shows it, forecast works, and anomalies
+   refuses with the reason, since its mask is the same everywhere. */
+static void test_linear_forecaster(void **state)
+{
+    fixture *fx = *state;
+    char linear[4400];
+    snprintf(linear, sizeof linear, "%s.linear", fx->model);
+    cli_result r = RUN("train", "--csv", fx->data.path, "--target", "load", "--future",
+                       "temperature", "--lookback", "48", "--horizon", "12", "--hidden", "8",
+                       "--epochs", "1", "--lr", "1e-9", "-o", linear);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.err, "kept the linear forecaster");
+    result_free(&r);
+    r = RUN("inspect", "-m", linear);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "the linear forecaster kept");
+    result_free(&r);
+    r = RUN("anomalies", "-m", linear, "--csv", fx->data.path);
+    assert_int_equal(r.status, 1);
+    assert_contains(r.err, "--no-linear-candidate");
+    result_free(&r);
+    r = RUN("explain", "-m", linear, "--csv", fx->data.path);
+    assert_int_equal(r.status, 0);
+    result_free(&r);
+    unlink(linear);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -345,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_explain_failures),
         cmocka_unit_test(test_anomalies_outputs),
         cmocka_unit_test(test_anomalies_failures),
+        cmocka_unit_test(test_linear_forecaster),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -35,6 +35,7 @@ static mc_model *train(const mc_frame *f, bool anomaly_mask)
     to.max_epochs = 2;
     to.samples_per_epoch = 256;
     to.seed = 7;
+    to.linear_candidate = false; /* a network, whose anomaly mask varies */
     mc_model *m = NULL;
     mc_error e;
     mc_status st = mc_model_train(&m, f, &mo, &to, &e);

@@ -91,6 +91,7 @@ static void test_learns_and_keeps_best(void **state)
     mc_train_options to;
     small_options(&mo, &to);
     to.max_epochs = 8;
+    to.linear_candidate = false; /* the network alone: its best epoch is kept */
     watcher w = {.epochs = 0};
     to.progress = watch;
     to.progress_user = &w;

@@ -197,8 +197,9 @@ typedef struct mc_anomalies mc_anomalies;
  * @param history  as for mc_model_explain(), at least L + H rows. Not NULL.
  * @param opt      the options; NULL for the defaults.
  * @param err      filled on failure; may be NULL.
- * @return MC_OK; MC_ERR_ARGUMENT when the model has no anomaly mask or the
- *         step differs from the model's; MC_ERR_EMPTY when the history is
+ * @return MC_OK; MC_ERR_ARGUMENT when the model has no anomaly mask, its mask
+ *         is the same everywhere (the linear forecaster training may keep:
+ *         mc_model_best_epoch() 0), or the step differs from the model's; MC_ERR_EMPTY when the history is
  *         shorter than L + H; MC_ERR_COLUMN when a covariate is missing;
  *         MC_ERR_NOMEM.
  *

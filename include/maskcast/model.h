@@ -144,6 +144,9 @@ typedef struct mc_train_options {
     double warmup_fraction;     /**< of all steps, linear warm-up (default 0.02) */
     double validation_fraction; /**< time-ordered tail of the origins (default 0.1) */
     double augment_probability; /**< chance a sample's past load is corrupted (default 0.5) */
+    bool linear_candidate;      /**< also fit the linear forecaster (ridge on the load lags,
+                                     in closed form) and keep it unless the network beats it on
+                                     validation by more than one standard error (true) */
     uint64_t seed;              /**< default 1; the same seed gives the same model */
     size_t train_rows;          /**< use rows [0, train_rows) of the frame; 0 = all */
     mc_progress_fn progress;    /**< may be NULL */
@@ -356,6 +359,13 @@ MC_API double mc_model_quantile_level(const mc_model *m, size_t q);
    is stored, so that the same seed gives the same file). `m` must not be
    NULL; thread-safe. */
 MC_API double mc_model_train_seconds(const mc_model *m);
+
+/** The training epoch whose weights the model holds, or 0 when training kept
+   the linear forecaster it weighs the network against (a ridge regression on
+   the load lags, kept unless the network beats it on validation by more than
+   one standard error; see mc_train_options.linear_candidate). `m` must not
+   be NULL; thread-safe. */
+MC_API size_t mc_model_best_epoch(const mc_model *m);
 
 #ifdef __cplusplus
 }

@@ -75,8 +75,13 @@ static void print_text(const mc_model *m, const char *path, FILE *out)
     char first[40], last[40];
     mc_time_to_text(rec->first_time, 0, false, first, sizeof first);
     mc_time_to_text(rec->last_time, 0, false, last, sizeof last);
-    fprintf(out, "  training    %zu epochs, best %zu (validation loss %.4f), seed %llu\n",
-            rec->epochs, rec->best_epoch, rec->best_val_loss, (unsigned long long)rec->seed);
+    if (rec->best_epoch == 0)
+        fprintf(out, "  training    %zu epochs, the linear forecaster kept (validation loss %.4f), "
+                     "seed %llu\n",
+                rec->epochs, rec->best_val_loss, (unsigned long long)rec->seed);
+    else
+        fprintf(out, "  training    %zu epochs, best %zu (validation loss %.4f), seed %llu\n",
+                rec->epochs, rec->best_epoch, rec->best_val_loss, (unsigned long long)rec->seed);
     fprintf(out, "              %zu training and %zu validation origins, data %s .. %s UTC\n",
             rec->train_origins, rec->val_origins, first, last);
 }

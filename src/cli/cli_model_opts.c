@@ -49,6 +49,10 @@ void mc_cli_model_help(FILE *f, const char *stride_line)
         "  --patience N           epochs without improvement before stopping (default 8)\n"
         "  --val-fraction X       validation tail, 0 for none (default 0.1)\n"
         "  --augment P            chance a sample's past load is corrupted (default 0.5)\n"
+        "  --no-linear-candidate  always keep the network; by default training also fits a\n"
+        "                         ridge regression on the load lags and keeps it instead\n"
+        "                         unless the network beats it on validation by more than\n"
+        "                         one standard error\n"
         "  --samples-per-epoch N  origins drawn per epoch (default: all)\n"
         "%s"
         "  --seed N               the same seed gives the same model file (default 1)\n",
@@ -197,6 +201,7 @@ int mc_cli_model_option(mc_cli_model *a, int c, const char *arg, const char *com
     case MC_OPT_AUGMENT:
         return mc_cli_parse_real(arg, 0, 1, &to->augment_probability)
                    ? 1 : bad(err, command, "augment", arg, "a probability");
+    case MC_OPT_NO_LINEAR: to->linear_candidate = false; return 1;
     case MC_OPT_SEED: {
         size_t seed;
         if (!mc_cli_parse_size(arg, 0, &seed))

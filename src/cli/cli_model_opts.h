@@ -16,6 +16,7 @@ enum {
     MC_OPT_NO_CALENDAR, MC_OPT_EPOCHS, MC_OPT_BATCH, MC_OPT_LR, MC_OPT_WD, MC_OPT_CLIP,
     MC_OPT_PATIENCE, MC_OPT_VAL, MC_OPT_AUGMENT, MC_OPT_SAMPLES, MC_OPT_TRAIN_STRIDE, MC_OPT_SEED,
     MC_OPT_NO_MASK_LOCAL, MC_OPT_MASK_PENALTY, MC_OPT_LEVEL_STEPS, MC_OPT_HORIZON_RANK,
+    MC_OPT_NO_LINEAR,
     MC_OPT_MODEL_END /* subcommands number their own options from here */
 };
 
@@ -50,6 +51,7 @@ enum {
     {"patience", required_argument, NULL, MC_OPT_PATIENCE},                                      \
     {"val-fraction", required_argument, NULL, MC_OPT_VAL},                                       \
     {"augment", required_argument, NULL, MC_OPT_AUGMENT},                                        \
+    {"no-linear-candidate", no_argument, NULL, MC_OPT_NO_LINEAR},                           \
     {"samples-per-epoch", required_argument, NULL, MC_OPT_SAMPLES},                              \
     {stride_name, required_argument, NULL, MC_OPT_TRAIN_STRIDE},                                 \
     {"seed", required_argument, NULL, MC_OPT_SEED}

@@ -65,6 +65,21 @@ void mc_anomaly_scores_finish(mc_anomaly_scores *s)
     }
 }
 
+/* No weights reach the mask's pre-activation: it is the same at every value
+   (the linear forecaster training may keep, docs/MODEL.md). */
+static bool mask_is_constant(const mc_model *m)
+{
+    const mc_net_layout *lay = &m->layout;
+    const mc_tensor inputs[] = {MC_T_ANOMALY_W, MC_T_ANOMALY_U};
+    for (size_t t = 0; t < 2; t++) {
+        const float *p = m->params + lay->offset[inputs[t]];
+        for (size_t i = 0; i < lay->rows[inputs[t]] * lay->cols[inputs[t]]; i++)
+            if (p[i] != 0.0f)
+                return false;
+    }
+    return true;
+}
+
 mc_status mc_anomaly_score(mc_anomaly_scores *out, const mc_model *m, const mc_series *series,
                            mc_error *err)
 {
@@ -74,6 +89,11 @@ mc_status mc_anomaly_score(mc_anomaly_scores *out, const mc_model *m, const mc_s
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
                             "the model has no anomaly mask (it was trained with "
                             "--no-anomaly-mask), so there is nothing to score with");
+    if (mask_is_constant(m))
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "the model is the linear forecaster training kept instead of the "
+                            "network, and its anomaly mask is the same everywhere; train with "
+                            "--no-linear-candidate to keep the network and score anomalies");
     if (series->rows < L + H)
         return mc_error_set(err, MC_ERR_EMPTY, 0, 0,
                             "the data has %zu rows; scoring needs at least the lookback and the "

@@ -41,6 +41,7 @@ size_t mc_model_lookback(const mc_model *m) { return m->shape.lookback; }
 size_t mc_model_quantiles(const mc_model *m) { return m->shape.quantiles; }
 int64_t mc_model_step(const mc_model *m) { return m->step; }
 double mc_model_train_seconds(const mc_model *m) { return m->record.seconds; }
+size_t mc_model_best_epoch(const mc_model *m) { return m->record.best_epoch; }
 
 void mc_model_free(mc_model *m)
 {

@@ -1,5 +1,6 @@
-/* Training as steps: init (data, split, network), one epoch per step,
-   evaluation on the validation tail, early stopping with the best weights. */
+/* Training as steps: init (data, split, network, the linear forecaster),
+   one epoch per step, evaluation on the validation tail, early stopping with
+   the best weights, and the choice between those and the linear forecaster. */
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
@@ -13,6 +14,8 @@
 #include "nn/adamw.h"
 #include "train/augment.h"
 #include "train/bind.h"
+#include "train/linear_fit.h"
+#include "train/selection.h"
 #include "train/model_internal.h"
 
 #define PI 3.14159265358979323846
@@ -36,6 +39,11 @@ struct mc_trainer {
     size_t epoch, steps_done, total_steps, batches_per_epoch;
     double best_val;
     size_t best_epoch, since_best;
+    /* the linear forecaster (NULL without one) and each validation window's
+       loss: of the last evaluation, of the best epoch, of the linear one */
+    float *linear;
+    double linear_val;
+    double *window_loss, *best_loss, *linear_loss;
     bool done;
     mc_train_progress progress;
     struct timespec t0;
@@ -54,6 +62,7 @@ void mc_train_options_defaults(mc_train_options *o)
     o->warmup_fraction = 0.02;
     o->validation_fraction = 0.1;
     o->augment_probability = 0.5;
+    o->linear_candidate = true;
     o->seed = 1;
 }
 
@@ -81,6 +90,10 @@ void mc_trainer_free(mc_trainer *t)
     free(t->level);
     free(t->dy);
     free(t->zero);
+    free(t->linear);
+    free(t->window_loss);
+    free(t->best_loss);
+    free(t->linear_loss);
     if (t->rng != NULL)
         gsl_rng_free(t->rng);
     free(t);
@@ -168,10 +181,70 @@ static mc_status allocate_training(mc_trainer *t, mc_error *err)
     t->dy = mc_realloc_array(NULL, B, HQ * sizeof(float));
     t->level = mc_realloc_array(NULL, B, sizeof(float));
     t->zero = mc_realloc_array(NULL, B, sizeof(float));
+    const size_t n_val = t->n_val ? t->n_val : 1;
+    t->window_loss = mc_realloc_array(NULL, n_val, sizeof(double));
+    t->best_loss = mc_realloc_array(NULL, n_val, sizeof(double));
+    t->linear_loss = mc_realloc_array(NULL, n_val, sizeof(double));
     t->rng = gsl_rng_alloc(gsl_rng_mt19937);
     if (!t->grads || !t->best || !t->x || !t->target || !t->weight || !t->dy || !t->level ||
-        !t->zero || !t->rng)
+        !t->zero || !t->window_loss || !t->best_loss || !t->linear_loss || !t->rng)
         return mc_error_nomem(err, "allocating training buffers");
+    return MC_OK;
+}
+
+static double sum_of(const float *w, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += w[i];
+    return s;
+}
+
+/* The validation loss of `params`, and each window's in t->window_loss. */
+static double evaluate_params(mc_trainer *t, const float *params)
+{
+    const mc_model *m = t->model;
+    const size_t B = t->opt.batch_size, H = m->shape.horizon, HQ = mc_net_n_output(&m->shape);
+    double total = 0.0, weight = 0.0;
+    for (size_t i = 0; i < t->n_val; i += B) {
+        const size_t batch = t->n_val - i < B ? t->n_val - i : B;
+        mc_window_gather(t->x, t->target, t->weight, t->level, &t->data.series, &t->spec, t->val + i,
+                         batch);
+        mc_net_forward(&t->work, params, &m->layout, &m->shape, t->x, batch);
+        for (size_t b = 0; b < batch; b++) {
+            const double w = sum_of(t->weight + b * H, H);
+            const double loss = mc_loss_eval(NULL, t->work.y + b * HQ, t->target + b * H,
+                                             t->weight + b * H, 1, H, &m->loss);
+            t->window_loss[i + b] = loss;
+            total += w * loss;
+            weight += w;
+        }
+    }
+    return weight > 0.0 ? total / weight : NAN;
+}
+
+/* The linear forecaster, fitted and scored on validation; none without a
+   validation tail to weigh it on, or when nothing could be fitted. */
+static mc_status fit_linear(mc_trainer *t, mc_error *err)
+{
+    mc_model *m = t->model;
+    if (!t->opt.linear_candidate || !m->shape.skip || t->n_val == 0)
+        return MC_OK;
+    t->linear = mc_realloc_array(NULL, m->layout.total, sizeof(float));
+    if (t->linear == NULL)
+        return mc_error_nomem(err, "allocating the linear forecaster");
+    mc_linear_fit fit;
+    const mc_status st = mc_linear_fit_params(t->linear, m, &t->work, &t->data.series, &t->spec,
+                                              t->train, t->n_train, t->val, t->n_val,
+                                              t->opt.batch_size, t->x, t->target, t->weight,
+                                              t->level, &fit, err);
+    if (st != MC_OK || !fit.fitted) {
+        free(t->linear);
+        t->linear = NULL;
+        return st;
+    }
+    t->linear_val = evaluate_params(t, t->linear);
+    memcpy(t->linear_loss, t->window_loss, t->n_val * sizeof(double));
     return MC_OK;
 }
 
@@ -215,6 +288,10 @@ mc_status mc_trainer_init(mc_trainer **out, const mc_frame *frame, const mc_mode
         return st;
     }
     mc_model_init_params(t->model, to->seed);
+    if ((st = fit_linear(t, err)) != MC_OK) {
+        mc_trainer_free(t);
+        return st;
+    }
     memcpy(t->best, t->model->params, t->model->layout.total * sizeof(float));
     gsl_rng_set(t->rng, (unsigned long)(to->seed * 2654435761u + 1));
     const size_t use = to->samples_per_epoch && to->samples_per_epoch < t->n_train
@@ -255,14 +332,6 @@ static void zero_levels(mc_trainer *t, size_t batch)
         t->zero[b] = (float)((0.0 - sc->mean) / sc->scale) - t->level[b];
 }
 
-static double sum_of(const float *w, size_t n)
-{
-    double s = 0.0;
-    for (size_t i = 0; i < n; i++)
-        s += w[i];
-    return s;
-}
-
 /* One optimisation step on a batch; returns its loss. */
 static double train_batch(mc_trainer *t, const size_t *origins, size_t batch)
 {
@@ -291,19 +360,7 @@ static double train_batch(mc_trainer *t, const size_t *origins, size_t batch)
 mc_status mc_trainer_evaluate(mc_trainer *t, double *val_loss, mc_error *err)
 {
     (void)err;
-    mc_model *m = t->model;
-    const size_t B = t->opt.batch_size, H = m->shape.horizon;
-    double total = 0.0, weight = 0.0;
-    for (size_t i = 0; i < t->n_val; i += B) {
-        const size_t batch = t->n_val - i < B ? t->n_val - i : B;
-        mc_window_gather(t->x, t->target, t->weight, t->level, &t->data.series, &t->spec, t->val + i,
-                         batch);
-        mc_net_forward(&t->work, m->params, &m->layout, &m->shape, t->x, batch);
-        const double w = sum_of(t->weight, batch * H);
-        total += w * mc_loss_eval(NULL, t->work.y, t->target, t->weight, batch, H, &m->loss);
-        weight += w;
-    }
-    *val_loss = weight > 0.0 ? total / weight : NAN;
+    *val_loss = evaluate_params(t, t->model->params);
     return MC_OK;
 }
 
@@ -323,6 +380,8 @@ static void close_epoch(mc_trainer *t, double train_loss, double val)
         t->best_epoch = t->epoch;
         t->since_best = 0;
         memcpy(t->best, m->params, m->layout.total * sizeof(float));
+        if (has_val)
+            memcpy(t->best_loss, t->window_loss, t->n_val * sizeof(double));
     } else {
         t->since_best++;
     }
@@ -386,12 +445,29 @@ void mc_trainer_origins(const mc_trainer *t, const size_t **train, size_t *n_tra
     *n_val = t->n_val;
 }
 
+/* The network is kept only when its best epoch beats the linear forecaster
+   clearly (mc_clearly_better): the simpler forecaster wins ties and noise. */
+static bool network_beats_linear(const mc_trainer *t)
+{
+    if (t->best_epoch == 0)
+        return false; /* no epoch yet */
+    const size_t stride = t->opt.origin_stride, H = t->model->shape.horizon;
+    return mc_clearly_better(t->best_loss, t->linear_loss, t->n_val, (H + stride - 1) / stride);
+}
+
 mc_status mc_trainer_model(const mc_trainer *t, mc_model **out, mc_error *err)
 {
     mc_status st = mc_model_clone(out, t->model, err);
-    if (st == MC_OK)
+    if (st != MC_OK)
+        return st;
+    if (t->linear != NULL && !network_beats_linear(t)) {
+        memcpy((*out)->params, t->linear, t->model->layout.total * sizeof(float));
+        (*out)->record.best_epoch = 0;
+        (*out)->record.best_val_loss = t->linear_val;
+    } else {
         memcpy((*out)->params, t->best, t->model->layout.total * sizeof(float));
-    return st;
+    }
+    return MC_OK;
 }
 
 mc_status mc_model_train(mc_model **out, const mc_frame *frame, const mc_model_options *mo,

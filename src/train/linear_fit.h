@@ -1,0 +1,49 @@
+/*
+ * The linear forecaster that training weighs the network against: a ridge
+ * regression of each horizon step's target on the window's load lags (what
+ * the skip sees), fitted in closed form, its penalty chosen on the
+ * validation tail. It is written as the network's own parameters (the skip
+ * and head offsets, the heads' weights at zero, the anomaly mask constant),
+ * so that a model file holds either forecaster.
+ */
+#ifndef MC_TRAIN_LINEAR_FIT_H
+#define MC_TRAIN_LINEAR_FIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "data/windows.h"
+#include "maskcast/status.h"
+#include "nn/net.h"
+#include "train/model_internal.h"
+
+typedef struct mc_linear_fit {
+    bool fitted;        /* false: too few complete windows, or the lags never vary */
+    double lambda;      /* the penalty, relative to the mean lag variance per window */
+    double val_mse;     /* the fit's validation MSE (scaled units); NAN without validation */
+    size_t n_train;     /* windows with every target observed, used for the fit */
+    size_t n_val;       /* such windows in the validation tail */
+} mc_linear_fit;
+
+/* The penalty used when there is no validation tail to choose one. */
+#define MC_LINEAR_DEFAULT_LAMBDA 1e-2
+
+/*
+ * Fits the linear forecaster of m (which must have a skip) on the windows at
+ * `train`, choosing the penalty on those at `val` (n_val may be 0), into
+ * `params` (layout.total floats): m's parameters with the anomaly mask made
+ * constant (its weights and local-evidence weights zero: every lag scaled by
+ * the same sigmoid of its bias), the skip S the fit, the head offsets c its
+ * intercepts and the heads' weights V zero. The network with `params`
+ * forecasts exactly the fit. w is a workspace for `batch` samples; x,
+ * target, weight and level are gather buffers for `batch` windows.
+ * Deterministic; allocates O(L^2 + L H) doubles. When fit->fitted is false,
+ * `params` holds no forecaster.
+ */
+mc_status mc_linear_fit_params(float *params, const mc_model *m, mc_net_work *w,
+                               const mc_series *s, const mc_window_spec *spec,
+                               const size_t *train, size_t n_train, const size_t *val,
+                               size_t n_val, size_t batch, float *x, float *target, float *weight,
+                               float *level, mc_linear_fit *fit, mc_error *err);
+
+#endif /* MC_TRAIN_LINEAR_FIT_H */

@@ -1,0 +1,24 @@
+/*
+ * Choosing between two forecasters on the validation tail by the
+ * one-standard-error rule: the simpler one is kept unless the other's loss is
+ * lower by more than one standard error of the difference.
+ */
+#ifndef MC_TRAIN_SELECTION_H
+#define MC_TRAIN_SELECTION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * Whether `candidate` beats `base` by more than one standard error, from
+ * each validation window's loss (n windows in time order). Consecutive
+ * windows overlap and their errors are correlated, so the error is that of
+ * the mean over blocks of `per_block` consecutive windows (a horizon's worth,
+ * whose targets do not overlap the next block's): with block means d_j of
+ * candidate - base over the m = n / per_block whole blocks, the rule is
+ * mean(d) + sd(d) / sqrt(m) < 0. With fewer than two blocks, whether the
+ * candidate's mean over all windows is lower.
+ */
+bool mc_clearly_better(const double *candidate, const double *base, size_t n, size_t per_block);
+
+#endif /* MC_TRAIN_SELECTION_H */

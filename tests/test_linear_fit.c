@@ -1,0 +1,302 @@
+/* The linear forecaster training weighs the network against: its closed-form
+   ridge fit against a naive one (an SVD of the design matrix built window by
+   window, the penalty chosen by a loop over the same validation windows),
+   and the rule that keeps it unless the network beats it clearly. */
+#include "synthetic_load.h"
+
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_vector.h>
+
+#include "train/model_internal.h"
+#include "train/selection.h"
+
+enum { LOOKBACK = 48, HORIZON = 12 };
+
+/* The penalties src/train/linear_init.c tries, relative to the mean lag
+   variance times the window count. */
+static const double PENALTIES[] = {0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0};
+enum { N_PENALTIES = sizeof PENALTIES / sizeof PENALTIES[0] };
+
+/* A ridge fit in load units: forecast_k = lv + b_k + sum_l W[l][k] (x_l - lv). */
+typedef struct naive_fit {
+    double W[LOOKBACK][HORIZON];
+    double b[HORIZON];
+} naive_fit;
+
+static double level_of(const double *y, size_t origin, size_t level_steps)
+{
+    double s = 0.0;
+    for (size_t i = origin - level_steps; i < origin; i++)
+        s += y[i];
+    return s / (double)level_steps;
+}
+
+/* Every penalty's fit on the training windows, by the SVD of the centred
+   design matrix: W = V diag(s / (s^2 + penalty)) U' Yc. */
+static void naive_fits(naive_fit *fits, const double *y, const size_t *train, size_t n,
+                       size_t level_steps)
+{
+    gsl_matrix *a = gsl_matrix_alloc(n, LOOKBACK), *v = gsl_matrix_alloc(LOOKBACK, LOOKBACK);
+    gsl_matrix *yc = gsl_matrix_alloc(n, HORIZON);
+    gsl_vector *s = gsl_vector_alloc(LOOKBACK), *work = gsl_vector_alloc(LOOKBACK);
+    assert_true(a && v && yc && s && work);
+    double xbar[LOOKBACK] = {0}, ybar[HORIZON] = {0};
+    for (size_t i = 0; i < n; i++) {
+        const size_t o = train[i];
+        const double lv = level_of(y, o, level_steps);
+        for (size_t l = 0; l < LOOKBACK; l++) {
+            gsl_matrix_set(a, i, l, y[o - LOOKBACK + l] - lv);
+            xbar[l] += (y[o - LOOKBACK + l] - lv) / (double)n;
+        }
+        for (size_t k = 0; k < HORIZON; k++) {
+            gsl_matrix_set(yc, i, k, y[o + k] - lv);
+            ybar[k] += (y[o + k] - lv) / (double)n;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        for (size_t l = 0; l < LOOKBACK; l++)
+            gsl_matrix_set(a, i, l, gsl_matrix_get(a, i, l) - xbar[l]);
+        for (size_t k = 0; k < HORIZON; k++)
+            gsl_matrix_set(yc, i, k, gsl_matrix_get(yc, i, k) - ybar[k]);
+    }
+    assert_int_equal(gsl_linalg_SV_decomp(a, v, s, work), 0); /* a becomes U */
+    double trace = 0.0, top = 0.0;
+    for (size_t j = 0; j < LOOKBACK; j++) {
+        const double sj = gsl_vector_get(s, j);
+        trace += sj * sj;
+        top = sj * sj > top ? sj * sj : top;
+    }
+    for (size_t p = 0; p < N_PENALTIES; p++) {
+        const double penalty = PENALTIES[p] * trace / LOOKBACK;
+        naive_fit *f = &fits[p];
+        memset(f, 0, sizeof *f);
+        for (size_t j = 0; j < LOOKBACK; j++) {
+            const double sj = gsl_vector_get(s, j);
+            if (sj * sj <= 1e-10 * top)
+                continue; /* the level makes the lags rank deficient: a pseudo-inverse */
+            const double d = sj / (sj * sj + penalty);
+            for (size_t k = 0; k < HORIZON; k++) {
+                double uy = 0.0; /* (U' Yc)[j][k] */
+                for (size_t i = 0; i < n; i++)
+                    uy += gsl_matrix_get(a, i, j) * gsl_matrix_get(yc, i, k);
+                for (size_t l = 0; l < LOOKBACK; l++)
+                    f->W[l][k] += gsl_matrix_get(v, l, j) * d * uy;
+            }
+        }
+        for (size_t k = 0; k < HORIZON; k++) {
+            f->b[k] = ybar[k];
+            for (size_t l = 0; l < LOOKBACK; l++)
+                f->b[k] -= f->W[l][k] * xbar[l];
+        }
+    }
+    gsl_matrix_free(a);
+    gsl_matrix_free(v);
+    gsl_matrix_free(yc);
+    gsl_vector_free(s);
+    gsl_vector_free(work);
+}
+
+static double naive_forecast(const naive_fit *f, const double *y, size_t origin, size_t k,
+                             size_t level_steps)
+{
+    const double lv = level_of(y, origin, level_steps);
+    double out = lv + f->b[k];
+    for (size_t l = 0; l < LOOKBACK; l++)
+        out += f->W[l][k] * (y[origin - LOOKBACK + l] - lv);
+    return out;
+}
+
+static double naive_mse(const naive_fit *f, const double *y, const size_t *val, size_t n,
+                        size_t level_steps)
+{
+    double sse = 0.0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < HORIZON; k++) {
+            const double e = naive_forecast(f, y, val[i], k, level_steps) - y[val[i] + k];
+            sse += e * e;
+        }
+    return sse / (double)(n * HORIZON);
+}
+
+/* The model's forecast from the rows before `origin`. */
+static void model_forecast(const mc_model *m, size_t origin, double *out)
+{
+    char *csv = synthetic_csv(origin, 0);
+    mc_frame *hist = frame_of(csv);
+    int64_t times[HORIZON];
+    mc_error err;
+    const mc_status st = mc_model_forecast(m, hist, NULL, times, out, &err);
+    if (st != MC_OK)
+        print_error("%s\n", err.message);
+    assert_int_equal(st, MC_OK);
+    mc_frame_free(hist);
+    free(csv);
+}
+
+static void test_linear_forecaster_is_the_ridge_fit(void **state)
+{
+    (void)state;
+    char *csv = synthetic_csv(HOURS, 0);
+    mc_frame *f = frame_of(csv);
+    mc_model_options mo;
+    mc_model_options_defaults(&mo);
+    mo.lookback = LOOKBACK;
+    mo.horizon = HORIZON;
+    mo.hidden = 8;
+    mo.anomaly_mask = false; /* the skip sees the lags as they are */
+    mc_train_options to;
+    mc_train_options_defaults(&to);
+    to.max_epochs = 1;
+    to.learning_rate = 1e-12; /* a network that stays untrained loses to the linear fit */
+    to.augment_probability = 0.0;
+    mc_trainer *t = NULL;
+    assert_int_equal(mc_trainer_init(&t, f, &mo, &to, NULL), MC_OK);
+    const size_t *train, *val;
+    size_t n_train, n_val;
+    mc_trainer_origins(t, &train, &n_train, &val, &n_val);
+    assert_true(n_train > 4 * LOOKBACK && n_val > 2 * HORIZON);
+    bool done = false;
+    while (!done)
+        assert_int_equal(mc_trainer_step(t, &done, NULL), MC_OK);
+    mc_model *m = NULL;
+    assert_int_equal(mc_trainer_model(t, &m, NULL), MC_OK);
+    const size_t level_steps = m->level_steps;
+    assert_int_equal(level_steps, 24); /* one day, the default */
+
+    const double *y = mc_frame_values(f, 0);
+    static naive_fit fits[N_PENALTIES];
+    naive_fits(fits, y, train, n_train, level_steps);
+    size_t best = 0;
+    double best_mse = INFINITY;
+    for (size_t p = 0; p < N_PENALTIES; p++) {
+        const double mse = naive_mse(&fits[p], y, val, n_val, level_steps);
+        if (mse < best_mse) {
+            best_mse = mse;
+            best = p;
+        }
+    }
+    /* The model forecasts what the chosen fit does, at origins in the
+       validation tail and after it. */
+    const size_t origins[] = {val[0], val[n_val / 2], val[n_val - 1], HOURS - HORIZON};
+    double farthest = 0.0; /* from the most different penalty's forecasts */
+    for (size_t i = 0; i < sizeof origins / sizeof origins[0]; i++) {
+        double got[HORIZON];
+        model_forecast(m, origins[i], got);
+        for (size_t k = 0; k < HORIZON; k++) {
+            const double want = naive_forecast(&fits[best], y, origins[i], k, level_steps);
+            assert_close(got[k], want, 1e-3, 1e-5);
+            for (size_t p = 0; p < N_PENALTIES; p++)
+                farthest = fmax(farthest, fabs(naive_forecast(&fits[p], y, origins[i], k,
+                                                              level_steps) - want));
+        }
+    }
+    /* The penalties disagree by far more than the tolerance: matching one
+       is a real check of the choice. */
+    assert_true(farthest > 0.1);
+    mc_model_free(m);
+    mc_trainer_free(t);
+    mc_frame_free(f);
+    free(csv);
+}
+
+/* Around 1000 with AR(1) noise, plus (when `weekend` is not 0) a daily
+   shape and `weekend` less on Saturdays and Sundays: a week the lookback
+   cannot see, so only the calendar explains the drop. */
+static char *series_csv(size_t hours, double weekend)
+{
+    const size_t cap = 64 + hours * 48;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    size_t len = (size_t)snprintf(text, cap, "time,load,temp\n");
+    uint32_t s = 77;
+    double dev = 0.0;
+    for (size_t h = 0; h < hours; h++) {
+        s = s * 1664525u + 1013904223u;
+        dev = 0.8 * dev + ((double)(s >> 8) / 16777216.0 - 0.5) * 40.0;
+        char stamp[40];
+        mc_time_to_text(mc_days_from_civil(2021, 3, 4) * 86400 + (int64_t)h * 3600, 0, false,
+                        stamp, sizeof stamp);
+        const size_t dow = (h / 24 + 3) % 7; /* 2021-03-04 is a Thursday: 0 = Monday */
+        const double shape = weekend != 0.0 ? 100.0 * sin(TWO_PI * (double)(h % 24) / 24.0) -
+                                                  (dow >= 5 ? weekend : 0.0)
+                                            : 0.0;
+        len += (size_t)snprintf(text + len, cap - len, "%s,%.3f,0\n", stamp,
+                                1000.0 + shape + dev);
+    }
+    return text;
+}
+
+static size_t best_epoch_of(const char *csv, bool calendar)
+{
+    mc_frame *f = frame_of(csv);
+    mc_model_options mo;
+    mc_model_options_defaults(&mo);
+    mo.lookback = LOOKBACK;
+    mo.horizon = HORIZON;
+    mo.hidden = 16;
+    mo.calendar = calendar;
+    mc_train_options to;
+    mc_train_options_defaults(&to);
+    to.max_epochs = 12;
+    to.batch_size = 64;
+    to.validation_fraction = 0.2;
+    mc_model *m = NULL;
+    assert_int_equal(mc_model_train(&m, f, &mo, &to, NULL), MC_OK);
+    const size_t best = m->record.best_epoch;
+    mc_model_free(m);
+    mc_frame_free(f);
+    return best;
+}
+
+static void test_network_kept_only_when_clearly_better(void **state)
+{
+    (void)state;
+    /* Weekends the lags cannot foresee and the calendar explains: the
+       network beats the linear forecaster and is kept. */
+    char *weekly = series_csv(HOURS, 400.0);
+    assert_true(best_epoch_of(weekly, true) > 0);
+    free(weekly);
+    /* Noise around a level: the linear forecaster is kept (epoch 0). */
+    char *ar = series_csv(HOURS, 0.0);
+    assert_int_equal(best_epoch_of(ar, false), 0);
+    free(ar);
+}
+
+/* The rule on losses whose block means are known: blocks of 2 windows with
+   differences d = (-1, -3, -2, -2) + t: mean -2 + t, sd sqrt(2/3), so one
+   standard error is sqrt(2/3) / 2 = 0.4082. */
+static void test_one_standard_error_rule(void **state)
+{
+    (void)state;
+    const double pairs[4][2] = {{-0.5, -1.5}, {-3.0, -3.0}, {-1.0, -3.0}, {-2.5, -1.5}};
+    double base[9], cand[9];
+    for (double t = 1.55; t <= 1.65; t += 0.02) {
+        for (size_t j = 0; j < 4; j++)
+            for (size_t i = 0; i < 2; i++) {
+                base[2 * j + i] = 10.0 + (double)j;
+                cand[2 * j + i] = base[2 * j + i] + pairs[j][i] + t;
+            }
+        base[8] = cand[8] = 0.0; /* a partial block: not counted */
+        /* clearly better while -2 + t + 0.4082 < 0, that is t < 1.5918 */
+        assert_int_equal(mc_clearly_better(cand, base, 9, 2), t < 1.5918);
+        /* a plain comparison of the means would call all of them better */
+        assert_true(-2.0 + t < 0.0);
+    }
+    /* one block: the plain comparison */
+    assert_true(mc_clearly_better(cand, base, 2, 2) == (cand[0] + cand[1] < base[0] + base[1]));
+    const double a[3] = {1.0, 2.0, 3.0}, b[3] = {1.0, 2.0, 3.5};
+    assert_true(mc_clearly_better(a, b, 3, 5));
+    assert_false(mc_clearly_better(b, a, 3, 5));
+    assert_false(mc_clearly_better(a, a, 3, 5)); /* a tie keeps the base */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_linear_forecaster_is_the_ridge_fit),
+        cmocka_unit_test(test_network_kept_only_when_clearly_better),
+        cmocka_unit_test(test_one_standard_error_rule),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
