@@ -279,6 +279,39 @@ static void test_corrupt_series(void **state)
     free(truth);
 }
 
+/* Models are counted per method, and so are those that are the linear
+   forecaster: all of them when the network cannot learn (a learning rate
+   of 1e-12), none when the candidate is off. */
+static void test_linear_forecaster_counted(void **state)
+{
+    (void)state;
+    char *csv = synthetic_csv(BT_HOURS, 0);
+    mc_frame *f = frame_of(csv);
+    mc_model_options mo;
+    mc_train_options to;
+    mc_backtest_options bo;
+    small_options(&mo, &to, &bo);
+    to.learning_rate = 1e-12;
+    bo.ensemble = 2;
+    bo.refit_every = 3; /* TEST_DAYS origins: two fits */
+    bo.baselines = true;
+    mc_backtest *b = run(f, &mo, &to, &bo);
+    assert_int_equal(mc_backtest_method_models(b, 0), 4);
+    assert_int_equal(mc_backtest_method_linear_kept(b, 0), 4);
+    const size_t naive = method_index(b, "naive");
+    assert_int_equal(mc_backtest_method_models(b, naive), 0);
+    assert_int_equal(mc_backtest_method_linear_kept(b, naive), 0);
+    assert_int_equal(mc_backtest_method_models(b, 99), 0);
+    mc_backtest_free(b);
+    to.linear_candidate = false;
+    b = run(f, &mo, &to, &bo);
+    assert_int_equal(mc_backtest_method_models(b, 0), 4);
+    assert_int_equal(mc_backtest_method_linear_kept(b, 0), 0);
+    mc_backtest_free(b);
+    mc_frame_free(f);
+    free(csv);
+}
+
 static void test_refusals(void **state)
 {
     (void)state;
@@ -318,6 +351,7 @@ int main(void)
         cmocka_unit_test(test_filled_actuals_not_scored),
         cmocka_unit_test(test_corruption_touches_inputs_only),
         cmocka_unit_test(test_corrupt_series),
+        cmocka_unit_test(test_linear_forecaster_counted),
         cmocka_unit_test(test_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

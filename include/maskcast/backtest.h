@@ -109,6 +109,11 @@ MC_API size_t mc_backtest_methods(const mc_backtest *b);
 MC_API const char *mc_backtest_method_name(const mc_backtest *b, size_t method);
 /** Seconds spent training (all fits) and forecasting with a method. */
 MC_API double mc_backtest_method_seconds(const mc_backtest *b, size_t method);
+/** Models a method trained (0 for baselines; seeds times refits for the network). */
+MC_API size_t mc_backtest_method_models(const mc_backtest *b, size_t method);
+/** Of those, how many are the linear forecaster training kept instead of the
+    network (mc_model_best_epoch() 0; docs/MODEL.md). */
+MC_API size_t mc_backtest_method_linear_kept(const mc_backtest *b, size_t method);
 
 /** Origins scored. */
 MC_API size_t mc_backtest_origins(const mc_backtest *b);

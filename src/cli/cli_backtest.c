@@ -349,6 +349,11 @@ static int write_json(FILE *f, const mc_backtest *b, const backtest_args *a, FIL
         cJSON *mo = cJSON_CreateObject();
         cJSON_AddStringToObject(mo, "name", mc_backtest_method_name(b, m));
         cJSON_AddNumberToObject(mo, "seconds", mc_backtest_method_seconds(b, m));
+        if (mc_backtest_method_models(b, m) > 0) {
+            cJSON_AddNumberToObject(mo, "models", (double)mc_backtest_method_models(b, m));
+            cJSON_AddNumberToObject(mo, "linear_kept",
+                                    (double)mc_backtest_method_linear_kept(b, m));
+        }
         mc_backtest_metrics x;
         mc_backtest_metrics_of(b, m, H, &x, NULL);
         cJSON_AddItemToObject(mo, "overall", metrics_json(&x));
@@ -424,6 +429,12 @@ static void summary(FILE *f, const mc_backtest *b, const backtest_args *a, const
         fputs(" (where those are measurements, the scores assume perfect forecasts of them).", f);
     if (a->bo.corrupt_rate > 0)
         fprintf(f, " Inputs corrupted at rate %g.", a->bo.corrupt_rate);
+    for (size_t m = 0; m < mc_backtest_methods(b); m++)
+        if (mc_backtest_method_linear_kept(b, m) > 0)
+            fprintf(f, " %s: the linear forecaster (ridge on the load lags) was kept in %zu of %zu "
+                       "models, the network not beating it on validation.",
+                    mc_backtest_method_name(b, m), mc_backtest_method_linear_kept(b, m),
+                    mc_backtest_method_models(b, m));
     fputs("\n\n", f);
     fprintf(f, "%-18s %10s %10s %7s %7s %6s %6s %9s %8s\n", "method", "MAE", "RMSE", "MAPE%",
             "sMAPE%", "MASE", "skill", "coverage", "seconds");

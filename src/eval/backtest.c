@@ -29,6 +29,7 @@ typedef struct bt_method {
     double *point;         /* (origins, H) */
     mc_metric_sums *sums;  /* (H + 1): per step, then overall */
     double seconds;
+    size_t models, linear_kept; /* models trained; of those, the linear forecaster */
 } bt_method;
 
 struct mc_backtest {
@@ -207,6 +208,8 @@ static mc_status fit_and_forecast(mc_backtest *b, bt_method *m, model_run *run, 
     mc_status st = mc_model_train(&model, run->frame, run->mo, &to, err);
     if (st != MC_OK)
         return st;
+    m->models++;
+    m->linear_kept += to.linear_candidate && mc_model_best_epoch(model) == 0;
     mc_bound bound;
     if ((st = mc_model_bind(&bound, model, run->frame, mc_frame_rows(run->frame), err)) != MC_OK) {
         mc_model_free(model);
@@ -495,6 +498,16 @@ const char *mc_backtest_method_name(const mc_backtest *b, size_t method)
 double mc_backtest_method_seconds(const mc_backtest *b, size_t method)
 {
     return method < b->n_methods ? b->methods[method].seconds : NAN;
+}
+
+size_t mc_backtest_method_models(const mc_backtest *b, size_t method)
+{
+    return method < b->n_methods ? b->methods[method].models : 0;
+}
+
+size_t mc_backtest_method_linear_kept(const mc_backtest *b, size_t method)
+{
+    return method < b->n_methods ? b->methods[method].linear_kept : 0;
 }
 
 size_t mc_backtest_origins(const mc_backtest *b) { return b->n_origins; }
