@@ -169,7 +169,6 @@ int main(int argc, char **argv)
            whose gradient mc_net_backward adds. */
         values[l] = mc_loss_eval(dy + (size_t)l * B * HQ, w.y, target, weight, B, H, &spec) +
                     mc_net_mask_penalty(&w, s, B);
-        memset(g, 0, lay->total * sizeof *g);
         mc_net_backward(&w, g, dx + (size_t)l * B * n_in, model->params, lay, s, x,
                         dy + (size_t)l * B * HQ, B);
     }

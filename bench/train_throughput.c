@@ -188,7 +188,6 @@ static double train_step(trainer *t, size_t i)
     const double loss = mc_loss_eval(t->dy, t->work.y, t->target[i % N_POOL], t->weight[i % N_POOL],
                                      t->B, s->horizon, &t->loss);
     const double t2 = now();
-    memset(t->grads, 0, t->lay.total * sizeof *t->grads);
     mc_net_backward(&t->work, t->grads, NULL, t->params, &t->lay, s, x, t->dy, t->B);
     const double t3 = now();
     const double norm = mc_grad_norm(t->grads, t->lay.total);

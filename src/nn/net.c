@@ -422,8 +422,8 @@ static void heads_backward(mc_net_work *w, float *grads, const float *params,
                 dbk[d] += da[d];
         }
     }
-    if (s->horizon_rank == 0) {
-        w->gemm(true, false, D, HD, B, 1.0f, w->h, D, w->dattn, HD, 1.0f,
+    if (s->horizon_rank == 0) { /* the one write of horizon.W's gradient: beta 0 */
+        w->gemm(true, false, D, HD, B, 1.0f, w->h, D, w->dattn, HD, 0.0f,
                 grads + lay->offset[MC_T_HORIZON_W], HD);
         w->gemm(false, true, B, D, HD, 1.0f, w->dattn, HD, params + lay->offset[MC_T_HORIZON_W],
                 HD, 1.0f, w->dh, D);
@@ -440,6 +440,14 @@ void mc_net_backward(mc_net_work *w, float *grads, float *dx, const float *param
     const size_t n_in = mc_net_n_input(s), np = mc_net_n_past(s), HQ = mc_net_n_output(s);
     const float *We = params + lay->offset[MC_T_FEATURE_W];
     float *dWe = grads + lay->offset[MC_T_FEATURE_W], *dbe = grads + lay->offset[MC_T_FEATURE_B];
+
+    /* Every gradient below accumulates into zeros but horizon.W's, written
+       by one product with beta 0: it is most of the block (H D^2 of about
+       (H + 1) D^2 values), so most of the zeroing is saved. */
+    const bool w_written = s->horizon_masks && s->horizon_rank == 0;
+    for (int t = 0; t < MC_T_COUNT; t++)
+        if (!(w_written && t == MC_T_HORIZON_W))
+            memset(grads + lay->offset[t], 0, lay->rows[t] * lay->cols[t] * sizeof *grads);
 
     mc_bias_backward(grads + lay->offset[MC_T_HEAD_C], dy, B, HQ);
     if (s->skip) {

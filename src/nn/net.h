@@ -159,9 +159,9 @@ double mc_net_mask_penalty(const mc_net_work *w, const mc_net_shape *s, size_t b
 
 /*
  * Backward pass after mc_net_forward on the same x: from dy (batch, H*Q),
- * accumulates (+=) the parameter gradients into `grads` (same layout as the
- * parameters) and, when dx is not NULL, overwrites dx (batch, n_in) with the
- * gradient with respect to the input.
+ * stores the parameter gradients in `grads` (same layout as the parameters;
+ * whatever it held is overwritten) and, when dx is not NULL, the gradient
+ * with respect to the input in dx (batch, n_in).
  */
 void mc_net_backward(mc_net_work *w, float *grads, float *dx /* (B, n_in) or NULL */,
                      const float *params, const mc_net_layout *layout, const mc_net_shape *s,

@@ -345,7 +345,6 @@ static double train_batch(mc_trainer *t, const size_t *origins, size_t batch)
     const double loss = mc_loss_eval(t->dy, t->work.y, t->target, t->weight, batch,
                                      m->shape.horizon, &m->loss) +
                         mc_net_mask_penalty(&t->work, &m->shape, batch);
-    memset(t->grads, 0, m->layout.total * sizeof(float));
     mc_net_backward(&t->work, t->grads, NULL, m->params, &m->layout, &m->shape, t->x, t->dy,
                     batch);
     const double norm = mc_grad_norm(t->grads, m->layout.total);
