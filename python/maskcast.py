@@ -152,7 +152,8 @@ _declare("mc_model_forecast", _st, _vp, _vp, _vp, _P(ctypes.c_int64), _P(ctypes.
 _declare("mc_forecaster_create", _st, _P(_vp), _vp, _err)
 _declare("mc_forecaster_run", _st, _vp, _vp, _vp, _P(ctypes.c_int64), _P(ctypes.c_double), _err)
 _declare("mc_forecaster_free", None, _vp)
-for _name in ("horizon", "lookback", "quantiles", "past_columns", "future_columns"):
+for _name in ("horizon", "lookback", "quantiles", "past_columns", "future_columns",
+              "best_epoch"):
     _declare("mc_model_" + _name, _c_size, _vp)
 _declare("mc_model_step", ctypes.c_int64, _vp)
 _declare("mc_model_column_name", ctypes.c_char_p, _vp, _c_size)
@@ -356,6 +357,8 @@ class Model:
     horizon = property(lambda self: _lib.mc_model_horizon(self._h))
     lookback = property(lambda self: _lib.mc_model_lookback(self._h))
     step = property(lambda self: _lib.mc_model_step(self._h))
+    # 0 when training kept the linear forecaster instead of the network
+    best_epoch = property(lambda self: _lib.mc_model_best_epoch(self._h))
 
     @property
     def quantiles(self):
@@ -410,7 +413,7 @@ def train(frame, *, lookback=None, horizon=None, hidden=None, past=(), future=()
           holidays=None, loss=None, quantiles=None, activation=None, mask=None,
           anomaly_mask=None, horizon_masks=None, skip=None, epochs=None, batch_size=None,
           samples_per_epoch=None, learning_rate=None, seed=None, train_rows=None,
-          progress=None):
+          linear_candidate=None, progress=None):
     """Trains a model on a regularised frame (column 0 the load). Unset
     options keep the library's defaults (docs/MODEL.md). `progress`, if given,
     is called with a dict after every batch and epoch; returning False
@@ -443,7 +446,7 @@ def train(frame, *, lookback=None, horizon=None, hidden=None, past=(), future=()
     for field, value in (("max_epochs", epochs), ("batch_size", batch_size),
                          ("samples_per_epoch", samples_per_epoch),
                          ("learning_rate", learning_rate), ("seed", seed),
-                         ("train_rows", train_rows)):
+                         ("train_rows", train_rows), ("linear_candidate", linear_candidate)):
         if value is not None:
             setattr(to, field, value)
     raised = []
