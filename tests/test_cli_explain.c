@@ -345,9 +345,10 @@ static void test_linear_forecaster(void **state)
     fixture *fx = *state;
     char linear[4400];
     snprintf(linear, sizeof linear, "%s.linear", fx->model);
-    cli_result r = RUN("train", "--csv", fx->data.path, "--target", "load", "--future",
-                       "temperature", "--lookback", "48", "--horizon", "12", "--hidden", "8",
-                       "--epochs", "1", "--lr", "1e-9", "-o", linear);
+    /* no known-future input: forecast reads the history alone */
+    cli_result r = RUN("train", "--csv", fx->data.path, "--target", "load", "--lookback", "48",
+                       "--horizon", "12", "--hidden", "8", "--epochs", "1", "--lr", "1e-9", "-o",
+                       linear);
     assert_int_equal(r.status, 0);
     assert_contains(r.err, "kept the linear forecaster");
     result_free(&r);
@@ -361,6 +362,10 @@ static void test_linear_forecaster(void **state)
     result_free(&r);
     r = RUN("explain", "-m", linear, "--csv", fx->data.path);
     assert_int_equal(r.status, 0);
+    result_free(&r);
+    r = RUN("forecast", "-m", linear, "--csv", fx->data.path);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(count_lines(r.out), 1 + 12); /* a header and the horizon */
     result_free(&r);
     unlink(linear);
 }

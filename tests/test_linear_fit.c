@@ -13,7 +13,7 @@
 
 enum { LOOKBACK = 48, HORIZON = 12 };
 
-/* The penalties src/train/linear_init.c tries, relative to the mean lag
+/* The penalties src/train/linear_fit.c tries, relative to the mean lag
    variance times the window count. */
 static const double PENALTIES[] = {0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0};
 enum { N_PENALTIES = sizeof PENALTIES / sizeof PENALTIES[0] };
@@ -119,10 +119,48 @@ static double naive_mse(const naive_fit *f, const double *y, const size_t *val, 
     return sse / (double)(n * HORIZON);
 }
 
-/* The model's forecast from the rows before `origin`. */
-static void model_forecast(const mc_model *m, size_t origin, double *out)
+/* The first `rows` data rows of a CSV text (header kept), malloc'd. */
+static char *csv_prefix(const char *csv, size_t rows)
 {
-    char *csv = synthetic_csv(origin, 0);
+    const char *p = csv;
+    for (size_t i = 0; i <= rows; i++)
+        p = strchr(p, '\n') + 1;
+    char *out = malloc((size_t)(p - csv) + 1);
+    assert_non_null(out);
+    memcpy(out, csv, (size_t)(p - csv));
+    out[p - csv] = '\0';
+    return out;
+}
+
+/* Empties the load of data row `row` ("time,load,temp" lines). */
+static void blank_load(char *csv, size_t row)
+{
+    char *p = csv;
+    for (size_t i = 0; i <= row; i++)
+        p = strchr(p, '\n') + 1;
+    char *load = strchr(p, ',') + 1, *end = strchr(load, ',');
+    memmove(load, end, strlen(end) + 1);
+}
+
+/* The windows whose targets were all observed: those the fit uses. */
+static size_t complete_windows(size_t *out, const size_t *origins, size_t n,
+                               const uint8_t *states)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool all = true;
+        for (size_t k = 0; k < HORIZON; k++)
+            all = all && states[origins[i] + k] == MC_VALUE_OBSERVED;
+        if (all)
+            out[kept++] = origins[i];
+    }
+    return kept;
+}
+
+/* The model's forecast from the first `origin` rows of `csv`. */
+static void model_forecast(const mc_model *m, const char *full_csv, size_t origin, double *out)
+{
+    char *csv = csv_prefix(full_csv, origin);
     mc_frame *hist = frame_of(csv);
     int64_t times[HORIZON];
     mc_error err;
@@ -137,7 +175,12 @@ static void model_forecast(const mc_model *m, size_t origin, double *out)
 static void test_linear_forecaster_is_the_ridge_fit(void **state)
 {
     (void)state;
+    /* Three loads missing in the training span: filled, so the windows
+       whose targets include them are left out of the fit. */
     char *csv = synthetic_csv(HOURS, 0);
+    const size_t gaps[] = {200, 201, 450};
+    for (size_t i = 0; i < 3; i++)
+        blank_load(csv, gaps[i]);
     mc_frame *f = frame_of(csv);
     mc_model_options mo;
     mc_model_options_defaults(&mo);
@@ -165,8 +208,16 @@ static void test_linear_forecaster_is_the_ridge_fit(void **state)
     assert_int_equal(level_steps, 24); /* one day, the default */
 
     const double *y = mc_frame_values(f, 0);
+    const uint8_t *states = mc_frame_states(f, 0);
+    assert_int_equal(states[gaps[0]], MC_VALUE_INTERPOLATED);
+    size_t *fit_train = malloc(n_train * sizeof *fit_train);
+    assert_non_null(fit_train);
+    const size_t n_fit = complete_windows(fit_train, train, n_train, states);
+    /* H + 1 windows reach row 200 or 201, H reach row 450 */
+    assert_int_equal(n_fit, n_train - (HORIZON + 1) - HORIZON);
     static naive_fit fits[N_PENALTIES];
-    naive_fits(fits, y, train, n_train, level_steps);
+    naive_fits(fits, y, fit_train, n_fit, level_steps);
+    free(fit_train);
     size_t best = 0;
     double best_mse = INFINITY;
     for (size_t p = 0; p < N_PENALTIES; p++) {
@@ -182,7 +233,7 @@ static void test_linear_forecaster_is_the_ridge_fit(void **state)
     double farthest = 0.0; /* from the most different penalty's forecasts */
     for (size_t i = 0; i < sizeof origins / sizeof origins[0]; i++) {
         double got[HORIZON];
-        model_forecast(m, origins[i], got);
+        model_forecast(m, csv, origins[i], got);
         for (size_t k = 0; k < HORIZON; k++) {
             const double want = naive_forecast(&fits[best], y, origins[i], k, level_steps);
             assert_close(got[k], want, 1e-3, 1e-5);
@@ -249,6 +300,34 @@ static size_t best_epoch_of(const char *csv, bool calendar)
     return best;
 }
 
+/* Quantile models keep the network: the linear forecaster has one forecast
+   per step, not intervals, so it is not fitted for them. */
+static void test_quantile_models_keep_the_network(void **state)
+{
+    (void)state;
+    char *csv = synthetic_csv(HOURS, 0);
+    mc_frame *f = frame_of(csv);
+    mc_model_options mo;
+    mc_model_options_defaults(&mo);
+    mo.lookback = LOOKBACK;
+    mo.horizon = HORIZON;
+    mo.hidden = 8;
+    mc_train_options to;
+    mc_train_options_defaults(&to);
+    to.max_epochs = 1;
+    to.learning_rate = 1e-12; /* an untrained network, which a point model would drop */
+    mc_model *m = NULL;
+    assert_int_equal(mc_model_train(&m, f, &mo, &to, NULL), MC_OK);
+    assert_int_equal(mc_model_best_epoch(m), 0);
+    mc_model_free(m);
+    mo.loss = MC_LOSS_PINBALL;
+    assert_int_equal(mc_model_train(&m, f, &mo, &to, NULL), MC_OK);
+    assert_int_equal(mc_model_best_epoch(m), 1);
+    mc_model_free(m);
+    mc_frame_free(f);
+    free(csv);
+}
+
 static void test_network_kept_only_when_clearly_better(void **state)
 {
     (void)state;
@@ -263,28 +342,35 @@ static void test_network_kept_only_when_clearly_better(void **state)
     free(ar);
 }
 
-/* The rule on losses whose block means are known: blocks of 2 windows with
-   differences d = (-1, -3, -2, -2) + t: mean -2 + t, sd sqrt(2/3), so one
-   standard error is sqrt(2/3) / 2 = 0.4082. */
+/* The rule on losses whose block means are known, blocks of 2 windows, the
+   candidate shifted by t. Block means -1, -3, -2, -2 (+ t): deviations 1, -1,
+   0, 0, so g0 = 2/4, g1 = -1/4, one standard error sqrt(0.25 / 4) = 0.25:
+   clearly better while t < 1.75. Block means -1, -1, -3, -3: deviations
+   1, 1, -1, -1, g0 = 1, g1 = 1/4, error sqrt(1.25 / 4) = 0.5590: while
+   t < 1.4410. A plain comparison of means would take every t < 2. */
+static void check_blocks(const double pairs[4][2], double t, bool want)
+{
+    double base[9], cand[9];
+    for (size_t j = 0; j < 4; j++)
+        for (size_t i = 0; i < 2; i++) {
+            base[2 * j + i] = 10.0 + (double)j;
+            cand[2 * j + i] = base[2 * j + i] + pairs[j][i] + t;
+        }
+    base[8] = 0.0; /* a partial block: not counted */
+    cand[8] = -100.0;
+    assert_int_equal(mc_clearly_better(cand, base, 9, 2), want);
+}
+
 static void test_one_standard_error_rule(void **state)
 {
     (void)state;
-    const double pairs[4][2] = {{-0.5, -1.5}, {-3.0, -3.0}, {-1.0, -3.0}, {-2.5, -1.5}};
-    double base[9], cand[9];
-    for (double t = 1.55; t <= 1.65; t += 0.02) {
-        for (size_t j = 0; j < 4; j++)
-            for (size_t i = 0; i < 2; i++) {
-                base[2 * j + i] = 10.0 + (double)j;
-                cand[2 * j + i] = base[2 * j + i] + pairs[j][i] + t;
-            }
-        base[8] = cand[8] = 0.0; /* a partial block: not counted */
-        /* clearly better while -2 + t + 0.4082 < 0, that is t < 1.5918 */
-        assert_int_equal(mc_clearly_better(cand, base, 9, 2), t < 1.5918);
-        /* a plain comparison of the means would call all of them better */
-        assert_true(-2.0 + t < 0.0);
+    const double uncorrelated[4][2] = {{-0.5, -1.5}, {-3.0, -3.0}, {-1.0, -3.0}, {-2.5, -1.5}};
+    const double correlated[4][2] = {{-0.5, -1.5}, {-2.0, 0.0}, {-3.0, -3.0}, {-4.0, -2.0}};
+    for (double t = 1.30; t < 1.95; t += 0.02) {
+        check_blocks(uncorrelated, t, t < 1.75);
+        check_blocks(correlated, t, t < 1.4410);
     }
     /* one block: the plain comparison */
-    assert_true(mc_clearly_better(cand, base, 2, 2) == (cand[0] + cand[1] < base[0] + base[1]));
     const double a[3] = {1.0, 2.0, 3.0}, b[3] = {1.0, 2.0, 3.5};
     assert_true(mc_clearly_better(a, b, 3, 5));
     assert_false(mc_clearly_better(b, a, 3, 5));
@@ -296,6 +382,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linear_forecaster_is_the_ridge_fit),
         cmocka_unit_test(test_network_kept_only_when_clearly_better),
+        cmocka_unit_test(test_quantile_models_keep_the_network),
         cmocka_unit_test(test_one_standard_error_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -126,7 +126,8 @@ def test_model(times, load, temp):
                            samples_per_epoch=1024, seed=7, progress=lambda p: seen.append(p) or True)
     check(len(seen) > 2 and seen[-1]["epoch_done"] and seen[-1]["epoch"] == 2, "progress calls")
     check(model.horizon == 24 and model.lookback == 168 and model.step == 3600, "sizes")
-    check(model.best_epoch in (0, 1, 2), f"best epoch {model.best_epoch}")
+    # a quantile model: no linear forecaster to weigh it against
+    check(model.best_epoch in (1, 2), f"best epoch {model.best_epoch}")
     # An untrained network loses to the linear forecaster, which is kept
     # unless the candidate is switched off.
     still = dict(lookback=168, horizon=24, hidden=16, epochs=1, learning_rate=1e-12, seed=7)

@@ -146,7 +146,8 @@ typedef struct mc_train_options {
     double augment_probability; /**< chance a sample's past load is corrupted (default 0.5) */
     bool linear_candidate;      /**< also fit the linear forecaster (ridge on the load lags,
                                      in closed form) and keep it unless the network beats it on
-                                     validation by more than one standard error (true) */
+                                     validation by more than one standard error (true); only for
+                                     point models with a skip and a validation tail */
     uint64_t seed;              /**< default 1; the same seed gives the same model */
     size_t train_rows;          /**< use rows [0, train_rows) of the frame; 0 = all */
     mc_progress_fn progress;    /**< may be NULL */
@@ -164,7 +165,9 @@ typedef struct mc_model mc_model;
 /**
  * Prepares training on `frame` (regularised; column 0 the target). Fits the
  * scalers on the training span, splits origins into training and a
- * validation tail, initialises the network. The frame must stay alive and
+ * validation tail, initialises the network and, with `to->linear_candidate`,
+ * fits the linear forecaster (a point model with a skip and a validation
+ * tail only; docs/MODEL.md). The frame must stay alive and
  * unchanged until mc_trainer_free(). The options are copied (`to->
  * progress_user` is kept and must stay valid while the trainer steps). On
  * success stores a trainer the caller frees with mc_trainer_free(); on
@@ -180,7 +183,7 @@ MC_API mc_status mc_trainer_init(mc_trainer **out, const mc_frame *frame,
 /** Runs one epoch and evaluates it; sets *done when training has finished
    (early stopping, or the last epoch). Does not allocate. Returns
    MC_ERR_CANCELLED when the progress callback returned false (the trainer
-   stays usable: mc_trainer_model() gives the best weights so far), and
+   stays usable: mc_trainer_model() gives the model chosen so far), and
    MC_ERR_DIVERGED when the loss is not finite. `t` and `done` must not be
    NULL. One thread at a time per trainer. */
 MC_API mc_status mc_trainer_step(mc_trainer *t, bool *done, mc_error *err);
@@ -189,9 +192,12 @@ MC_API mc_status mc_trainer_step(mc_trainer *t, bool *done, mc_error *err);
    NAN without a validation tail). One thread at a time per trainer. */
 MC_API mc_status mc_trainer_evaluate(mc_trainer *t, double *val_loss, mc_error *err);
 
-/** Stores a new model with the best weights seen so far (the caller frees it
-   with mc_model_free(); it does not depend on the trainer, which may be freed
-   first). On failure stores NULL. `t` and `out` must not be NULL. */
+/** Stores a new model (the caller frees it with mc_model_free(); it does not
+   depend on the trainer, which may be freed first): the best epoch's weights
+   so far or, when there is a linear forecaster and no epoch yet beats it on
+   validation by more than one standard error, the linear forecaster
+   (mc_model_best_epoch() 0). On failure stores NULL. `t` and `out` must not
+   be NULL. */
 MC_API mc_status mc_trainer_model(const mc_trainer *t, mc_model **out, mc_error *err);
 
 /** Frees a trainer (not the frame it trained on). NULL is a no-op. */

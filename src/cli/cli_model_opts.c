@@ -52,7 +52,8 @@ void mc_cli_model_help(FILE *f, const char *stride_line)
         "  --no-linear-candidate  always keep the network; by default training also fits a\n"
         "                         ridge regression on the load lags and keeps it instead\n"
         "                         unless the network beats it on validation by more than\n"
-        "                         one standard error\n"
+        "                         one standard error (point models with the skip and a\n"
+        "                         validation tail; never for --loss pinball)\n"
         "  --samples-per-epoch N  origins drawn per epoch (default: all)\n"
         "%s"
         "  --seed N               the same seed gives the same model file (default 1)\n",

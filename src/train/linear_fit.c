@@ -260,7 +260,7 @@ static mc_status fit_penalties(sums *tr, const sums *va, solve *v, size_t L, siz
             memcpy(v->best_b, v->b, H * sizeof(double));
         }
     }
-    fit->fitted = true;
+    fit->fitted = va->n == 0 || isfinite(best); /* no penalty scored: no forecaster */
 done:
     gsl_eigen_symmv_free(ws);
     gsl_vector_free(e);

@@ -224,11 +224,13 @@ static double evaluate_params(mc_trainer *t, const float *params)
 }
 
 /* The linear forecaster, fitted and scored on validation; none without a
-   validation tail to weigh it on, or when nothing could be fitted. */
+   validation tail to weigh it on, without a skip to hold it, for quantile
+   models (it has one forecast, not intervals), or when nothing could be
+   fitted. */
 static mc_status fit_linear(mc_trainer *t, mc_error *err)
 {
     mc_model *m = t->model;
-    if (!t->opt.linear_candidate || !m->shape.skip || t->n_val == 0)
+    if (!t->opt.linear_candidate || !m->shape.skip || t->n_val == 0 || m->shape.quantiles > 1)
         return MC_OK;
     t->linear = mc_realloc_array(NULL, m->layout.total, sizeof(float));
     if (t->linear == NULL)
