@@ -297,6 +297,30 @@ static void test_describe_lenient_counts_non_numeric(void **state)
     result_free(&r);
 }
 
+/* A first column of row numbers, as R's write.csv writes it: read as Unix
+   seconds by default, with a warning that names --time; none once the time
+   column is named. */
+static void test_row_numbers_warned(void **state)
+{
+    (void)state;
+    temp_csv t;
+    temp_write(&t, "\"\",\"Time\",\"Demand\"\n"
+                   "\"1\",2012-01-01 00:00:00,4382.8\n"
+                   "\"2\",2012-01-01 00:30:00,4263.4\n"
+                   "\"3\",2012-01-01 01:00:00,4048.9\n"
+                   "\"4\",2012-01-01 01:30:00,3877.6\n");
+    cli_result r = RUN("describe", "--csv", t.path, "--target", "Demand");
+    assert_int_equal(r.status, 0);
+    assert_contains(r.err, "warning: the first column (unnamed) counts rows (1, 2, 3, ...)");
+    assert_contains(r.err, "--time");
+    result_free(&r);
+    r = RUN("describe", "--csv", t.path, "--target", "Demand", "--time", "Time");
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.err, "");
+    result_free(&r);
+    unlink(t.path);
+}
+
 static void test_describe_unknown_column(void **state)
 {
     (void)state;
@@ -486,6 +510,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_describe_missing_file),
         cmocka_unit_test(test_describe_non_numeric_value),
         cmocka_unit_test(test_describe_lenient_counts_non_numeric),
+        cmocka_unit_test(test_row_numbers_warned),
         cmocka_unit_test(test_describe_unknown_column),
         cmocka_unit_test(test_describe_duplicates_error_policy),
         cmocka_unit_test(test_describe_json_on_hand_made_series),
