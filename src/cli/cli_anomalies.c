@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_data.h"
+#include "cli/cli_getopt.h"
 #include "cli/cli_model_data.h"
 #include "cli/cli_model_opts.h"
 #include "cli/cli_output.h"
@@ -70,8 +71,12 @@ static int bad(FILE *err, const char *opt, const char *arg, const char *want)
     return -1;
 }
 
-static int anomaly_option(anomaly_args *a, int c, const char *arg, FILE *err)
+static int anomaly_option(void *args, int c, const char *arg, FILE *err)
 {
+    anomaly_args *a = args;
+    const int used = mc_cli_data_option(&a->data, c, arg, err);
+    if (used != 0)
+        return used;
     switch (c) {
     case 'm': a->model = arg; return 1;
     case 'o': a->output = arg; return 1;
@@ -100,24 +105,10 @@ static int parse(anomaly_args *a, int argc, char **argv, FILE *out, FILE *err)
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    optind = 0;
-    opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, "m:o:h", longopts, NULL)) != -1;) {
-        int used = mc_cli_data_option(&a->data, c, optarg, err);
-        if (used == 0)
-            used = anomaly_option(a, c, optarg, err);
-        if (used < 0)
-            return MC_EXIT_USAGE;
-        if (used > 0)
-            continue;
-        if (c == 'h') {
-            help(out);
-            return -1;
-        }
-        fprintf(err, "maskcast anomalies: unknown or incomplete option '%s'\n"
-                     "Run 'maskcast anomalies --help' for the options.\n", argv[optind - 1]);
-        return MC_EXIT_USAGE;
-    }
+    static const mc_cli_command cmd = {"anomalies", "m:o:h", longopts, anomaly_option, help};
+    const int st = mc_cli_parse_options(&cmd, a, argc, argv, out, err);
+    if (st != MC_EXIT_OK)
+        return st;
     if (optind < argc)
         fprintf(err, "maskcast anomalies: unexpected argument '%s'\n", argv[optind]);
     else if (a->model == NULL || a->data.csv == NULL)
@@ -271,15 +262,7 @@ static int write_json(FILE *o, const listing *l, const char *model, double thres
             cJSON_AddItemToArray(kinds, x);
         }
     }
-    char *text = cJSON_Print(j);
-    cJSON_Delete(j);
-    if (text == NULL) {
-        fprintf(err, "maskcast: out of memory writing JSON\n");
-        return MC_EXIT_FAILURE;
-    }
-    fprintf(o, "%s\n", text);
-    cJSON_free(text);
-    return MC_EXIT_OK;
+    return mc_cli_print_json(j, o, err);
 }
 
 int mc_cli_anomalies(int argc, char **argv, FILE *out, FILE *err)

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_data.h"
+#include "cli/cli_getopt.h"
 #include "cli/cli_model_opts.h"
 #include "cli/cli_output.h"
 #include "cli/cli_progress.h"
@@ -105,10 +106,17 @@ static bool parse_clock(const char *arg, int64_t *out)
 }
 
 /* Applies one backtest option; 1 done, 0 not ours, -1 invalid. */
-static int backtest_option(backtest_args *a, int c, const char *arg, FILE *err)
+static int backtest_option(void *args, int c, const char *arg, FILE *err)
 {
+    backtest_args *a = args;
+    int used = mc_cli_data_option(&a->data, c, arg, err);
+    if (used == 0)
+        used = mc_cli_model_option(&a->model, c, arg, "backtest", err);
+    if (used != 0)
+        return used;
     mc_backtest_options *bo = &a->bo;
     switch (c) {
+    case 'q': a->quiet = true; return 1;
     case OPT_TEST_START: a->test_start = arg; return 1;
     case OPT_TEST_DAYS:
         return mc_cli_parse_size(arg, 1, &bo->test_days) ? 1 : bad(err, "test-days", arg, ">= 1");
@@ -172,27 +180,10 @@ static int parse_args(backtest_args *a, int argc, char **argv, FILE *out, FILE *
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    optind = 0;
-    opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1;) {
-        int used = mc_cli_data_option(&a->data, c, optarg, err);
-        if (used == 0)
-            used = mc_cli_model_option(&a->model, c, optarg, "backtest", err);
-        if (used == 0)
-            used = backtest_option(a, c, optarg, err);
-        if (used < 0)
-            return MC_EXIT_USAGE;
-        if (used > 0)
-            continue;
-        switch (c) {
-        case 'q': a->quiet = true; break;
-        case 'h': help(out); return -1;
-        default:
-            fprintf(err, "maskcast backtest: unknown or incomplete option '%s'\n"
-                         "Run 'maskcast backtest --help' for the options.\n", argv[optind - 1]);
-            return MC_EXIT_USAGE;
-        }
-    }
+    static const mc_cli_command cmd = {"backtest", "qh", longopts, backtest_option, help};
+    const int st = mc_cli_parse_options(&cmd, a, argc, argv, out, err);
+    if (st != MC_EXIT_OK)
+        return st;
     if (a->data.csv == NULL || optind < argc) {
         if (optind < argc)
             fprintf(err, "maskcast backtest: unexpected argument '%s'\n", argv[optind]);
@@ -364,15 +355,7 @@ static int write_json(FILE *f, const mc_backtest *b, const backtest_args *a, FIL
         }
         cJSON_AddItemToArray(methods, mo);
     }
-    char *text = cJSON_Print(o);
-    cJSON_Delete(o);
-    if (text == NULL) {
-        fprintf(err, "maskcast: out of memory writing JSON\n");
-        return -1;
-    }
-    fprintf(f, "%s\n", text);
-    cJSON_free(text);
-    return 0;
+    return mc_cli_print_json(o, f, err) == MC_EXIT_OK ? 0 : -1;
 }
 
 static int write_file(const char *path, FILE *out, FILE *err, const mc_backtest *b,
@@ -491,12 +474,10 @@ int mc_cli_backtest(int argc, char **argv, FILE *out, FILE *err)
     const char *columns[3 * MC_MAX_COVARIATES];
     if (status != MC_EXIT_OK)
         goto done;
-    mc_cli_model_columns(&a.model, &a.data, columns);
-    if ((frame = mc_cli_data_load(&a.data, err)) == NULL) {
+    if ((frame = mc_cli_model_load(&a.model, &a.data, columns, err)) == NULL) {
         status = MC_EXIT_FAILURE;
         goto done;
     }
-    mc_cli_model_fit_step(&a.model, mc_frame_step(frame));
     if ((status = resolve_times(&a, frame, err)) != MC_EXIT_OK)
         goto done;
     if (a.bo.temperature == NULL && a.model.future.n > 0)

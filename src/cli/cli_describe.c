@@ -6,6 +6,8 @@
 
 #include "cli/cli.h"
 #include "cli/cli_data.h"
+#include "cli/cli_getopt.h"
+#include "cli/cli_output.h"
 #include "data/timestamp.h"
 
 enum { OPT_JSON = MC_OPT_DATA_END, OPT_HELP };
@@ -161,15 +163,23 @@ static int print_json(const mc_frame *f, const char *path, const mc_column_summa
     cJSON *cols = cJSON_AddArrayToObject(o, "columns");
     for (size_t j = 0; j < mc_frame_columns(f); j++)
         cJSON_AddItemToArray(cols, column_json(f, j, &sum[j]));
-    char *text = cJSON_Print(o);
-    cJSON_Delete(o);
-    if (text == NULL) {
-        fprintf(err, "maskcast: out of memory writing JSON\n");
-        return MC_EXIT_FAILURE;
+    return mc_cli_print_json(o, out, err);
+}
+
+typedef struct describe_args {
+    mc_cli_data data;
+    bool json;
+} describe_args;
+
+static int describe_option(void *args, int c, const char *arg, FILE *err)
+{
+    describe_args *a = args;
+    const int used = mc_cli_data_option(&a->data, c, arg, err);
+    if (used == 0 && c == OPT_JSON) {
+        a->json = true;
+        return 1;
     }
-    fprintf(out, "%s\n", text);
-    cJSON_free(text);
-    return MC_EXIT_OK;
+    return used;
 }
 
 int mc_cli_describe(int argc, char **argv, FILE *out, FILE *err)
@@ -179,36 +189,19 @@ int mc_cli_describe(int argc, char **argv, FILE *out, FILE *err)
         {"json", no_argument, NULL, OPT_JSON},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    mc_cli_data data;
-    mc_cli_data_init(&data);
-    bool json = false;
-    int status = MC_EXIT_OK;
-    optind = 0; /* glibc: restart scanning, so the CLI can run more than once in-process */
-    opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1;) {
-        int used = mc_cli_data_option(&data, c, optarg, err);
-        if (used < 0) {
-            status = MC_EXIT_USAGE;
-            goto done;
-        }
-        if (used > 0)
-            continue;
-        switch (c) {
-        case OPT_JSON: json = true; break;
-        case 'h': help(out); goto done;
-        default:
-            fprintf(err, "maskcast describe: unknown or incomplete option '%s'\n"
-                         "Run 'maskcast describe --help' for the options.\n",
-                    argv[optind - 1]);
-            status = MC_EXIT_USAGE;
-            goto done;
-        }
+    static const mc_cli_command cmd = {"describe", "h", longopts, describe_option, help};
+    describe_args a = {.json = false};
+    mc_cli_data_init(&a.data);
+    int status = mc_cli_parse_options(&cmd, &a, argc, argv, out, err);
+    if (status != MC_EXIT_OK) {
+        status = status == MC_CLI_HELP_SHOWN ? MC_EXIT_OK : status;
+        goto done;
     }
-    if (!mc_cli_data_check(&data, err)) {
+    if (!mc_cli_data_check(&a.data, err)) {
         status = MC_EXIT_USAGE;
         goto done;
     }
-    if (data.csv == NULL || optind < argc) {
+    if (a.data.csv == NULL || optind < argc) {
         fprintf(err, optind < argc ? "maskcast describe: unexpected argument '%s'\n"
                                    : "maskcast describe: --csv FILE is required%s\n",
                 optind < argc ? argv[optind] : "");
@@ -216,7 +209,7 @@ int mc_cli_describe(int argc, char **argv, FILE *out, FILE *err)
         status = MC_EXIT_USAGE;
         goto done;
     }
-    mc_frame *f = mc_cli_data_load(&data, err);
+    mc_frame *f = mc_cli_data_load(&a.data, err);
     if (f == NULL) {
         status = MC_EXIT_FAILURE;
         goto done;
@@ -234,14 +227,14 @@ int mc_cli_describe(int argc, char **argv, FILE *out, FILE *err)
         fprintf(err, "maskcast: out of memory\n");
         status = MC_EXIT_FAILURE;
     } else if (status == MC_EXIT_OK) {
-        if (json)
-            status = print_json(f, data.csv, sum, out, err);
+        if (a.json)
+            status = print_json(f, a.data.csv, sum, out, err);
         else
-            print_table(f, data.csv, sum, data.step_given, out);
+            print_table(f, a.data.csv, sum, a.data.step_given, out);
     }
     free(sum);
     mc_frame_free(f);
 done:
-    mc_cli_data_free(&data);
+    mc_cli_data_free(&a.data);
     return status;
 }

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_data.h"
+#include "cli/cli_getopt.h"
 #include "cli/cli_model_data.h"
 #include "cli/cli_model_opts.h"
 #include "cli/cli_output.h"
@@ -81,8 +82,12 @@ static int bad(FILE *err, const char *opt, const char *arg, const char *want)
 }
 
 /* Applies one explain option; 1 done, 0 not ours, -1 invalid. */
-static int explain_option(explain_args *a, int c, const char *arg, FILE *err)
+static int explain_option(void *args, int c, const char *arg, FILE *err)
 {
+    explain_args *a = args;
+    const int used = mc_cli_data_option(&a->data, c, arg, err);
+    if (used != 0)
+        return used;
     size_t v = 0;
     switch (c) {
     case 'm': a->model = arg; return 1;
@@ -126,24 +131,10 @@ static int parse(explain_args *a, int argc, char **argv, FILE *out, FILE *err)
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    optind = 0;
-    opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, "m:o:h", longopts, NULL)) != -1;) {
-        int used = mc_cli_data_option(&a->data, c, optarg, err);
-        if (used == 0)
-            used = explain_option(a, c, optarg, err);
-        if (used < 0)
-            return MC_EXIT_USAGE;
-        if (used > 0)
-            continue;
-        if (c == 'h') {
-            help(out);
-            return -1;
-        }
-        fprintf(err, "maskcast explain: unknown or incomplete option '%s'\n"
-                     "Run 'maskcast explain --help' for the options.\n", argv[optind - 1]);
-        return MC_EXIT_USAGE;
-    }
+    static const mc_cli_command cmd = {"explain", "m:o:h", longopts, explain_option, help};
+    const int st = mc_cli_parse_options(&cmd, a, argc, argv, out, err);
+    if (st != MC_EXIT_OK)
+        return st;
     const char *why = NULL;
     if (optind < argc)
         fprintf(err, "maskcast explain: unexpected argument '%s'\n", argv[optind]);
@@ -288,15 +279,7 @@ static int write_json(FILE *o, const mc_explain *r, const explain_args *a, const
     for (size_t k = 0; k < r->horizon; k++)
         cJSON_AddItemToArray(steps, step_json(r, k));
     cJSON_AddItemToObject(j, "all", step_json(r, r->horizon));
-    char *text = cJSON_Print(j);
-    cJSON_Delete(j);
-    if (text == NULL) {
-        fprintf(err, "maskcast: out of memory writing JSON\n");
-        return MC_EXIT_FAILURE;
-    }
-    fprintf(o, "%s\n", text);
-    cJSON_free(text);
-    return MC_EXIT_OK;
+    return mc_cli_print_json(j, o, err);
 }
 
 int mc_cli_explain(int argc, char **argv, FILE *out, FILE *err)

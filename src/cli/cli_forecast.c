@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_data.h"
+#include "cli/cli_getopt.h"
 #include "cli/cli_model_data.h"
 #include "cli/cli_output.h"
 #include "data/timestamp.h"
@@ -96,15 +97,7 @@ static int write_json(FILE *f, const mc_model *m, const char *model_path, const 
         }
         cJSON_AddItemToArray(rows, r);
     }
-    char *text = cJSON_Print(o);
-    cJSON_Delete(o);
-    if (text == NULL) {
-        fprintf(err, "maskcast: out of memory writing JSON\n");
-        return MC_EXIT_FAILURE;
-    }
-    fprintf(f, "%s\n", text);
-    cJSON_free(text);
-    return MC_EXIT_OK;
+    return mc_cli_print_json(o, f, err);
 }
 
 /* Reads the known-future file with the same data options, its own columns. */
@@ -119,6 +112,27 @@ static mc_frame *load_future(mc_cli_data *d, const char *path, const mc_model *m
     return mc_cli_data_load(&fd, err);
 }
 
+typedef struct forecast_args {
+    mc_cli_data data;
+    const char *model_path, *future_path, *output;
+    bool json;
+} forecast_args;
+
+static int forecast_option(void *args, int c, const char *arg, FILE *err)
+{
+    forecast_args *a = args;
+    const int used = mc_cli_data_option(&a->data, c, arg, err);
+    if (used != 0)
+        return used;
+    switch (c) {
+    case 'm': a->model_path = arg; return 1;
+    case OPT_FUTURE_CSV: a->future_path = arg; return 1;
+    case 'o': a->output = arg; return 1;
+    case OPT_JSON: a->json = true; return 1;
+    default: return 0;
+    }
+}
+
 int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
 {
     static const struct option longopts[] = {
@@ -129,68 +143,49 @@ int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
         {"json", no_argument, NULL, OPT_JSON},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    mc_cli_data data;
-    mc_cli_data_init(&data);
-    const char *model_path = NULL, *future_path = NULL, *output = NULL;
-    bool json = false;
-    int status = MC_EXIT_OK;
+    static const mc_cli_command cmd = {"forecast", "m:o:h", longopts, forecast_option, help};
+    forecast_args a = {.model_path = NULL};
+    mc_cli_data_init(&a.data);
     mc_model *m = NULL;
     mc_frame *history = NULL, *future = NULL;
     int64_t *times = NULL;
     double *values = NULL;
-    optind = 0;
-    opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, "m:o:h", longopts, NULL)) != -1;) {
-        int used = mc_cli_data_option(&data, c, optarg, err);
-        if (used < 0) {
-            status = MC_EXIT_USAGE;
-            goto done;
-        }
-        if (used > 0)
-            continue;
-        switch (c) {
-        case 'm': model_path = optarg; break;
-        case OPT_FUTURE_CSV: future_path = optarg; break;
-        case 'o': output = optarg; break;
-        case OPT_JSON: json = true; break;
-        case 'h': help(out); goto done;
-        default:
-            fprintf(err, "maskcast forecast: unknown or incomplete option '%s'\n"
-                         "Run 'maskcast forecast --help' for the options.\n", argv[optind - 1]);
-            status = MC_EXIT_USAGE;
-            goto done;
-        }
+    int status = mc_cli_parse_options(&cmd, &a, argc, argv, out, err);
+    if (status != MC_EXIT_OK) {
+        status = status == MC_CLI_HELP_SHOWN ? MC_EXIT_OK : status;
+        goto done;
     }
-    if (model_path == NULL || data.csv == NULL || optind < argc || !mc_cli_data_check(&data, err)) {
+    if (a.model_path == NULL || a.data.csv == NULL || optind < argc ||
+        !mc_cli_data_check(&a.data, err)) {
         if (optind < argc)
             fprintf(err, "maskcast forecast: unexpected argument '%s'\n", argv[optind]);
-        else if (model_path == NULL || data.csv == NULL)
+        else if (a.model_path == NULL || a.data.csv == NULL)
             fprintf(err, "maskcast forecast: -m MODEL and --csv FILE are required\n");
         fprintf(err, "Run 'maskcast forecast --help' for the options.\n");
         status = MC_EXIT_USAGE;
         goto done;
     }
     mc_error e;
-    if (mc_model_load(&m, model_path, &e) != MC_OK) {
+    if (mc_model_load(&m, a.model_path, &e) != MC_OK) {
         fprintf(err, "maskcast: %s\n", e.message);
         status = MC_EXIT_FAILURE;
         goto done;
     }
     /* The history holds the load and the past inputs, and the known-future
        inputs too unless they come from their own file. */
-    if (data.csv_opt.target_column == NULL)
-        data.csv_opt.target_column = m->names[0];
+    if (a.data.csv_opt.target_column == NULL)
+        a.data.csv_opt.target_column = m->names[0];
     /* Each column once: a column may be both a past and a known-future input. */
     const char *columns[2 * MC_MAX_COVARIATES];
-    if (data.covariates.n == 0) {
-        data.csv_opt.covariates = columns;
-        data.csv_opt.n_covariates = mc_cli_model_covariates(
-            m, m->n_past + (future_path == NULL ? m->n_future : 0), data.csv_opt.target_column,
+    if (a.data.covariates.n == 0) {
+        a.data.csv_opt.covariates = columns;
+        a.data.csv_opt.n_covariates = mc_cli_model_covariates(
+            m, m->n_past + (a.future_path == NULL ? m->n_future : 0), a.data.csv_opt.target_column,
             columns);
     }
-    if ((history = mc_cli_data_load(&data, err)) == NULL ||
-        (future_path != NULL && m->n_future > 0 &&
-         (future = load_future(&data, future_path, m, err)) == NULL)) {
+    if ((history = mc_cli_data_load(&a.data, err)) == NULL ||
+        (a.future_path != NULL && m->n_future > 0 &&
+         (future = load_future(&a.data, a.future_path, m, err)) == NULL)) {
         status = MC_EXIT_FAILURE;
         goto done;
     }
@@ -210,13 +205,13 @@ int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
     const int16_t offset = mc_frame_utc_offsets(history)[mc_frame_rows(history) - 1];
     const bool with_offset = mc_frame_get_report(history)->has_utc_offsets;
     mc_cli_output o;
-    FILE *f = mc_cli_output_open(&o, output, out, err);
+    FILE *f = mc_cli_output_open(&o, a.output, out, err);
     if (f == NULL) {
         status = MC_EXIT_FAILURE;
         goto done;
     }
-    if (json)
-        status = write_json(f, m, model_path, times, values, offset, with_offset, err);
+    if (a.json)
+        status = write_json(f, m, a.model_path, times, values, offset, with_offset, err);
     else
         write_csv(f, m, times, values, offset, with_offset);
     if (mc_cli_output_close(&o, status == MC_EXIT_OK, err) != 0 && status == MC_EXIT_OK)
@@ -227,6 +222,6 @@ done:
     mc_frame_free(history);
     mc_frame_free(future);
     mc_model_free(m);
-    mc_cli_data_free(&data);
+    mc_cli_data_free(&a.data);
     return status;
 }

@@ -5,6 +5,8 @@
 
 #include "cli/cli.h"
 #include "cli/cli_data.h"
+#include "cli/cli_getopt.h"
+#include "cli/cli_output.h"
 #include "data/timestamp.h"
 #include "train/model_internal.h"
 
@@ -127,15 +129,23 @@ static int print_json(const mc_model *m, const char *path, FILE *out, FILE *err)
     if (isfinite(m->record.best_val_loss))
         cJSON_AddNumberToObject(rec, "best_val_loss", m->record.best_val_loss);
     cJSON_AddNumberToObject(rec, "seed", (double)m->record.seed);
-    char *text = cJSON_Print(o);
-    cJSON_Delete(o);
-    if (text == NULL) {
-        fprintf(err, "maskcast: out of memory writing JSON\n");
-        return MC_EXIT_FAILURE;
+    return mc_cli_print_json(o, out, err);
+}
+
+typedef struct inspect_args {
+    const char *path;
+    bool json;
+} inspect_args;
+
+static int inspect_option(void *args, int c, const char *arg, FILE *err)
+{
+    (void)err;
+    inspect_args *a = args;
+    switch (c) {
+    case 'm': a->path = arg; return 1;
+    case OPT_JSON: a->json = true; return 1;
+    default: return 0;
     }
-    fprintf(out, "%s\n", text);
-    cJSON_free(text);
-    return MC_EXIT_OK;
 }
 
 int mc_cli_inspect(int argc, char **argv, FILE *out, FILE *err)
@@ -144,21 +154,12 @@ int mc_cli_inspect(int argc, char **argv, FILE *out, FILE *err)
                                              {"json", no_argument, NULL, OPT_JSON},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    const char *path = NULL;
-    bool json = false;
-    optind = 0;
-    opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, "m:h", longopts, NULL)) != -1;) {
-        switch (c) {
-        case 'm': path = optarg; break;
-        case OPT_JSON: json = true; break;
-        case 'h': help(out); return MC_EXIT_OK;
-        default:
-            fprintf(err, "maskcast inspect: unknown or incomplete option '%s'\n"
-                         "Run 'maskcast inspect --help' for the options.\n", argv[optind - 1]);
-            return MC_EXIT_USAGE;
-        }
-    }
+    static const mc_cli_command cmd = {"inspect", "m:h", longopts, inspect_option, help};
+    inspect_args a = {NULL, false};
+    int status = mc_cli_parse_options(&cmd, &a, argc, argv, out, err);
+    if (status != MC_EXIT_OK)
+        return status == MC_CLI_HELP_SHOWN ? MC_EXIT_OK : status;
+    const char *path = a.path;
     if (path == NULL || optind < argc) {
         fprintf(err, "maskcast inspect: -m MODEL is required (and nothing else)\n"
                      "Run 'maskcast inspect --help' for the options.\n");
@@ -170,8 +171,7 @@ int mc_cli_inspect(int argc, char **argv, FILE *out, FILE *err)
         fprintf(err, "maskcast: %s\n", e.message);
         return MC_EXIT_FAILURE;
     }
-    int status = MC_EXIT_OK;
-    if (json)
+    if (a.json)
         status = print_json(m, path, out, err);
     else
         print_text(m, path, out);

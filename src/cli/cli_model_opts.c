@@ -230,7 +230,7 @@ static size_t union_names(const char **out, size_t cap, const mc_cli_names *cons
 }
 
 
-void mc_cli_model_columns(mc_cli_model *m, mc_cli_data *d, const char **columns)
+mc_frame *mc_cli_model_load(mc_cli_model *m, mc_cli_data *d, const char **columns, FILE *err)
 {
     const mc_cli_names *lists[] = {&d->covariates, &m->past, &m->future};
     d->csv_opt.covariates = columns;
@@ -239,12 +239,13 @@ void mc_cli_model_columns(mc_cli_model *m, mc_cli_data *d, const char **columns)
     m->mo.n_past = m->past.n;
     m->mo.future = m->future.names;
     m->mo.n_future = m->future.n;
-}
-
-void mc_cli_model_fit_step(mc_cli_model *m, int64_t step)
-{
+    mc_frame *frame = mc_cli_data_load(d, err);
+    if (frame == NULL)
+        return NULL;
+    const int64_t step = mc_frame_step(frame);
     if (!m->lookback_given)
         m->mo.lookback = step < 7 * 86400 ? (size_t)(7 * 86400 / step) : 1;
     if (!m->horizon_given)
         m->mo.horizon = step < 86400 ? (size_t)(86400 / step) : 1;
+    return frame;
 }

@@ -78,12 +78,14 @@ void mc_cli_model_free(mc_cli_model *m);
 int mc_cli_model_option(mc_cli_model *m, int code, const char *arg, const char *command,
                         FILE *err);
 
-/* Points the data options at every column the model needs (--covariates,
-   --past, --future); `columns` holds 3 * MC_MAX_COVARIATES names. */
-void mc_cli_model_columns(mc_cli_model *m, mc_cli_data *d, const char **columns);
-
-/* Lookback and horizon not given: a week back and a day ahead, whatever the step. */
-void mc_cli_model_fit_step(mc_cli_model *m, int64_t step);
+/*
+ * Reads and regularises d's CSV with every column the model needs
+ * (--covariates, --past, --future; `columns`, room for 3 * MC_MAX_COVARIATES
+ * names, must outlive the call's use of d), then sets the lookback and
+ * horizon not given to a week back and a day ahead, whatever the step.
+ * NULL (with a message) on failure; the caller frees the frame.
+ */
+mc_frame *mc_cli_model_load(mc_cli_model *m, mc_cli_data *d, const char **columns, FILE *err);
 
 /* Parses a whole number >= lo / a real in [lo, hi]; false when invalid. */
 bool mc_cli_parse_size(const char *arg, size_t lo, size_t *out);

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
+
 FILE *mc_cli_output_open(mc_cli_output *o, const char *path, FILE *stream, FILE *err)
 {
     memset(o, 0, sizeof *o);
@@ -52,4 +54,17 @@ int mc_cli_output_close(mc_cli_output *o, bool keep, FILE *err)
     free(o->tmp);
     o->tmp = NULL;
     return rc;
+}
+
+int mc_cli_print_json(cJSON *doc, FILE *f, FILE *err)
+{
+    char *text = cJSON_Print(doc);
+    cJSON_Delete(doc);
+    if (text == NULL) {
+        fprintf(err, "maskcast: out of memory writing JSON\n");
+        return MC_EXIT_FAILURE;
+    }
+    fprintf(f, "%s\n", text);
+    cJSON_free(text);
+    return MC_EXIT_OK;
 }

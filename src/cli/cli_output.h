@@ -3,6 +3,7 @@
 #ifndef MC_CLI_CLI_OUTPUT_H
 #define MC_CLI_CLI_OUTPUT_H
 
+#include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -18,5 +19,9 @@ FILE *mc_cli_output_open(mc_cli_output *o, const char *path, FILE *stream, FILE 
 /* Finishes: with `keep`, flushes and renames into place; otherwise removes the
    temporary. Returns 0 on success, -1 (with a message) on failure. */
 int mc_cli_output_close(mc_cli_output *o, bool keep, FILE *err);
+
+/* Prints the JSON document `doc` (taken over and deleted) with a newline.
+   MC_EXIT_OK, or MC_EXIT_FAILURE with a message when it cannot be printed. */
+int mc_cli_print_json(cJSON *doc, FILE *f, FILE *err);
 
 #endif /* MC_CLI_CLI_OUTPUT_H */

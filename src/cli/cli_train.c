@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_data.h"
+#include "cli/cli_getopt.h"
 #include "cli/cli_model_opts.h"
 #include "cli/cli_progress.h"
 
@@ -42,6 +43,21 @@ typedef struct train_args {
     bool quiet;
 } train_args;
 
+static int train_option(void *args, int c, const char *arg, FILE *err)
+{
+    train_args *a = args;
+    int used = mc_cli_data_option(&a->data, c, arg, err);
+    if (used == 0)
+        used = mc_cli_model_option(&a->model, c, arg, "train", err);
+    if (used != 0)
+        return used;
+    switch (c) {
+    case 'o': a->output = arg; return 1;
+    case 'q': a->quiet = true; return 1;
+    default: return 0;
+    }
+}
+
 static int parse_args(train_args *a, int argc, char **argv, FILE *out, FILE *err)
 {
     static const struct option longopts[] = {
@@ -51,26 +67,10 @@ static int parse_args(train_args *a, int argc, char **argv, FILE *out, FILE *err
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    optind = 0;
-    opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1;) {
-        int used = mc_cli_data_option(&a->data, c, optarg, err);
-        if (used == 0)
-            used = mc_cli_model_option(&a->model, c, optarg, "train", err);
-        if (used < 0)
-            return MC_EXIT_USAGE;
-        if (used > 0)
-            continue;
-        switch (c) {
-        case 'o': a->output = optarg; break;
-        case 'q': a->quiet = true; break;
-        case 'h': help(out); return -1;
-        default:
-            fprintf(err, "maskcast train: unknown or incomplete option '%s'\n"
-                         "Run 'maskcast train --help' for the options.\n", argv[optind - 1]);
-            return MC_EXIT_USAGE;
-        }
-    }
+    static const mc_cli_command cmd = {"train", "o:qh", longopts, train_option, help};
+    const int st = mc_cli_parse_options(&cmd, a, argc, argv, out, err);
+    if (st != MC_EXIT_OK)
+        return st;
     const char *missing = a->data.csv == NULL ? "--csv FILE" : a->output == NULL ? "-o MODEL" : NULL;
     if (missing != NULL || optind < argc) {
         if (optind < argc)
@@ -95,12 +95,10 @@ int mc_cli_train(int argc, char **argv, FILE *out, FILE *err)
     const char *columns[3 * MC_MAX_COVARIATES];
     if (status != MC_EXIT_OK)
         goto done;
-    mc_cli_model_columns(&a.model, &a.data, columns);
-    if ((frame = mc_cli_data_load(&a.data, err)) == NULL) {
+    if ((frame = mc_cli_model_load(&a.model, &a.data, columns, err)) == NULL) {
         status = MC_EXIT_FAILURE;
         goto done;
     }
-    mc_cli_model_fit_step(&a.model, mc_frame_step(frame));
     mc_cli_progress progress;
     mc_cli_progress_init(&progress, err, a.quiet);
     a.model.to.progress = mc_cli_progress_report;

@@ -189,7 +189,7 @@ static void solve_free(solve *v)
 /* Every penalty's fit from the training sums (xx is overwritten), the best
    on validation kept in v->best_W and v->best_b. */
 static mc_status fit_penalties(sums *tr, const sums *va, solve *v, size_t L, size_t H,
-                               mc_linear_fit *fit, mc_error *err)
+                               bool *fitted, mc_error *err)
 {
     const double n = (double)tr->n;
     for (size_t l = 0; l < L; l++)
@@ -254,13 +254,11 @@ static mc_status fit_penalties(sums *tr, const sums *va, solve *v, size_t L, siz
                                      : NAN;
         if (va->n == 0 || mse < best) {
             best = mse;
-            fit->lambda = lambda;
-            fit->val_mse = mse;
             memcpy(v->best_W, v->W, L * H * sizeof(double));
             memcpy(v->best_b, v->b, H * sizeof(double));
         }
     }
-    fit->fitted = va->n == 0 || isfinite(best); /* no penalty scored: no forecaster */
+    *fitted = va->n == 0 || isfinite(best); /* no penalty scored: no forecaster */
 done:
     gsl_eigen_symmv_free(ws);
     gsl_vector_free(e);
@@ -272,10 +270,9 @@ mc_status mc_linear_fit_params(float *params, const mc_model *m, mc_net_work *w,
                                const mc_series *s, const mc_window_spec *spec,
                                const size_t *train, size_t n_train, const size_t *val,
                                size_t n_val, size_t batch, float *x, float *target, float *weight,
-                               float *level, mc_linear_fit *fit, mc_error *err)
+                               float *level, bool *fitted, mc_error *err)
 {
-    memset(fit, 0, sizeof *fit);
-    fit->val_mse = NAN;
+    *fitted = false;
     if (!m->shape.skip)
         return MC_OK;
     mc_gsl_quiet();
@@ -298,13 +295,11 @@ mc_status mc_linear_fit_params(float *params, const mc_model *m, mc_net_work *w,
     }
     accumulate(&tr, m, params, w, s, spec, train, n_train, &g);
     accumulate(&va, m, params, w, s, spec, val, n_val, &g);
-    fit->n_train = tr.n;
-    fit->n_val = va.n;
     if (tr.n < 2)
         goto done;
     mirror_upper(va.xx, L);
-    st = fit_penalties(&tr, &va, &v, L, H, fit, err);
-    if (st == MC_OK && fit->fitted)
+    st = fit_penalties(&tr, &va, &v, L, H, fitted, err);
+    if (st == MC_OK && *fitted)
         write_params(params, m, v.best_W, v.best_b);
 done:
     solve_free(&v);

@@ -17,14 +17,6 @@
 #include "nn/net.h"
 #include "train/model_internal.h"
 
-typedef struct mc_linear_fit {
-    bool fitted;        /* false: too few complete windows, or the lags never vary */
-    double lambda;      /* the penalty, relative to the mean lag variance per window */
-    double val_mse;     /* the fit's validation MSE (scaled units); NAN without validation */
-    size_t n_train;     /* windows with every target observed, used for the fit */
-    size_t n_val;       /* such windows in the validation tail */
-} mc_linear_fit;
-
 /* The penalty used when there is no validation tail to choose one. */
 #define MC_LINEAR_DEFAULT_LAMBDA 1e-2
 
@@ -37,13 +29,14 @@ typedef struct mc_linear_fit {
  * intercepts and the heads' weights V zero. The network with `params`
  * forecasts exactly the fit. w is a workspace for `batch` samples; x,
  * target, weight and level are gather buffers for `batch` windows.
- * Deterministic; allocates O(L^2 + L H) doubles. When fit->fitted is false,
- * `params` holds no forecaster.
+ * Deterministic; allocates O(L^2 + L H) doubles. Sets *fitted to false (and
+ * `params` holds no forecaster) when too few windows had every target
+ * observed, the lags never vary, or no penalty could be scored.
  */
 mc_status mc_linear_fit_params(float *params, const mc_model *m, mc_net_work *w,
                                const mc_series *s, const mc_window_spec *spec,
                                const size_t *train, size_t n_train, const size_t *val,
                                size_t n_val, size_t batch, float *x, float *target, float *weight,
-                               float *level, mc_linear_fit *fit, mc_error *err);
+                               float *level, bool *fitted, mc_error *err);
 
 #endif /* MC_TRAIN_LINEAR_FIT_H */

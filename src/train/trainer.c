@@ -200,8 +200,8 @@ static double sum_of(const float *w, size_t n)
     return s;
 }
 
-/* The validation loss of `params`, and each window's in t->window_loss. */
-static double evaluate_params(mc_trainer *t, const float *params)
+/* The validation loss of `params`, and each window's in `per_window` (n_val). */
+static double evaluate_params(mc_trainer *t, const float *params, double *per_window)
 {
     const mc_model *m = t->model;
     const size_t B = t->opt.batch_size, H = m->shape.horizon, HQ = mc_net_n_output(&m->shape);
@@ -215,7 +215,7 @@ static double evaluate_params(mc_trainer *t, const float *params)
             const double w = sum_of(t->weight + b * H, H);
             const double loss = mc_loss_eval(NULL, t->work.y + b * HQ, t->target + b * H,
                                              t->weight + b * H, 1, H, &m->loss);
-            t->window_loss[i + b] = loss;
+            per_window[i + b] = loss;
             total += w * loss;
             weight += w;
         }
@@ -235,18 +235,17 @@ static mc_status fit_linear(mc_trainer *t, mc_error *err)
     t->linear = mc_realloc_array(NULL, m->layout.total, sizeof(float));
     if (t->linear == NULL)
         return mc_error_nomem(err, "allocating the linear forecaster");
-    mc_linear_fit fit;
+    bool fitted = false;
     const mc_status st = mc_linear_fit_params(t->linear, m, &t->work, &t->data.series, &t->spec,
                                               t->train, t->n_train, t->val, t->n_val,
                                               t->opt.batch_size, t->x, t->target, t->weight,
-                                              t->level, &fit, err);
-    if (st != MC_OK || !fit.fitted) {
+                                              t->level, &fitted, err);
+    if (st != MC_OK || !fitted) {
         free(t->linear);
         t->linear = NULL;
         return st;
     }
-    t->linear_val = evaluate_params(t, t->linear);
-    memcpy(t->linear_loss, t->window_loss, t->n_val * sizeof(double));
+    t->linear_val = evaluate_params(t, t->linear, t->linear_loss);
     return MC_OK;
 }
 
@@ -361,7 +360,7 @@ static double train_batch(mc_trainer *t, const size_t *origins, size_t batch)
 mc_status mc_trainer_evaluate(mc_trainer *t, double *val_loss, mc_error *err)
 {
     (void)err;
-    *val_loss = evaluate_params(t, t->model->params);
+    *val_loss = evaluate_params(t, t->model->params, t->window_loss);
     return MC_OK;
 }
 

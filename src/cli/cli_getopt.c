@@ -1,0 +1,27 @@
+#include "cli/cli_getopt.h"
+
+#include "cli/cli.h"
+
+int mc_cli_parse_options(const mc_cli_command *cmd, void *args, int argc, char **argv, FILE *out,
+                         FILE *err)
+{
+    optind = 0; /* glibc: restart scanning */
+    opterr = 0;
+    for (int c;
+         (c = getopt_long(argc, argv, cmd->short_options, cmd->long_options, NULL)) != -1;) {
+        const int used = cmd->apply(args, c, optarg, err);
+        if (used < 0)
+            return MC_EXIT_USAGE;
+        if (used > 0)
+            continue;
+        if (c == 'h') {
+            cmd->help(out);
+            return MC_CLI_HELP_SHOWN;
+        }
+        fprintf(err, "maskcast %s: unknown or incomplete option '%s'\n"
+                     "Run 'maskcast %s --help' for the options.\n",
+                cmd->name, argv[optind - 1], cmd->name);
+        return MC_EXIT_USAGE;
+    }
+    return MC_EXIT_OK;
+}
