@@ -19,12 +19,18 @@ function(mc_require_library var name package)
   endif()
 endfunction()
 
-# OpenBLAS, through its CBLAS interface. Debian keeps the pthread build's
-# headers in a subdirectory; prefer it over the generic cblas.h of other BLASes.
-mc_require_header(MC_CBLAS_INCLUDE_DIR cblas.h libopenblas-dev
-                  openblas-pthread openblas-openmp openblas-serial openblas)
-mc_require_library(MC_OPENBLAS_LIBRARY openblas libopenblas-dev
-                   openblas-pthread openblas-openmp openblas-serial)
+# OpenBLAS, through its CBLAS interface. Debian keeps each build's headers
+# and library in a subdirectory. With MC_OPENMP, its OpenMP build comes first:
+# maskcast's element-wise passes then share OpenBLAS's thread team
+# (src/nn/parallel.h); the pthread build works too, with those passes on one
+# thread.
+if(MC_OPENMP)
+  set(MC_OPENBLAS_DIRS openblas-openmp openblas-pthread openblas-serial)
+else()
+  set(MC_OPENBLAS_DIRS openblas-pthread openblas-openmp openblas-serial)
+endif()
+mc_require_header(MC_CBLAS_INCLUDE_DIR cblas.h libopenblas-dev ${MC_OPENBLAS_DIRS} openblas)
+mc_require_library(MC_OPENBLAS_LIBRARY openblas libopenblas-dev ${MC_OPENBLAS_DIRS})
 
 # GSL, linked against OpenBLAS's cblas_* and not libgslcblas (both define them).
 mc_require_header(MC_GSL_INCLUDE_DIR gsl/gsl_version.h libgsl-dev)
@@ -40,13 +46,22 @@ mc_require_library(MC_CJSON_LIBRARY cjson libcjson-dev)
 
 find_library(MC_M_LIBRARY m)
 find_package(Threads REQUIRED)
+set(MC_OPENMP_TARGET "")
+if(MC_OPENMP)
+  find_package(OpenMP COMPONENTS C)
+  if(OpenMP_C_FOUND)
+    set(MC_OPENMP_TARGET OpenMP::OpenMP_C)
+  else()
+    message(STATUS "maskcast: no OpenMP for C; the element-wise passes run on one thread")
+  endif()
+endif()
 
 add_library(mc_deps INTERFACE)
 target_include_directories(mc_deps INTERFACE
   ${MC_CBLAS_INCLUDE_DIR} ${MC_GSL_INCLUDE_DIR} ${MC_CSV_INCLUDE_DIR} ${MC_CJSON_INCLUDE_DIR})
 target_link_libraries(mc_deps INTERFACE
   ${MC_GSL_LIBRARY} ${MC_OPENBLAS_LIBRARY} ${MC_CSV_LIBRARY} ${MC_CJSON_LIBRARY} ${MC_M_LIBRARY}
-  Threads::Threads)
+  ${MC_OPENMP_TARGET} Threads::Threads)
 
 if(MC_BUILD_TESTS)
   mc_require_header(MC_CMOCKA_INCLUDE_DIR cmocka.h libcmocka-dev)

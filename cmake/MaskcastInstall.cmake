@@ -16,6 +16,9 @@ include(MaskcastExports) # what libmaskcast.so exports
 # What a program linking the static library must link too, by library name
 # (the same names as maskcast.pc's Libs.private; GSL's CBLAS is OpenBLAS's).
 set(MC_STATIC_DEPS gsl openblas csv cjson m)
+if(MC_OPENMP_TARGET)
+  list(APPEND MC_STATIC_DEPS gomp) # GCC's OpenMP runtime (src/nn/parallel.c)
+endif()
 
 set_target_properties(maskcast_shared PROPERTIES EXPORT_NAME maskcast)
 set_target_properties(maskcast_static PROPERTIES EXPORT_NAME maskcast_static)

@@ -345,6 +345,82 @@ static void test_blas_matches_naive(void **state)
     }
 }
 
+/* The element-wise passes split in parts (src/nn/parallel.h; run one after
+   another without OpenMP, on threads with it) give the bits of the single
+   pass, for every part count up to more parts than samples; and the fused
+   single-part heads backward, which the finite differences check, agrees
+   with the two-pass split to the bit. */
+static void test_parts_give_the_same_bits(void **state)
+{
+    (void)state;
+    for (int variant = 0; variant < 5; variant++) {
+        mc_net_shape s = {.lookback = 24, .horizon = 6, .past_channels = 2,
+                          .future_channels = 3, .hidden = 20, .quantiles = 3,
+                          .activation = variant % 2 ? MC_ACTIVATION_GELU : MC_ACTIVATION_RELU,
+                          .mask_kind = variant == 2 || variant == 4 ? MC_MASK_SOFTMAX
+                                                                     : MC_MASK_SIGMOID,
+                          .anomaly_mask = true, .mask_local = variant != 3,
+                          .mask_penalty = variant != 3 ? 0.1f : 0.0f,
+                          .horizon_masks = variant != 1, .skip = variant != 4,
+                          .horizon_rank = variant >= 3 ? 5 : 0};
+        fixture f;
+        setup_fixture(&f, &s, MC_LOSS_PINBALL, false);
+        const size_t HQ = mc_net_n_output(&s);
+        f.w.parts = 1;
+        analytic(&f);
+        float *y1 = malloc(BATCH * HQ * sizeof(float));
+        float *g1 = malloc(f.lay.total * sizeof(float));
+        float *dx1 = malloc(BATCH * f.n_in * sizeof(float));
+        assert_true(y1 && g1 && dx1);
+        memcpy(y1, f.w.y, BATCH * HQ * sizeof(float));
+        memcpy(g1, f.grads, f.lay.total * sizeof(float));
+        memcpy(dx1, f.dx, BATCH * f.n_in * sizeof(float));
+        const size_t part_counts[] = {2, 3, 5};
+        for (size_t c = 0; c < sizeof part_counts / sizeof part_counts[0]; c++) {
+            f.w.parts = part_counts[c];
+            analytic(&f);
+            assert_memory_equal(y1, f.w.y, BATCH * HQ * sizeof(float));
+            assert_memory_equal(g1, f.grads, f.lay.total * sizeof(float));
+            assert_memory_equal(dx1, f.dx, BATCH * f.n_in * sizeof(float));
+        }
+        free(y1);
+        free(g1);
+        free(dx1);
+        teardown_fixture(&f);
+    }
+
+    /* AdamW split at any point of the block, across tensor boundaries. */
+    mc_net_shape s = small_shape();
+    s.mask_local = true;
+    mc_net_layout lay;
+    assert_int_equal(mc_net_plan(&s, 1, &lay, NULL), MC_OK);
+    const size_t n = lay.total;
+    float *p1 = malloc(n * sizeof(float)), *pk = malloc(n * sizeof(float));
+    float *g = malloc(n * sizeof(float));
+    assert_true(p1 && pk && g);
+    rng_state = 4242u;
+    fill(p1, n, -0.5f, 0.5f);
+    memcpy(pk, p1, n * sizeof(float));
+    mc_adamw one, many;
+    assert_int_equal(mc_adamw_init(&one, n, NULL), MC_OK);
+    assert_int_equal(mc_adamw_init(&many, n, NULL), MC_OK);
+    one.parts = 1;
+    many.parts = 7;
+    for (int step = 0; step < 3; step++) {
+        fill(g, n, -0.02f, 0.02f);
+        mc_adamw_step(&one, p1, g, &lay, 3e-3, 0.05, 0.8);
+        mc_adamw_step(&many, pk, g, &lay, 3e-3, 0.05, 0.8);
+    }
+    assert_memory_equal(p1, pk, n * sizeof(float));
+    assert_memory_equal(one.m, many.m, n * sizeof(float));
+    assert_memory_equal(one.v, many.v, n * sizeof(float));
+    mc_adamw_free(&one);
+    mc_adamw_free(&many);
+    free(p1);
+    free(pk);
+    free(g);
+}
+
 /* The naive GEMM itself against hand-computed products, all transposes. */
 static void test_naive_gemm(void **state)
 {
@@ -586,6 +662,7 @@ int main(void)
         cmocka_unit_test(test_naive_gemm),
         cmocka_unit_test(test_plan_refuses_bad_shapes),
         cmocka_unit_test(test_blas_matches_naive),
+        cmocka_unit_test(test_parts_give_the_same_bits),
         cmocka_unit_test(test_check_catches_wrong_gradients),
         cmocka_unit_test(test_gradients_every_loss_and_switch),
     };

@@ -5,6 +5,7 @@
 
 #include "common/checked.h"
 #include "common/error.h"
+#include "nn/parallel.h"
 #include "nn/vectorize.h"
 
 mc_status mc_adamw_init(mc_adamw *opt, size_t n, mc_error *err)
@@ -16,6 +17,7 @@ mc_status mc_adamw_init(mc_adamw *opt, size_t n, mc_error *err)
     opt->beta1 = 0.9;
     opt->beta2 = 0.999;
     opt->eps = 1e-8;
+    opt->parts = 0;
     if (opt->m == NULL || opt->v == NULL) {
         mc_adamw_free(opt);
         return mc_error_nomem(err, "allocating optimiser state");
@@ -61,6 +63,33 @@ static void update(float *restrict p, float *restrict m, float *restrict v,
     }
 }
 
+/* One step's constants, and the block the parts of the update share. */
+typedef struct adamw_job {
+    float *params, *m, *v;
+    const float *grads;
+    const mc_net_layout *lay;
+    float b1, b2, gs, step, eps, keep_decay;
+} adamw_job;
+
+/* The update of the elements in part `part` of the whole block, tensor by
+   tensor (each element's update depends on itself only). */
+static void adamw_part(void *ctx, size_t part, size_t parts)
+{
+    const adamw_job *j = ctx;
+    size_t lo, hi;
+    mc_part_range(j->lay->total, part, parts, &lo, &hi);
+    for (int t = 0; t < MC_T_COUNT; t++) {
+        const size_t begin = j->lay->offset[t], end = begin + j->lay->rows[t] * j->lay->cols[t];
+        const size_t a = begin > lo ? begin : lo, b = end < hi ? end : hi;
+        if (a >= b)
+            continue;
+        /* Decoupled weight decay, p -= lr * wd * p, on weight matrices only. */
+        const float keep = mc_tensor_decays((mc_tensor)t) ? j->keep_decay : 1.0f;
+        update(j->params + a, j->m + a, j->v + a, j->grads + a, b - a, j->b1, j->b2, j->gs, j->step,
+               j->eps, keep);
+    }
+}
+
 void mc_adamw_step(mc_adamw *opt, float *params, const float *grads, const mc_net_layout *lay,
                    double lr, double weight_decay, double grad_scale)
 {
@@ -70,14 +99,9 @@ void mc_adamw_step(mc_adamw *opt, float *params, const float *grads, const mc_ne
     /* Adam's lr * mhat / (sqrt(vhat) + eps) with mhat = m / c1, vhat = v / c2
        is step * m / (sqrt(v) + eps sqrt(c2)) with step = lr sqrt(c2) / c1:
        the bias corrections become two constants per step. */
-    const float step = (float)(lr * sqrt(c2) / c1), eps = (float)(opt->eps * sqrt(c2));
-    const float b1 = (float)opt->beta1, b2 = (float)opt->beta2, gs = (float)grad_scale;
-    for (int t = 0; t < MC_T_COUNT; t++) {
-        const size_t begin = lay->offset[t], n = lay->rows[t] * lay->cols[t];
-        /* Decoupled weight decay, p -= lr * wd * p, on weight matrices only. */
-        const float keep =
-            mc_tensor_decays((mc_tensor)t) ? (float)(1.0 - lr * weight_decay) : 1.0f;
-        update(params + begin, opt->m + begin, opt->v + begin, grads + begin, n, b1, b2, gs, step,
-               eps, keep);
-    }
+    adamw_job job = {params, opt->m, opt->v, grads, lay, (float)opt->beta1, (float)opt->beta2,
+                     (float)grad_scale, (float)(lr * sqrt(c2) / c1), (float)(opt->eps * sqrt(c2)),
+                     (float)(1.0 - lr * weight_decay)};
+    const size_t parts = opt->parts ? opt->parts : mc_parallel_parts(lay->total);
+    mc_parallel_run(parts < MC_PARALLEL_MAX_PARTS ? parts : MC_PARALLEL_MAX_PARTS, adamw_part, &job);
 }

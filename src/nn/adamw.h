@@ -12,6 +12,8 @@ typedef struct mc_adamw {
     size_t n;
     size_t t;       /* steps taken */
     double beta1, beta2, eps;
+    size_t parts;   /* the update split in this many parts; 0, the default:
+                       mc_parallel_parts(n) (src/nn/parallel.h) */
 } mc_adamw;
 
 mc_status mc_adamw_init(mc_adamw *opt, size_t n, mc_error *err);

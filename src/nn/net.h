@@ -116,6 +116,8 @@ typedef struct mc_net_work {
     size_t capacity;
     size_t bytes;      /* allocated for the buffers below */
     mc_gemm_fn gemm;   /* mc_gemm_blas unless a test swaps it */
+    size_t parts;      /* element-wise passes split in this many parts (at most
+                          MC_PARALLEL_MAX_PARTS); 0, the default: mc_parallel_parts(), by size */
     float *x_masked;   /* (B, n_in) x~ */
     float *pre0, *h0;  /* (B, D) first pass */
     float *mask;       /* (B, L*Cp) m */
@@ -124,7 +126,7 @@ typedef struct mc_net_work {
     float *attn;       /* (B, H*D) a */
     float *skip_in;    /* (B, L) m . P_target */
     float *y;          /* (B, H*Q) outputs */
-    float *row;        /* (D) one horizon's a_k . h, or its gradient */
+    float *row;        /* (MC_PARALLEL_MAX_PARTS, D) each part's g = dy_k V_k */
     float *emb_g;      /* (B, r) h U */
     float *emb_pre;    /* (B*H, r) h U + e_k */
     float *emb;        /* (B*H, r) phi(h U + e_k) */

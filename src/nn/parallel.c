@@ -1,0 +1,37 @@
+#include "nn/parallel.h"
+
+#include <cblas.h>
+
+size_t mc_parallel_parts(size_t values)
+{
+#ifdef _OPENMP
+    if (values < MC_PARALLEL_MIN_VALUES)
+        return 1;
+    /* openblas_get_parallel(): 0 sequential, 1 pthreads, 2 OpenMP. */
+    if (openblas_get_parallel() == 2) {
+        const int n = openblas_get_num_threads();
+        if (n > 1)
+            return n < MC_PARALLEL_MAX_PARTS ? (size_t)n : MC_PARALLEL_MAX_PARTS;
+    }
+#else
+    (void)values;
+#endif
+    return 1;
+}
+
+void mc_parallel_run(size_t parts, mc_part_fn fn, void *ctx)
+{
+    if (parts <= 1) {
+        fn(ctx, 0, 1);
+        return;
+    }
+#ifdef _OPENMP
+    const int n = (int)parts;
+#pragma omp parallel for num_threads(n) schedule(static, 1)
+    for (int p = 0; p < n; p++)
+        fn(ctx, (size_t)p, parts);
+#else
+    for (size_t p = 0; p < parts; p++)
+        fn(ctx, p, parts);
+#endif
+}

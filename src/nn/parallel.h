@@ -1,0 +1,44 @@
+/*
+ * The training step's element-wise passes (the per-horizon masks and heads,
+ * the anomaly mask, the optimiser) on the threads OpenBLAS uses, when it is
+ * its OpenMP build: then one OpenMP thread team serves both, and a pass split
+ * in parts runs on the cores that sgemm just left. With the pthread build
+ * (or without OpenMP) the passes stay on the calling thread: two thread pools
+ * spinning against each other on the same cores slow sgemm down
+ * (docs/BENCHMARKS.md, "Threads").
+ *
+ * Every split is by disjoint outputs (rows, horizons, element ranges), never
+ * by partial sums, so the results are bit-identical for any number of parts.
+ */
+#ifndef MC_NN_PARALLEL_H
+#define MC_NN_PARALLEL_H
+
+#include <stddef.h>
+
+/* The most parts a pass is split into (workspaces keep one scratch row per
+   part). */
+#define MC_PARALLEL_MAX_PARTS 16
+
+/* Below this many values a pass is not split: waking a thread costs more
+   than the pass (tens of microseconds with OMP_WAIT_POLICY=passive). */
+#define MC_PARALLEL_MIN_VALUES 32768
+
+/* How many parts a pass over `values` values is split into now: OpenBLAS's
+   thread count when it runs on OpenMP, maskcast was built with OpenMP and
+   the pass is large enough, else 1; at most MC_PARALLEL_MAX_PARTS. */
+size_t mc_parallel_parts(size_t values);
+
+/* fn(ctx, part, parts) for part = 0 .. parts-1, in parallel when parts > 1.
+   Returns when every part has returned. */
+typedef void (*mc_part_fn)(void *ctx, size_t part, size_t parts);
+void mc_parallel_run(size_t parts, mc_part_fn fn, void *ctx);
+
+/* Part `part` of `parts` of [0, n): [*begin, *end), in order, sizes differing
+   by at most one. */
+static inline void mc_part_range(size_t n, size_t part, size_t parts, size_t *begin, size_t *end)
+{
+    *begin = n / parts * part + (part < n % parts ? part : n % parts);
+    *end = *begin + n / parts + (part < n % parts ? 1 : 0);
+}
+
+#endif /* MC_NN_PARALLEL_H */
