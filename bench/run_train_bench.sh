@@ -92,7 +92,9 @@ verdict() { awk "BEGIN { print ($1) ? \"PASS\" : \"FAIL\" }"; }
 load_before=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 for ((i = 1; i <= runs; i++)); do
   for d in "${HIDDEN[@]}"; do
-    out=$("$mc" --hidden "$d" --samples "$samples") ||
+    # Idle OpenMP threads sleep (a build with -DMC_OPENMP=ON; no effect on the
+    # default build, which loads no OpenMP runtime); PyTorch keeps its default.
+    out=$(OMP_WAIT_POLICY=passive "$mc" --hidden "$d" --samples "$samples") ||
       { echo "run_train_bench: mc_bench_train failed (run $i, D=$d)" >&2; exit 1; }
     grep '^maskcast_' <<<"$out" | sed "s/^/run $i: /"
     grep '^maskcast_' <<<"$out" | sed "s/^maskcast_peak /maskcast_peak hidden=$d /" >>"$tmp/results"

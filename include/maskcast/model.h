@@ -314,6 +314,9 @@ MC_API void mc_forecaster_free(mc_forecaster *forecaster);
  * should set 1, so that its threads times OpenBLAS's do not oversubscribe
  * the cores. `threads` < 1 counts as 1. Call it before starting threads that
  * use maskcast: it is not safe while another thread is inside OpenBLAS.
+ * In a build with MC_OPENMP (against OpenBLAS's OpenMP build) the same count
+ * sets how many threads the training step's element-wise passes use; the
+ * results are the same bits for any count.
  */
 MC_API void mc_set_blas_threads(int threads);
 
