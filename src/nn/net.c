@@ -101,9 +101,9 @@ mc_status mc_net_work_alloc(mc_net_work *w, const mc_net_shape *s, size_t capaci
         {&w->demb, BH, r}, {&w->demb_g, r ? B : 0, r},
         {&w->x_masked, B, n_in}, {&w->pre0, B, D}, {&w->h0, B, D}, {&w->mask, B, np},
         {&w->local, B, np}, {&w->pre, B, D}, {&w->h, B, D}, {&w->attn, B, HD},
-        {&w->skip_in, B, L}, {&w->y, B, HQ}, {&w->row, MC_PARALLEL_MAX_PARTS, D}, {&w->dattn, B, HD},
-        {&w->dh, B, D}, {&w->dpre, B, D}, {&w->dx_masked, B, n_in}, {&w->dmask, B, np},
-        {&w->dskip, B, L}};
+        {&w->skip_in, B, L}, {&w->y, B, HQ}, {&w->row, MC_PARALLEL_MAX_PARTS, D},
+        {&w->dattn, B, HD}, {&w->dh, B, D}, {&w->dpre, B, D}, {&w->dx_masked, B, n_in},
+        {&w->dmask, B, np}, {&w->dskip, B, L}};
     size_t bytes = 0;
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
         *bufs[i].p = mc_realloc_array(NULL, bufs[i].rows, bufs[i].n * sizeof(float));
@@ -302,7 +302,7 @@ static void heads_forward_part(void *ctx, size_t part, size_t parts)
 typedef struct mask_job {
     mc_net_work *w;
     const mc_net_shape *s;
-    const float *params, *x; /* x, or the loss gradient's inputs backwards */
+    const float *params, *x; /* x: the network's input (B, n_in) */
     const mc_net_layout *lay;
     size_t B;
 } mask_job;
