@@ -102,8 +102,5 @@ void mc_adamw_step(mc_adamw *opt, float *params, const float *grads, const mc_ne
     adamw_job job = {params, opt->m, opt->v, grads, lay, (float)opt->beta1, (float)opt->beta2,
                      (float)grad_scale, (float)(lr * sqrt(c2) / c1), (float)(opt->eps * sqrt(c2)),
                      (float)(1.0 - lr * weight_decay)};
-    size_t parts = opt->parts ? opt->parts : mc_parallel_parts(lay->total);
-    if (parts > MC_PARALLEL_MAX_PARTS)
-        parts = MC_PARALLEL_MAX_PARTS;
-    mc_parallel_run(parts, adamw_part, &job);
+    mc_parallel_run(mc_parallel_parts_for(opt->parts, lay->total), adamw_part, &job);
 }

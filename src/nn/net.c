@@ -129,14 +129,6 @@ void mc_net_work_free(mc_net_work *w)
     memset(w, 0, sizeof *w);
 }
 
-/* How many parts an element-wise pass over `values` values splits into. */
-static size_t parts_of(const mc_net_work *w, size_t values)
-{
-    if (w->parts == 0)
-        return mc_parallel_parts(values);
-    return w->parts < MC_PARALLEL_MAX_PARTS ? w->parts : MC_PARALLEL_MAX_PARTS;
-}
-
 /* d = x - the mean of its neighbours in the same channel (the one neighbour
    at the ends of the window; 0 for a one-step window). */
 static float local_deviation(const float *x, size_t l, size_t c, size_t L, size_t Cp)
@@ -344,7 +336,7 @@ void mc_net_forward(mc_net_work *w, const float *params, const mc_net_layout *la
         w->gemm(false, false, B, np, D, 1.0f, w->h0, D, params + lay->offset[MC_T_ANOMALY_W], np,
                 0.0f, w->mask, np);
         mask_job job = {w, s, params, x, lay, B};
-        mc_parallel_run(parts_of(w, B * np), mask_forward_part, &job);
+        mc_parallel_run(mc_parallel_parts_for(w->parts, B * np), mask_forward_part, &job);
         input = w->x_masked;
     }
     feature_forward(w, w->pre, w->h, input, We, be, n_in, D, B, s->activation);
@@ -357,7 +349,7 @@ void mc_net_forward(mc_net_work *w, const float *params, const mc_net_layout *la
         else
             embed_forward(w, params, lay, s, B);
         heads_job job = {w, s, params + lay->offset[MC_T_HORIZON_B], V, NULL, NULL, NULL, B};
-        mc_parallel_run(parts_of(w, B * HD), heads_forward_part, &job);
+        mc_parallel_run(mc_parallel_parts_for(w->parts, B * HD), heads_forward_part, &job);
     } else {
         /* Every horizon sees the same h: all heads in one product. */
         w->gemm(false, true, B, HQ, D, 1.0f, w->h, D, V, D, 0.0f, w->y, HQ);
@@ -462,37 +454,40 @@ static inline void head_input_grad(float *restrict g, const heads_job *j, size_t
     }
 }
 
-/* The heads and the masks backwards for horizons k0 .. k1-1 (each horizon's
-   gradients are its own, so horizons split without partial sums):
-   dV_k += dy_k^T (a_k . h), and the masks' pre-activation gradient
-   (g . h through the sigmoid or softmax) into w->dattn and dba_k. */
-MC_VECTOR_CLONES
-static void heads_backward_horizons(const heads_job *j, float *g, size_t k0, size_t k1)
+/* The heads and the mask backwards for sample b and horizon k, leaving
+   g = dy_k V_k in g: dV_k += dy_k^T (a_k . h), and the mask's pre-activation
+   gradient (g . h through the sigmoid or softmax) into w->dattn and dba_k. */
+static inline void head_row_backward(const heads_job *j, float *g, size_t b, size_t k)
 {
     mc_net_work *w = j->w;
     const size_t D = j->s->hidden, H = j->s->horizon, Q = j->s->quantiles;
-    for (size_t k = k0; k < k1; k++) {
-        float *dbk = j->dba + k * D;
-        for (size_t b = 0; b < j->B; b++) {
-            const float *h = w->h + b * D, *a = w->attn + (b * H + k) * D;
-            float *da = w->dattn + (b * H + k) * D;
-            head_input_grad(g, j, b, k);
-            for (size_t q = 0; q < Q; q++) {
-                const float e = j->dy[(b * H + k) * Q + q];
-                float *dvq = j->dV + (k * Q + q) * D;
-                for (size_t d = 0; d < D; d++)
-                    dvq[d] += e * (a[d] * h[d]);
-            }
-            for (size_t d = 0; d < D; d++)
-                da[d] = g[d] * h[d];
-            if (j->s->mask_kind == MC_MASK_SOFTMAX)
-                mc_mean_one_softmax_backward(da, da, a, 1, D);
-            else
-                mc_sigmoid_backward(da, da, a, D);
-            for (size_t d = 0; d < D; d++)
-                dbk[d] += da[d];
-        }
+    const float *h = w->h + b * D, *a = w->attn + (b * H + k) * D;
+    float *da = w->dattn + (b * H + k) * D, *dbk = j->dba + k * D;
+    head_input_grad(g, j, b, k);
+    for (size_t q = 0; q < Q; q++) {
+        const float e = j->dy[(b * H + k) * Q + q];
+        float *dvq = j->dV + (k * Q + q) * D;
+        for (size_t d = 0; d < D; d++)
+            dvq[d] += e * (a[d] * h[d]);
     }
+    for (size_t d = 0; d < D; d++)
+        da[d] = g[d] * h[d];
+    if (j->s->mask_kind == MC_MASK_SOFTMAX)
+        mc_mean_one_softmax_backward(da, da, a, 1, D);
+    else
+        mc_sigmoid_backward(da, da, a, D);
+    for (size_t d = 0; d < D; d++)
+        dbk[d] += da[d];
+}
+
+/* The heads and the masks backwards for horizons k0 .. k1-1: each horizon's
+   gradients are its own, so horizons split without partial sums. */
+MC_VECTOR_CLONES
+static void heads_backward_horizons(const heads_job *j, float *g, size_t k0, size_t k1)
+{
+    for (size_t k = k0; k < k1; k++)
+        for (size_t b = 0; b < j->B; b++)
+            head_row_backward(j, g, b, k);
 }
 
 /* dh = sum_k g_k . a_k for samples b0 .. b1-1 (overwritten). */
@@ -513,40 +508,23 @@ static void heads_backward_samples(const heads_job *j, float *g, size_t b0, size
     }
 }
 
-/* The same, one (sample, horizon) row at a time while it is in cache: all of
-   dV, dba, w->dattn and dh in one pass over the rows, about 10% faster than
-   the two passes above on one thread; it cannot split without partial sums
-   (dV and dba sum over samples), so it serves the single-part case. The same
-   operations in the same order: the same bits. */
+/* Both of the above, one (sample, horizon) row at a time while it is in
+   cache: about 10% faster than the two passes on one thread, but it cannot
+   split without partial sums (dV and dba sum over samples), so it serves the
+   single-part case. The same operations in the same order: the same bits. */
 MC_VECTOR_CLONES
 static void heads_backward_fused(const heads_job *j, float *g)
 {
     mc_net_work *w = j->w;
-    const size_t D = j->s->hidden, H = j->s->horizon, Q = j->s->quantiles;
+    const size_t D = j->s->hidden, H = j->s->horizon;
     for (size_t b = 0; b < j->B; b++) {
-        const float *h = w->h + b * D;
         float *dh = w->dh + b * D;
         memset(dh, 0, D * sizeof *dh);
         for (size_t k = 0; k < H; k++) {
             const float *a = w->attn + (b * H + k) * D;
-            float *da = w->dattn + (b * H + k) * D, *dbk = j->dba + k * D;
-            head_input_grad(g, j, b, k);
-            for (size_t q = 0; q < Q; q++) {
-                const float e = j->dy[(b * H + k) * Q + q];
-                float *dvq = j->dV + (k * Q + q) * D;
-                for (size_t d = 0; d < D; d++)
-                    dvq[d] += e * (a[d] * h[d]);
-            }
-            for (size_t d = 0; d < D; d++) {
-                dh[d] += g[d] * a[d];
-                da[d] = g[d] * h[d];
-            }
-            if (j->s->mask_kind == MC_MASK_SOFTMAX)
-                mc_mean_one_softmax_backward(da, da, a, 1, D);
-            else
-                mc_sigmoid_backward(da, da, a, D);
+            head_row_backward(j, g, b, k);
             for (size_t d = 0; d < D; d++)
-                dbk[d] += da[d];
+                dh[d] += g[d] * a[d];
         }
     }
 }
@@ -585,7 +563,7 @@ static void heads_backward(mc_net_work *w, float *grads, const float *params,
         return;
     }
     heads_job job = {w, s, NULL, V, dy, dV, grads + lay->offset[MC_T_HORIZON_B], B};
-    const size_t parts = parts_of(w, B * HD);
+    const size_t parts = mc_parallel_parts_for(w->parts, B * HD);
     if (parts > 1) {
         mc_parallel_run(parts, heads_backward_horizons_part, &job);
         mc_parallel_run(parts, heads_backward_samples_part, &job);
@@ -648,7 +626,7 @@ void mc_net_backward(mc_net_work *w, float *grads, float *dx, const float *param
     }
 
     mask_job job = {w, s, params, x, lay, B};
-    mc_parallel_run(parts_of(w, B * np), mask_backward_part, &job);
+    mc_parallel_run(mc_parallel_parts_for(w->parts, B * np), mask_backward_part, &job);
     if (s->mask_local) /* du now; the dx part once dx exists, below */
         local_backward_du(w, grads + lay->offset[MC_T_ANOMALY_U], s, B);
     mc_bias_backward(grads + lay->offset[MC_T_ANOMALY_B], w->dmask, B, np);

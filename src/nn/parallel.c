@@ -19,6 +19,13 @@ size_t mc_parallel_parts(size_t values)
     return 1;
 }
 
+size_t mc_parallel_parts_for(size_t forced, size_t values)
+{
+    if (forced == 0)
+        return mc_parallel_parts(values);
+    return forced < MC_PARALLEL_MAX_PARTS ? forced : MC_PARALLEL_MAX_PARTS;
+}
+
 void mc_parallel_run(size_t parts, mc_part_fn fn, void *ctx)
 {
     if (parts <= 1) {

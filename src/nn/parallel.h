@@ -28,6 +28,10 @@
    the pass is large enough, else 1; at most MC_PARALLEL_MAX_PARTS. */
 size_t mc_parallel_parts(size_t values);
 
+/* `forced` parts when it is not 0 (a test's choice, at most
+   MC_PARALLEL_MAX_PARTS), else mc_parallel_parts(values). */
+size_t mc_parallel_parts_for(size_t forced, size_t values);
+
 /* fn(ctx, part, parts) for part = 0 .. parts-1, in parallel when parts > 1.
    Returns when every part has returned. */
 typedef void (*mc_part_fn)(void *ctx, size_t part, size_t parts);
