@@ -42,6 +42,7 @@
  */
 #include <cblas.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,7 @@
 #include "maskcast/model.h"
 #include "nn/adamw.h"
 #include "nn/gemm.h"
+#include "nn/parallel.h"
 #include "nn/loss.h"
 #include "nn/net.h"
 
@@ -83,6 +85,7 @@ static struct {
     gemm_shape shapes[MAX_SHAPES];
     size_t n_shapes;
 } timer;
+static pthread_mutex_t timer_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void timed_gemm(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a,
                        size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc)
@@ -90,6 +93,7 @@ static void timed_gemm(bool ta, bool tb, size_t m, size_t n, size_t k, float alp
     const double t0 = now();
     mc_gemm_blas(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     const double dt = now() - t0, f = 2.0 * (double)m * (double)n * (double)k;
+    pthread_mutex_lock(&timer_lock); /* batch slices call from several threads */
     timer.seconds += dt;
     timer.flops += f;
     timer.calls++;
@@ -108,6 +112,7 @@ static void timed_gemm(bool ta, bool tb, size_t m, size_t n, size_t k, float alp
         s->seconds += dt;
         s->flops += f;
     }
+    pthread_mutex_unlock(&timer_lock);
 }
 
 static void timer_reset(void) { memset(&timer, 0, sizeof timer); }
@@ -327,6 +332,7 @@ int main(int argc, char **argv)
     mc_error err;
     mc_net_work w1;
     if (mc_net_plan(s, B, &t.lay, &err) != MC_OK || mc_net_work_alloc(&t.work, s, B, &err) != MC_OK ||
+        mc_net_work_reserve_slices(&t.work, &t.lay, mc_parallel_slices(B), &err) != MC_OK ||
         mc_net_work_alloc(&w1, s, 1, &err) != MC_OK ||
         mc_adamw_init(&t.adam, t.lay.total, &err) != MC_OK) {
         fprintf(stderr, "mc_bench_train: %s\n", err.message);
@@ -351,6 +357,7 @@ int main(int argc, char **argv)
     }
     init_params(t.params, &t.lay, s);
     const int threads = openblas_get_num_threads();
+    const size_t slices = mc_parallel_slices(B); /* what mc_net_forward and _backward use */
     /* The sgemm peak before and after the rest: the machine is shared, and
        the better of the two is what OpenBLAS can reach here. */
     const double peak_before = sgemm_peak(peak_n);
@@ -401,11 +408,15 @@ int main(int argc, char **argv)
            s->hidden, B, s->lookback, H, s->horizon_rank, s->past_channels, s->future_channels,
            n_in, t.lay.total,
            threads, gemm_timer, steps, steps * B, epoch, sps, loss / (double)steps);
+    /* With the batch in S slices, S threads call sgemm at once: its share is
+       of S threads' time, its rate the FLOPs over the time S threads spent. */
+    const double sgemm_wall = timer.seconds / (double)slices;
+    printf(" slices=%zu", slices);
     if (gemm_timer)
         printf(" sgemm_calls=%zu sgemm_seconds=%.6f sgemm_share=%.4f sgemm_gflop=%.3f "
                "sgemm_gflops=%.2f epoch_gflops=%.2f",
-               timer.calls, timer.seconds, timer.seconds / epoch, timer.flops / 1e9,
-               timer.flops / timer.seconds / 1e9, timer.flops / epoch / 1e9);
+               timer.calls, timer.seconds, sgemm_wall / epoch, timer.flops / 1e9,
+               timer.flops / sgemm_wall / 1e9, timer.flops / epoch / 1e9);
     printf(" forward_s=%.6f loss_s=%.6f backward_s=%.6f optimizer_s=%.6f peak_gflops=%.2f "
            "activation=relu loss_kind=mae\n",
            t.phase[0], t.phase[1], t.phase[2], t.phase[3], peak);
@@ -420,8 +431,11 @@ int main(int argc, char **argv)
            "params_grads_moments_bytes=%.0f workspace_bytes=%.0f\n",
            s->hidden, rss, rss_reset, t.lay.total * sizeof(float), model_bytes, work_bytes);
 
-    printf("\n  D=%zu B=%zu, %d OpenBLAS thread(s), %zu steps (%zu samples)\n", s->hidden, B,
+    printf("\n  D=%zu B=%zu, %d OpenBLAS thread(s), %zu steps (%zu samples)", s->hidden, B,
            threads, steps, steps * B);
+    if (slices > 1)
+        printf(", the batch in %zu slices, one thread each", slices);
+    printf("\n");
     printf("  training           %10.1f samples/s   %.1f ms/step\n", sps, 1e3 * epoch / (double)steps);
     printf("    forward %.1f%%  loss %.1f%%  backward %.1f%%  optimizer %.1f%%\n",
            100 * t.phase[0] / epoch, 100 * t.phase[1] / epoch, 100 * t.phase[2] / epoch,
@@ -429,11 +443,10 @@ int main(int argc, char **argv)
     if (gemm_timer) {
         printf("  sgemm              %10.1f%% of the time, %.1f GFLOP/s inside sgemm, "
                "%.1f GFLOP/s over the epoch\n",
-               100 * timer.seconds / epoch, timer.flops / timer.seconds / 1e9,
-               timer.flops / epoch / 1e9);
+               100 * sgemm_wall / epoch, timer.flops / sgemm_wall / 1e9, timer.flops / epoch / 1e9);
         printf("  sgemm peak         %10.1f GFLOP/s (%zu^3, best of 2 x %d): inside sgemm %.0f%%, "
                "over the epoch %.0f%%\n",
-               peak, peak_n, PEAK_REPS, 100 * timer.flops / timer.seconds / 1e9 / peak,
+               peak, peak_n, PEAK_REPS, 100 * timer.flops / sgemm_wall / 1e9 / peak,
                100 * timer.flops / epoch / 1e9 / peak);
     }
     printf("  forecast latency   %10.1f us (batch 1, median; min %.1f, p90 %.1f)\n", lat_med * 1e6,
@@ -450,6 +463,8 @@ int main(int argc, char **argv)
             printf("    %c%c %5zu %5zu %5zu  %6zu  %9.2f  %7.1f  %5.1f%%\n", g->ta ? 'T' : 'N',
                    g->tb ? 'T' : 'N', g->m, g->n, g->k, g->calls, 1e3 * g->seconds,
                    g->flops / g->seconds / 1e9, 100 * g->seconds / timer.seconds);
+        if (slices > 1)
+            printf("    (GFLOP/s per thread: %zu slices call sgemm at once)\n", slices);
         }
     }
 

@@ -345,6 +345,23 @@ static void test_blas_matches_naive(void **state)
     }
 }
 
+/* Networks for the split tests: each switch off in one of them, both
+   activations, both mask kinds, both forms of the horizon masks. */
+enum { VARIANTS = 5 };
+
+static mc_net_shape variant_shape(int variant)
+{
+    return (mc_net_shape){.lookback = 24, .horizon = 6, .past_channels = 2,
+                          .future_channels = 3, .hidden = 20, .quantiles = 3,
+                          .activation = variant % 2 ? MC_ACTIVATION_GELU : MC_ACTIVATION_RELU,
+                          .mask_kind = variant == 2 || variant == 4 ? MC_MASK_SOFTMAX
+                                                                     : MC_MASK_SIGMOID,
+                          .anomaly_mask = variant != 2, .mask_local = variant != 3,
+                          .mask_penalty = variant != 3 ? 0.5f : 0.0f,
+                          .horizon_masks = variant != 1, .skip = variant != 4,
+                          .horizon_rank = variant >= 3 ? 5 : 0};
+}
+
 /* The element-wise passes split in parts (src/nn/parallel.h; run one after
    another without OpenMP, on threads with it) give the bits of the single
    pass, for every part count up to more parts than samples; and the fused
@@ -353,16 +370,8 @@ static void test_blas_matches_naive(void **state)
 static void test_parts_give_the_same_bits(void **state)
 {
     (void)state;
-    for (int variant = 0; variant < 5; variant++) {
-        mc_net_shape s = {.lookback = 24, .horizon = 6, .past_channels = 2,
-                          .future_channels = 3, .hidden = 20, .quantiles = 3,
-                          .activation = variant % 2 ? MC_ACTIVATION_GELU : MC_ACTIVATION_RELU,
-                          .mask_kind = variant == 2 || variant == 4 ? MC_MASK_SOFTMAX
-                                                                     : MC_MASK_SIGMOID,
-                          .anomaly_mask = true, .mask_local = variant != 3,
-                          .mask_penalty = variant != 3 ? 0.1f : 0.0f,
-                          .horizon_masks = variant != 1, .skip = variant != 4,
-                          .horizon_rank = variant >= 3 ? 5 : 0};
+    for (int variant = 0; variant < VARIANTS; variant++) {
+        const mc_net_shape s = variant_shape(variant);
         fixture f;
         setup_fixture(&f, &s, MC_LOSS_PINBALL, false);
         const size_t HQ = mc_net_n_output(&s);
@@ -419,6 +428,48 @@ static void test_parts_give_the_same_bits(void **state)
     free(p1);
     free(pk);
     free(g);
+}
+
+/* A batch split in slices (src/nn/parallel.h; one after another without
+   OpenMP, on threads with it): outputs and the input gradient, row by row,
+   are the whole batch's bits; the parameter gradients, summed over the
+   slices, equal the whole batch's up to float rounding (a slice's closing
+   penalty still a mean over the whole batch), and repeat to the bit. */
+static void test_slices_match_the_whole_batch(void **state)
+{
+    (void)state;
+    for (int variant = 0; variant < VARIANTS; variant++) {
+        const mc_net_shape s = variant_shape(variant);
+        fixture f;
+        setup_fixture(&f, &s, MC_LOSS_PINBALL, false);
+        assert_int_equal(mc_net_work_reserve_slices(&f.w, &f.lay, BATCH, NULL), MC_OK);
+        const size_t HQ = mc_net_n_output(&s), n = f.lay.total;
+        f.w.slices = 1;
+        analytic(&f);
+        float *y1 = malloc(BATCH * HQ * sizeof(float));
+        float *g1 = malloc(n * sizeof(float)), *gk = malloc(n * sizeof(float));
+        float *dx1 = malloc(BATCH * f.n_in * sizeof(float));
+        assert_true(y1 && g1 && gk && dx1);
+        memcpy(y1, f.w.y, BATCH * HQ * sizeof(float));
+        memcpy(g1, f.grads, n * sizeof(float));
+        memcpy(dx1, f.dx, BATCH * f.n_in * sizeof(float));
+        for (size_t slices = 2; slices <= BATCH; slices++) {
+            f.w.slices = slices;
+            analytic(&f);
+            assert_memory_equal(y1, f.w.y, BATCH * HQ * sizeof(float));
+            assert_memory_equal(dx1, f.dx, BATCH * f.n_in * sizeof(float));
+            for (size_t i = 0; i < n; i++)
+                assert_close(f.grads[i], g1[i], 1e-7, 1e-5);
+            memcpy(gk, f.grads, n * sizeof(float));
+            analytic(&f);
+            assert_memory_equal(gk, f.grads, n * sizeof(float));
+        }
+        free(y1);
+        free(g1);
+        free(gk);
+        free(dx1);
+        teardown_fixture(&f);
+    }
 }
 
 /* The naive GEMM itself against hand-computed products, all transposes. */
@@ -663,6 +714,7 @@ int main(void)
         cmocka_unit_test(test_plan_refuses_bad_shapes),
         cmocka_unit_test(test_blas_matches_naive),
         cmocka_unit_test(test_parts_give_the_same_bits),
+        cmocka_unit_test(test_slices_match_the_whole_batch),
         cmocka_unit_test(test_check_catches_wrong_gradients),
         cmocka_unit_test(test_gradients_every_loss_and_switch),
     };

@@ -90,32 +90,69 @@ mc_status mc_net_plan(const mc_net_shape *s, size_t max_batch, mc_net_layout *la
     return MC_OK;
 }
 
+/* The workspace's per-sample buffers and how many floats each holds per
+   sample (0 when the shape has no use for it); every one is rows of samples,
+   so rows b0 .. b0+n-1 of all of them form a workspace for n samples. */
+typedef struct work_buffer {
+    float **p;
+    size_t per_sample;
+} work_buffer;
+
+enum { WORK_BUFFERS = 21 };
+
+static void work_buffers(mc_net_work *w, const mc_net_shape *s, work_buffer out[WORK_BUFFERS])
+{
+    const size_t D = s->hidden, n_in = mc_net_n_input(s), np = mc_net_n_past(s);
+    const size_t HD = s->horizon * D, HQ = mc_net_n_output(s), L = s->lookback;
+    const size_t r = s->horizon_masks ? s->horizon_rank : 0, Hr = s->horizon * r;
+    const work_buffer bufs[WORK_BUFFERS] = {
+        {&w->emb_g, r}, {&w->emb_pre, Hr}, {&w->emb, Hr}, {&w->demb, Hr}, {&w->demb_g, r},
+        {&w->x_masked, n_in}, {&w->pre0, D}, {&w->h0, D}, {&w->mask, np}, {&w->local, np},
+        {&w->pre, D}, {&w->h, D}, {&w->attn, HD}, {&w->skip_in, L}, {&w->y, HQ},
+        {&w->dattn, HD}, {&w->dh, D}, {&w->dpre, D}, {&w->dx_masked, n_in}, {&w->dmask, np},
+        {&w->dskip, L}};
+    memcpy(out, bufs, sizeof bufs);
+}
+
 mc_status mc_net_work_alloc(mc_net_work *w, const mc_net_shape *s, size_t capacity, mc_error *err)
 {
     memset(w, 0, sizeof *w);
-    const size_t B = capacity, D = s->hidden, n_in = mc_net_n_input(s), np = mc_net_n_past(s);
-    const size_t HD = s->horizon * D, HQ = mc_net_n_output(s), L = s->lookback;
-    const size_t r = s->horizon_masks ? s->horizon_rank : 0, BH = r ? B * s->horizon : 0;
-    struct { float **p; size_t rows, n; } bufs[] = {
-        {&w->emb_g, r ? B : 0, r}, {&w->emb_pre, BH, r}, {&w->emb, BH, r},
-        {&w->demb, BH, r}, {&w->demb_g, r ? B : 0, r},
-        {&w->x_masked, B, n_in}, {&w->pre0, B, D}, {&w->h0, B, D}, {&w->mask, B, np},
-        {&w->local, B, np}, {&w->pre, B, D}, {&w->h, B, D}, {&w->attn, B, HD},
-        {&w->skip_in, B, L}, {&w->y, B, HQ}, {&w->row, MC_PARALLEL_MAX_PARTS, D},
-        {&w->dattn, B, HD}, {&w->dh, B, D}, {&w->dpre, B, D}, {&w->dx_masked, B, n_in},
-        {&w->dmask, B, np}, {&w->dskip, B, L}};
+    work_buffer bufs[WORK_BUFFERS];
+    work_buffers(w, s, bufs);
     size_t bytes = 0;
-    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
-        *bufs[i].p = mc_realloc_array(NULL, bufs[i].rows, bufs[i].n * sizeof(float));
+    for (size_t i = 0; i < WORK_BUFFERS; i++) {
+        *bufs[i].p = mc_realloc_array(NULL, capacity, bufs[i].per_sample * sizeof(float));
         if (*bufs[i].p == NULL) {
             mc_net_work_free(w);
             return mc_error_nomem(err, "allocating the network's workspace");
         }
-        bytes += bufs[i].rows * bufs[i].n * sizeof(float);
+        bytes += capacity * bufs[i].per_sample * sizeof(float);
+    }
+    w->row = mc_realloc_array(NULL, MC_PARALLEL_MAX_PARTS, s->hidden * sizeof(float));
+    if (w->row == NULL) {
+        mc_net_work_free(w);
+        return mc_error_nomem(err, "allocating the network's workspace");
     }
     w->capacity = capacity;
-    w->bytes = bytes;
+    w->bytes = bytes + MC_PARALLEL_MAX_PARTS * s->hidden * sizeof(float);
     w->gemm = mc_gemm_blas;
+    return MC_OK;
+}
+
+mc_status mc_net_work_reserve_slices(mc_net_work *w, const mc_net_layout *layout, size_t slices,
+                                     mc_error *err)
+{
+    if (slices > MC_PARALLEL_MAX_PARTS)
+        slices = MC_PARALLEL_MAX_PARTS;
+    const size_t blocks = slices > 1 ? slices - 1 : 0;
+    if (blocks <= w->slice_blocks)
+        return MC_OK;
+    float *g = mc_realloc_array(w->slice_grads, blocks, layout->total * sizeof(float));
+    if (g == NULL)
+        return mc_error_nomem(err, "allocating the gradients of the batch's slices");
+    w->bytes += (blocks - w->slice_blocks) * layout->total * sizeof(float);
+    w->slice_grads = g;
+    w->slice_blocks = blocks;
     return MC_OK;
 }
 
@@ -123,7 +160,7 @@ void mc_net_work_free(mc_net_work *w)
 {
     float *bufs[] = {w->x_masked, w->pre0, w->h0, w->mask, w->local, w->pre, w->h, w->attn,
                      w->skip_in, w->y, w->row, w->dattn, w->dh, w->dpre, w->dx_masked, w->dmask,
-                     w->dskip, w->emb_g, w->emb_pre, w->emb, w->demb, w->demb_g};
+                     w->dskip, w->emb_g, w->emb_pre, w->emb, w->demb, w->demb_g, w->slice_grads};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     memset(w, 0, sizeof *w);
@@ -297,6 +334,7 @@ typedef struct mask_job {
     const float *params, *x; /* x: the network's input (B, n_in) */
     const mc_net_layout *lay;
     size_t B;
+    size_t penalty_batch; /* the whole batch the closing penalty's mean is over */
 } mask_job;
 
 /* The anomaly mask from its product h0 W_m (in w->mask) for samples
@@ -322,8 +360,10 @@ static void mask_forward_part(void *ctx, size_t part, size_t parts)
     }
 }
 
-void mc_net_forward(mc_net_work *w, const float *params, const mc_net_layout *lay,
-                    const mc_net_shape *s, const float *x, size_t B)
+/* The forward pass over B samples on the calling thread (element-wise
+   passes split in w->parts). */
+static void forward_rows(mc_net_work *w, const float *params, const mc_net_layout *lay,
+                         const mc_net_shape *s, const float *x, size_t B)
 {
     const size_t D = s->hidden, L = s->lookback, Cp = s->past_channels;
     const size_t n_in = mc_net_n_input(s), np = mc_net_n_past(s);
@@ -335,7 +375,7 @@ void mc_net_forward(mc_net_work *w, const float *params, const mc_net_layout *la
         feature_forward(w, w->pre0, w->h0, x, We, be, n_in, D, B, s->activation);
         w->gemm(false, false, B, np, D, 1.0f, w->h0, D, params + lay->offset[MC_T_ANOMALY_W], np,
                 0.0f, w->mask, np);
-        mask_job job = {w, s, params, x, lay, B};
+        mask_job job = {w, s, params, x, lay, B, B};
         mc_parallel_run(mc_parallel_parts_for(w->parts, B * np), mask_forward_part, &job);
         input = w->x_masked;
     }
@@ -434,7 +474,7 @@ static void mask_backward_part(void *ctx, size_t part, size_t parts)
         for (size_t l = 0; l < L; l++)
             w->dmask[b * np + l * Cp] += w->dskip[b * L + l] * x[b * n_in + l * Cp];
     if (s->mask_penalty != 0.0f) { /* d/dm of penalty * mean(1 - m) */
-        const float g = -s->mask_penalty / (float)(j->B * np);
+        const float g = -s->mask_penalty / (float)(j->penalty_batch * np);
         for (size_t i = b0 * np; i < b1 * np; i++)
             w->dmask[i] += g;
     }
@@ -580,9 +620,11 @@ static void heads_backward(mc_net_work *w, float *grads, const float *params,
     }
 }
 
-void mc_net_backward(mc_net_work *w, float *grads, float *dx, const float *params,
-                     const mc_net_layout *lay, const mc_net_shape *s, const float *x,
-                     const float *dy, size_t B)
+/* The backward pass over B samples on the calling thread, of a batch of
+   penalty_batch samples (the closing penalty is a mean over all of them). */
+static void backward_rows(mc_net_work *w, float *grads, float *dx, const float *params,
+                          const mc_net_layout *lay, const mc_net_shape *s, const float *x,
+                          const float *dy, size_t B, size_t penalty_batch)
 {
     const size_t D = s->hidden, L = s->lookback, Cp = s->past_channels;
     const size_t n_in = mc_net_n_input(s), np = mc_net_n_past(s), HQ = mc_net_n_output(s);
@@ -625,7 +667,7 @@ void mc_net_backward(mc_net_work *w, float *grads, float *dx, const float *param
         return;
     }
 
-    mask_job job = {w, s, params, x, lay, B};
+    mask_job job = {w, s, params, x, lay, B, penalty_batch};
     mc_parallel_run(mc_parallel_parts_for(w->parts, B * np), mask_backward_part, &job);
     if (s->mask_local) /* du now; the dx part once dx exists, below */
         local_backward_du(w, grads + lay->offset[MC_T_ANOMALY_U], s, B);
@@ -654,4 +696,122 @@ void mc_net_backward(mc_net_work *w, float *grads, float *dx, const float *param
     }
     if (s->mask_local)
         local_backward_dx(w, dx, params + lay->offset[MC_T_ANOMALY_U], s, B);
+}
+
+/* ---- a batch split in slices, one thread each --------------------------- */
+
+/* Rows b0 .. b0+n-1 of w as a workspace of its own, for slice `slice`: its
+   own scratch row, its element-wise passes whole (the slices are the
+   threads). */
+static mc_net_work slice_view(const mc_net_work *w, const mc_net_shape *s, size_t slice,
+                              size_t b0, size_t n)
+{
+    mc_net_work v = *w;
+    work_buffer from[WORK_BUFFERS], to[WORK_BUFFERS];
+    work_buffers((mc_net_work *)w, s, from);
+    work_buffers(&v, s, to);
+    for (size_t i = 0; i < WORK_BUFFERS; i++)
+        if (from[i].per_sample > 0)
+            *to[i].p = *from[i].p + b0 * from[i].per_sample;
+    v.row = w->row + slice * s->hidden;
+    v.capacity = n;
+    v.parts = 1;
+    v.slices = 1;
+    return v;
+}
+
+/* How many slices a pass over `batch` samples is split into: w->slices when
+   set, else mc_parallel_slices(); at most `most`. */
+static size_t slices_for(const mc_net_work *w, size_t batch, size_t most)
+{
+    size_t n = w->slices ? w->slices : mc_parallel_slices(batch);
+    if (n > batch)
+        n = batch;
+    if (n > MC_PARALLEL_MAX_PARTS)
+        n = MC_PARALLEL_MAX_PARTS;
+    return n < most ? n : most;
+}
+
+/* What the slices of a pass share. */
+typedef struct slice_job {
+    mc_net_work *w;
+    float *grads, *dx;
+    const float *params, *x, *dy;
+    const mc_net_layout *lay;
+    const mc_net_shape *s;
+    size_t B;
+} slice_job;
+
+static void forward_slice(void *ctx, size_t slice, size_t slices)
+{
+    const slice_job *j = ctx;
+    size_t b0, b1;
+    mc_part_range(j->B, slice, slices, &b0, &b1);
+    mc_net_work v = slice_view(j->w, j->s, slice, b0, b1 - b0);
+    forward_rows(&v, j->params, j->lay, j->s, j->x + b0 * mc_net_n_input(j->s), b1 - b0);
+}
+
+void mc_net_forward(mc_net_work *w, const float *params, const mc_net_layout *lay,
+                    const mc_net_shape *s, const float *x, size_t B)
+{
+    const size_t slices = slices_for(w, B, MC_PARALLEL_MAX_PARTS);
+    if (slices <= 1) {
+        forward_rows(w, params, lay, s, x, B);
+        return;
+    }
+    slice_job job = {w, NULL, NULL, params, x, NULL, lay, s, B};
+    mc_parallel_run(slices, forward_slice, &job);
+}
+
+/* Slice 0's gradients go to the caller's block, the others' to w's. */
+static float *slice_grads(const slice_job *j, size_t slice)
+{
+    return slice == 0 ? j->grads : j->w->slice_grads + (slice - 1) * j->lay->total;
+}
+
+static void backward_slice(void *ctx, size_t slice, size_t slices)
+{
+    const slice_job *j = ctx;
+    const size_t n_in = mc_net_n_input(j->s), HQ = mc_net_n_output(j->s);
+    size_t b0, b1;
+    mc_part_range(j->B, slice, slices, &b0, &b1);
+    mc_net_work v = slice_view(j->w, j->s, slice, b0, b1 - b0);
+    backward_rows(&v, slice_grads(j, slice), j->dx ? j->dx + b0 * n_in : NULL, j->params, j->lay,
+                  j->s, j->x + b0 * n_in, j->dy + b0 * HQ, b1 - b0, j->B);
+}
+
+/* What the parts of the slices' gradient sum share. */
+typedef struct sum_job {
+    const slice_job *j;
+    size_t slices;
+} sum_job;
+
+/* grads += each other slice's block, in slice order, over part `part` of
+   the elements. */
+static void sum_part(void *ctx, size_t part, size_t parts)
+{
+    const sum_job *sj = ctx;
+    float *g = sj->j->grads;
+    size_t e0, e1;
+    mc_part_range(sj->j->lay->total, part, parts, &e0, &e1);
+    for (size_t i = 1; i < sj->slices; i++) {
+        const float *gi = slice_grads(sj->j, i);
+        for (size_t e = e0; e < e1; e++)
+            g[e] += gi[e];
+    }
+}
+
+void mc_net_backward(mc_net_work *w, float *grads, float *dx, const float *params,
+                     const mc_net_layout *lay, const mc_net_shape *s, const float *x,
+                     const float *dy, size_t B)
+{
+    const size_t slices = slices_for(w, B, 1 + w->slice_blocks);
+    if (slices <= 1) {
+        backward_rows(w, grads, dx, params, lay, s, x, dy, B, B);
+        return;
+    }
+    slice_job job = {w, grads, dx, params, x, dy, lay, s, B};
+    mc_parallel_run(slices, backward_slice, &job);
+    sum_job sum = {&job, slices};
+    mc_parallel_run(mc_parallel_parts_for(w->parts, lay->total), sum_part, &sum);
 }

@@ -118,6 +118,11 @@ typedef struct mc_net_work {
     mc_gemm_fn gemm;   /* mc_gemm_blas unless a test swaps it */
     size_t parts;      /* element-wise passes split in this many parts (at most
                           MC_PARALLEL_MAX_PARTS); 0, the default: mc_parallel_parts(), by size */
+    size_t slices;     /* a batch split in this many slices, one thread each (at most
+                          MC_PARALLEL_MAX_PARTS, and backward at most 1 + slice_blocks);
+                          0, the default: mc_parallel_slices(), by batch size */
+    float *slice_grads;  /* (slice_blocks, layout total) gradients of slices 1, 2, ... */
+    size_t slice_blocks; /* reserved by mc_net_work_reserve_slices */
     float *x_masked;   /* (B, n_in) x~ */
     float *pre0, *h0;  /* (B, D) first pass */
     float *mask;       /* (B, L*Cp) m */
@@ -143,6 +148,16 @@ typedef struct mc_net_work {
 
 mc_status mc_net_work_alloc(mc_net_work *w, const mc_net_shape *s, size_t capacity, mc_error *err);
 void mc_net_work_free(mc_net_work *w);
+
+/*
+ * Gradient blocks so that mc_net_backward can split a batch into up to
+ * `slices` slices, each on its own thread (one block per slice beyond the
+ * first; a no-op when enough are reserved). Training calls it once with
+ * mc_parallel_slices(batch); without it the backward pass runs whole.
+ * The forward pass needs nothing reserved.
+ */
+mc_status mc_net_work_reserve_slices(mc_net_work *w, const mc_net_layout *layout, size_t slices,
+                                     mc_error *err);
 
 /*
  * Forward pass for `batch` samples (rows of x, each n_in values). Reads the

@@ -2,21 +2,30 @@
 
 #include <cblas.h>
 
-size_t mc_parallel_parts(size_t values)
+/* OpenBLAS's thread count when it runs on OpenMP and maskcast was built
+   with OpenMP, at most MC_PARALLEL_MAX_PARTS; else 1. */
+static size_t team_size(void)
 {
 #ifdef _OPENMP
-    if (values < MC_PARALLEL_MIN_VALUES)
-        return 1;
     /* openblas_get_parallel(): 0 sequential, 1 pthreads, 2 OpenMP. */
     if (openblas_get_parallel() == 2) {
         const int n = openblas_get_num_threads();
         if (n > 1)
             return n < MC_PARALLEL_MAX_PARTS ? (size_t)n : MC_PARALLEL_MAX_PARTS;
     }
-#else
-    (void)values;
 #endif
     return 1;
+}
+
+size_t mc_parallel_parts(size_t values)
+{
+    return values < MC_PARALLEL_MIN_VALUES ? 1 : team_size();
+}
+
+size_t mc_parallel_slices(size_t batch)
+{
+    const size_t n = team_size(), most = batch / MC_PARALLEL_MIN_SLICE;
+    return n < most ? n : most > 0 ? most : 1;
 }
 
 size_t mc_parallel_parts_for(size_t forced, size_t values)

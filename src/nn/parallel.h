@@ -28,6 +28,16 @@
    the pass is large enough, else 1; at most MC_PARALLEL_MAX_PARTS. */
 size_t mc_parallel_parts(size_t values);
 
+/* The fewest samples a batch slice gets: a slice's passes must outweigh
+   waking its thread, and its products stay large enough for sgemm. */
+#define MC_PARALLEL_MIN_SLICE 32
+
+/* How many slices a batch of `batch` samples is split into now, each slice's
+   forward and backward (sgemm and all) on a thread of its own: OpenBLAS's
+   thread count when it runs on OpenMP and maskcast was built with OpenMP,
+   at most batch / MC_PARALLEL_MIN_SLICE and MC_PARALLEL_MAX_PARTS; else 1. */
+size_t mc_parallel_slices(size_t batch);
+
 /* `forced` parts when it is not 0 (a test's choice, at most
    MC_PARALLEL_MAX_PARTS), else mc_parallel_parts(values). */
 size_t mc_parallel_parts_for(size_t forced, size_t values);

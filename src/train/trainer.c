@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "common/gsl_quiet.h"
 #include "nn/adamw.h"
+#include "nn/parallel.h"
 #include "train/augment.h"
 #include "train/bind.h"
 #include "train/linear_fit.h"
@@ -171,6 +172,8 @@ static mc_status allocate_training(mc_trainer *t, mc_error *err)
     mc_net_layout check;
     mc_status st = mc_net_plan(&m->shape, B, &check, err);
     if (st != MC_OK || (st = mc_net_work_alloc(&t->work, &m->shape, B, err)) != MC_OK ||
+        (st = mc_net_work_reserve_slices(&t->work, &m->layout, mc_parallel_slices(B), err)) !=
+            MC_OK ||
         (st = mc_adamw_init(&t->adam, m->layout.total, err)) != MC_OK)
         return st;
     t->grads = mc_realloc_array(NULL, m->layout.total, sizeof(float));
