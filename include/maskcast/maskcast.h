@@ -23,7 +23,8 @@
  * from one model at once, each with its own mc_forecaster (model.h). Two
  * process-wide settings belong to libraries maskcast uses:
  *   - OpenBLAS's thread count: maskcast never changes it; the application
- *     chooses it with mc_set_blas_threads() (or OPENBLAS_NUM_THREADS).
+ *     chooses it with mc_set_blas_threads() (or OPENBLAS_NUM_THREADS;
+ *     OMP_NUM_THREADS in a build with MC_OPENMP).
  *   - GSL's error handler: the first time the library calls GSL it switches
  *     GSL's handler off (gsl_set_error_handler_off, once per process), so
  *     that GSL reports through return codes instead of aborting the process.

@@ -314,9 +314,12 @@ MC_API void mc_forecaster_free(mc_forecaster *forecaster);
  * should set 1, so that its threads times OpenBLAS's do not oversubscribe
  * the cores. `threads` < 1 counts as 1. Call it before starting threads that
  * use maskcast: it is not safe while another thread is inside OpenBLAS.
- * In a build with MC_OPENMP (against OpenBLAS's OpenMP build) the same count
- * sets how many threads the training step's element-wise passes use; the
- * results are the same bits for any count.
+ * In a build with MC_OPENMP (against OpenBLAS's OpenMP build, which reads
+ * OMP_NUM_THREADS, not OPENBLAS_NUM_THREADS) the same count sets how many
+ * slices a batch is split into, one thread each. In either build results
+ * depend on the count in their last bits (OpenBLAS's multi-threaded sgemm
+ * rounds differently from its single-threaded one, and slices sum gradients
+ * in groups); a fixed seed and count give the same model file.
  */
 MC_API void mc_set_blas_threads(int threads);
 

@@ -1,14 +1,21 @@
 /*
- * The training step's element-wise passes (the per-horizon masks and heads,
- * the anomaly mask, the optimiser) on the threads OpenBLAS uses, when it is
- * its OpenMP build: then one OpenMP thread team serves both, and a pass split
- * in parts runs on the cores that sgemm just left. With the pthread build
- * (or without OpenMP) the passes stay on the calling thread: two thread pools
- * spinning against each other on the same cores slow sgemm down
- * (docs/BENCHMARKS.md, "Threads").
+ * The training step on the threads OpenBLAS uses, when it is its OpenMP
+ * build: then one OpenMP thread team serves both. Two levels:
  *
- * Every split is by disjoint outputs (rows, horizons, element ranges), never
- * by partial sums, so the results are bit-identical for any number of parts.
+ *   - batch slices: mc_net_forward and mc_net_backward split a batch into
+ *     one slice per thread, each slice's whole pass (sgemm, which OpenBLAS
+ *     runs single-threaded inside the team, and the element-wise passes) on
+ *     its own thread; parameter gradients are summed over the slices, in
+ *     slice order (docs/BENCHMARKS.md, "Batch slices");
+ *   - parts: an element-wise pass left whole by the slicing (a batch too
+ *     small to slice, the optimiser) split by disjoint outputs (rows,
+ *     horizons, element ranges), never by partial sums, so its results are
+ *     bit-identical for any number of parts.
+ *
+ * With the pthread build (or without OpenMP) everything stays on the calling
+ * thread and sgemm uses OpenBLAS's own threads: two thread pools spinning
+ * against each other on the same cores slow sgemm down (docs/BENCHMARKS.md,
+ * "Threads").
  */
 #ifndef MC_NN_PARALLEL_H
 #define MC_NN_PARALLEL_H
