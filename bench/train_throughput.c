@@ -15,7 +15,8 @@
  * skip all on, ReLU, the full W_a (--horizon-rank R > 0: masks from horizon
  * embeddings of rank R) — and an "epoch" of N = 16384 samples (64 steps), timed
  * after 3 warm-up steps. OpenBLAS's thread count comes from the environment
- * (OPENBLAS_NUM_THREADS); the runner sets it.
+ * (OPENBLAS_NUM_THREADS; OMP_NUM_THREADS in a build with MC_OPENMP, which
+ * also splits the batch in that many slices); the runner sets both.
  *
  * sgemm time: work.gemm (the network's one dense-product hook) points to a
  * wrapper that reads the monotonic clock around mc_gemm_blas and counts

@@ -316,7 +316,9 @@ MC_API void mc_forecaster_free(mc_forecaster *forecaster);
  * use maskcast: it is not safe while another thread is inside OpenBLAS.
  * In a build with MC_OPENMP (against OpenBLAS's OpenMP build, which reads
  * OMP_NUM_THREADS, not OPENBLAS_NUM_THREADS) the same count sets how many
- * slices a batch is split into, one thread each. In either build results
+ * slices a batch is split into, one thread each (at most 16, and at least 32
+ * samples a slice); a trainer keeps the count it saw at mc_trainer_init for
+ * its backward passes, so set it first. In either build results
  * depend on the count in their last bits (OpenBLAS's multi-threaded sgemm
  * rounds differently from its single-threaded one, and slices sum gradients
  * in groups); a fixed seed and count give the same model file.

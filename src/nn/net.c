@@ -144,15 +144,19 @@ mc_status mc_net_work_reserve_slices(mc_net_work *w, const mc_net_layout *layout
 {
     if (slices > MC_PARALLEL_MAX_PARTS)
         slices = MC_PARALLEL_MAX_PARTS;
-    const size_t blocks = slices > 1 ? slices - 1 : 0;
-    if (blocks <= w->slice_blocks)
+    size_t blocks = slices > 1 ? slices - 1 : 0;
+    if (blocks <= w->slice_blocks && layout->total == w->slice_block)
         return MC_OK;
+    if (blocks < w->slice_blocks)
+        blocks = w->slice_blocks;
     float *g = mc_realloc_array(w->slice_grads, blocks, layout->total * sizeof(float));
     if (g == NULL)
         return mc_error_nomem(err, "allocating the gradients of the batch's slices");
-    w->bytes += (blocks - w->slice_blocks) * layout->total * sizeof(float);
+    w->bytes -= w->slice_blocks * w->slice_block * sizeof(float);
+    w->bytes += blocks * layout->total * sizeof(float);
     w->slice_grads = g;
     w->slice_blocks = blocks;
+    w->slice_block = layout->total;
     return MC_OK;
 }
 
@@ -805,7 +809,8 @@ void mc_net_backward(mc_net_work *w, float *grads, float *dx, const float *param
                      const mc_net_layout *lay, const mc_net_shape *s, const float *x,
                      const float *dy, size_t B)
 {
-    const size_t slices = slices_for(w, B, 1 + w->slice_blocks);
+    const size_t blocks = lay->total == w->slice_block ? w->slice_blocks : 0;
+    const size_t slices = slices_for(w, B, 1 + blocks);
     if (slices <= 1) {
         backward_rows(w, grads, dx, params, lay, s, x, dy, B, B);
         return;

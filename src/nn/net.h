@@ -121,8 +121,9 @@ typedef struct mc_net_work {
     size_t slices;     /* a batch split in this many slices, one thread each (at most
                           MC_PARALLEL_MAX_PARTS, and backward at most 1 + slice_blocks);
                           0, the default: mc_parallel_slices(), by batch size */
-    float *slice_grads;  /* (slice_blocks, layout total) gradients of slices 1, 2, ... */
+    float *slice_grads;  /* (slice_blocks, slice_block) gradients of slices 1, 2, ... */
     size_t slice_blocks; /* reserved by mc_net_work_reserve_slices */
+    size_t slice_block;  /* values per block: the layout's total it was reserved for */
     float *x_masked;   /* (B, n_in) x~ */
     float *pre0, *h0;  /* (B, D) first pass */
     float *mask;       /* (B, L*Cp) m */
@@ -152,9 +153,10 @@ void mc_net_work_free(mc_net_work *w);
 /*
  * Gradient blocks so that mc_net_backward can split a batch into up to
  * `slices` slices, each on its own thread (one block per slice beyond the
- * first; a no-op when enough are reserved). Training calls it once with
- * mc_parallel_slices(batch); without it the backward pass runs whole.
- * The forward pass needs nothing reserved.
+ * first, of layout->total values; a no-op when enough are reserved for this
+ * layout). Training calls it once, at mc_trainer_init, with
+ * mc_parallel_slices(batch); without it (or for another layout) the
+ * backward pass runs whole. The forward pass needs nothing reserved.
  */
 mc_status mc_net_work_reserve_slices(mc_net_work *w, const mc_net_layout *layout, size_t slices,
                                      mc_error *err);

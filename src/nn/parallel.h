@@ -1,16 +1,18 @@
 /*
- * The training step on the threads OpenBLAS uses, when it is its OpenMP
+ * The network's passes on the threads OpenBLAS uses, when it is its OpenMP
  * build: then one OpenMP thread team serves both. Two levels:
  *
- *   - batch slices: mc_net_forward and mc_net_backward split a batch into
+ *   - batch slices: mc_net_forward (training, validation, forecasts) and
+ *     mc_net_backward (with gradient blocks reserved) split a batch into
  *     one slice per thread, each slice's whole pass (sgemm, which OpenBLAS
  *     runs single-threaded inside the team, and the element-wise passes) on
  *     its own thread; parameter gradients are summed over the slices, in
  *     slice order (docs/BENCHMARKS.md, "Batch slices");
  *   - parts: an element-wise pass left whole by the slicing (a batch too
- *     small to slice, the optimiser) split by disjoint outputs (rows,
- *     horizons, element ranges), never by partial sums, so its results are
- *     bit-identical for any number of parts.
+ *     small to slice, the optimiser, the sum of the slices' gradients)
+ *     split by disjoint outputs (rows, horizons, element ranges), never by
+ *     partial sums, so its results are bit-identical for any number of
+ *     parts.
  *
  * With the pthread build (or without OpenMP) everything stays on the calling
  * thread and sgemm uses OpenBLAS's own threads: two thread pools spinning
