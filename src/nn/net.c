@@ -534,9 +534,15 @@ static void heads_backward_horizons(const heads_job *j, float *g, size_t k0, siz
             head_row_backward(j, g, b, k);
 }
 
-/* dh = sum_k g_k . a_k for samples b0 .. b1-1 (overwritten). */
+/* dh = sum_k g_k . a_k for samples b0 .. b1-1 (overwritten). With
+   `fused`, each (sample, horizon) row also takes its heads' and mask's
+   gradients (head_row_backward) while it is in cache: about 10% faster than
+   the horizon pass and this one apart on one thread, but it cannot split
+   without partial sums (dV and dba sum over samples), so it serves the
+   single-part case over the whole batch. The same operations in the same
+   order either way: the same bits. */
 MC_VECTOR_CLONES
-static void heads_backward_samples(const heads_job *j, float *g, size_t b0, size_t b1)
+static void heads_backward_samples(const heads_job *j, float *g, size_t b0, size_t b1, bool fused)
 {
     mc_net_work *w = j->w;
     const size_t D = j->s->hidden, H = j->s->horizon;
@@ -545,28 +551,10 @@ static void heads_backward_samples(const heads_job *j, float *g, size_t b0, size
         memset(dh, 0, D * sizeof *dh);
         for (size_t k = 0; k < H; k++) {
             const float *a = w->attn + (b * H + k) * D;
-            head_input_grad(g, j, b, k);
-            for (size_t d = 0; d < D; d++)
-                dh[d] += g[d] * a[d];
-        }
-    }
-}
-
-/* Both of the above, one (sample, horizon) row at a time while it is in
-   cache: about 10% faster than the two passes on one thread, but it cannot
-   split without partial sums (dV and dba sum over samples), so it serves the
-   single-part case. The same operations in the same order: the same bits. */
-MC_VECTOR_CLONES
-static void heads_backward_fused(const heads_job *j, float *g)
-{
-    mc_net_work *w = j->w;
-    const size_t D = j->s->hidden, H = j->s->horizon;
-    for (size_t b = 0; b < j->B; b++) {
-        float *dh = w->dh + b * D;
-        memset(dh, 0, D * sizeof *dh);
-        for (size_t k = 0; k < H; k++) {
-            const float *a = w->attn + (b * H + k) * D;
-            head_row_backward(j, g, b, k);
+            if (fused)
+                head_row_backward(j, g, b, k);
+            else
+                head_input_grad(g, j, b, k);
             for (size_t d = 0; d < D; d++)
                 dh[d] += g[d] * a[d];
         }
@@ -586,7 +574,7 @@ static void heads_backward_samples_part(void *ctx, size_t part, size_t parts)
     const heads_job *j = ctx;
     size_t b0, b1;
     mc_part_range(j->B, part, parts, &b0, &b1);
-    heads_backward_samples(j, j->w->row + part * j->s->hidden, b0, b1);
+    heads_backward_samples(j, j->w->row + part * j->s->hidden, b0, b1, false);
 }
 
 /* The heads and the horizon masks, backwards: from dy to dh (overwritten).
@@ -612,7 +600,7 @@ static void heads_backward(mc_net_work *w, float *grads, const float *params,
         mc_parallel_run(parts, heads_backward_horizons_part, &job);
         mc_parallel_run(parts, heads_backward_samples_part, &job);
     } else {
-        heads_backward_fused(&job, w->row);
+        heads_backward_samples(&job, w->row, 0, B, true);
     }
     if (s->horizon_rank == 0) { /* the one write of horizon.W's gradient: beta 0 */
         w->gemm(true, false, D, HD, B, 1.0f, w->h, D, w->dattn, HD, 0.0f,
@@ -711,12 +699,11 @@ static mc_net_work slice_view(const mc_net_work *w, const mc_net_shape *s, size_
                               size_t b0, size_t n)
 {
     mc_net_work v = *w;
-    work_buffer from[WORK_BUFFERS], to[WORK_BUFFERS];
-    work_buffers((mc_net_work *)w, s, from);
-    work_buffers(&v, s, to);
+    work_buffer bufs[WORK_BUFFERS];
+    work_buffers(&v, s, bufs);
     for (size_t i = 0; i < WORK_BUFFERS; i++)
-        if (from[i].per_sample > 0)
-            *to[i].p = *from[i].p + b0 * from[i].per_sample;
+        if (bufs[i].per_sample > 0)
+            *bufs[i].p += b0 * bufs[i].per_sample;
     v.row = w->row + slice * s->hidden;
     v.capacity = n;
     v.parts = 1;
