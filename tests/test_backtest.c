@@ -2,6 +2,7 @@
    scored, baselines at the right rows, corruption of inputs only. */
 #include "synthetic_load.h"
 
+#include "eval/backtest_methods.h"
 #include "eval/corrupt.h"
 
 enum { BT_DAYS = 40, BT_HOURS = BT_DAYS * 24, TEST_DAYS = 6 };
@@ -312,6 +313,39 @@ static void test_linear_forecaster_counted(void **state)
     free(csv);
 }
 
+/* The method list grows: a fixed table of 8 once overflowed at the ninth
+   (seven are used with --ablations). Under AddressSanitizer the old table
+   fails this test at the first method past its end. */
+static void test_methods_list_grows(void **state)
+{
+    (void)state;
+    char *csv = synthetic_csv(BT_HOURS, 0);
+    mc_frame *f = frame_of(csv);
+    mc_model_options mo;
+    mc_train_options to;
+    mc_backtest_options bo;
+    small_options(&mo, &to, &bo);
+    bo.ablations = true;
+    mc_backtest *b = run(f, &mo, &to, &bo);
+    const size_t before = mc_backtest_methods(b);
+    assert_int_equal(before, 7);
+    char name[40];
+    for (size_t i = 0; i < 40; i++) {
+        snprintf(name, sizeof name, "extra-%zu", i);
+        assert_int_equal(mc_backtest_add_method(b, name, NULL), MC_OK);
+    }
+    assert_int_equal(mc_backtest_methods(b), before + 40);
+    assert_string_equal(mc_backtest_method_name(b, 0), "maskcast");
+    assert_string_equal(mc_backtest_method_name(b, before + 39), "extra-39");
+    /* The earlier methods' forecasts survive the list's moves. */
+    const double *point = mc_backtest_forecasts(b, 0);
+    assert_non_null(point);
+    assert_true(isfinite(point[0]));
+    mc_backtest_free(b);
+    mc_frame_free(f);
+    free(csv);
+}
+
 static void test_refusals(void **state)
 {
     (void)state;
@@ -346,6 +380,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_origins_daily_at_midnight),
+        cmocka_unit_test(test_methods_list_grows),
         cmocka_unit_test(test_gap_and_origin_time),
         cmocka_unit_test(test_no_method_sees_the_future),
         cmocka_unit_test(test_filled_actuals_not_scored),

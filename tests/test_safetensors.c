@@ -727,7 +727,7 @@ static void test_write_file_atomic(void **state)
 
     /* A missing directory: MC_ERR_IO, and nothing is created. */
     assert_int_equal(mc_st_write_file(missing, s.entries, 5, s.meta, 4, &err), MC_ERR_IO);
-    assert_contains(err.message, "no-such-dir/model.safetensors: cannot create a temporary file");
+    assert_contains(err.message, "no-such-dir/model.safetensors: cannot create a file in its directory");
     struct stat sb;
     assert_int_equal(stat(missing, &sb), -1);
     list_dir(dir, listing, sizeof listing);
@@ -753,10 +753,10 @@ static void test_write_file_atomic(void **state)
     list_dir(dir, listing, sizeof listing);
     assert_string_equal(listing, "model.safetensors"); /* no temporary left behind */
 
-    /* A failing rename (the target is a directory) leaves it and no temporary. */
+    /* A directory is refused before anything is created. */
     assert_int_equal(mkdir(sub, 0700), 0);
     assert_int_equal(mc_st_write_file(sub, &other, 1, NULL, 0, &err), MC_ERR_IO);
-    assert_contains(err.message, "sub: cannot rename the temporary file over the file");
+    assert_contains(err.message, "sub: is a directory");
     assert_int_equal(stat(sub, &sb), 0);
     assert_true(S_ISDIR(sb.st_mode));
     list_dir(dir, listing, sizeof listing);

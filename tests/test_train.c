@@ -258,6 +258,37 @@ static void test_refusals(void **state)
     free(csv);
 }
 
+/* No window with an observed target: a clear refusal, not a wrapped count
+   (the validation tail of zero origins used to underflow into a crash). */
+static void test_no_observed_target(void **state)
+{
+    (void)state;
+    mc_model_options mo;
+    mc_train_options to;
+    small_options(&mo, &to);
+    mc_error err;
+    /* The load missing everywhere, and observed only in the first 20 rows
+       (before any window's horizon can reach it, lookback 48). */
+    const size_t observed_rows[] = {0, 20};
+    for (size_t c = 0; c < 2; c++) {
+        char *csv = synthetic_csv(HOURS, HOURS - observed_rows[c]);
+        mc_frame *f = frame_of(csv);
+        mc_model *m = (mc_model *)&m;
+        assert_int_equal(mc_model_train(&m, f, &mo, &to, &err), MC_ERR_EMPTY);
+        assert_null(m);
+        assert_contains(err.message, "no training window has an observed load value");
+        mc_trainer *t = (mc_trainer *)&t;
+        assert_int_equal(mc_trainer_init(&t, f, &mo, &to, &err), MC_ERR_EMPTY);
+        assert_null(t);
+        /* Without a validation tail as well. */
+        to.validation_fraction = 0.0;
+        assert_int_equal(mc_model_train(&m, f, &mo, &to, &err), MC_ERR_EMPTY);
+        to.validation_fraction = 0.1;
+        mc_frame_free(f);
+        free(csv);
+    }
+}
+
 static void test_forecast(void **state)
 {
     (void)state;
@@ -348,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_cancellation),
         cmocka_unit_test(test_augmentation_touches_only_past_load),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_no_observed_target),
         cmocka_unit_test(test_forecast),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

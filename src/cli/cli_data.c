@@ -53,10 +53,12 @@ bool mc_cli_parse_duration(const char *text, int64_t *seconds)
     static const struct { const char *unit; int64_t scale; } units[] = {
         {"", 1}, {"s", 1}, {"sec", 1}, {"m", 60}, {"min", 60}, {"h", 3600},
         {"d", 86400}, {"w", 604800}};
+    if (!(text[0] >= '0' && text[0] <= '9'))
+        return false; /* digits first, as counts: no blanks, no sign */
     errno = 0;
     char *end = NULL;
     long long v = strtoll(text, &end, 10);
-    if (end == text || errno != 0 || v < 0)
+    if (errno != 0 || v < 0)
         return false;
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
         if (strcmp(end, units[i].unit) == 0) {

@@ -74,7 +74,8 @@ mc_frame *mc_cli_data_load(mc_cli_data *d, FILE *err);
    had offsets. `size` of 32 always suffices. */
 void mc_cli_row_time(const mc_frame *f, size_t row, char *out, size_t size);
 
-/* Parses "90s", "30min", "1h", "2d", "1w" or plain seconds; false if invalid. */
+/* Parses "90s", "30min", "1h", "2d", "1w" or plain seconds (digits first: no
+   blank, no sign); false if invalid. */
 bool mc_cli_parse_duration(const char *text, int64_t *seconds);
 
 /* Writes a duration compactly ("1h", "30min", "90s"). */

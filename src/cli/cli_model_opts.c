@@ -1,6 +1,7 @@
 /* The model and training options that `train` and `backtest` share. */
 #include "cli/cli_model_opts.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,10 +76,14 @@ void mc_cli_model_free(mc_cli_model *m)
 
 bool mc_cli_parse_size(const char *arg, size_t lo, size_t *out)
 {
+    /* Digits only: strtoull skips blanks and takes a sign, so " -1" would
+       pass a test of the first byte and wrap to 2^64 - 1. */
+    if (!(arg[0] >= '0' && arg[0] <= '9'))
+        return false;
     errno = 0;
     char *end = NULL;
     unsigned long long v = strtoull(arg, &end, 10);
-    if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-' || v < lo)
+    if (errno != 0 || *end != '\0' || v < lo)
         return false;
     *out = (size_t)v;
     return true;
@@ -86,6 +91,8 @@ bool mc_cli_parse_size(const char *arg, size_t lo, size_t *out)
 
 bool mc_cli_parse_real(const char *arg, double lo, double hi, double *out)
 {
+    if (isspace((unsigned char)arg[0]))
+        return false; /* as counts: no leading blanks */
     errno = 0;
     char *end = NULL;
     double v = strtod(arg, &end);

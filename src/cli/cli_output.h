@@ -1,5 +1,6 @@
-/* Output files written whole or not at all: a temporary beside the target,
-   renamed over it only when everything was written. */
+/* Output files written whole or not at all (io/atomic_file.h): a temporary
+   beside the target, renamed over it only when everything was written; a
+   device or FIFO written through; a symbolic link's target replaced. */
 #ifndef MC_CLI_CLI_OUTPUT_H
 #define MC_CLI_CLI_OUTPUT_H
 
@@ -7,13 +8,17 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "io/atomic_file.h"
+
 typedef struct mc_cli_output {
     FILE *f;
-    char *tmp;        /* the temporary's path; NULL when writing to the stream */
-    const char *path;
+    mc_atomic_file file;
+    const char *path; /* the path given; NULL when writing to the stream */
 } mc_cli_output;
 
-/* Opens `path` for writing (NULL or "-": `stream` itself). NULL on failure, with a message. */
+/* Opens `path` for writing (NULL or "-": `stream` itself), creating the
+   temporary now: call it before long work, so that an output that cannot be
+   written fails first. NULL on failure, with a message. */
 FILE *mc_cli_output_open(mc_cli_output *o, const char *path, FILE *stream, FILE *err);
 
 /* Finishes: with `keep`, flushes and renames into place; otherwise removes the

@@ -10,6 +10,7 @@
 #include "cli/cli_getopt.h"
 #include "cli/cli_model_opts.h"
 #include "cli/cli_progress.h"
+#include "io/atomic_file.h"
 
 static void help(FILE *f)
 {
@@ -93,8 +94,18 @@ int mc_cli_train(int argc, char **argv, FILE *out, FILE *err)
     mc_frame *frame = NULL;
     mc_model *model = NULL;
     const char *columns[3 * MC_MAX_COVARIATES];
+    mc_atomic_file file = {0};
+    mc_error e;
     if (status != MC_EXIT_OK)
         goto done;
+    /* The model file's temporary is created now, so that an output that
+       cannot be written (no such directory, a directory, read-only) fails
+       before the training, not after it. */
+    if (mc_atomic_open(&file, a.output, &e) != MC_OK) {
+        fprintf(err, "maskcast: %s\n", e.message);
+        status = MC_EXIT_FAILURE;
+        goto done;
+    }
     if ((frame = mc_cli_model_load(&a.model, &a.data, columns, err)) == NULL) {
         status = MC_EXIT_FAILURE;
         goto done;
@@ -103,7 +114,6 @@ int mc_cli_train(int argc, char **argv, FILE *out, FILE *err)
     mc_cli_progress_init(&progress, err, a.quiet);
     a.model.to.progress = mc_cli_progress_report;
     a.model.to.progress_user = &progress;
-    mc_error e;
     if (mc_model_train(&model, frame, &a.model.mo, &a.model.to, &e) != MC_OK) {
         mc_cli_progress_end(&progress);
         fprintf(err, "maskcast: %s\n", e.message);
@@ -111,7 +121,15 @@ int mc_cli_train(int argc, char **argv, FILE *out, FILE *err)
         goto done;
     }
     mc_cli_progress_end(&progress);
-    if (mc_model_save(model, a.output, &e) != MC_OK) {
+    void *bytes = NULL;
+    size_t size = 0;
+    mc_status st = mc_model_save_buffer(model, &bytes, &size, &e);
+    if (st == MC_OK)
+        st = mc_atomic_write(&file, bytes, size, a.output, &e);
+    free(bytes);
+    if (st == MC_OK)
+        st = mc_atomic_commit(&file, a.output, &e);
+    if (st != MC_OK) {
         fprintf(err, "maskcast: %s\n", e.message);
         status = MC_EXIT_FAILURE;
         goto done;
@@ -123,6 +141,7 @@ int mc_cli_train(int argc, char **argv, FILE *out, FILE *err)
         fprintf(err, "maskcast: wrote %s (lookback %zu, horizon %zu steps; %.1f s)\n", a.output,
                 a.model.mo.lookback, a.model.mo.horizon, mc_model_train_seconds(model));
 done:
+    mc_atomic_abort(&file); /* the temporary, when training or writing failed */
     mc_model_free(model);
     mc_frame_free(frame);
     mc_cli_model_free(&a.model);

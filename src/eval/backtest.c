@@ -17,12 +17,13 @@
 #include "data/frame_lookup.h"
 #include "data/timestamp.h"
 #include "eval/baselines.h"
+#include "eval/backtest_methods.h"
 #include "eval/corrupt.h"
 #include "eval/metrics.h"
 #include "train/bind.h"
 #include "train/model_internal.h"
 
-enum { MAX_METHODS = 8, METHOD_NAME = 32 };
+enum { METHOD_NAME = 32 };
 
 typedef struct bt_method {
     char name[METHOD_NAME];
@@ -39,8 +40,8 @@ struct mc_backtest {
     double *actual;        /* (origins, H), NAN where not observed */
     double *reference;     /* (origins, H) weekly seasonal naive, for skill */
     double mase_scale;
-    size_t n_methods;
-    bt_method methods[MAX_METHODS];
+    size_t n_methods, methods_cap;
+    bt_method *methods;    /* (n_methods): grows, so an added ablation needs no limit raised */
 };
 
 void mc_backtest_options_defaults(mc_backtest_options *opt)
@@ -142,7 +143,18 @@ static mc_status test_start_row(size_t *out, const mc_frame *f, const mc_backtes
 
 static bt_method *add_method(mc_backtest *b, const char *name, mc_error *err)
 {
+    if (b->n_methods == b->methods_cap) {
+        const size_t cap = b->methods_cap ? 2 * b->methods_cap : 8;
+        bt_method *grown = mc_realloc_array(b->methods, cap, sizeof *grown);
+        if (grown == NULL) {
+            mc_error_nomem(err, "the backtest's methods");
+            return NULL;
+        }
+        b->methods = grown;
+        b->methods_cap = cap;
+    }
     bt_method *m = &b->methods[b->n_methods];
+    memset(m, 0, sizeof *m);
     snprintf(m->name, sizeof m->name, "%s", name);
     m->point = mc_realloc_array(NULL, b->n_origins * b->horizon, sizeof *m->point);
     m->sums = calloc(b->horizon + 1, sizeof *m->sums);
@@ -154,6 +166,11 @@ static bt_method *add_method(mc_backtest *b, const char *name, mc_error *err)
     }
     b->n_methods++;
     return m;
+}
+
+mc_status mc_backtest_add_method(mc_backtest *b, const char *name, mc_error *err)
+{
+    return add_method(b, name, err) != NULL ? MC_OK : MC_ERR_NOMEM;
 }
 
 typedef struct fit_report {
@@ -479,6 +496,7 @@ void mc_backtest_free(mc_backtest *b)
         free(b->methods[m].point);
         free(b->methods[m].sums);
     }
+    free(b->methods);
     free(b->rows);
     free(b->first_time);
     free(b->actual);

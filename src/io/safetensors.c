@@ -15,6 +15,7 @@
 
 #include "common/checked.h"
 #include "common/error.h"
+#include "io/atomic_file.h"
 
 /* Beyond 2^53 a JSON number parsed as a double no longer holds every integer. */
 #define MAX_JSON_INT 9007199254740992.0
@@ -857,56 +858,12 @@ mc_status mc_st_write_file(const char *path, const mc_st_entry *tensors, size_t 
     mc_status st = mc_st_write_buffer(&buf, &size, tensors, n_tensors, meta, n_meta, err);
     if (st != MC_OK)
         return st;
-    size_t tmp_size = strlen(path) + 64;
-    char *tmp = malloc(tmp_size);
-    if (tmp == NULL) {
-        free(buf);
-        return mc_error_nomem(err, "writing a safetensors file");
-    }
-    /* open() with O_EXCL rather than mkstemp(), so the file gets the usual
-       0666 & ~umask permissions instead of 0600. */
-    int fd = -1;
-    /* The process id and the address of this call's buffer (no two live
-       buffers share one) keep concurrent writers' temporaries apart without
-       a global counter. */
-    for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
-        snprintf(tmp, tmp_size, "%s.tmp.%ld.%" PRIxPTR ".%d", path, (long)getpid(),
-                 (uintptr_t)buf, attempt);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd < 0 && errno != EEXIST)
-            break;
-    }
-    if (fd < 0) {
-        st = mc_error_set(err, MC_ERR_IO, 0, 0, "%s: cannot create a temporary file beside it: %s",
-                          path, strerror(errno));
-        free(tmp);
-        free(buf);
-        return st;
-    }
-    const char *step = NULL;
-    int e = 0;
-    FILE *fp = fdopen(fd, "wb");
-    if (fp == NULL) {
-        e = errno, step = "open";
-        close(fd);
-    } else {
-        if (fwrite(buf, 1, size, fp) != size)
-            e = errno, step = "write";
-        else if (fflush(fp) != 0)
-            e = errno, step = "flush";
-        else if (fsync(fileno(fp)) != 0)
-            e = errno, step = "sync";
-        if (fclose(fp) != 0 && step == NULL)
-            e = errno, step = "close";
-    }
-    if (step == NULL && rename(tmp, path) != 0)
-        e = errno, step = "rename the temporary file over";
-    if (step != NULL) {
-        remove(tmp);
-        st = mc_error_set(err, MC_ERR_IO, 0, 0, "%s: cannot %s the file: %s", path, step,
-                          strerror(e));
-    }
-    free(tmp);
+    mc_atomic_file a;
+    st = mc_atomic_open(&a, path, err);
+    if (st == MC_OK && (st = mc_atomic_write(&a, buf, size, path, err)) != MC_OK)
+        mc_atomic_abort(&a);
+    else if (st == MC_OK)
+        st = mc_atomic_commit(&a, path, err);
     free(buf);
     return st;
 }

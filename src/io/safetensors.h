@@ -120,10 +120,11 @@ mc_status mc_st_write_buffer(void **out, size_t *out_size, const mc_st_entry *te
                              mc_error *err);
 
 /*
- * Serialises as mc_st_write_buffer() does and writes the result atomically: a
- * new temporary file in the directory of `path`, fwrite, fflush, fsync,
- * fclose, then rename over `path`. On any failure (MC_ERR_IO for the file
- * system) the temporary is removed and `path` is left as it was.
+ * Serialises as mc_st_write_buffer() does and writes the result through
+ * io/atomic_file.h: a new temporary beside `path`, synced, then renamed over
+ * it (a symbolic link's target replaced; a device or FIFO written through; a
+ * directory refused). On any failure (MC_ERR_IO for the file system) the
+ * temporary is removed and `path` is left as it was.
  */
 mc_status mc_st_write_file(const char *path, const mc_st_entry *tensors, size_t n_tensors,
                            const mc_st_meta *meta, size_t n_meta, mc_error *err);

@@ -136,7 +136,13 @@ static mc_status split_origins(mc_trainer *t, mc_error *err)
     size_t n = 0;
     for (size_t o = L; o + H <= rows; o += t->opt.origin_stride)
         n += any_observed_target(&t->data.series, o, H);
-    size_t *all = mc_realloc_array(NULL, n ? n : 1, sizeof *all);
+    if (n == 0)
+        return mc_error_set(err, MC_ERR_EMPTY, 0, 0,
+                            "no training window has an observed load value: every horizon of %zu "
+                            "steps after a lookback of %zu (in %zu rows) has its load missing; "
+                            "give data with observed load",
+                            H, L, rows);
+    size_t *all = mc_realloc_array(NULL, n, sizeof *all);
     if (all == NULL)
         return mc_error_nomem(err, "listing training origins");
     n = 0;
