@@ -2,13 +2,11 @@
    failures injected there, a full disk and a read-only file system (a small
    tmpfs in a private mount namespace), stale temporaries, and the names of
    temporaries. */
-#define _GNU_SOURCE /* unshare() and CLONE_NEWNS */
-#include "test_util.h"
+#include "private_mount.h" /* first: it sets _GNU_SOURCE */
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mount.h>
@@ -286,26 +284,6 @@ static void test_refusals(void **state)
     remove_all(dir);
 }
 
-/* A small tmpfs of our own, in a private mount namespace, at `dir`; false
-   (with the reason) where this process may not make one. */
-static bool private_tmpfs(const char *dir, char *why, size_t size)
-{
-    const int flags = geteuid() == 0 ? CLONE_NEWNS : CLONE_NEWUSER | CLONE_NEWNS;
-    if (unshare(flags) != 0) {
-        snprintf(why, size, "unshare: %s", strerror(errno));
-        return false;
-    }
-    /* Nothing mounted here may reach the parent namespace. */
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-        mount("mc_test", dir, "tmpfs", 0, "size=64k") != 0) {
-        snprintf(why, size, "mount: %s", strerror(errno));
-        return false;
-    }
-    return true;
-}
-
-enum { CHILD_OK = 0, CHILD_SKIP = 77 };
-
 /* Runs in a child with the tmpfs mounted at `dir`. */
 static int full_and_read_only(const char *dir)
 {
@@ -342,34 +320,10 @@ static void test_disk_full_and_read_only(void **state)
     (void)state;
     char dir[512];
     make_dir(dir, sizeof dir);
-    int pipefd[2];
-    assert_int_equal(pipe(pipefd), 0);
-    const pid_t child = fork();
-    assert_true(child >= 0);
-    if (child == 0) {
-        close(pipefd[0]);
-        char why[256];
-        if (!private_tmpfs(dir, why, sizeof why)) {
-            ssize_t w = write(pipefd[1], why, strlen(why));
-            (void)w;
-            _exit(CHILD_SKIP);
-        }
-        _exit(full_and_read_only(dir));
-    }
-    close(pipefd[1]);
-    char why[256] = {0};
-    ssize_t got = read(pipefd[0], why, sizeof why - 1);
-    (void)got;
-    close(pipefd[0]);
-    int status;
-    assert_int_equal(waitpid(child, &status, 0), child);
-    assert_true(WIFEXITED(status));
+    const bool ran = in_private_tmpfs(dir, full_and_read_only);
     rmdir(dir);
-    if (WEXITSTATUS(status) == CHILD_SKIP) {
-        print_message("skipped: this process cannot mount a private tmpfs (%s)\n", why);
+    if (!ran)
         skip();
-    }
-    assert_int_equal(WEXITSTATUS(status), CHILD_OK);
 }
 
 int main(void)

@@ -1,8 +1,10 @@
 /* The command line against hostile input: data with no observed load, counts
    written with blanks and signs, outputs that are devices, links, directories
    or missing places, and temporaries planted under predictable names. */
+#include "private_mount.h" /* first: it sets _GNU_SOURCE */
 #include "cli_util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <sys/stat.h>
 
@@ -265,6 +267,75 @@ static void test_train_checks_output_first(void **state)
     assert_int_equal(rmdir(dir), 0); /* empty: nothing was left in it */
 }
 
+/* For the child in the private tmpfs: the fixture made before the fork. */
+static const fixture *full_fixture;
+
+static bool only_entry(const char *dir, const char *name)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return false;
+    size_t n = 0;
+    bool named = false;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            n++;
+            named = named || strcmp(e->d_name, name) == 0;
+        }
+    closedir(d);
+    return n == 1 && named;
+}
+
+/* A full disk, then a read-only one: exit 1, a message, nothing left. */
+static int full_then_read_only(const char *dir)
+{
+    char filler[600], out[600], model[600];
+    snprintf(filler, sizeof filler, "%s/filler", dir);
+    snprintf(out, sizeof out, "%s/forecast.csv", dir);
+    snprintf(model, sizeof model, "%s/model.safetensors", dir);
+    FILE *f = fopen(filler, "w");
+    if (f == NULL)
+        return 10;
+    static const char block[512] = {0};
+    while (fwrite(block, 1, sizeof block, f) == sizeof block && fflush(f) == 0)
+        ;
+    fclose(f);
+    cli_result r = RUN("forecast", "-m", full_fixture->model, "--csv",
+                       full_fixture->history.path, "-o", out);
+    const bool full_ok = r.status == 1 && strstr(r.err, "No space left on device") != NULL &&
+                         strstr(r.err, "forecast.csv") != NULL && only_entry(dir, "filler");
+    if (!full_ok)
+        fprintf(stderr, "disk full: status %d: %s\n", r.status, r.err);
+    result_free(&r);
+    if (!full_ok)
+        return 11;
+    unlink(filler);
+    if (mount(NULL, dir, NULL, MS_REMOUNT | MS_RDONLY, NULL) != 0)
+        return 12;
+    r = TRAIN_SMALL(full_fixture->train.path, "-o", model);
+    const bool ro_ok = r.status == 1 && strstr(r.err, "Read-only file system") != NULL;
+    if (!ro_ok)
+        fprintf(stderr, "read-only: status %d: %s\n", r.status, r.err);
+    result_free(&r);
+    return ro_ok ? CHILD_OK : 13;
+}
+
+static void test_full_and_read_only_outputs(void **state)
+{
+    (void)state;
+    fixture x;
+    fixture_make(&x);
+    char dir[4200];
+    scratch_path(dir, sizeof dir, "tmpfs");
+    assert_int_equal(mkdir(dir, 0700), 0);
+    full_fixture = &x;
+    const bool ran = in_private_tmpfs(dir, full_then_read_only);
+    assert_int_equal(rmdir(dir), 0);
+    fixture_free(&x);
+    if (!ran)
+        skip();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -273,6 +344,7 @@ int main(void)
         cmocka_unit_test(test_outputs_that_are_not_regular_files),
         cmocka_unit_test(test_planted_temporary_is_not_followed),
         cmocka_unit_test(test_train_checks_output_first),
+        cmocka_unit_test(test_full_and_read_only_outputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
