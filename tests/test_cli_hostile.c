@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 enum { ROWS = 21 * 24 };
@@ -158,17 +159,17 @@ static void test_outputs_that_are_not_regular_files(void **state)
     char fifo[4200];
     scratch_path(fifo, sizeof fifo, "fifo");
     assert_int_equal(mkfifo(fifo, 0600), 0);
-    FILE *reader = fopen(fifo, "r+"); /* open for reading without blocking (Linux) */
-    assert_non_null(reader);
+    const int reader = open(fifo, O_RDONLY | O_NONBLOCK);
+    assert_true(reader >= 0);
     r = RUN("forecast", "-m", x.model, "--csv", x.history.path, "-o", fifo);
     assert_int_equal(r.status, 0);
     result_free(&r);
-    char line[64];
-    assert_non_null(fgets(line, sizeof line, reader));
-    assert_contains(line, "timestamp,horizon,forecast");
-    fclose(reader);
     assert_int_equal(lstat(fifo, &sb), 0);
     assert_true(S_ISFIFO(sb.st_mode));
+    char line[64] = {0};
+    assert_true(read(reader, line, sizeof line - 1) > 0);
+    assert_contains(line, "timestamp,horizon,forecast");
+    close(reader);
     unlink(fifo);
 
     /* A symbolic link is followed: its target gets the forecast, the link
@@ -267,6 +268,49 @@ static void test_train_checks_output_first(void **state)
     assert_int_equal(rmdir(dir), 0); /* empty: nothing was left in it */
 }
 
+/* backtest creates its output files before the run (a missing directory
+   fails first), writes each whole, and removes them all when one fails. */
+static void test_backtest_outputs(void **state)
+{
+    (void)state;
+    temp_csv data;
+    write_series(&data, 0, ROWS);
+    char forecasts[4200], metrics[4200], json[4200], missing[4200], text[256];
+    scratch_path(forecasts, sizeof forecasts, "bt_forecasts.csv");
+    scratch_path(metrics, sizeof metrics, "bt_metrics.csv");
+    scratch_path(json, sizeof json, "bt.json");
+    scratch_path(missing, sizeof missing, "no/such/dir/bt.json");
+#define BACKTEST(csv, ...)                                                                        \
+    RUN("backtest", "--csv", csv, "--target", "load", "--future", "temperature", "--lookback",   \
+        "48", "--horizon", "12", "--hidden", "8", "--epochs", "2", "--samples-per-epoch", "256", \
+        "--test-days", "3", "--quiet", __VA_ARGS__)
+    cli_result r = BACKTEST("/nonexistent/maskcast/data.csv", "--forecasts", forecasts,
+                            "--metrics", metrics, "--json", missing);
+    assert_int_equal(r.status, 1);
+    assert_contains(r.err, "bt.json: cannot create a file in its directory");
+    assert_true(strstr(r.err, "data.csv") == NULL);
+    result_free(&r);
+    struct stat sb;
+    assert_int_equal(stat(forecasts, &sb), -1); /* the ones opened first are removed */
+    assert_int_equal(stat(metrics, &sb), -1);
+
+    r = BACKTEST(data.path, "--forecasts", forecasts, "--metrics", metrics, "--json", json);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "Backtest of load");
+    result_free(&r);
+    read_text(forecasts, text, sizeof text);
+    assert_true(strlen(text) > 20);
+    read_text(metrics, text, sizeof text);
+    assert_true(strlen(text) > 20);
+    read_text(json, text, sizeof text);
+    assert_int_equal(text[0], '{');
+#undef BACKTEST
+    unlink(forecasts);
+    unlink(metrics);
+    unlink(json);
+    unlink(data.path);
+}
+
 /* For the child in the private tmpfs: the fixture made before the fork. */
 static const fixture *full_fixture;
 
@@ -344,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_outputs_that_are_not_regular_files),
         cmocka_unit_test(test_planted_temporary_is_not_followed),
         cmocka_unit_test(test_train_checks_output_first),
+        cmocka_unit_test(test_backtest_outputs),
         cmocka_unit_test(test_full_and_read_only_outputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -216,11 +216,16 @@ MC_API mc_status mc_model_train(mc_model **out, const mc_frame *frame,
 MC_API void mc_model_free(mc_model *model);
 
 /**
- * Writes the model as safetensors (DESIGN.md §5) atomically: a temporary
- * file in the same directory, flushed, then renamed over `path`, so `path`
- * holds either the old file or the whole new one. `model` and `path` must not
- * be NULL. Reads the model only (thread-safe), but two threads saving to one
- * path at once leave either one's file.
+ * Writes the model as safetensors (DESIGN.md §5) atomically: a new
+ * temporary file beside `path` ("<path>.tmp.<pid>.<6 letters>", created
+ * exclusively), flushed and synced, then renamed over `path`, so `path`
+ * holds either the old file or the whole new one, even if the process is
+ * killed. A symbolic link is followed (its target is replaced, the link
+ * kept); a link to nothing and a directory are refused (MC_ERR_IO); a
+ * device or FIFO is written in place. Temporaries of `path` that processes
+ * no longer running left behind (owned by the caller's user) are removed.
+ * `model` and `path` must not be NULL. Reads the model only (thread-safe),
+ * but two threads saving to one path at once leave either one's file.
  */
 MC_API mc_status mc_model_save(const mc_model *model, const char *path, mc_error *err);
 

@@ -358,21 +358,18 @@ static int write_json(FILE *f, const mc_backtest *b, const backtest_args *a, FIL
     return mc_cli_print_json(o, f, err) == MC_EXIT_OK ? 0 : -1;
 }
 
-static int write_file(const char *path, FILE *out, FILE *err, const mc_backtest *b,
-                      const backtest_args *a, const mc_frame *frame, int kind)
+/* Writes one output into `o`, opened before the run, and puts it in place. */
+static int write_file(mc_cli_output *o, FILE *err, const mc_backtest *b, const backtest_args *a,
+                      const mc_frame *frame, int kind)
 {
-    mc_cli_output o;
-    FILE *f = mc_cli_output_open(&o, path, out, err);
-    if (f == NULL)
-        return MC_EXIT_FAILURE;
     int status = MC_EXIT_OK;
     if (kind == 0)
-        write_forecasts(f, b, frame, a->bo.gap);
+        write_forecasts(o->f, b, frame, a->bo.gap);
     else if (kind == 1)
-        write_metrics_csv(f, b);
-    else if (write_json(f, b, a, err) != 0)
+        write_metrics_csv(o->f, b);
+    else if (write_json(o->f, b, a, err) != 0)
         status = MC_EXIT_FAILURE;
-    if (mc_cli_output_close(&o, status == MC_EXIT_OK, err) != 0)
+    if (mc_cli_output_close(o, status == MC_EXIT_OK, err) != 0)
         status = MC_EXIT_FAILURE;
     return status;
 }
@@ -472,8 +469,18 @@ int mc_cli_backtest(int argc, char **argv, FILE *out, FILE *err)
     mc_frame *frame = NULL;
     mc_backtest *b = NULL;
     const char *columns[3 * MC_MAX_COVARIATES];
+    /* The output files (forecasts, metrics, JSON), created before the run so
+       that one that cannot be written fails first; "-" is standard output. */
+    const char *const paths[3] = {a.forecasts, a.metrics, a.json};
+    mc_cli_output files[3];
+    memset(files, 0, sizeof files);
     if (status != MC_EXIT_OK)
         goto done;
+    for (int k = 0; k < 3; k++)
+        if (paths[k] != NULL && mc_cli_output_open(&files[k], paths[k], out, err) == NULL) {
+            status = MC_EXIT_FAILURE;
+            goto done;
+        }
     if ((frame = mc_cli_model_load(&a.model, &a.data, columns, err)) == NULL) {
         status = MC_EXIT_FAILURE;
         goto done;
@@ -495,17 +502,16 @@ int mc_cli_backtest(int argc, char **argv, FILE *out, FILE *err)
         goto done;
     }
     summary(out, b, &a, frame);
-    if (a.forecasts != NULL)
-        status |= write_file(a.forecasts, out, err, b, &a, frame, 0);
-    if (a.metrics != NULL)
-        status |= write_file(a.metrics, out, err, b, &a, frame, 1);
-    if (a.json != NULL)
-        status |= write_file(a.json, out, err, b, &a, frame, 2);
+    for (int k = 0; k < 3; k++)
+        if (paths[k] != NULL)
+            status |= write_file(&files[k], err, b, &a, frame, k);
     if (fflush(out) != 0 || ferror(out)) {
         fprintf(err, "maskcast: cannot write the summary\n");
         status = MC_EXIT_FAILURE;
     }
 done:
+    for (int k = 0; k < 3; k++)
+        mc_cli_output_close(&files[k], false, err); /* those not written: removed */
     mc_backtest_free(b);
     mc_frame_free(frame);
     mc_cli_model_free(&a.model);
