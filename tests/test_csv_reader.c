@@ -106,6 +106,10 @@ static void test_detects_delimiters(void **state)
         {"t\tv\tw\n 1 \t\tx\n", '\t', "2:1|\n"},
         /* A comma inside a quoted header name does not vote. */
         {"\"a,b\";v\n1;2\n", ';', "2:1|2\n"},
+        /* Nor one inside a quoted name after spaces, or after a doubled quote. */
+        {"  \"a,\"\"b,\" ;v\n1;2\n", ';', "2:1|2\n"},
+        /* A quote inside a field opens nothing (libcsv reads it as text). */
+        {"size 5\" pipe;v;w\n1;2;x,y\n", ';', "2:1|2\n"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         recorder r = {0};
@@ -155,35 +159,103 @@ static void test_bom_and_selection(void **state)
     free(r.log);
 }
 
+/* One whole read of `text`: status, message, rows, delimiter and blank lines. */
+typedef struct outcome {
+    mc_status status;
+    char message[sizeof ((mc_error *)0)->message];
+    char *log;
+    char delimiter;
+    size_t blank_lines;
+} outcome;
+
+static outcome read_outcome(const char *text, size_t len, size_t chunk, const char *const *want)
+{
+    recorder r = {0};
+    for (size_t k = 0; want != NULL && want[k] != NULL; k++)
+        r.want[k] = want[k];
+    mc_csv_stats stats;
+    mc_error err;
+    outcome o = {0};
+    o.status = read_text(text, len, chunk, 0, true, &r, &stats, &err);
+    snprintf(o.message, sizeof o.message, "%s", err.message);
+    o.log = r.log;
+    o.delimiter = stats.delimiter;
+    o.blank_lines = stats.blank_lines;
+    return o;
+}
+
+/* The same bytes give the same frame or error whatever the read size: the
+   delimiter is detected once a whole first non-blank line is buffered, and
+   "whole" must mean the same at every chunk size (a UTF-8 BOM and the blank
+   lines after it skipped, a line break inside quotes not ending the line). */
 static void test_every_chunk_size(void **state)
 {
     (void)state;
-    const char *text = "\xEF\xBB\xBF" "time;load;note\r\n"
-                       "2021-03-04 05:00;1,25;\"x;y\"\r\n"
-                       "\r\n"
-                       "2021-03-04 06:00;2,5;\"multi\nline\"\r\n"
-                       "2021-03-04 07:00;-;\"\"\"q\"\"\"\r\n"
-                       "2021-03-04 08:00;7,125;last";
-    const size_t len = strlen(text);
-    recorder whole = {0};
-    mc_csv_stats stats;
-    mc_error err;
-    assert_int_equal(read_text(text, len, len, 0, true, &whole, &stats, &err), MC_OK);
-    assert_string_equal(whole.log, "2:2021-03-04 05:00|1,25\n"
-                                   "4:2021-03-04 06:00|2,5\n"
-                                   "6:2021-03-04 07:00|-\n"
-                                   "7:2021-03-04 08:00|7,125\n");
-    for (size_t chunk = 1; chunk <= len; chunk++) {
-        recorder r = {0};
-        assert_int_equal(read_text(text, len, chunk, 0, true, &r, &stats, &err), MC_OK);
-        if (strcmp(r.log, whole.log) != 0)
-            print_error("chunk size %zu gave:\n%s\n", chunk, r.log);
-        assert_string_equal(r.log, whole.log);
-        assert_int_equal(stats.delimiter, ';');
-        assert_int_equal(stats.blank_lines, 1);
-        free(r.log);
+    static const char *const time_load[] = {"time", "load", NULL};
+    struct {
+        const char *text;
+        const char *const *want; /* NULL: the first two columns */
+        const char *rows;        /* what a whole read gives */
+        size_t blank_lines;
+    } cases[] = {
+        {"\xEF\xBB\xBF" "time;load;note\r\n"
+         "2021-03-04 05:00;1,25;\"x;y\"\r\n"
+         "\r\n"
+         "2021-03-04 06:00;2,5;\"multi\nline\"\r\n"
+         "2021-03-04 07:00;-;\"\"\"q\"\"\"\r\n"
+         "2021-03-04 08:00;7,125;last",
+         NULL,
+         "2:2021-03-04 05:00|1,25\n"
+         "4:2021-03-04 06:00|2,5\n"
+         "6:2021-03-04 07:00|-\n"
+         "7:2021-03-04 08:00|7,125\n",
+         1},
+        /* A BOM, then blank lines, then a ';' header. */
+        {"\xEF\xBB\xBF\r\n\n\r\n\n"
+         "time;load\n"
+         "2021-03-04 05:00;2,385\n"
+         "2021-03-04 06:00;-7,25\n",
+         time_load,
+         "6:2021-03-04 05:00|2,385\n"
+         "7:2021-03-04 06:00|-7,25\n",
+         4},
+        /* A quoted header name with a line break in it (and a ',' that must not vote). */
+        {"\"ti\nme\";load;\"a,b\r\nc\"\n"
+         "2021-03-04 05:00;2,385;x\n"
+         "2021-03-04 06:00;-7,25;y\n",
+         (const char *const[]){"ti\nme", "load", NULL},
+         "4:2021-03-04 05:00|2,385\n"
+         "5:2021-03-04 06:00|-7,25\n",
+         0},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const char *text = cases[c].text;
+        const size_t len = strlen(text);
+        outcome whole = read_outcome(text, len, len, cases[c].want);
+        if (whole.status != MC_OK)
+            print_error("case %zu: %s\n", c, whole.message);
+        assert_int_equal(whole.status, MC_OK);
+        assert_string_equal(whole.log, cases[c].rows);
+        assert_int_equal(whole.delimiter, ';');
+        assert_int_equal(whole.blank_lines, cases[c].blank_lines);
+        for (size_t chunk = 1; chunk <= len; chunk++) {
+            outcome o = read_outcome(text, len, chunk, cases[c].want);
+            if (o.status != whole.status || strcmp(o.message, whole.message) != 0 ||
+                strcmp(o.log ? o.log : "", whole.log) != 0 || o.delimiter != whole.delimiter)
+                print_error("case %zu, chunk size %zu gave status %d, delimiter '%c', "
+                            "message \"%s\", rows:\n%s\n",
+                            c, chunk, (int)o.status, o.delimiter, o.message,
+                            o.log ? o.log : "(none)");
+            assert_int_equal(o.status, whole.status);
+            assert_string_equal(o.message, whole.message);
+            assert_int_equal(o.delimiter, whole.delimiter);
+            assert_non_null(o.log);
+            assert_string_equal(o.log, whole.log);
+            assert_int_equal(o.blank_lines, whole.blank_lines);
+            free(o.log);
+        }
+        free(whole.log);
     }
-    free(whole.log);
 }
 
 static void test_empty_and_header_only(void **state)
