@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "io/csv_reader.h"
+#include "maskcast/frame.h"
 
 /* Records what the reader hands over as text: "line:field|field\n" per row. */
 typedef struct recorder {
@@ -290,6 +291,121 @@ static void test_nul_byte(void **state)
         assert_contains(err.message, "in.csv: line 3, field 2 contains a NUL byte");
         free(r.log);
     }
+    /* In the first line: the delimiter comes from the bytes before the NUL
+       (',' here; the whole line has more ';'), whatever a read brings after it. */
+    const char first[] = "\r\na,b,c;\0;;;;\n1,2,3\n";
+    for (size_t chunk = 1; chunk <= sizeof first - 1; chunk++) {
+        recorder r = {0};
+        mc_csv_stats stats;
+        mc_error err;
+        assert_int_equal(read_text(first, sizeof first - 1, chunk, 0, true, &r, &stats, &err),
+                         MC_ERR_CSV);
+        assert_int_equal(err.line, 2);
+        assert_int_equal(err.column, 3);
+        assert_contains(err.message, "in.csv: line 2, field 3 contains a NUL byte");
+        free(r.log);
+    }
+}
+
+/* A source of `size` copies of one byte that counts what it hands out. */
+typedef struct counting_source {
+    char byte;
+    size_t size;
+    size_t served;
+} counting_source;
+
+static size_t counting_read(void *ctx, char *buf, size_t cap, int *error)
+{
+    (void)error;
+    counting_source *c = ctx;
+    const size_t n = c->size - c->served < cap ? c->size - c->served : cap;
+    memset(buf, c->byte, n);
+    c->served += n;
+    return n;
+}
+
+static mc_status read_counting(counting_source *c, size_t chunk, mc_error *err)
+{
+    mc_csv_source src = {counting_read, c, "blob.bin"};
+    mc_csv_reader_options opt = {0, true, chunk, '.'};
+    recorder r = {.want = {"time", "load", NULL}};
+    mc_csv_stats stats;
+    mc_error_clear(err);
+    mc_status st = mc_csv_read(&src, &opt, &HANDLER, &r, &stats, err);
+    free(r.log);
+    return st;
+}
+
+/* Input without a line break is refused once the first-line limit is read,
+   not after buffering far more; at any read size. */
+static void test_first_line_limit(void **state)
+{
+    (void)state;
+    const size_t limit = MC_CSV_FIRST_LINE_LIMIT;
+    const size_t chunks[] = {0, 1000, 3 * limit};
+    for (size_t k = 0; k < sizeof chunks / sizeof chunks[0]; k++) {
+        counting_source c = {'x', 8 * limit, 0};
+        mc_error err;
+        assert_int_equal(read_counting(&c, chunks[k], &err), MC_ERR_CSV);
+        if (c.served > limit)
+            print_error("chunk %zu: %zu bytes read\n", chunks[k], c.served);
+        assert_true(c.served <= limit);
+        assert_int_equal(err.line, 1);
+        assert_contains(err.message, "blob.bin: line 1: no line break within the first 1 MiB");
+    }
+    /* The limit counts from the first byte: a first line ending on its last
+       byte is read, one byte more is refused, and an open quote is named. */
+    char *text = malloc(limit + 64);
+    assert_non_null(text);
+    for (size_t extra = 0; extra <= 1; extra++) {
+        size_t len = (size_t)sprintf(text, "time,load,");
+        memset(text + len, 'n', limit - 1 - len + extra);
+        len = limit - 1 + extra;
+        len += (size_t)sprintf(text + len, "\n2024-01-01,2.385,x\n");
+        recorder r = {.want = {"time", "load", NULL}};
+        mc_csv_stats stats;
+        mc_error err;
+        const mc_status st = read_text(text, len, 4096, 0, true, &r, &stats, &err);
+        if (extra == 0) {
+            assert_int_equal(st, MC_OK);
+            assert_string_equal(r.log, "2:2024-01-01|2.385\n");
+        } else {
+            assert_int_equal(st, MC_ERR_CSV);
+            assert_contains(err.message, "in.csv: line 1: no line break within the first 1 MiB");
+        }
+        free(r.log);
+    }
+    size_t len = (size_t)sprintf(text, "\r\n\ntime,\"load");
+    memset(text + len, 'q', limit);
+    len += limit;
+    recorder r = {0};
+    mc_csv_stats stats;
+    mc_error err;
+    assert_int_equal(read_text(text, len, 0, 0, true, &r, &stats, &err), MC_ERR_CSV);
+    assert_int_equal(err.line, 3);
+    assert_contains(err.message, "in.csv: line 3: no line break outside quotes within the first "
+                                 "1 MiB");
+    assert_contains(err.message, "never closed");
+    free(text);
+}
+
+/* A stream of NULs is refused at the first read, before more is buffered. */
+static void test_nul_stream(void **state)
+{
+    (void)state;
+    const size_t chunks[] = {1, 4096, 0};
+    for (size_t k = 0; k < sizeof chunks / sizeof chunks[0]; k++) {
+        counting_source c = {'\0', 16 * MC_CSV_FIRST_LINE_LIMIT, 0};
+        mc_error err;
+        assert_int_equal(read_counting(&c, chunks[k], &err), MC_ERR_CSV);
+        const size_t chunk = chunks[k] ? chunks[k] : 256 * 1024;
+        if (c.served > chunk)
+            print_error("chunk %zu: %zu bytes read\n", chunk, c.served);
+        assert_true(c.served <= chunk);
+        assert_int_equal(err.line, 1);
+        assert_int_equal(err.column, 1);
+        assert_contains(err.message, "blob.bin: line 1, field 1 contains a NUL byte");
+    }
 }
 
 static void test_wide_header(void **state)
@@ -416,6 +532,8 @@ int main(void)
         cmocka_unit_test(test_every_chunk_size),
         cmocka_unit_test(test_empty_and_header_only),
         cmocka_unit_test(test_nul_byte),
+        cmocka_unit_test(test_first_line_limit),
+        cmocka_unit_test(test_nul_stream),
         cmocka_unit_test(test_wide_header),
         cmocka_unit_test(test_megabyte_field),
         cmocka_unit_test(test_no_final_newline_and_lone_cr),

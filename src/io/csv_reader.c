@@ -8,6 +8,7 @@
 
 #include "common/checked.h"
 #include "common/error.h"
+#include "maskcast/frame.h"
 
 enum {
     DEFAULT_CHUNK = 256 * 1024,
@@ -16,9 +17,9 @@ enum {
     FIELD_BLOCK = 64 * 1024
 };
 #define MAX_CHUNK ((size_t)64 << 20)
-/* The first line is buffered whole to detect the delimiter; beyond this the
-   default delimiter is used rather than holding more text. */
-#define MAX_FIRST_LINE ((size_t)64 << 20)
+/* The first line is buffered whole to detect the delimiter, up to
+   MC_CSV_FIRST_LINE_LIMIT (maskcast/frame.h), stated there in whole MiB. */
+_Static_assert(MC_CSV_FIRST_LINE_LIMIT % ((size_t)1 << 20) == 0, "the limit is stated in MiB");
 #define NOT_SELECTED SIZE_MAX
 
 /* Storage for one selected field of the row being read. */
@@ -418,17 +419,40 @@ static void feed(reader *r, struct csv_parser *p, const char *buf, size_t n)
     }
 }
 
-/* Reads until the buffer holds a whole first non-blank line (or the end of
-   the input, or MAX_FIRST_LINE bytes). */
+/* Refuses a first line that does not end within MC_CSV_FIRST_LINE_LIMIT bytes. */
+static mc_status first_line_too_long(reader *r, const line_scan *sc)
+{
+    const size_t mib = MC_CSV_FIRST_LINE_LIMIT >> 20;
+    if (sc->state == SCAN_QUOTED)
+        return fail(r, mc_error_set(r->err, MC_ERR_CSV, sc->line, 0,
+                                    "%s: line %zu: no line break outside quotes within the first "
+                                    "%zu MiB: a quote on this line is never closed, or the line "
+                                    "is longer than the %zu MiB limit",
+                                    r->src->name, sc->line, mib, mib));
+    return fail(r, mc_error_set(r->err, MC_ERR_CSV, sc->line, 0,
+                                "%s: line %zu: no line break within the first %zu MiB: not a CSV "
+                                "file, or its first line is longer than the %zu MiB limit",
+                                r->src->name, sc->line, mib, mib));
+}
+
+/*
+ * Reads until the buffer holds a whole first non-blank line, the end of the
+ * input, or a NUL byte (feed() then reports it; the scan stops before it, so
+ * the delimiter does not depend on what a read brought after it). At most
+ * MC_CSV_FIRST_LINE_LIMIT bytes are read: without a line end in them the
+ * input is refused.
+ */
 static mc_status read_first_line(reader *r, line_scan *sc, char **pre, size_t *len, size_t chunk,
                                  bool *eof)
 {
     size_t cap = 0;
     *eof = false;
-    while (*len < MAX_FIRST_LINE) {
-        if (*len + chunk > cap) {
-            size_t ncap = cap ? cap : chunk;
-            while (ncap < *len + chunk)
+    while (*len < MC_CSV_FIRST_LINE_LIMIT) {
+        const size_t want = MC_CSV_FIRST_LINE_LIMIT - *len < chunk ? MC_CSV_FIRST_LINE_LIMIT - *len
+                                                                   : chunk;
+        if (*len + want > cap) {
+            size_t ncap = cap ? cap : want;
+            while (ncap < *len + want)
                 ncap *= 2;
             char *p = realloc(*pre, ncap);
             if (p == NULL)
@@ -437,18 +461,23 @@ static mc_status read_first_line(reader *r, line_scan *sc, char **pre, size_t *l
             cap = ncap;
         }
         int error = 0;
-        size_t got = r->src->read(r->src->ctx, *pre + *len, chunk, &error);
+        const size_t got = r->src->read(r->src->ctx, *pre + *len, want, &error);
         if (error != 0)
             return fail(r, read_error(r, error));
         if (got == 0) {
             *eof = true;
             return MC_OK;
         }
+        const char *nul = memchr(*pre + *len, '\0', got);
         *len += got;
+        if (nul != NULL) {
+            scan_first_line(sc, *pre, (size_t)(nul - *pre));
+            return MC_OK;
+        }
         if (scan_first_line(sc, *pre, *len))
             return MC_OK;
     }
-    return MC_OK;
+    return first_line_too_long(r, sc);
 }
 
 static void reader_free(reader *r)
