@@ -64,6 +64,19 @@ static inline void result_free(cli_result *r)
 
 #define RUN(...) run((const char *const[]){__VA_ARGS__, NULL})
 
+/* Fails the test if `text` holds a control byte other than the line breaks
+   between lines of output (a terminal escape from a header name, say). */
+static inline void assert_lines_printable(const char *text)
+{
+    for (size_t i = 0; text[i] != '\0'; i++) {
+        const unsigned char c = (unsigned char)text[i];
+        if ((c < 0x20 && c != '\n') || c == 0x7f) {
+            print_error("byte 0x%02x at offset %zu of:\n%s\n", c, i, text);
+            fail();
+        }
+    }
+}
+
 /* ---- input files ------------------------------------------------------------ */
 
 typedef struct temp_csv {

@@ -321,6 +321,30 @@ static void test_row_numbers_warned(void **state)
     unlink(t.path);
 }
 
+/* Header names with terminal escapes reach neither the terminal nor a log
+   raw: the command's own warning and its table quote them as the library's
+   messages do, control bytes shown as '?'. */
+static void test_control_bytes_in_names(void **state)
+{
+    (void)state;
+    temp_csv t;
+    temp_write(&t, "\"\x1b]0;x\x07\",\"De\x1b[2Jmand\"\n"
+                   "1,4382.8\n2,4263.4\n3,4048.9\n4,3877.6\n");
+    cli_result r = RUN("describe", "--csv", t.path, "--target", "De\x1b[2Jmand");
+    assert_int_equal(r.status, 0);
+    assert_contains(r.err, "warning: the first column, '?]0;x?', counts rows (1, 2, 3, ...)");
+    assert_lines_printable(r.err);
+    assert_contains(r.out, "  De?[2Jmand ");
+    assert_lines_printable(r.out);
+    result_free(&r);
+    r = RUN("describe", "--csv", t.path, "--target", "de\x1b[2Jmand");
+    assert_int_equal(r.status, 1);
+    assert_contains(r.err, "no target column named \"de?[2Jmand\"; did you mean \"De?[2Jmand\"?");
+    assert_lines_printable(r.err);
+    result_free(&r);
+    unlink(t.path);
+}
+
 static void test_describe_unknown_column(void **state)
 {
     (void)state;
@@ -511,6 +535,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_describe_non_numeric_value),
         cmocka_unit_test(test_describe_lenient_counts_non_numeric),
         cmocka_unit_test(test_row_numbers_warned),
+        cmocka_unit_test(test_control_bytes_in_names),
         cmocka_unit_test(test_describe_unknown_column),
         cmocka_unit_test(test_describe_duplicates_error_policy),
         cmocka_unit_test(test_describe_json_on_hand_made_series),

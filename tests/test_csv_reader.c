@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "io/csv_reader.h"
+#include "maskcast/frame.h"
 
 /* Records what the reader hands over as text: "line:field|field\n" per row. */
 typedef struct recorder {
@@ -106,6 +107,10 @@ static void test_detects_delimiters(void **state)
         {"t\tv\tw\n 1 \t\tx\n", '\t', "2:1|\n"},
         /* A comma inside a quoted header name does not vote. */
         {"\"a,b\";v\n1;2\n", ';', "2:1|2\n"},
+        /* Nor one inside a quoted name after spaces, or after a doubled quote. */
+        {"  \"a,\"\"b,\" ;v\n1;2\n", ';', "2:1|2\n"},
+        /* A quote inside a field opens nothing (libcsv reads it as text). */
+        {"size 5\" pipe;v;w\n1;2;x,y\n", ';', "2:1|2\n"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         recorder r = {0};
@@ -155,35 +160,103 @@ static void test_bom_and_selection(void **state)
     free(r.log);
 }
 
+/* One whole read of `text`: status, message, rows, delimiter and blank lines. */
+typedef struct outcome {
+    mc_status status;
+    char message[sizeof ((mc_error *)0)->message];
+    char *log;
+    char delimiter;
+    size_t blank_lines;
+} outcome;
+
+static outcome read_outcome(const char *text, size_t len, size_t chunk, const char *const *want)
+{
+    recorder r = {0};
+    for (size_t k = 0; want != NULL && want[k] != NULL; k++)
+        r.want[k] = want[k];
+    mc_csv_stats stats;
+    mc_error err;
+    outcome o = {0};
+    o.status = read_text(text, len, chunk, 0, true, &r, &stats, &err);
+    snprintf(o.message, sizeof o.message, "%s", err.message);
+    o.log = r.log;
+    o.delimiter = stats.delimiter;
+    o.blank_lines = stats.blank_lines;
+    return o;
+}
+
+/* The same bytes give the same frame or error whatever the read size: the
+   delimiter is detected once a whole first non-blank line is buffered, and
+   "whole" must mean the same at every chunk size (a UTF-8 BOM and the blank
+   lines after it skipped, a line break inside quotes not ending the line). */
 static void test_every_chunk_size(void **state)
 {
     (void)state;
-    const char *text = "\xEF\xBB\xBF" "time;load;note\r\n"
-                       "2021-03-04 05:00;1,25;\"x;y\"\r\n"
-                       "\r\n"
-                       "2021-03-04 06:00;2,5;\"multi\nline\"\r\n"
-                       "2021-03-04 07:00;-;\"\"\"q\"\"\"\r\n"
-                       "2021-03-04 08:00;7,125;last";
-    const size_t len = strlen(text);
-    recorder whole = {0};
-    mc_csv_stats stats;
-    mc_error err;
-    assert_int_equal(read_text(text, len, len, 0, true, &whole, &stats, &err), MC_OK);
-    assert_string_equal(whole.log, "2:2021-03-04 05:00|1,25\n"
-                                   "4:2021-03-04 06:00|2,5\n"
-                                   "6:2021-03-04 07:00|-\n"
-                                   "7:2021-03-04 08:00|7,125\n");
-    for (size_t chunk = 1; chunk <= len; chunk++) {
-        recorder r = {0};
-        assert_int_equal(read_text(text, len, chunk, 0, true, &r, &stats, &err), MC_OK);
-        if (strcmp(r.log, whole.log) != 0)
-            print_error("chunk size %zu gave:\n%s\n", chunk, r.log);
-        assert_string_equal(r.log, whole.log);
-        assert_int_equal(stats.delimiter, ';');
-        assert_int_equal(stats.blank_lines, 1);
-        free(r.log);
+    static const char *const time_load[] = {"time", "load", NULL};
+    struct {
+        const char *text;
+        const char *const *want; /* NULL: the first two columns */
+        const char *rows;        /* what a whole read gives */
+        size_t blank_lines;
+    } cases[] = {
+        {"\xEF\xBB\xBF" "time;load;note\r\n"
+         "2021-03-04 05:00;1,25;\"x;y\"\r\n"
+         "\r\n"
+         "2021-03-04 06:00;2,5;\"multi\nline\"\r\n"
+         "2021-03-04 07:00;-;\"\"\"q\"\"\"\r\n"
+         "2021-03-04 08:00;7,125;last",
+         NULL,
+         "2:2021-03-04 05:00|1,25\n"
+         "4:2021-03-04 06:00|2,5\n"
+         "6:2021-03-04 07:00|-\n"
+         "7:2021-03-04 08:00|7,125\n",
+         1},
+        /* A BOM, then blank lines, then a ';' header. */
+        {"\xEF\xBB\xBF\r\n\n\r\n\n"
+         "time;load\n"
+         "2021-03-04 05:00;2,385\n"
+         "2021-03-04 06:00;-7,25\n",
+         time_load,
+         "6:2021-03-04 05:00|2,385\n"
+         "7:2021-03-04 06:00|-7,25\n",
+         4},
+        /* A quoted header name with a line break in it (and a ',' that must not vote). */
+        {"\"ti\nme\";load;\"a,b\r\nc\"\n"
+         "2021-03-04 05:00;2,385;x\n"
+         "2021-03-04 06:00;-7,25;y\n",
+         (const char *const[]){"ti\nme", "load", NULL},
+         "4:2021-03-04 05:00|2,385\n"
+         "5:2021-03-04 06:00|-7,25\n",
+         0},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const char *text = cases[c].text;
+        const size_t len = strlen(text);
+        outcome whole = read_outcome(text, len, len, cases[c].want);
+        if (whole.status != MC_OK)
+            print_error("case %zu: %s\n", c, whole.message);
+        assert_int_equal(whole.status, MC_OK);
+        assert_string_equal(whole.log, cases[c].rows);
+        assert_int_equal(whole.delimiter, ';');
+        assert_int_equal(whole.blank_lines, cases[c].blank_lines);
+        for (size_t chunk = 1; chunk <= len; chunk++) {
+            outcome o = read_outcome(text, len, chunk, cases[c].want);
+            if (o.status != whole.status || strcmp(o.message, whole.message) != 0 ||
+                strcmp(o.log ? o.log : "", whole.log) != 0 || o.delimiter != whole.delimiter)
+                print_error("case %zu, chunk size %zu gave status %d, delimiter '%c', "
+                            "message \"%s\", rows:\n%s\n",
+                            c, chunk, (int)o.status, o.delimiter, o.message,
+                            o.log ? o.log : "(none)");
+            assert_int_equal(o.status, whole.status);
+            assert_string_equal(o.message, whole.message);
+            assert_int_equal(o.delimiter, whole.delimiter);
+            assert_non_null(o.log);
+            assert_string_equal(o.log, whole.log);
+            assert_int_equal(o.blank_lines, whole.blank_lines);
+            free(o.log);
+        }
+        free(whole.log);
     }
-    free(whole.log);
 }
 
 static void test_empty_and_header_only(void **state)
@@ -217,6 +290,121 @@ static void test_nul_byte(void **state)
         assert_int_equal(err.column, 2);
         assert_contains(err.message, "in.csv: line 3, field 2 contains a NUL byte");
         free(r.log);
+    }
+    /* In the first line: the delimiter comes from the bytes before the NUL
+       (',' here; the whole line has more ';'), whatever a read brings after it. */
+    const char first[] = "\r\na,b,c;\0;;;;\n1,2,3\n";
+    for (size_t chunk = 1; chunk <= sizeof first - 1; chunk++) {
+        recorder r = {0};
+        mc_csv_stats stats;
+        mc_error err;
+        assert_int_equal(read_text(first, sizeof first - 1, chunk, 0, true, &r, &stats, &err),
+                         MC_ERR_CSV);
+        assert_int_equal(err.line, 2);
+        assert_int_equal(err.column, 3);
+        assert_contains(err.message, "in.csv: line 2, field 3 contains a NUL byte");
+        free(r.log);
+    }
+}
+
+/* A source of `size` copies of one byte that counts what it hands out. */
+typedef struct counting_source {
+    char byte;
+    size_t size;
+    size_t served;
+} counting_source;
+
+static size_t counting_read(void *ctx, char *buf, size_t cap, int *error)
+{
+    (void)error;
+    counting_source *c = ctx;
+    const size_t n = c->size - c->served < cap ? c->size - c->served : cap;
+    memset(buf, c->byte, n);
+    c->served += n;
+    return n;
+}
+
+static mc_status read_counting(counting_source *c, size_t chunk, mc_error *err)
+{
+    mc_csv_source src = {counting_read, c, "blob.bin"};
+    mc_csv_reader_options opt = {0, true, chunk, '.'};
+    recorder r = {.want = {"time", "load", NULL}};
+    mc_csv_stats stats;
+    mc_error_clear(err);
+    mc_status st = mc_csv_read(&src, &opt, &HANDLER, &r, &stats, err);
+    free(r.log);
+    return st;
+}
+
+/* Input without a line break is refused once the first-line limit is read,
+   not after buffering far more; at any read size. */
+static void test_first_line_limit(void **state)
+{
+    (void)state;
+    const size_t limit = MC_CSV_FIRST_LINE_LIMIT;
+    const size_t chunks[] = {0, 1000, 3 * limit};
+    for (size_t k = 0; k < sizeof chunks / sizeof chunks[0]; k++) {
+        counting_source c = {'x', 8 * limit, 0};
+        mc_error err;
+        assert_int_equal(read_counting(&c, chunks[k], &err), MC_ERR_CSV);
+        if (c.served > limit)
+            print_error("chunk %zu: %zu bytes read\n", chunks[k], c.served);
+        assert_true(c.served <= limit);
+        assert_int_equal(err.line, 1);
+        assert_contains(err.message, "blob.bin: line 1: no line break within the first 1 MiB");
+    }
+    /* The limit counts from the first byte: a first line ending on its last
+       byte is read, one byte more is refused, and an open quote is named. */
+    char *text = malloc(limit + 64);
+    assert_non_null(text);
+    for (size_t extra = 0; extra <= 1; extra++) {
+        size_t len = (size_t)sprintf(text, "time,load,");
+        memset(text + len, 'n', limit - 1 - len + extra);
+        len = limit - 1 + extra;
+        len += (size_t)sprintf(text + len, "\n2024-01-01,2.385,x\n");
+        recorder r = {.want = {"time", "load", NULL}};
+        mc_csv_stats stats;
+        mc_error err;
+        const mc_status st = read_text(text, len, 4096, 0, true, &r, &stats, &err);
+        if (extra == 0) {
+            assert_int_equal(st, MC_OK);
+            assert_string_equal(r.log, "2:2024-01-01|2.385\n");
+        } else {
+            assert_int_equal(st, MC_ERR_CSV);
+            assert_contains(err.message, "in.csv: line 1: no line break within the first 1 MiB");
+        }
+        free(r.log);
+    }
+    size_t len = (size_t)sprintf(text, "\r\n\ntime,\"load");
+    memset(text + len, 'q', limit);
+    len += limit;
+    recorder r = {0};
+    mc_csv_stats stats;
+    mc_error err;
+    assert_int_equal(read_text(text, len, 0, 0, true, &r, &stats, &err), MC_ERR_CSV);
+    assert_int_equal(err.line, 3);
+    assert_contains(err.message, "in.csv: line 3: no line break outside quotes within the first "
+                                 "1 MiB");
+    assert_contains(err.message, "never closed");
+    free(text);
+}
+
+/* A stream of NULs is refused at the first read, before more is buffered. */
+static void test_nul_stream(void **state)
+{
+    (void)state;
+    const size_t chunks[] = {1, 4096, 0};
+    for (size_t k = 0; k < sizeof chunks / sizeof chunks[0]; k++) {
+        counting_source c = {'\0', 16 * MC_CSV_FIRST_LINE_LIMIT, 0};
+        mc_error err;
+        assert_int_equal(read_counting(&c, chunks[k], &err), MC_ERR_CSV);
+        const size_t chunk = chunks[k] ? chunks[k] : 256 * 1024;
+        if (c.served > chunk)
+            print_error("chunk %zu: %zu bytes read\n", chunk, c.served);
+        assert_true(c.served <= chunk);
+        assert_int_equal(err.line, 1);
+        assert_int_equal(err.column, 1);
+        assert_contains(err.message, "blob.bin: line 1, field 1 contains a NUL byte");
     }
 }
 
@@ -344,6 +532,8 @@ int main(void)
         cmocka_unit_test(test_every_chunk_size),
         cmocka_unit_test(test_empty_and_header_only),
         cmocka_unit_test(test_nul_byte),
+        cmocka_unit_test(test_first_line_limit),
+        cmocka_unit_test(test_nul_stream),
         cmocka_unit_test(test_wide_header),
         cmocka_unit_test(test_megabyte_field),
         cmocka_unit_test(test_no_final_newline_and_lone_cr),

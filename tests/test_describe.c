@@ -124,12 +124,25 @@ static void test_against_naive(void **state)
         dev[i] = fabs(resid[i] - centre);
     double dcopy[N];
     memcpy(dcopy, dev, k * sizeof *dev);
-    const double rsd = 1.4826 * naive_median(dcopy, k);
+    /* Floored at 1e-3 of the scale: the larger of the IQR (quantiles
+       interpolated linearly between order statistics) and the median |v|. */
+    qsort(obs, m, sizeof *obs, cmp_double);
+    const double q1 = obs[(m - 1) / 4] + ((double)(m - 1) / 4.0 - (double)((m - 1) / 4)) *
+                                             (obs[(m - 1) / 4 + 1] - obs[(m - 1) / 4]);
+    const double q3 = obs[3 * (m - 1) / 4] +
+                      (3.0 * (double)(m - 1) / 4.0 - (double)(3 * (m - 1) / 4)) *
+                          (obs[3 * (m - 1) / 4 + 1] - obs[3 * (m - 1) / 4]);
+    for (size_t i = 0; i < m; i++)
+        obs[i] = fabs(obs[i]);
+    const double scale = fmax(q3 - q1, naive_median(obs, m));
+    const double rsd = fmax(1.4826 * naive_median(dcopy, k), 1e-3 * scale);
     size_t outliers = 0;
     for (size_t i = 0; i < k; i++)
         outliers += dev[i] / rsd > MC_OUTLIER_SIGMAS;
     assert_close(s.robust_sd, rsd, 1e-9, 1e-12);
     assert_int_equal(s.outliers, outliers);
+    assert_int_equal(s.outliers, 10); /* as before the spread had a floor */
+    assert_close(s.robust_sd, 5.0596751770682253, 1e-9, 1e-12);
 
     /* The injected faults are the most extreme, biggest first: the drop-out
        to zero, then the negative reading, then the spike. */
@@ -142,19 +155,74 @@ static void test_against_naive(void **state)
     mc_frame_free(f);
 }
 
+/* Smooth series flag nothing: a daily sine at full precision, and a slow
+   one written with 2 or 3 decimals, as meters export it, whose residuals
+   are mostly zero up to the last bits of double arithmetic (its robust SD
+   was once 2.6e-15 and 46% of it was flagged at 1.9e11 robust SDs). */
+static void test_smooth_series(void **state)
+{
+    (void)state;
+    enum { DAYS = 10, ROWS = 24 * DAYS };
+    const struct { double period, scale; } shapes[] = {
+        {24.0, 0.0},      /* not rounded */
+        {1000.0, 1000.0}, /* three decimals */
+        {1000.0, 100.0},  /* two decimals */
+        {168.0, 1000.0},
+    };
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+        double v[ROWS];
+        for (size_t i = 0; i < ROWS; i++) {
+            v[i] = 7.3 + 2.385 * sin(6.283185307179586 * (double)i / shapes[k].period);
+            if (shapes[k].scale > 0)
+                v[i] = round(v[i] * shapes[k].scale) / shapes[k].scale;
+        }
+        mc_frame *f = frame_of(v, ROWS);
+        mc_column_summary s;
+        assert_int_equal(mc_frame_describe_column(f, 0, &s, NULL), MC_OK);
+        if (s.outliers != 0)
+            print_error("shape %zu: %zu outliers, robust SD %g, top score %g\n", k, s.outliers,
+                        s.robust_sd, s.n_examples ? s.example_scores[0] : 0.0);
+        assert_int_equal(s.outliers, 0);
+        assert_int_equal(s.n_examples, 0);
+        assert_true(s.robust_sd > 0.0);
+        mc_frame_free(f);
+    }
+}
+
+/* A constant series flags its one spike, and only it (inside the series and
+   on its first row). */
 static void test_flat_column(void **state)
 {
     (void)state;
-    double v[40];
-    for (size_t i = 0; i < 40; i++)
-        v[i] = 7.5;
-    v[20] = 9.0; /* distances are mostly exactly zero: robust SD 0, no outliers */
-    mc_frame *f = frame_of(v, 40);
+    enum { ROWS = 240 };
+    const size_t spikes[] = {100, 57, 0};
+    const double heights[] = {9.875, 5.3, 5.0};
+    for (size_t k = 0; k < sizeof spikes / sizeof spikes[0]; k++) {
+        double v[ROWS];
+        for (size_t i = 0; i < ROWS; i++)
+            v[i] = 5.25;
+        v[spikes[k]] = heights[k];
+        mc_frame *f = frame_of(v, ROWS);
+        mc_column_summary s;
+        assert_int_equal(mc_frame_describe_column(f, 0, &s, NULL), MC_OK);
+        if (s.outliers != 1)
+            print_error("spike at %zu: %zu outliers, robust SD %g\n", spikes[k], s.outliers,
+                        s.robust_sd);
+        assert_int_equal(s.outliers, 1);
+        assert_int_equal(s.n_examples, 1);
+        assert_int_equal(s.example_rows[0], spikes[k]);
+        assert_true(s.example_scores[0] > MC_OUTLIER_SIGMAS);
+        assert_close(s.robust_sd, 1e-3 * 5.25, 0, 1e-12); /* the floor: IQR 0, median 5.25 */
+        mc_frame_free(f);
+    }
+    /* A column of zeros has no scale: nothing is flagged. */
+    double z[40] = {0};
+    z[20] = 2.385;
+    mc_frame *f = frame_of(z, 40);
     mc_column_summary s;
     assert_int_equal(mc_frame_describe_column(f, 0, &s, NULL), MC_OK);
     assert_close(s.robust_sd, 0.0, 0, 0);
     assert_int_equal(s.outliers, 0);
-    assert_int_equal(s.n_examples, 0);
     mc_error err;
     assert_int_equal(mc_frame_describe_column(f, 1, &s, &err), MC_ERR_ARGUMENT);
     assert_contains(err.message, "column 1 does not exist");
@@ -165,6 +233,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_against_naive),
+        cmocka_unit_test(test_smooth_series),
         cmocka_unit_test(test_flat_column),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

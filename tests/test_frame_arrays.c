@@ -192,6 +192,7 @@ static void fails(const int64_t *t, const int16_t *o, size_t rows, const char *c
     assert_int_equal(err.column, column);
     assert_contains(err.message, "arrays");
     assert_contains(err.message, msg);
+    assert_printable(err.message);
 }
 
 static void test_bad_input(void **state)
@@ -221,6 +222,11 @@ static void test_bad_input(void **state)
 
     const double *with_inf[2] = {a, b};
     fails(t, NULL, 3, names, with_inf, 2, MC_ERR_VALUE, 2, 2, "row 2, column \"temp\": +inf");
+    /* Names are quoted as in a CSV file's messages: control bytes become '?'. */
+    const char *escaped[2] = {"lo\x1b[2Jad\x7f", "lo\x1b[2Jad\x7f"};
+    fails(t, NULL, 3, escaped, cols, 2, MC_ERR_COLUMN, 0, 2, "both named \"lo?[2Jad?\"");
+    const char *bell[2] = {"load", "te\amp\n"};
+    fails(t, NULL, 3, bell, with_inf, 2, MC_ERR_VALUE, 2, 2, "row 2, column \"te?mp?\": +inf");
 
     const int16_t wide[3] = {60, -(19 * 60), 60};
     fails(t, wide, 3, names, cols, 1, MC_ERR_TIME, 2, 0, "row 2: UTC offset -1140 minutes");

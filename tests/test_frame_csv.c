@@ -219,6 +219,52 @@ static void test_column_errors(void **state)
     load_fails("time,load\n", &one, MC_ERR_EMPTY, 0, 0, "no data rows");
 }
 
+/* Header names are quoted in messages as values are: control bytes (a
+   terminal escape, a bell, a tab, a line break, DEL) become '?'. */
+static void test_control_bytes_in_names(void **state)
+{
+    (void)state;
+    static const char *const esc_load[] = {"lo\x1b" "ad"};
+    struct {
+        const char *text;
+        const char *target;
+        const char *const *covariates;
+        mc_status code;
+        const char *shown;
+    } cases[] = {
+        {"time,\"\x1b[31mLOAD\x07\"\n2022-01-01,1\n", "\x1b[31mload\x07", NULL, MC_ERR_COLUMN,
+         "no target column named \"?[31mload?\"; did you mean \"?[31mLOAD?\"?"},
+        {"time,\"lo\x1b" "ad\",\"a\tb\x7f\",\"c\nd\"\n2022-01-01,1,2,3\n", "demand", NULL,
+         MC_ERR_COLUMN, "the columns are \"time\", \"lo?ad\", \"a?b?\", \"c?d\""},
+        {"time,load\n2022-01-01,1\n", "x\x1b]0;title\x07", NULL, MC_ERR_COLUMN,
+         "no target column named \"x?]0;title?\""},
+        {"time,\"lo\x1b" "ad\",\"lo\x1b" "ad\"\n2022-01-01,1,2\n", "lo\x1b" "ad", NULL,
+         MC_ERR_COLUMN, "the header names column \"lo?ad\" twice (fields 2 and 3)"},
+        {"time,\"lo\x1b" "ad\"\n2022-01-01,1\n", "lo\x1b" "ad", esc_load, MC_ERR_COLUMN,
+         "column \"lo?ad\" is selected twice"},
+        {"\"ti\x1bme\"\n2022-01-01\n", NULL, NULL, MC_ERR_COLUMN, "only one column (\"ti?me\")"},
+        {"time,\"lo\x1b" "ad\r\"\n2022-01-01,abc\n", NULL, NULL, MC_ERR_VALUE,
+         "line 3, column \"lo?ad?\" (field 2): \"abc\" is not a number"}, /* CR: a line */
+        {"\"ti\x1bme\",load\nyesterday,1\n", NULL, NULL, MC_ERR_TIME,
+         "line 2, column \"ti?me\" (field 1): \"yesterday\" is not a timestamp"},
+        {"\"ti\x1bme\",load\n2022-01-01T00:00Z,1\n2022-01-01T01:00,2\n", NULL, NULL, MC_ERR_TIME,
+         "line 3, column \"ti?me\": \"2022-01-01T01:00\" lacks a UTC offset"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mc_csv_options opt;
+        mc_csv_options_defaults(&opt);
+        opt.target_column = cases[i].target;
+        opt.covariates = cases[i].covariates;
+        opt.n_covariates = cases[i].covariates != NULL;
+        mc_frame *f = NULL;
+        mc_error err;
+        assert_int_equal(load(cases[i].text, &opt, &f, &err), cases[i].code);
+        assert_null(f);
+        assert_printable(err.message);
+        assert_contains(err.message, cases[i].shown);
+    }
+}
+
 static void test_decimal_comma(void **state)
 {
     (void)state;
@@ -332,6 +378,7 @@ int main(void)
         cmocka_unit_test(test_bad_timestamps),
         cmocka_unit_test(test_offsets_kept),
         cmocka_unit_test(test_column_errors),
+        cmocka_unit_test(test_control_bytes_in_names),
         cmocka_unit_test(test_decimal_comma),
         cmocka_unit_test(test_file_and_stream),
         cmocka_unit_test(test_locale_independent),

@@ -38,4 +38,19 @@ static inline void mc_assert_contains(const char *haystack, const char *needle, 
     }
 }
 
+/* Fails the test if `text` holds a control byte (below 0x20, or DEL), as a
+   header name with terminal escapes would put into a message. */
+#define assert_printable(text) mc_assert_printable((text), __FILE__, __LINE__)
+
+static inline void mc_assert_printable(const char *text, const char *file, int line)
+{
+    for (size_t i = 0; text != NULL && text[i] != '\0'; i++) {
+        const unsigned char c = (unsigned char)text[i];
+        if (c < 0x20 || c == 0x7f) {
+            print_error("byte 0x%02x at offset %zu of \"%s\"\n", c, i, text);
+            _fail(file, line);
+        }
+    }
+}
+
 #endif /* MC_TEST_UTIL_H */

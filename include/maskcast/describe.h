@@ -22,13 +22,17 @@ extern "C" {
  * Summary of one column. Statistics are over observed values only. A value
  * is an outlier when its distance from what its observed neighbours predict
  * exceeds `MC_OUTLIER_SIGMAS` robust standard deviations: 1.4826 times the
- * median absolute deviation of those distances over the whole column. The
+ * median absolute deviation of those distances over the whole column, but
+ * at least 1/1000 of the column's scale (the larger of the interquartile
+ * range and the median absolute value of its observed values), since on a
+ * smooth or constant series that median deviation is only rounding. The
  * prediction is the median of the 3 nearest observed values on each side
- * (within 12 rows, itself left out), or, where one side has fewer (the ends
+ * (within 5 rows, itself left out), or, where one side has fewer (the ends
  * of a series, the edges of long gaps), the line through the 2 nearest on
  * the other side. Spikes, drop-outs and short stuck runs stand out; smooth
- * daily ramps do not. A column whose distances are mostly exactly zero has a
- * robust SD of 0 and reports no outliers.
+ * series and daily ramps do not; a constant series flags its spike. A
+ * column whose scale is 0 (mostly zeros) and whose distances are mostly
+ * exactly zero has a robust SD of 0 and reports no outliers.
  */
 #define MC_OUTLIER_SIGMAS 6.0
 
@@ -42,7 +46,7 @@ typedef struct mc_column_summary {
     size_t zeros;      /**< observed values equal to 0 */
     size_t negatives;  /**< observed values below 0 */
     size_t outliers;   /**< observed values beyond MC_OUTLIER_SIGMAS robust SDs */
-    double robust_sd;  /**< the robust standard deviation used */
+    double robust_sd;  /**< the robust standard deviation used (floored as above) */
     size_t n_examples;                       /**< entries used in example_rows */
     size_t example_rows[MC_SUMMARY_EXAMPLES];/**< rows of the most extreme outliers */
     double example_scores[MC_SUMMARY_EXAMPLES]; /**< their distances in robust SDs */

@@ -57,6 +57,18 @@ typedef enum mc_time_format {
     MC_TIME_MDY       /**< "MM/DD/YYYY HH:MM[:SS]" (month first) */
 } mc_time_format;
 
+/**
+ * Limit of the reader: the first non-blank line (the header, or the first
+ * row without one) must end within the first MC_CSV_FIRST_LINE_LIMIT bytes
+ * of the input (1 MiB, a byte-order mark and blank lines before it
+ * included), since it is held whole to detect the delimiter. Input without
+ * a line break in that much is refused with MC_ERR_CSV after reading at most
+ * that much; input with a NUL byte (a binary or UTF-16 file) is refused at
+ * the read that brings the first one. Later lines and fields have no limit
+ * (a quoted field may hold megabytes).
+ */
+#define MC_CSV_FIRST_LINE_LIMIT ((size_t)1 << 20)
+
 /** Options for reading a CSV file; fill with mc_csv_options_defaults(). */
 typedef struct mc_csv_options {
     char delimiter;                /**< ',', ';', '|' or a tab; 0 detects it from the first
@@ -72,7 +84,8 @@ typedef struct mc_csv_options {
     bool lenient;                  /**< a non-numeric value becomes missing and is counted,
                                       instead of failing the read */
     size_t chunk_size;             /**< bytes read at a time; 0 means 256 KiB; at most
-                                      64 MiB is used */
+                                      64 MiB is used (and no more than
+                                      MC_CSV_FIRST_LINE_LIMIT before the first line) */
 } mc_csv_options;
 
 /** Fills `opt` (not NULL) with the defaults described above. The strings of

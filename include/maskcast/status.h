@@ -47,6 +47,9 @@ typedef enum mc_status {
  * the input the failure refers to and `column` the 1-based field number on
  * that line; both are 0 when the failure has no position. The message already
  * names the file, line and column name in words; the numbers are for tools.
+ * Text from the input quoted in a message (values, column names) has its
+ * control bytes (below 0x20, and DEL) replaced by '?' and is cut with "..."
+ * when long, so a message is safe to print to a terminal.
  */
 typedef struct mc_error {
     mc_status code;                      /**< the status the call returned */

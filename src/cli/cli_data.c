@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/error.h"
 #include "data/timestamp.h"
 
 const char MC_CLI_DATA_HELP[] =
@@ -229,7 +230,8 @@ static void warn_row_numbers(const mc_cli_data *d, const mc_frame *f, FILE *err)
     for (size_t i = 1; i < n; i++)
         if (t[i] != t[0] + (int64_t)i)
             return;
-    const char *name = mc_frame_time_name(f);
+    char name[MC_ERROR_NAME_SIZE];
+    mc_error_name(name, mc_frame_time_name(f));
     fprintf(err,
             "maskcast: warning: the first column%s%s%s counts rows (%lld, %lld, %lld, ...): read "
             "as seconds since 1970 it makes a one-second series\n"

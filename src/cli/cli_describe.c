@@ -8,6 +8,7 @@
 #include "cli/cli_data.h"
 #include "cli/cli_getopt.h"
 #include "cli/cli_output.h"
+#include "common/error.h"
 #include "data/timestamp.h"
 
 enum { OPT_JSON = MC_OPT_DATA_END, OPT_HELP };
@@ -67,11 +68,13 @@ static void print_table(const mc_frame *f, const char *path, const mc_column_sum
     fprintf(out, "\n  %-14s %9s %8s %8s %8s %8s %8s %11s %11s %11s %6s %6s %8s\n", "column",
             "observed", "missing", "not-num", "interp", "seasonal", "left", "min", "median", "max",
             "zeros", "neg", "outliers");
+    /* Names are the file's text: control bytes (terminal escapes) shown as '?'. */
+    char name[MC_ERROR_NAME_SIZE];
     for (size_t j = 0; j < mc_frame_columns(f); j++) {
         const mc_column_report *c = mc_frame_column_report(f, j);
         const mc_column_summary *s = &sum[j];
         fprintf(out, "  %-14s %9zu %8zu %8zu %8zu %8zu %8zu %11.6g %11.6g %11.6g %6zu %6zu %8zu\n",
-                mc_frame_column_name(f, j), s->observed, c->missing_in_file, c->non_numeric,
+                mc_error_name(name, mc_frame_column_name(f, j)), s->observed, c->missing_in_file, c->non_numeric,
                 c->interpolated, c->seasonal, c->missing, s->min, s->median, s->max, s->zeros,
                 s->negatives, s->outliers);
     }
@@ -87,7 +90,8 @@ static void print_table(const mc_frame *f, const char *path, const mc_column_sum
             char when[40];
             size_t i = sum[j].example_rows[k];
             mc_cli_row_time(f, i, when, sizeof when);
-            fprintf(out, "    %-14s %s  %12.6g  %6.1f\n", mc_frame_column_name(f, j), when,
+            fprintf(out, "    %-14s %s  %12.6g  %6.1f\n",
+                    mc_error_name(name, mc_frame_column_name(f, j)), when,
                     mc_frame_values(f, j)[i], sum[j].example_scores[k]);
         }
     }

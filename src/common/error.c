@@ -61,6 +61,12 @@ mc_status mc_error_nomem(mc_error *err, const char *what)
     return mc_error_set(err, MC_ERR_NOMEM, 0, 0, "out of memory while %s", what);
 }
 
+const char *mc_error_name(char out[MC_ERROR_NAME_SIZE], const char *name)
+{
+    mc_error_quote(out, MC_ERROR_NAME_SIZE, name, strlen(name));
+    return out;
+}
+
 void mc_error_quote(char *out, size_t size, const char *text, size_t len)
 {
     if (size == 0)

@@ -29,4 +29,13 @@ mc_status mc_error_nomem(mc_error *err, const char *what);
  */
 void mc_error_quote(char *out, size_t size, const char *text, size_t len);
 
+/* Room for a column name quoted by mc_error_name (longer names are cut). */
+#define MC_ERROR_NAME_SIZE 96
+
+/* A NUL-terminated name (a header's column name, say) quoted as by
+   mc_error_quote into `out` of MC_ERROR_NAME_SIZE bytes; returns `out`, so
+   it can be an argument of the message: header names are text from the file
+   as much as values are. */
+const char *mc_error_name(char out[MC_ERROR_NAME_SIZE], const char *name);
+
 #endif /* MC_COMMON_ERROR_H */

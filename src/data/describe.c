@@ -1,6 +1,7 @@
 /* Column summaries: range, counts, and outliers against a rolling median. */
 #include "maskcast/describe.h"
 
+#include <gsl/gsl_sort_double.h>
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <stdlib.h>
@@ -22,6 +23,12 @@ enum {
 /* With independent noise of variance s^2, v minus the median of 6
    neighbours has a variance of about (1 + pi/12) s^2. */
 #define MEDIAN_RESIDUAL_VARIANCE 1.2617993877991494
+
+/* The robust SD is at least this fraction of the series' scale (see
+   series_scale): on a smooth or constant series most residuals are zero up
+   to rounding, and their MAD is the rounding of the written values or of
+   double arithmetic (2.6e-15 on a sine written with 3 decimals), not noise. */
+#define SPREAD_FLOOR 1e-3
 
 
 static double small_median(double *w, size_t n)
@@ -126,6 +133,20 @@ static void basic_stats(const mc_frame *f, size_t j, double *scratch, mc_column_
     s->median = gsl_stats_median(scratch, 1, s->observed);
 }
 
+/* The larger of the interquartile range and the median absolute value of
+   the n observed values in `obs` (reordered). */
+static double series_scale(double *obs, size_t n)
+{
+    if (n == 0)
+        return 0.0;
+    gsl_sort(obs, 1, n);
+    const double iqr = gsl_stats_quantile_from_sorted_data(obs, 1, n, 0.75) -
+                       gsl_stats_quantile_from_sorted_data(obs, 1, n, 0.25);
+    for (size_t i = 0; i < n; i++)
+        obs[i] = fabs(obs[i]);
+    return fmax(iqr, gsl_stats_median(obs, 1, n));
+}
+
 mc_status mc_frame_describe_column(const mc_frame *f, size_t j, mc_column_summary *out,
                                    mc_error *err)
 {
@@ -143,6 +164,7 @@ mc_status mc_frame_describe_column(const mc_frame *f, size_t j, mc_column_summar
         return mc_error_nomem(err, "summarising a column");
     }
     basic_stats(f, j, scratch, &s);
+    const double scale = series_scale(scratch, s.observed);
 
     /* Residuals of observed values from their rolling median, and their spread. */
     size_t m = 0;
@@ -158,7 +180,8 @@ mc_status mc_frame_describe_column(const mc_frame *f, size_t j, mc_column_summar
         for (size_t k = 0, i = 0; i < n; i++)
             if (!isnan(resid[i]))
                 scratch[k++] = fabs(resid[i] - centre);
-        s.robust_sd = MAD_TO_SD * gsl_stats_median(scratch, 1, m);
+        /* Floored: a spread below SPREAD_FLOOR of the scale is rounding, not noise. */
+        s.robust_sd = fmax(MAD_TO_SD * gsl_stats_median(scratch, 1, m), SPREAD_FLOOR * scale);
         for (size_t i = 0; s.robust_sd > 0.0 && i < n; i++) {
             if (isnan(resid[i]))
                 continue;

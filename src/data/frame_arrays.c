@@ -22,10 +22,12 @@ static mc_status check_names(const char *const *names, size_t n_columns, mc_erro
             return mc_error_set(err, MC_ERR_ARGUMENT, 0, j + 1,
                                 SOURCE ": column %zu has no name", j + 1);
         for (size_t k = 0; k < j; k++)
-            if (strcmp(names[k], names[j]) == 0)
+            if (strcmp(names[k], names[j]) == 0) {
+                char q[MC_ERROR_NAME_SIZE];
                 return mc_error_set(err, MC_ERR_COLUMN, 0, j + 1,
                                     SOURCE ": columns %zu and %zu are both named \"%s\"", k + 1,
-                                    j + 1, names[j]);
+                                    j + 1, mc_error_name(q, names[j]));
+            }
     }
     return MC_OK;
 }
@@ -79,11 +81,13 @@ static mc_status check_arguments(mc_frame **out, const int64_t *times, size_t ro
 static mc_status copy_column(mc_frame *f, size_t j, const double *v, size_t rows, mc_error *err)
 {
     for (size_t i = 0; i < rows; i++) {
-        if (isinf(v[i]))
+        if (isinf(v[i])) {
+            char q[MC_ERROR_NAME_SIZE];
             return mc_error_set(err, MC_ERR_VALUE, i + 1, j + 1,
                                 SOURCE ": row %zu, column \"%s\": %s is not a number a load "
                                 "series can hold; use NaN for a missing value",
-                                i + 1, f->names[j], v[i] > 0 ? "+inf" : "-inf");
+                                i + 1, mc_error_name(q, f->names[j]), v[i] > 0 ? "+inf" : "-inf");
+        }
         f->values[j][i] = isnan(v[i]) ? NAN : v[i];
         f->states[j][i] = isnan(v[i]) ? MC_VALUE_MISSING : MC_VALUE_OBSERVED;
         if (isnan(v[i]))

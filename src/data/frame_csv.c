@@ -39,7 +39,9 @@ static void list_names(char *out, size_t size, const char *const *names, size_t 
     size_t used = 0;
     out[0] = '\0';
     for (size_t i = 0; i < n && i < MAX_LISTED_NAMES && used < size; i++) {
-        int w = snprintf(out + used, size - used, "%s\"%s\"", i ? ", " : "", names[i]);
+        char q[MC_ERROR_NAME_SIZE];
+        int w = snprintf(out + used, size - used, "%s\"%s\"", i ? ", " : "",
+                         mc_error_name(q, names[i]));
         if (w < 0)
             return;
         used += (size_t)w;
@@ -48,18 +50,21 @@ static void list_names(char *out, size_t size, const char *const *names, size_t 
         snprintf(out + used, size - used, ", ... (%zu in all)", n);
 }
 
-/* Index of the column called `want`; fails when absent or ambiguous. */
+/* Index of the column called `want`; fails when absent or ambiguous. Names
+   in messages are quoted like values (control bytes become '?'). */
 static mc_status find_column(const builder *b, const char *const *names, size_t n,
                              const char *want, const char *role, size_t *out, mc_error *err)
 {
     size_t found = SIZE_MAX, near = SIZE_MAX;
+    char qwant[MC_ERROR_NAME_SIZE], qname[MC_ERROR_NAME_SIZE];
     for (size_t i = 0; i < n; i++) {
         if (strcmp(names[i], want) == 0) {
             if (found != SIZE_MAX)
                 return mc_error_set(err, MC_ERR_COLUMN, b->header_line, i + 1,
                                     "%s: line %zu: the header names column \"%s\" twice (fields "
                                     "%zu and %zu)",
-                                    b->source, b->header_line, want, found + 1, i + 1);
+                                    b->source, b->header_line, mc_error_name(qwant, want),
+                                    found + 1, i + 1);
             found = i;
         } else if (near == SIZE_MAX && strcasecmp(names[i], want) == 0) {
             near = i;
@@ -72,11 +77,11 @@ static mc_status find_column(const builder *b, const char *const *names, size_t 
     if (near != SIZE_MAX)
         return mc_error_set(err, MC_ERR_COLUMN, 0, 0,
                             "%s: no %s column named \"%s\"; did you mean \"%s\"?", b->source, role,
-                            want, names[near]);
+                            mc_error_name(qwant, want), mc_error_name(qname, names[near]));
     char listed[256];
     list_names(listed, sizeof listed, names, n);
     return mc_error_set(err, MC_ERR_COLUMN, 0, 0, "%s: no %s column named \"%s\"; the columns are %s",
-                        b->source, role, want, listed);
+                        b->source, role, mc_error_name(qwant, want), listed);
 }
 
 /* Resolves the wanted columns into want[0] (time), want[1] (target), then covariates. */
@@ -85,6 +90,7 @@ static mc_status resolve_columns(const builder *b, const char *const *names, siz
 {
     const mc_csv_options *opt = b->opt;
     mc_status st;
+    char q[MC_ERROR_NAME_SIZE];
     want[0] = 0;
     if (opt->time_column != NULL &&
         (st = find_column(b, names, n, opt->time_column, "time", &want[0], err)) != MC_OK)
@@ -97,7 +103,7 @@ static mc_status resolve_columns(const builder *b, const char *const *names, siz
         if (want[1] >= n)
             return mc_error_set(err, MC_ERR_COLUMN, 0, 0,
                                 "%s: only one column (\"%s\"); a time and a value column are needed",
-                                b->source, names[0]);
+                                b->source, mc_error_name(q, names[0]));
     }
     for (size_t k = 0; k < opt->n_covariates; k++) {
         if (opt->covariates[k] == NULL)
@@ -112,7 +118,7 @@ static mc_status resolve_columns(const builder *b, const char *const *names, siz
             if (want[a] == want[c])
                 return mc_error_set(err, MC_ERR_COLUMN, b->header_line, want[a] + 1,
                                     "%s: column \"%s\" is selected twice", b->source,
-                                    names[want[a]]);
+                                    mc_error_name(q, names[want[a]]));
     return MC_OK;
 }
 
@@ -210,11 +216,12 @@ static mc_status read_value(builder *b, size_t j, mc_csv_field *field, size_t li
         *out = NAN;
         return MC_OK;
     }
-    char quoted[64];
+    char quoted[64], name[MC_ERROR_NAME_SIZE];
     mc_error_quote(quoted, sizeof quoted, field->text, field->len);
     return mc_error_set(err, MC_ERR_VALUE, line, b->field_of[1 + j],
                         "%s: line %zu, column \"%s\" (field %zu): \"%s\" is not a number",
-                        b->source, line, f->names[j], b->field_of[1 + j], quoted);
+                        b->source, line, mc_error_name(name, f->names[j]), b->field_of[1 + j],
+                        quoted);
 }
 
 static mc_status read_time(builder *b, mc_csv_field *field, size_t line, size_t row, mc_error *err)
@@ -223,22 +230,24 @@ static mc_status read_time(builder *b, mc_csv_field *field, size_t line, size_t 
     mc_time_value tv;
     const char *why = mc_time_parse(field->text, field->len, b->opt->time_format, &tv);
     if (why != NULL) {
-        char quoted[64];
+        char quoted[64], name[MC_ERROR_NAME_SIZE];
         mc_error_quote(quoted, sizeof quoted, field->text, field->len);
         return mc_error_set(err, MC_ERR_TIME, line, b->field_of[0],
                             "%s: line %zu, column \"%s\" (field %zu): \"%s\" is not a timestamp: %s",
-                            b->source, line, f->time_name, b->field_of[0], quoted, why);
+                            b->source, line, mc_error_name(name, f->time_name), b->field_of[0],
+                            quoted, why);
     }
     if (!b->offsets_known) {
         b->offsets_known = true;
         f->report.has_utc_offsets = tv.has_offset;
     } else if (tv.has_offset != f->report.has_utc_offsets) {
-        char quoted[64];
+        char quoted[64], name[MC_ERROR_NAME_SIZE];
         mc_error_quote(quoted, sizeof quoted, field->text, field->len);
         return mc_error_set(err, MC_ERR_TIME, line, b->field_of[0],
                             "%s: line %zu, column \"%s\": \"%s\" %s a UTC offset but the first "
                             "timestamp %s",
-                            b->source, line, f->time_name, quoted, tv.has_offset ? "has" : "lacks",
+                            b->source, line, mc_error_name(name, f->time_name), quoted,
+                            tv.has_offset ? "has" : "lacks",
                             tv.has_offset ? "does not" : "does");
     }
     f->time[row] = tv.wall - 60 * (int64_t)tv.offset;

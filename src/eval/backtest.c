@@ -335,10 +335,11 @@ static mc_status run_linear(mc_backtest *b, const mc_frame *f, const int64_t *wa
                             const mc_backtest_options *bo, mc_error *err)
 {
     const double *temp = column_named(f, bo->temperature);
+    char q[MC_ERROR_NAME_SIZE];
     if (bo->temperature != NULL && temp == NULL)
         return mc_error_set(err, MC_ERR_COLUMN, 0, 0,
                             "the data has no column \"%s\" for the linear baseline's temperature "
-                            "(read it with --covariates)", bo->temperature);
+                            "(read it with --covariates)", mc_error_name(q, bo->temperature));
     bt_method *m = add_method(b, "linear", err);
     if (m == NULL)
         return MC_ERR_NOMEM;

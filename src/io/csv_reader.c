@@ -8,6 +8,7 @@
 
 #include "common/checked.h"
 #include "common/error.h"
+#include "maskcast/frame.h"
 
 enum {
     DEFAULT_CHUNK = 256 * 1024,
@@ -16,9 +17,9 @@ enum {
     FIELD_BLOCK = 64 * 1024
 };
 #define MAX_CHUNK ((size_t)64 << 20)
-/* The first line is buffered whole to detect the delimiter; beyond this the
-   default delimiter is used rather than holding more text. */
-#define MAX_FIRST_LINE ((size_t)64 << 20)
+/* The first line is buffered whole to detect the delimiter, up to
+   MC_CSV_FIRST_LINE_LIMIT (maskcast/frame.h), stated there in whole MiB. */
+_Static_assert(MC_CSV_FIRST_LINE_LIMIT % ((size_t)1 << 20) == 0, "the limit is stated in MiB");
 #define NOT_SELECTED SIZE_MAX
 
 /* Storage for one selected field of the row being read. */
@@ -270,30 +271,130 @@ static void on_row(int c, void *data)
         deliver_row(r, n_fields, line);
 }
 
+/*
+ * The first non-blank line, scanned as bytes arrive so that whether it is
+ * whole, and the delimiter detected from it, depend on the bytes and not on
+ * how they were read. A UTF-8 BOM and blank lines before it are skipped; a
+ * quote opens a quoted field only where a field starts (after spaces), as
+ * in libcsv, so a line break inside quotes does not end the line and a
+ * stray quote inside a field (5" pipe) opens nothing. Until the delimiter is
+ * known every candidate delimiter starts a field.
+ */
+enum {
+    SCAN_BOM = 0,     /* at the start: a BOM may follow */
+    SCAN_LINE_START,  /* nothing but spaces on this line yet */
+    SCAN_FIELD_START, /* after a delimiter */
+    SCAN_UNQUOTED,    /* inside an unquoted field */
+    SCAN_QUOTED,      /* inside quotes */
+    SCAN_QUOTE_SEEN,  /* a quote inside quotes: the end, or the first of "" */
+    SCAN_DONE         /* the line ended */
+};
+
+typedef struct line_scan {
+    char delimiter;    /* given, or 0 while detecting */
+    int state;
+    bool spaces;       /* spaces after a quote seen inside quotes */
+    bool after_cr;     /* the last blank line ended with CR (CRLF is one line) */
+    size_t pos;        /* bytes scanned */
+    size_t line;       /* line of the first non-blank line */
+    size_t votes[3];   /* ',' ';' tab outside quotes */
+} line_scan;
+
+static const char CANDIDATES[3] = {',', ';', '\t'};
+
+static bool scan_is_delimiter(const line_scan *sc, char c)
+{
+    return sc->delimiter ? c == sc->delimiter : (c == ',' || c == ';' || c == '\t');
+}
+
+static void scan_vote(line_scan *sc, char c)
+{
+    for (size_t k = 0; k < 3; k++)
+        sc->votes[k] += c == CANDIDATES[k];
+}
+
+/* Scans s[sc->pos .. len); true once the first non-blank line has ended. */
+static bool scan_first_line(line_scan *sc, const char *s, size_t len)
+{
+    if (sc->state == SCAN_BOM) {
+        static const char bom[3] = {'\xEF', '\xBB', '\xBF'};
+        const size_t n = len < 3 ? len : 3;
+        const bool is_bom = memcmp(s, bom, n) == 0;
+        if (is_bom && n < 3)
+            return false; /* perhaps a BOM: wait for its third byte */
+        sc->pos = is_bom ? 3 : 0;
+        sc->state = SCAN_LINE_START;
+    }
+    for (; sc->pos < len && sc->state != SCAN_DONE; sc->pos++) {
+        const char c = s[sc->pos];
+        const bool brk = c == '\n' || c == '\r';
+        switch (sc->state) {
+        case SCAN_LINE_START:
+            if (brk) {
+                sc->line += !(c == '\n' && sc->after_cr);
+                sc->after_cr = c == '\r';
+                continue;
+            }
+            sc->after_cr = false;
+            if (scan_is_delimiter(sc, c)) {
+                scan_vote(sc, c);
+                sc->state = SCAN_FIELD_START;
+            } else if (c == '"') {
+                sc->state = SCAN_QUOTED;
+            } else if (c != ' ' && c != '\t') {
+                sc->state = SCAN_UNQUOTED;
+            }
+            continue;
+        case SCAN_FIELD_START:
+        case SCAN_UNQUOTED:
+            if (brk) {
+                sc->state = SCAN_DONE;
+            } else if (scan_is_delimiter(sc, c)) {
+                scan_vote(sc, c);
+                sc->state = SCAN_FIELD_START;
+            } else if (sc->state == SCAN_FIELD_START && c == '"') {
+                sc->state = SCAN_QUOTED;
+            } else if (sc->state == SCAN_FIELD_START && c != ' ' && c != '\t') {
+                sc->state = SCAN_UNQUOTED;
+            }
+            continue;
+        case SCAN_QUOTED:
+            if (c == '"') {
+                sc->state = SCAN_QUOTE_SEEN;
+                sc->spaces = false;
+            }
+            continue;
+        case SCAN_QUOTE_SEEN: /* libcsv's FIELD_MIGHT_HAVE_ENDED, not strict */
+            if (brk) {
+                sc->state = SCAN_DONE;
+            } else if (scan_is_delimiter(sc, c)) {
+                scan_vote(sc, c);
+                sc->state = SCAN_FIELD_START;
+            } else if (c == ' ' || c == '\t') {
+                sc->spaces = true;
+            } else if (c == '"' && sc->spaces) {
+                sc->spaces = false; /* a literal quote; the field may still end */
+            } else {
+                sc->state = SCAN_QUOTED; /* "" or text after the quote: still quoted */
+            }
+            continue;
+        }
+    }
+    return sc->state == SCAN_DONE;
+}
+
 /* The delimiter used most often outside quotes on the first non-blank line,
    ',' by default (';' when ',' is the decimal mark). */
-static char detect_delimiter(const char *s, size_t len, char decimal)
+static char detect_delimiter(const line_scan *sc, char decimal)
 {
-    static const char candidates[] = {',', ';', '\t'};
-    size_t counts[3] = {0, 0, 0};
-    bool quoted = false;
-    size_t i = 0;
-    while (i < len && (s[i] == '\n' || s[i] == '\r'))
-        i++;
-    for (; i < len && (quoted || (s[i] != '\n' && s[i] != '\r')); i++) {
-        if (s[i] == '"')
-            quoted = !quoted;
-        else if (!quoted)
-            for (size_t k = 0; k < 3; k++)
-                counts[k] += s[i] == candidates[k];
-    }
+    size_t counts[3] = {sc->votes[0], sc->votes[1], sc->votes[2]};
     if (decimal == ',')
         counts[0] = 0;
     size_t best = decimal == ',' ? 1 : 0;
     for (size_t k = 0; k < 3; k++)
         if (counts[k] > counts[best])
             best = k;
-    return candidates[best];
+    return CANDIDATES[best];
 }
 
 /* Feeds bytes to libcsv, refusing NUL bytes with their position. */
@@ -318,28 +419,40 @@ static void feed(reader *r, struct csv_parser *p, const char *buf, size_t n)
     }
 }
 
-/* Whether `s` holds a line break after some text (a whole first line). */
-static bool has_first_line(const char *s, size_t len)
+/* Refuses a first line that does not end within MC_CSV_FIRST_LINE_LIMIT bytes. */
+static mc_status first_line_too_long(reader *r, const line_scan *sc)
 {
-    size_t i = 0;
-    while (i < len && (s[i] == '\n' || s[i] == '\r'))
-        i++;
-    for (; i < len; i++)
-        if (s[i] == '\n' || s[i] == '\r')
-            return true;
-    return false;
+    const size_t mib = MC_CSV_FIRST_LINE_LIMIT >> 20;
+    if (sc->state == SCAN_QUOTED)
+        return fail(r, mc_error_set(r->err, MC_ERR_CSV, sc->line, 0,
+                                    "%s: line %zu: no line break outside quotes within the first "
+                                    "%zu MiB: a quote on this line is never closed, or the line "
+                                    "is longer than the %zu MiB limit",
+                                    r->src->name, sc->line, mib, mib));
+    return fail(r, mc_error_set(r->err, MC_ERR_CSV, sc->line, 0,
+                                "%s: line %zu: no line break within the first %zu MiB: not a CSV "
+                                "file, or its first line is longer than the %zu MiB limit",
+                                r->src->name, sc->line, mib, mib));
 }
 
-/* Reads until the buffer holds a whole first non-blank line (or the end of
-   the input, or MAX_FIRST_LINE bytes). */
-static mc_status read_first_line(reader *r, char **pre, size_t *len, size_t chunk, bool *eof)
+/*
+ * Reads until the buffer holds a whole first non-blank line, the end of the
+ * input, or a NUL byte (feed() then reports it; the scan stops before it, so
+ * the delimiter does not depend on what a read brought after it). At most
+ * MC_CSV_FIRST_LINE_LIMIT bytes are read: without a line end in them the
+ * input is refused.
+ */
+static mc_status read_first_line(reader *r, line_scan *sc, char **pre, size_t *len, size_t chunk,
+                                 bool *eof)
 {
     size_t cap = 0;
     *eof = false;
-    while (*len < MAX_FIRST_LINE) {
-        if (*len + chunk > cap) {
-            size_t ncap = cap ? cap : chunk;
-            while (ncap < *len + chunk)
+    while (*len < MC_CSV_FIRST_LINE_LIMIT) {
+        const size_t want = MC_CSV_FIRST_LINE_LIMIT - *len < chunk ? MC_CSV_FIRST_LINE_LIMIT - *len
+                                                                   : chunk;
+        if (*len + want > cap) {
+            size_t ncap = cap ? cap : want;
+            while (ncap < *len + want)
                 ncap *= 2;
             char *p = realloc(*pre, ncap);
             if (p == NULL)
@@ -348,18 +461,23 @@ static mc_status read_first_line(reader *r, char **pre, size_t *len, size_t chun
             cap = ncap;
         }
         int error = 0;
-        size_t got = r->src->read(r->src->ctx, *pre + *len, chunk, &error);
+        const size_t got = r->src->read(r->src->ctx, *pre + *len, want, &error);
         if (error != 0)
             return fail(r, read_error(r, error));
         if (got == 0) {
             *eof = true;
             return MC_OK;
         }
+        const char *nul = memchr(*pre + *len, '\0', got);
         *len += got;
-        if (has_first_line(*pre, *len))
+        if (nul != NULL) {
+            scan_first_line(sc, *pre, (size_t)(nul - *pre));
+            return MC_OK;
+        }
+        if (scan_first_line(sc, *pre, *len))
             return MC_OK;
     }
-    return MC_OK;
+    return first_line_too_long(r, sc);
 }
 
 static void reader_free(reader *r)
@@ -405,11 +523,11 @@ mc_status mc_csv_read(const mc_csv_source *src, const mc_csv_reader_options *opt
     bool eof = false;
     struct csv_parser p;
     bool parser_ready = false;
-    if (read_first_line(&r, &pre, &pre_len, chunk, &eof) != MC_OK ||
+    line_scan scan = {.delimiter = opt->delimiter, .line = 1};
+    if (read_first_line(&r, &scan, &pre, &pre_len, chunk, &eof) != MC_OK ||
         check_encoding(&r, pre, pre_len, &skip) != MC_OK)
         goto done;
-    stats->delimiter =
-        opt->delimiter ? opt->delimiter : detect_delimiter(pre + skip, pre_len - skip, opt->decimal);
+    stats->delimiter = opt->delimiter ? opt->delimiter : detect_delimiter(&scan, opt->decimal);
 
     if (csv_init(&p, CSV_REPALL_NL | CSV_APPEND_NULL) != 0) {
         fail(&r, mc_error_nomem(err, "starting the CSV parser"));

@@ -59,7 +59,8 @@ typedef struct mc_csv_handler {
 typedef struct mc_csv_reader_options {
     char delimiter;    /* ',', ';', '\t', '|', or 0 to detect from the first line */
     bool header;       /* the first row holds names */
-    size_t chunk_size; /* bytes per read; 0 means 256 KiB; at most 64 MiB is used */
+    size_t chunk_size; /* bytes per read; 0 means 256 KiB; at most 64 MiB is used (reads
+                          stop at MC_CSV_FIRST_LINE_LIMIT until the first line is whole) */
     char decimal;      /* with ',' as decimal mark, ',' is never detected as the delimiter */
 } mc_csv_reader_options;
 
@@ -71,7 +72,10 @@ typedef struct mc_csv_stats {
 } mc_csv_stats;
 
 /*
- * Reads the whole source, calling the handler. Stops at the first failure,
+ * Reads the whole source, calling the handler. The first non-blank line must
+ * end within the first MC_CSV_FIRST_LINE_LIMIT bytes (maskcast/frame.h), and
+ * no more than that is read before refusing input that has none; a NUL byte
+ * is refused at the read that brings it. Stops at the first failure,
  * whether from the data, the source or the handler, and returns its code
  * with `err` filled (the handler fills `err` for its own failures).
  */

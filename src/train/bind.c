@@ -25,9 +25,10 @@ mc_status mc_model_bind(mc_bound *b, const mc_model *m, const mc_frame *f, size_
         size_t j = 0;
         if (!mc_frame_find_column(f, m->names[c], &j)) {
             mc_bound_free(b);
+            char q[MC_ERROR_NAME_SIZE];
             return mc_error_set(err, MC_ERR_COLUMN, 0, 0,
                                 "the data has no column \"%s\" (read it as a covariate)",
-                                m->names[c]);
+                                mc_error_name(q, m->names[c]));
         }
         b->values[c] = mc_frame_values(f, j);
         b->states[c] = mc_frame_states(f, j);

@@ -45,12 +45,12 @@ static mc_status missing_future(const mc_model *m, const char *name, int64_t t, 
                                 bool with_offset, mc_error *err)
 {
     (void)m;
-    char when[40];
+    char when[40], q[MC_ERROR_NAME_SIZE];
     mc_time_to_text(t, offset, with_offset, when, sizeof when);
     return mc_error_set(err, MC_ERR_COLUMN, 0, 0,
                         "no value of \"%s\" for %s: give the known-future values in the rows "
                         "after the last load, or in a separate file of future values",
-                        name, when);
+                        mc_error_name(q, name), when);
 }
 
 /* Fills channel c's rows [0, L) of the window from rows [first, first + L)
@@ -87,11 +87,12 @@ static mc_status build_window(mc_forecaster *fc, const mc_frame *h, const mc_fra
     copy_history(fc, 0, h, 0, first);
     for (size_t c = 1; c <= m->n_past; c++) {
         size_t j;
+        char q[MC_ERROR_NAME_SIZE];
         if (!mc_frame_find_column(h, m->names[c], &j))
             return mc_error_set(err, MC_ERR_COLUMN, 0, 0,
                                 "the history has no column \"%s\", which the model takes as a "
                                 "past input",
-                                m->names[c]);
+                                mc_error_name(q, m->names[c]));
         copy_history(fc, c, h, j, first);
     }
     for (size_t c = 1 + m->n_past; c < channels; c++) {
