@@ -215,14 +215,36 @@ static void test_flat_column(void **state)
         assert_close(s.robust_sd, 1e-3 * 5.25, 0, 1e-12); /* the floor: IQR 0, median 5.25 */
         mc_frame_free(f);
     }
-    /* A column of zeros has no scale: nothing is flagged. */
+    /* A column of zeros flags its spike too: its scale is its largest value. */
     double z[40] = {0};
     z[20] = 2.385;
     mc_frame *f = frame_of(z, 40);
     mc_column_summary s;
     assert_int_equal(mc_frame_describe_column(f, 0, &s, NULL), MC_OK);
-    assert_close(s.robust_sd, 0.0, 0, 0);
-    assert_int_equal(s.outliers, 0);
+    assert_close(s.robust_sd, 1e-3 * 2.385, 0, 1e-12);
+    assert_int_equal(s.outliers, 1);
+    assert_int_equal(s.example_rows[0], 20);
+    mc_frame_free(f);
+    /* Flags change in steps: a workday flag (mostly 1) and a holiday flag
+       (mostly 0), hourly, flag nothing; a lone 0 in the workday flag does. */
+    enum { FLAG_ROWS = 24 * 28 };
+    double work[FLAG_ROWS], holiday[FLAG_ROWS];
+    for (size_t i = 0; i < FLAG_ROWS; i++) {
+        work[i] = (i / 24) % 7 < 5 ? 1.0 : 0.0;
+        holiday[i] = i / 24 == 9 || i / 24 == 20 ? 1.0 : 0.0;
+    }
+    const double *flags[2] = {work, holiday};
+    for (size_t k = 0; k < 2; k++) {
+        f = frame_of(flags[k], FLAG_ROWS);
+        assert_int_equal(mc_frame_describe_column(f, 0, &s, NULL), MC_OK);
+        assert_int_equal(s.outliers, 0);
+        mc_frame_free(f);
+    }
+    work[24 * 2 + 13] = 0.0; /* a Wednesday hour off: alone */
+    f = frame_of(work, FLAG_ROWS);
+    assert_int_equal(mc_frame_describe_column(f, 0, &s, NULL), MC_OK);
+    assert_true(s.outliers >= 1);
+    assert_int_equal(s.example_rows[0], 24 * 2 + 13);
     mc_error err;
     assert_int_equal(mc_frame_describe_column(f, 1, &s, &err), MC_ERR_ARGUMENT);
     assert_contains(err.message, "column 1 does not exist");

@@ -24,15 +24,17 @@ extern "C" {
  * exceeds `MC_OUTLIER_SIGMAS` robust standard deviations: 1.4826 times the
  * median absolute deviation of those distances over the whole column, but
  * at least 1/1000 of the column's scale (the larger of the interquartile
- * range and the median absolute value of its observed values), since on a
+ * range and the median absolute value of its observed values, or their
+ * largest absolute value when both are 0), since on a
  * smooth or constant series that median deviation is only rounding. The
  * prediction is the median of the 3 nearest observed values on each side
  * (within 5 rows, itself left out), or, where one side has fewer (the ends
  * of a series, the edges of long gaps), the line through the 2 nearest on
  * the other side. Spikes, drop-outs and short stuck runs stand out; smooth
- * series and daily ramps do not; a constant series flags its spike. A
- * column whose scale is 0 (mostly zeros) and whose distances are mostly
- * exactly zero has a robust SD of 0 and reports no outliers.
+ * series and daily ramps do not; a constant series flags its spike (a
+ * column of zeros too: its scale is then its largest absolute value). A
+ * column of two values whose rarer value never stands alone (a holiday or
+ * workday flag) changes in steps and reports no outliers.
  */
 #define MC_OUTLIER_SIGMAS 6.0
 

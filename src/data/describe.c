@@ -134,7 +134,8 @@ static void basic_stats(const mc_frame *f, size_t j, double *scratch, mc_column_
 }
 
 /* The larger of the interquartile range and the median absolute value of
-   the n observed values in `obs` (reordered). */
+   the n observed values in `obs` (reordered); when both are zero (a column
+   of zeros but for a few values), the largest absolute value. */
 static double series_scale(double *obs, size_t n)
 {
     if (n == 0)
@@ -142,9 +143,42 @@ static double series_scale(double *obs, size_t n)
     gsl_sort(obs, 1, n);
     const double iqr = gsl_stats_quantile_from_sorted_data(obs, 1, n, 0.75) -
                        gsl_stats_quantile_from_sorted_data(obs, 1, n, 0.25);
+    const double largest = fmax(fabs(obs[0]), fabs(obs[n - 1]));
     for (size_t i = 0; i < n; i++)
         obs[i] = fabs(obs[i]);
-    return fmax(iqr, gsl_stats_median(obs, 1, n));
+    const double scale = fmax(iqr, gsl_stats_median(obs, 1, n));
+    return scale > 0.0 ? scale : largest;
+}
+
+/* Whether the column holds two values only and its rarer value never stands
+   alone between observed neighbours of the other: a flag (holiday, workday)
+   that changes in steps. Its steps are not suspicious; a lone value in an
+   otherwise constant column is. */
+static bool steps_of_a_flag(const double *v, const uint8_t *state, size_t n, double lo, double hi)
+{
+    size_t n_lo = 0, n_hi = 0;
+    for (size_t i = 0; i < n; i++)
+        if (state[i] == MC_VALUE_OBSERVED) {
+            if (v[i] != lo && v[i] != hi)
+                return false;
+            n_lo += v[i] == lo;
+            n_hi += v[i] == hi;
+        }
+    if (lo == hi || n_lo == 0 || n_hi == 0)
+        return false;
+    const double rare = n_lo < n_hi ? lo : hi;
+    for (size_t i = 0; i < n; i++) {
+        if (state[i] != MC_VALUE_OBSERVED || v[i] != rare)
+            continue;
+        size_t before, after;
+        const bool same_before = nearest_observed(state, n, i, -1, 1, &before) == 1 &&
+                                 v[before] == rare;
+        const bool same_after = nearest_observed(state, n, i, +1, 1, &after) == 1 &&
+                                v[after] == rare;
+        if (!same_before && !same_after)
+            return false;
+    }
+    return true;
 }
 
 mc_status mc_frame_describe_column(const mc_frame *f, size_t j, mc_column_summary *out,
@@ -175,7 +209,7 @@ mc_status mc_frame_describe_column(const mc_frame *f, size_t j, mc_column_summar
         if (!isnan(resid[i]))
             scratch[m++] = resid[i];
     }
-    if (m > 0) {
+    if (m > 0 && !steps_of_a_flag(f->values[j], f->states[j], n, s.min, s.max)) {
         const double centre = gsl_stats_median(scratch, 1, m);
         for (size_t k = 0, i = 0; i < n; i++)
             if (!isnan(resid[i]))
