@@ -1,0 +1,849 @@
+/*
+ * Allocation-failure injection. Each path below (reading and describing a
+ * CSV, saving and loading a model, training, forecasting) runs once clean to
+ * count its allocations K, then K times with the N-th allocation refused and
+ * K times with every allocation from the N-th on refused. Every call must
+ * return MC_OK or MC_ERR_NOMEM (with `err` filled to match): any other status
+ * fails the test, and so does an MC_OK whose results differ from the clean
+ * run's (a failure swallowed into a different answer). After each run every
+ * block the run allocated must be free again; the wrapper tracks them, so a
+ * leak names its path and N in the plain build too (ASan's leak checker
+ * catches the rest at exit in the sanitize build).
+ *
+ * What is injected. The executable is linked with ld's --wrap (CMakeLists.txt
+ * beside this file), which redirects every call that maskcast's own objects
+ * (the static library) and this file make to:
+ *   - malloc, calloc, realloc, strdup, free;
+ *   - newlocale and freelocale (the CSV reader's C locale);
+ *   - the GSL allocators maskcast calls (gsl_rng, gsl_interp, gsl_matrix,
+ *     gsl_vector, gsl_eigen_symmv workspaces) and their frees: a refused one
+ *     returns NULL as GSL does with its error handler off;
+ *   - csv_init, so that each parser libcsv starts grows its field buffer
+ *     through csv_set_realloc_func with the counting realloc;
+ * and cJSON_InitHooks routes cJSON's allocations through the same wrappers.
+ * Not injected: allocations inside the shared libraries other than those
+ * (OpenBLAS's buffers, which it allocates at its first product and aborts
+ * when it cannot; GSL's internal allocations beyond its *_alloc calls; glibc's
+ * own, such as fopen's buffer for the holidays file). --wrap only rewrites
+ * references in the objects being linked, not in shared libraries.
+ */
+#include "test_util.h"
+
+#include <cjson/cJSON.h>
+#include <csv.h>
+#include <errno.h>
+#include <execinfo.h>
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_interp.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_vector.h>
+#include <locale.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/timestamp.h"
+#include "maskcast/maskcast.h"
+
+/* ---- the allocator wrappers ------------------------------------------------ */
+
+void *__real_malloc(size_t size);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t size);
+void __real_free(void *p);
+locale_t __real_newlocale(int mask, const char *name, locale_t base);
+void __real_freelocale(locale_t loc);
+int __real_csv_init(struct csv_parser *p, unsigned char options);
+gsl_rng *__real_gsl_rng_alloc(const gsl_rng_type *type);
+void __real_gsl_rng_free(gsl_rng *r);
+gsl_interp *__real_gsl_interp_alloc(const gsl_interp_type *type, size_t n);
+void __real_gsl_interp_free(gsl_interp *interp);
+gsl_matrix *__real_gsl_matrix_alloc(size_t rows, size_t cols);
+void __real_gsl_matrix_free(gsl_matrix *m);
+gsl_vector *__real_gsl_vector_alloc(size_t n);
+void __real_gsl_vector_free(gsl_vector *v);
+gsl_eigen_symmv_workspace *__real_gsl_eigen_symmv_alloc(size_t n);
+void __real_gsl_eigen_symmv_free(gsl_eigen_symmv_workspace *w);
+
+void *__wrap_malloc(size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t size);
+char *__wrap_strdup(const char *s);
+void __wrap_free(void *p);
+locale_t __wrap_newlocale(int mask, const char *name, locale_t base);
+void __wrap_freelocale(locale_t loc);
+int __wrap_csv_init(struct csv_parser *p, unsigned char options);
+gsl_rng *__wrap_gsl_rng_alloc(const gsl_rng_type *type);
+void __wrap_gsl_rng_free(gsl_rng *r);
+gsl_interp *__wrap_gsl_interp_alloc(const gsl_interp_type *type, size_t n);
+void __wrap_gsl_interp_free(gsl_interp *interp);
+gsl_matrix *__wrap_gsl_matrix_alloc(size_t rows, size_t cols);
+void __wrap_gsl_matrix_free(gsl_matrix *m);
+gsl_vector *__wrap_gsl_vector_alloc(size_t n);
+void __wrap_gsl_vector_free(gsl_vector *v);
+gsl_eigen_symmv_workspace *__wrap_gsl_eigen_symmv_alloc(size_t n);
+void __wrap_gsl_eigen_symmv_free(gsl_eigen_symmv_workspace *w);
+
+/* Live blocks in an open-addressing set (linear probing, deletion by
+   backward shift), so that frees of blocks a shared library allocated pass
+   through uncounted. */
+enum { TABLE_BITS = 16, TABLE_SIZE = 1 << TABLE_BITS };
+
+static struct {
+    pthread_mutex_t lock;
+    size_t count;     /* allocations asked for since injection was armed */
+    size_t fail_at;   /* 1-based: the allocation to refuse; 0 = none */
+    bool sticky;      /* refuse every allocation from fail_at on */
+    bool armed;
+    size_t refused;
+    size_t live;
+    const void *table[TABLE_SIZE];
+} A = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static size_t slot_of(const void *p)
+{
+    return (size_t)(((uintptr_t)p * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - TABLE_BITS));
+}
+
+/* Called with the lock held. */
+static void track(const void *p)
+{
+    if (p == NULL)
+        return;
+    if (A.live >= TABLE_SIZE * 3 / 4) {
+        fprintf(stderr, "test_alloc_fail: too many live blocks to track\n");
+        abort();
+    }
+    size_t i = slot_of(p);
+    while (A.table[i] != NULL)
+        i = (i + 1) & (TABLE_SIZE - 1);
+    A.table[i] = p;
+    A.live++;
+}
+
+/* Called with the lock held; false when p is not tracked. */
+static bool untrack(const void *p)
+{
+    if (p == NULL)
+        return false;
+    size_t i = slot_of(p);
+    while (A.table[i] != p) {
+        if (A.table[i] == NULL)
+            return false;
+        i = (i + 1) & (TABLE_SIZE - 1);
+    }
+    A.table[i] = NULL;
+    A.live--;
+    /* Moves later entries of the run up into the hole where they belong. */
+    for (size_t j = (i + 1) & (TABLE_SIZE - 1); A.table[j] != NULL; j = (j + 1) & (TABLE_SIZE - 1)) {
+        const size_t home = slot_of(A.table[j]);
+        const bool movable = i <= j ? (home <= i || home > j) : (home <= i && home > j);
+        if (movable) {
+            A.table[i] = A.table[j];
+            A.table[j] = NULL;
+            i = j;
+        }
+    }
+    return true;
+}
+
+/* Called with the lock held: whether this allocation is refused. */
+static bool refuse(void)
+{
+    if (!A.armed)
+        return false;
+    A.count++;
+    const bool no = A.fail_at != 0 && (A.count == A.fail_at || (A.sticky && A.count > A.fail_at));
+    A.refused += no;
+    if (no && !A.sticky && getenv("ALLOC_TRACE")) { void *bt[32]; int k = backtrace(bt, 32); fprintf(stderr, "=== refused %zu\n", A.count); backtrace_symbols_fd(bt, k, 2); }
+    return no;
+}
+
+static bool refuse_locked(void)
+{
+    pthread_mutex_lock(&A.lock);
+    const bool no = refuse();
+    pthread_mutex_unlock(&A.lock);
+    return no;
+}
+
+static void track_locked(const void *p)
+{
+    pthread_mutex_lock(&A.lock);
+    track(p);
+    pthread_mutex_unlock(&A.lock);
+}
+
+static void untrack_locked(const void *p)
+{
+    pthread_mutex_lock(&A.lock);
+    untrack(p);
+    pthread_mutex_unlock(&A.lock);
+}
+
+void *__wrap_malloc(size_t size)
+{
+    if (refuse_locked()) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    void *p = __real_malloc(size);
+    track_locked(p);
+    return p;
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+    if (refuse_locked()) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    void *p = __real_calloc(n, size);
+    track_locked(p);
+    return p;
+}
+
+void *__wrap_realloc(void *p, size_t size)
+{
+    if (refuse_locked()) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    pthread_mutex_lock(&A.lock);
+    const bool ours = p == NULL || untrack(p);
+    pthread_mutex_unlock(&A.lock);
+    void *q = __real_realloc(p, size);
+    if (q == NULL && p != NULL && size != 0) {
+        if (ours)
+            track_locked(p); /* a real failure leaves p allocated */
+    } else if (ours) {
+        track_locked(q);
+    }
+    return q;
+}
+
+char *__wrap_strdup(const char *s)
+{
+    const size_t n = strlen(s) + 1;
+    char *p = __wrap_malloc(n);
+    if (p != NULL)
+        memcpy(p, s, n);
+    return p;
+}
+
+void __wrap_free(void *p)
+{
+    untrack_locked(p);
+    __real_free(p);
+}
+
+locale_t __wrap_newlocale(int mask, const char *name, locale_t base)
+{
+    if (refuse_locked()) {
+        errno = ENOMEM;
+        return (locale_t)0;
+    }
+    locale_t loc = __real_newlocale(mask, name, base);
+    track_locked((const void *)loc);
+    return loc;
+}
+
+void __wrap_freelocale(locale_t loc)
+{
+    untrack_locked((const void *)loc);
+    __real_freelocale(loc);
+}
+
+int __wrap_csv_init(struct csv_parser *p, unsigned char options)
+{
+    const int r = __real_csv_init(p, options);
+    if (r == 0) {
+        csv_set_realloc_func(p, __wrap_realloc);
+        csv_set_free_func(p, __wrap_free);
+    }
+    return r;
+}
+
+/* A GSL allocator: refused, or the real one with its result tracked. */
+#define WRAP_GSL_ALLOC(call)       \
+    do {                           \
+        if (refuse_locked())       \
+            return NULL;           \
+        void *made_ = (call);      \
+        track_locked(made_);       \
+        return made_;              \
+    } while (0)
+
+gsl_rng *__wrap_gsl_rng_alloc(const gsl_rng_type *type)
+{
+    WRAP_GSL_ALLOC(__real_gsl_rng_alloc(type));
+}
+
+void __wrap_gsl_rng_free(gsl_rng *r)
+{
+    untrack_locked(r);
+    __real_gsl_rng_free(r);
+}
+
+gsl_interp *__wrap_gsl_interp_alloc(const gsl_interp_type *type, size_t n)
+{
+    WRAP_GSL_ALLOC(__real_gsl_interp_alloc(type, n));
+}
+
+void __wrap_gsl_interp_free(gsl_interp *interp)
+{
+    untrack_locked(interp);
+    __real_gsl_interp_free(interp);
+}
+
+gsl_matrix *__wrap_gsl_matrix_alloc(size_t rows, size_t cols)
+{
+    WRAP_GSL_ALLOC(__real_gsl_matrix_alloc(rows, cols));
+}
+
+void __wrap_gsl_matrix_free(gsl_matrix *m)
+{
+    untrack_locked(m);
+    __real_gsl_matrix_free(m);
+}
+
+gsl_vector *__wrap_gsl_vector_alloc(size_t n)
+{
+    WRAP_GSL_ALLOC(__real_gsl_vector_alloc(n));
+}
+
+void __wrap_gsl_vector_free(gsl_vector *v)
+{
+    untrack_locked(v);
+    __real_gsl_vector_free(v);
+}
+
+gsl_eigen_symmv_workspace *__wrap_gsl_eigen_symmv_alloc(size_t n)
+{
+    WRAP_GSL_ALLOC(__real_gsl_eigen_symmv_alloc(n));
+}
+
+void __wrap_gsl_eigen_symmv_free(gsl_eigen_symmv_workspace *w)
+{
+    untrack_locked(w);
+    __real_gsl_eigen_symmv_free(w);
+}
+
+/* Starts counting allocations; refuses the fail_at-th (0: none), and with
+   `sticky` every one after it too. */
+static void inject(size_t fail_at, bool sticky)
+{
+    pthread_mutex_lock(&A.lock);
+    A.count = 0;
+    A.refused = 0;
+    A.fail_at = fail_at;
+    A.sticky = sticky;
+    A.armed = true;
+    pthread_mutex_unlock(&A.lock);
+}
+
+/* Stops injecting; returns the allocations counted since inject(). */
+static size_t disarm(void)
+{
+    pthread_mutex_lock(&A.lock);
+    A.armed = false;
+    const size_t n = A.count;
+    pthread_mutex_unlock(&A.lock);
+    return n;
+}
+
+static size_t live_blocks(void)
+{
+    pthread_mutex_lock(&A.lock);
+    const size_t n = A.live;
+    pthread_mutex_unlock(&A.lock);
+    return n;
+}
+
+/* ---- fingerprints of results ----------------------------------------------- */
+
+static uint64_t hash_bytes(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * UINT64_C(0x100000001b3);
+    return h;
+}
+
+#define HASH_INIT UINT64_C(0xcbf29ce484222325)
+#define HASH_VALUE(h, v) hash_bytes((h), &(v), sizeof(v))
+
+/* ---- the paths --------------------------------------------------------------- */
+
+/* One sequence of calls under injection. `run` makes the calls and keeps
+   what they made in the state; `fingerprint` (not injected) summarises a
+   successful run's results; `release` (not injected) frees them. */
+typedef struct path {
+    const char *name;
+    mc_status (*run)(void *state, mc_error *err);
+    uint64_t (*fingerprint)(void *state);
+    void (*release)(void *state);
+} path;
+
+enum { LOOKBACK = 24, HORIZON = 6, HIDDEN = 8, DAYS = 12, ROWS = DAYS * 24 };
+static const char *const FUTURE[] = {"temp"};
+
+typedef struct fixture {
+    char *csv;             /* the CSV text of the csv path */
+    char holidays[512];    /* path of a holidays file */
+    mc_frame *frame;       /* ROWS hourly rows of load and temp, regularised */
+    mc_frame *history;     /* the same, the last HORIZON loads left out */
+    mc_model *model;       /* trained on `frame` */
+    void *model_bytes;     /* `model` saved */
+    size_t model_size;
+
+    /* What a run made. */
+    mc_frame *out_frame;
+    mc_column_summary summary[2];
+    mc_model *out_model;
+    mc_trainer *trainer;
+    void *out_bytes;
+    size_t out_size;
+    mc_forecaster *forecaster;
+    int64_t times[HORIZON];
+    double values[HORIZON];
+} fixture;
+
+/* Hourly load and temperature from 2023-03-20 on, with what regularising
+   has to deal with: rows out of order, a repeated instant, an off-grid row, a
+   two-hour gap to interpolate, a six-hour one to fill from a day earlier, an
+   empty value and a column nobody reads (with quotes and a line break). */
+static char *messy_csv(void)
+{
+    const size_t rows = 5 * 24, cap = 128 + rows * 96;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    size_t len = (size_t)snprintf(text, cap, "time,note,load,temp\n");
+    const int64_t t0 = mc_days_from_civil(2023, 3, 20) * 86400;
+    for (size_t h = 0; h < rows; h++) {
+        if ((h >= 50 && h < 52) || (h >= 80 && h < 86))
+            continue; /* gaps */
+        const size_t r = h == 30 ? 31 : h == 31 ? 30 : h; /* two rows swapped */
+        char stamp[40];
+        mc_time_to_text(t0 + (int64_t)r * 3600, 0, false, stamp, sizeof stamp);
+        const double load = 812.5 + 143.25 * sin(6.283185307179586 * (double)(r % 24) / 24.0) +
+                            0.375 * (double)((r * 37) % 11);
+        const double temp = 7.125 + 3.5 * cos(6.283185307179586 * (double)(r % 24) / 24.0);
+        const char *note = r == 60 ? "\"line one\nline two\"" : r % 7 == 0 ? "\"a, b\"" : "x";
+        if (r == 44)
+            len += (size_t)snprintf(text + len, cap - len, "%s,%s,,%.3f\n", stamp, note, temp);
+        else
+            len += (size_t)snprintf(text + len, cap - len, "%s,%s,%.3f,%.3f\n", stamp, note, load,
+                                    temp);
+        if (r == 70) { /* the same instant again, and a row off the grid */
+            len += (size_t)snprintf(text + len, cap - len, "%s,dup,%.3f,%.3f\n", stamp, load + 2.5,
+                                    temp);
+            mc_time_to_text(t0 + (int64_t)r * 3600 + 1800, 0, false, stamp, sizeof stamp);
+            len += (size_t)snprintf(text + len, cap - len, "%s,off,%.3f,%.3f\n", stamp, load, temp);
+        }
+    }
+    return text;
+}
+
+static mc_status csv_run(void *state, mc_error *err)
+{
+    fixture *fx = state;
+    mc_csv_options co;
+    mc_csv_options_defaults(&co);
+    co.target_column = "load";
+    const char *covs[] = {"temp"};
+    co.covariates = covs;
+    co.n_covariates = 1;
+    co.chunk_size = 16; /* the first line is read in pieces, the rest in many chunks */
+    mc_status st = mc_frame_read_csv_buffer(&fx->out_frame, fx->csv, strlen(fx->csv), "messy.csv",
+                                            &co, err);
+    if (st != MC_OK)
+        return st;
+    mc_regularize_options ro;
+    mc_regularize_options_defaults(&ro);
+    ro.long_fill = MC_LONG_FILL_DAY;
+    if ((st = mc_frame_regularize(fx->out_frame, &ro, err)) != MC_OK)
+        return st;
+    for (size_t j = 0; j < 2 && st == MC_OK; j++)
+        st = mc_frame_describe_column(fx->out_frame, j, &fx->summary[j], err);
+    return st;
+}
+
+static uint64_t csv_fingerprint(void *state)
+{
+    const fixture *fx = state;
+    const mc_frame *f = fx->out_frame;
+    const size_t rows = mc_frame_rows(f), cols = mc_frame_columns(f);
+    uint64_t h = HASH_INIT;
+    h = HASH_VALUE(h, rows);
+    h = HASH_VALUE(h, cols);
+    h = hash_bytes(h, mc_frame_times(f), rows * sizeof(int64_t));
+    h = hash_bytes(h, mc_frame_utc_offsets(f), rows * sizeof(int16_t));
+    for (size_t j = 0; j < cols; j++) {
+        h = hash_bytes(h, mc_frame_values(f, j), rows * sizeof(double));
+        h = hash_bytes(h, mc_frame_states(f, j), rows);
+        const mc_column_report *cr = mc_frame_column_report(f, j);
+        const size_t counts[] = {cr->missing_in_file, cr->non_numeric, cr->interpolated,
+                                 cr->seasonal, cr->missing};
+        h = hash_bytes(h, counts, sizeof counts);
+    }
+    const mc_frame_report *r = mc_frame_get_report(f);
+    const size_t counts[] = {r->file_rows, r->blank_lines, r->duplicate_times, r->duplicate_rows,
+                             r->off_grid_rows, r->gap_rows, (size_t)r->was_sorted};
+    h = hash_bytes(h, counts, sizeof counts);
+    for (size_t j = 0; j < 2; j++) {
+        const mc_column_summary *s = &fx->summary[j];
+        const double stats[] = {s->min, s->max, s->mean, s->median, s->robust_sd};
+        const size_t n[] = {s->observed, s->zeros, s->negatives, s->outliers, s->n_examples};
+        h = hash_bytes(h, stats, sizeof stats);
+        h = hash_bytes(h, n, sizeof n);
+    }
+    return h;
+}
+
+static void csv_release(void *state)
+{
+    fixture *fx = state;
+    mc_frame_free(fx->out_frame);
+    fx->out_frame = NULL;
+}
+
+/* A model's fingerprint: its file's bytes. */
+static uint64_t model_hash(const mc_model *m)
+{
+    void *bytes = NULL;
+    size_t size = 0;
+    mc_error err;
+    assert_int_equal(mc_model_save_buffer(m, &bytes, &size, &err), MC_OK);
+    const uint64_t h = hash_bytes(HASH_INIT, bytes, size);
+    free(bytes);
+    return h;
+}
+
+static uint64_t model_fingerprint(void *state)
+{
+    return model_hash(((fixture *)state)->out_model);
+}
+
+static void model_release(void *state)
+{
+    fixture *fx = state;
+    mc_model_free(fx->out_model);
+    fx->out_model = NULL;
+    mc_trainer_free(fx->trainer);
+    fx->trainer = NULL;
+}
+
+static mc_status load_run(void *state, mc_error *err)
+{
+    fixture *fx = state;
+    return mc_model_load_buffer(&fx->out_model, fx->model_bytes, fx->model_size, "tiny", err);
+}
+
+static mc_status save_run(void *state, mc_error *err)
+{
+    fixture *fx = state;
+    return mc_model_save_buffer(fx->model, &fx->out_bytes, &fx->out_size, err);
+}
+
+static uint64_t save_fingerprint(void *state)
+{
+    const fixture *fx = state;
+    return hash_bytes(HASH_INIT, fx->out_bytes, fx->out_size);
+}
+
+static void save_release(void *state)
+{
+    fixture *fx = state;
+    free(fx->out_bytes);
+    fx->out_bytes = NULL;
+    fx->out_size = 0;
+}
+
+static void tiny_options(const fixture *fx, mc_model_options *mo, mc_train_options *to)
+{
+    mc_model_options_defaults(mo);
+    mo->lookback = LOOKBACK;
+    mo->horizon = HORIZON;
+    mo->hidden = HIDDEN;
+    mo->future = FUTURE;
+    mo->n_future = 1;
+    mo->holidays_path = fx->holidays;
+    mc_train_options_defaults(to);
+    to->max_epochs = 1;
+    to->batch_size = 16;
+    to->samples_per_epoch = 32;
+    to->seed = 2385;
+}
+
+static mc_status train_steps_run(void *state, mc_error *err)
+{
+    fixture *fx = state;
+    mc_model_options mo;
+    mc_train_options to;
+    tiny_options(fx, &mo, &to);
+    mc_status st = mc_trainer_init(&fx->trainer, fx->frame, &mo, &to, err);
+    bool done = false;
+    if (st == MC_OK)
+        st = mc_trainer_step(fx->trainer, &done, err);
+    if (st == MC_OK)
+        st = mc_trainer_model(fx->trainer, &fx->out_model, err);
+    return st;
+}
+
+static mc_status train_run(void *state, mc_error *err)
+{
+    fixture *fx = state;
+    mc_model_options mo;
+    mc_train_options to;
+    tiny_options(fx, &mo, &to);
+    return mc_model_train(&fx->out_model, fx->frame, &mo, &to, err);
+}
+
+static mc_status forecaster_run(void *state, mc_error *err)
+{
+    fixture *fx = state;
+    mc_status st = mc_forecaster_create(&fx->forecaster, fx->model, err);
+    if (st == MC_OK)
+        st = mc_forecaster_run(fx->forecaster, fx->history, NULL, fx->times, fx->values, err);
+    return st;
+}
+
+static mc_status forecast_run(void *state, mc_error *err)
+{
+    fixture *fx = state;
+    return mc_model_forecast(fx->model, fx->history, NULL, fx->times, fx->values, err);
+}
+
+static uint64_t forecast_fingerprint(void *state)
+{
+    const fixture *fx = state;
+    uint64_t h = hash_bytes(HASH_INIT, fx->times, sizeof fx->times);
+    return hash_bytes(h, fx->values, sizeof fx->values);
+}
+
+static void forecast_release(void *state)
+{
+    fixture *fx = state;
+    mc_forecaster_free(fx->forecaster);
+    fx->forecaster = NULL;
+    memset(fx->times, 0, sizeof fx->times);
+    memset(fx->values, 0, sizeof fx->values);
+}
+
+/* ---- the harness ------------------------------------------------------------- */
+
+/* Runs `p` with allocation fail_at refused (0: none) and stores its status
+   in *st. Returns false, saying why, on a wrong status, an unfilled error, a
+   result that differs from *hash (when hash_set) or a block left allocated. */
+static bool run_once(const path *p, fixture *fx, size_t fail_at, bool sticky, uint64_t *hash,
+                     bool hash_set, size_t *count, mc_status *st)
+{
+    const size_t live = live_blocks();
+    mc_error err;
+    mc_error_clear(&err);
+    inject(fail_at, sticky);
+    *st = p->run(fx, &err);
+    *count = disarm();
+    const char *mode = sticky ? "and every one after it" : "alone";
+    bool ok = true;
+    if (*st != MC_OK && *st != MC_ERR_NOMEM) {
+        print_error("%s: allocation %zu refused (%s): %s (%s)\n", p->name, fail_at, mode,
+                    mc_status_name(*st), err.message);
+        ok = false;
+    } else if (*st != MC_OK && (err.code != *st || err.message[0] == '\0')) {
+        print_error("%s: allocation %zu refused (%s): returned %s but the error says %s \"%s\"\n",
+                    p->name, fail_at, mode, mc_status_name(*st), mc_status_name(err.code),
+                    err.message);
+        ok = false;
+    }
+    if (*st == MC_OK) {
+        const uint64_t h = p->fingerprint(fx);
+        if (hash_set && h != *hash) {
+            print_error("%s: allocation %zu refused (%s): MC_OK with results that differ from "
+                        "the clean run's\n",
+                        p->name, fail_at, mode);
+            ok = false;
+        }
+        if (!hash_set)
+            *hash = h;
+    }
+    p->release(fx);
+    const size_t left = live_blocks();
+    if (left != live) {
+        print_error("%s: allocation %zu refused (%s): %zu block(s) left allocated\n", p->name,
+                    fail_at, mode, left - live);
+        ok = false;
+    }
+    return ok;
+}
+
+static void exercise(const path *p, fixture *fx)
+{
+    uint64_t want = 0;
+    size_t k = 0, again = 0;
+    mc_status st;
+    /* Clean three times: the first run may set up what later runs find made
+       (the GSL handler, OpenBLAS's buffers); the count must then be stable. */
+    assert_true(run_once(p, fx, 0, false, &want, false, &k, &st));
+    assert_int_equal(st, MC_OK);
+    assert_true(run_once(p, fx, 0, false, &want, true, &k, &st));
+    assert_int_equal(st, MC_OK);
+    assert_true(run_once(p, fx, 0, false, &want, true, &again, &st));
+    assert_int_equal(st, MC_OK);
+    assert_int_equal(k, again);
+    assert_true(k > 0);
+    char recovered[256] = "";
+    size_t n_recovered = 0, used = 0, bad = 0;
+    for (int sticky = 0; sticky <= 1; sticky++)
+        for (size_t n = 1; n <= k; n++) {
+            size_t count = 0;
+            bad += !run_once(p, fx, n, sticky, &want, true, &count, &st);
+            if (st == MC_OK && !sticky) {
+                /* Listed; which ones are expected is said beside the code
+                   that recovers and in docs/ROBUSTNESS.md. */
+                n_recovered++;
+                if (used + 24 < sizeof recovered)
+                    used += (size_t)snprintf(recovered + used, sizeof recovered - used, " %zu", n);
+            }
+        }
+    print_message("%-10s K = %3zu allocations; %zu of them refused alone are recovered from%s%s\n",
+                  p->name, k, n_recovered, n_recovered ? ":" : "", recovered);
+    if (bad > 0) {
+        print_error("%s: %zu of %zu runs went wrong\n", p->name, bad, 2 * k);
+        fail();
+    }
+}
+
+/* ---- the tests --------------------------------------------------------------- */
+
+static void test_csv(void **state)
+{
+    const path p = {"csv", csv_run, csv_fingerprint, csv_release};
+    exercise(&p, *state);
+}
+
+static void test_load(void **state)
+{
+    const path p = {"load", load_run, model_fingerprint, model_release};
+    exercise(&p, *state);
+}
+
+static void test_save(void **state)
+{
+    const path p = {"save", save_run, save_fingerprint, save_release};
+    exercise(&p, *state);
+}
+
+static void test_train_steps(void **state)
+{
+    const path p = {"trainer", train_steps_run, model_fingerprint, model_release};
+    exercise(&p, *state);
+}
+
+static void test_train(void **state)
+{
+    const path p = {"train", train_run, model_fingerprint, model_release};
+    exercise(&p, *state);
+}
+
+static void test_forecaster(void **state)
+{
+    const path p = {"forecaster", forecaster_run, forecast_fingerprint, forecast_release};
+    exercise(&p, *state);
+}
+
+static void test_forecast(void **state)
+{
+    const path p = {"forecast", forecast_run, forecast_fingerprint, forecast_release};
+    exercise(&p, *state);
+}
+
+/* Hourly load with a daily shape and a temperature; the history leaves the
+   last HORIZON loads out (the temperature there is the known future). */
+static mc_frame *series_frame(bool history)
+{
+    int64_t times[ROWS];
+    double load[ROWS], temp[ROWS];
+    uint32_t s = 2385;
+    for (size_t i = 0; i < ROWS; i++) {
+        s = s * 1664525u + 1013904223u;
+        const double day = 6.283185307179586 * (double)(i % 24) / 24.0;
+        times[i] = mc_days_from_civil(2023, 11, 6) * 86400 + 3600 * (int64_t)i;
+        temp[i] = 4.75 + 3.25 * sin(day - 1.3);
+        load[i] = history && i + HORIZON >= ROWS
+                      ? NAN
+                      : 1210.0 + 180.0 * sin(day - 2.1) - 95.0 * ((i / 24) % 7 >= 5) -
+                            7.5 * temp[i] + 23.0 * ((double)(s >> 8) / 16777216.0 - 0.5);
+    }
+    const char *names[] = {"load", "temp"};
+    const double *cols[] = {load, temp};
+    mc_frame *f = NULL;
+    assert_int_equal(mc_frame_from_arrays(&f, times, NULL, ROWS, names, cols, 2, NULL), MC_OK);
+    mc_regularize_options ro;
+    mc_regularize_options_defaults(&ro);
+    ro.long_fill = MC_LONG_FILL_NONE;
+    assert_int_equal(mc_frame_regularize(f, &ro, NULL), MC_OK);
+    return f;
+}
+
+static int setup(void **state)
+{
+    fixture *fx = calloc(1, sizeof *fx);
+    assert_non_null(fx);
+    fx->csv = messy_csv();
+    const char *dir = getenv("MC_TEST_TMPDIR");
+    snprintf(fx->holidays, sizeof fx->holidays, "%s/alloc_fail_holidays.csv", dir ? dir : ".");
+    FILE *fp = fopen(fx->holidays, "w");
+    assert_non_null(fp);
+    fputs("date,name\n2023-11-11,Armistice\n2023-11-01,All Saints\n", fp);
+    assert_int_equal(fclose(fp), 0);
+    fx->frame = series_frame(false);
+    fx->history = series_frame(true);
+    mc_model_options mo;
+    mc_train_options to;
+    tiny_options(fx, &mo, &to);
+    to.max_epochs = 2;
+    mc_error err;
+    mc_status st = mc_model_train(&fx->model, fx->frame, &mo, &to, &err);
+    if (st != MC_OK)
+        print_error("%s\n", err.message);
+    assert_int_equal(st, MC_OK);
+    assert_int_equal(mc_model_save_buffer(fx->model, &fx->model_bytes, &fx->model_size, &err),
+                     MC_OK);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    free(fx->model_bytes);
+    mc_model_free(fx->model);
+    mc_frame_free(fx->history);
+    mc_frame_free(fx->frame);
+    remove(fx->holidays);
+    free(fx->csv);
+    free(fx);
+    return 0;
+}
+
+int main(void)
+{
+    /* cJSON's allocations go through the wrappers too. */
+    cJSON_Hooks hooks = {__wrap_malloc, __wrap_free};
+    cJSON_InitHooks(&hooks);
+    /* One BLAS thread: the counts must not depend on the machine. */
+    mc_set_blas_threads(1);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_csv),        cmocka_unit_test(test_load),
+        cmocka_unit_test(test_save),       cmocka_unit_test(test_train_steps),
+        cmocka_unit_test(test_train),      cmocka_unit_test(test_forecaster),
+        cmocka_unit_test(test_forecast),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
