@@ -46,7 +46,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/error.h"
 #include "data/timestamp.h"
+#include "io/json.h"
 #include "maskcast/maskcast.h"
 
 /* ---- the allocator wrappers ------------------------------------------------ */
@@ -99,6 +101,7 @@ static struct {
     size_t fail_at;   /* 1-based: the allocation to refuse; 0 = none */
     bool sticky;      /* refuse every allocation from fail_at on */
     bool armed;
+    bool trace;       /* MC_ALLOC_TRACE set: print where each refused one was asked for */
     size_t refused;
     size_t live;
     const void *table[TABLE_SIZE];
@@ -159,7 +162,11 @@ static bool refuse(void)
     A.count++;
     const bool no = A.fail_at != 0 && (A.count == A.fail_at || (A.sticky && A.count > A.fail_at));
     A.refused += no;
-    if (no && !A.sticky && getenv("ALLOC_TRACE")) { void *bt[32]; int k = backtrace(bt, 32); fprintf(stderr, "=== refused %zu\n", A.count); backtrace_symbols_fd(bt, k, 2); }
+    if (no && A.trace && A.count == A.fail_at) {
+        void *frames[32];
+        fprintf(stderr, "refused allocation %zu:\n", A.count);
+        backtrace_symbols_fd(frames, backtrace(frames, 32), 2);
+    }
     return no;
 }
 
@@ -356,6 +363,15 @@ static size_t disarm(void)
     return n;
 }
 
+/* Allocations counted since inject(). */
+static size_t allocations(void)
+{
+    pthread_mutex_lock(&A.lock);
+    const size_t n = A.count;
+    pthread_mutex_unlock(&A.lock);
+    return n;
+}
+
 static size_t live_blocks(void)
 {
     pthread_mutex_lock(&A.lock);
@@ -394,12 +410,17 @@ static const char *const FUTURE[] = {"temp"};
 
 typedef struct fixture {
     char *csv;             /* the CSV text of the csv path */
+    char *csv_plain;       /* and of the csv-plain path */
+    const char *json_text; /* the text of the json paths */
+    cJSON *json;
     char holidays[512];    /* path of a holidays file */
     mc_frame *frame;       /* ROWS hourly rows of load and temp, regularised */
     mc_frame *history;     /* the same, the last HORIZON loads left out */
-    mc_model *model;       /* trained on `frame` */
-    void *model_bytes;     /* `model` saved */
-    size_t model_size;
+    /* The model of each variant, trained on `frame`, and its file's bytes. */
+    int variant;           /* 0: point forecasts; 1: quantiles, other parts */
+    mc_model *models[2];
+    void *model_bytes[2];
+    size_t model_size[2];
 
     /* What a run made. */
     mc_frame *out_frame;
@@ -410,7 +431,7 @@ typedef struct fixture {
     size_t out_size;
     mc_forecaster *forecaster;
     int64_t times[HORIZON];
-    double values[HORIZON];
+    double values[HORIZON * 3];
 } fixture;
 
 /* Hourly load and temperature from 2023-03-20 on, with what regularising
@@ -541,13 +562,14 @@ static void model_release(void *state)
 static mc_status load_run(void *state, mc_error *err)
 {
     fixture *fx = state;
-    return mc_model_load_buffer(&fx->out_model, fx->model_bytes, fx->model_size, "tiny", err);
+    return mc_model_load_buffer(&fx->out_model, fx->model_bytes[fx->variant],
+                                fx->model_size[fx->variant], "tiny", err);
 }
 
 static mc_status save_run(void *state, mc_error *err)
 {
     fixture *fx = state;
-    return mc_model_save_buffer(fx->model, &fx->out_bytes, &fx->out_size, err);
+    return mc_model_save_buffer(fx->models[fx->variant], &fx->out_bytes, &fx->out_size, err);
 }
 
 static uint64_t save_fingerprint(void *state)
@@ -564,6 +586,9 @@ static void save_release(void *state)
     fx->out_size = 0;
 }
 
+/* Variant 0: a point model with holidays and the linear candidate. Variant 1:
+   three quantiles (no linear candidate), softmax masks from horizon
+   embeddings, GELU, the temperature as a past input too, no holidays. */
 static void tiny_options(const fixture *fx, mc_model_options *mo, mc_train_options *to)
 {
     mc_model_options_defaults(mo);
@@ -573,6 +598,15 @@ static void tiny_options(const fixture *fx, mc_model_options *mo, mc_train_optio
     mo->future = FUTURE;
     mo->n_future = 1;
     mo->holidays_path = fx->holidays;
+    if (fx->variant == 1) {
+        mo->loss = MC_LOSS_PINBALL;
+        mo->mask_kind = MC_MASK_SOFTMAX;
+        mo->horizon_rank = 2;
+        mo->activation = MC_ACTIVATION_GELU;
+        mo->past = FUTURE;
+        mo->n_past = 1;
+        mo->holidays_path = NULL;
+    }
     mc_train_options_defaults(to);
     to->max_epochs = 1;
     to->batch_size = 16;
@@ -588,8 +622,10 @@ static mc_status train_steps_run(void *state, mc_error *err)
     tiny_options(fx, &mo, &to);
     mc_status st = mc_trainer_init(&fx->trainer, fx->frame, &mo, &to, err);
     bool done = false;
+    const size_t before = allocations();
     if (st == MC_OK)
         st = mc_trainer_step(fx->trainer, &done, err);
+    assert_int_equal(allocations(), before); /* a step does not allocate */
     if (st == MC_OK)
         st = mc_trainer_model(fx->trainer, &fx->out_model, err);
     return st;
@@ -607,16 +643,18 @@ static mc_status train_run(void *state, mc_error *err)
 static mc_status forecaster_run(void *state, mc_error *err)
 {
     fixture *fx = state;
-    mc_status st = mc_forecaster_create(&fx->forecaster, fx->model, err);
+    mc_status st = mc_forecaster_create(&fx->forecaster, fx->models[fx->variant], err);
+    const size_t before = allocations();
     if (st == MC_OK)
         st = mc_forecaster_run(fx->forecaster, fx->history, NULL, fx->times, fx->values, err);
+    assert_int_equal(allocations(), before); /* nor does a forecaster's run */
     return st;
 }
 
 static mc_status forecast_run(void *state, mc_error *err)
 {
     fixture *fx = state;
-    return mc_model_forecast(fx->model, fx->history, NULL, fx->times, fx->values, err);
+    return mc_model_forecast(fx->models[fx->variant], fx->history, NULL, fx->times, fx->values, err);
 }
 
 static uint64_t forecast_fingerprint(void *state)
@@ -635,6 +673,96 @@ static void forecast_release(void *state)
     memset(fx->values, 0, sizeof fx->values);
 }
 
+/* A JSON text with every kind of value, escape and nesting cJSON reads: under
+   any refusal mc_json_parse must say MC_ERR_NOMEM, never MC_ERR_FORMAT. */
+static const char JSON_TEXT[] =
+    " {\"n\": [0, -0, 12, -3.25, 2.5e-3, 1E+2, 7e9, 123456789012345678901234567890],"
+    " \"s\": \"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t \\u00e9\\u20AC \\ud83d\\ude00 \u00e9\","
+    " \"l\": [true, false, null, \"\", [], {}, [[[{\"deep\": [[1]]}]]]],"
+    " \"\\u0041key\": {\"x\": {\"y\": \"z\"}}}\t\r\n";
+
+static mc_status json_run(void *state, mc_error *err)
+{
+    fixture *fx = state;
+    const mc_status st = mc_json_parse(&fx->json, fx->json_text, true, NULL);
+    if (st != MC_OK) /* mc_json_parse leaves the message to its caller */
+        mc_error_set(err, st, 0, 0, "mc_json_parse: %s", mc_status_name(st));
+    return st;
+}
+
+static uint64_t json_fingerprint(void *state)
+{
+    fixture *fx = state;
+    char *text = cJSON_PrintUnformatted(fx->json);
+    assert_non_null(text);
+    const uint64_t h = hash_bytes(HASH_INIT, text, strlen(text));
+    cJSON_free(text);
+    return h;
+}
+
+static void json_release(void *state)
+{
+    fixture *fx = state;
+    cJSON_Delete(fx->json);
+    fx->json = NULL;
+}
+
+/* The CSV text without a header, ';' between fields, decimal commas, day
+   first, a value that is not a number (read leniently as missing). */
+static char *plain_csv(void)
+{
+    const size_t rows = 3 * 24, cap = 64 + rows * 64;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    size_t len = 0;
+    for (size_t h = 0; h < rows; h++) {
+        const double load = 640.25 + 97.5 * cos(6.283185307179586 * (double)(h % 24) / 24.0);
+        char value[32];
+        snprintf(value, sizeof value, "%.2f", load);
+        *strchr(value, '.') = ',';
+        len += (size_t)snprintf(text + len, cap - len, "%02zu/04/2023 %02zu:00;%s;%s\n",
+                                1 + h / 24, h % 24, h == 17 ? "n/a" : value, h % 5 ? "x" : "y");
+    }
+    return text;
+}
+
+static mc_status csv_plain_run(void *state, mc_error *err)
+{
+    fixture *fx = state;
+    mc_csv_options co;
+    mc_csv_options_defaults(&co);
+    co.header = false;
+    co.decimal = ',';
+    co.time_format = MC_TIME_DMY;
+    co.lenient = true;
+    co.target_column = "2";
+    mc_status st = mc_frame_read_csv_buffer(&fx->out_frame, fx->csv_plain, strlen(fx->csv_plain),
+                                            NULL, &co, err);
+    mc_regularize_options ro;
+    mc_regularize_options_defaults(&ro);
+    if (st == MC_OK)
+        st = mc_frame_regularize(fx->out_frame, &ro, err);
+    if (st == MC_OK)
+        st = mc_frame_describe_column(fx->out_frame, 0, &fx->summary[0], err);
+    return st;
+}
+
+static uint64_t csv_plain_fingerprint(void *state)
+{
+    const fixture *fx = state;
+    const mc_frame *f = fx->out_frame;
+    const size_t rows = mc_frame_rows(f);
+    uint64_t h = HASH_INIT;
+    h = hash_bytes(h, mc_frame_times(f), rows * sizeof(int64_t));
+    h = hash_bytes(h, mc_frame_values(f, 0), rows * sizeof(double));
+    h = hash_bytes(h, mc_frame_states(f, 0), rows);
+    h = hash_bytes(h, mc_frame_column_name(f, 0), 2);
+    const mc_column_summary *s = &fx->summary[0];
+    const double stats[] = {s->min, s->max, s->mean, s->median, s->robust_sd};
+    h = hash_bytes(h, stats, sizeof stats);
+    return hash_bytes(h, &mc_frame_column_report(f, 0)->non_numeric, sizeof(size_t));
+}
+
 /* ---- the harness ------------------------------------------------------------- */
 
 /* Runs `p` with allocation fail_at refused (0: none) and stores its status
@@ -649,7 +777,8 @@ static bool run_once(const path *p, fixture *fx, size_t fail_at, bool sticky, ui
     inject(fail_at, sticky);
     *st = p->run(fx, &err);
     *count = disarm();
-    const char *mode = sticky ? "and every one after it" : "alone";
+    const char *mode = fail_at == 0 ? "none: the clean run" : sticky ? "and every one after it"
+                                                                      : "alone";
     bool ok = true;
     if (*st != MC_OK && *st != MC_ERR_NOMEM) {
         print_error("%s: allocation %zu refused (%s): %s (%s)\n", p->name, fail_at, mode,
@@ -711,7 +840,7 @@ static void exercise(const path *p, fixture *fx)
                     used += (size_t)snprintf(recovered + used, sizeof recovered - used, " %zu", n);
             }
         }
-    print_message("%-10s K = %3zu allocations; %zu of them refused alone are recovered from%s%s\n",
+    print_message("%-12s K = %3zu allocations; %zu of them refused alone are recovered from%s%s\n",
                   p->name, k, n_recovered, n_recovered ? ":" : "", recovered);
     if (bad > 0) {
         print_error("%s: %zu of %zu runs went wrong\n", p->name, bad, 2 * k);
@@ -727,40 +856,110 @@ static void test_csv(void **state)
     exercise(&p, *state);
 }
 
+static void test_csv_plain(void **state)
+{
+    const path p = {"csv-plain", csv_plain_run, csv_plain_fingerprint, csv_release};
+    exercise(&p, *state);
+}
+
+static void test_json(void **state)
+{
+    fixture *fx = *state;
+    fx->json_text = JSON_TEXT;
+    const path p = {"json", json_run, json_fingerprint, json_release};
+    exercise(&p, fx);
+}
+
+/* Texts at cJSON's limits, where the check could be stricter than cJSON by
+   mistake: the first, a middle and the last allocation refused. */
+static void test_json_limits(void **state)
+{
+    fixture *fx = *state;
+    enum { DEPTH = CJSON_NESTING_LIMIT };
+    char *deep = malloc(2 * DEPTH + 2);
+    assert_non_null(deep);
+    memset(deep, '[', DEPTH);
+    deep[DEPTH] = '7';
+    memset(deep + DEPTH + 1, ']', DEPTH);
+    deep[2 * DEPTH + 1] = '\0';
+    const char *texts[] = {deep, "[-1234567890123456789012345678901234567890.1234567890123456e-300]",
+                           "\"\\udbff\\udfff\\ud800\\udc00\\u0000\"", "{\"\":{\"\":\"\"}}"};
+    const path p = {"json", json_run, json_fingerprint, json_release};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        fx->json_text = texts[i];
+        uint64_t want = 0;
+        size_t k = 0;
+        mc_status st;
+        assert_true(run_once(&p, fx, 0, false, &want, false, &k, &st));
+        assert_int_equal(st, MC_OK);
+        const size_t ns[] = {1, (k + 1) / 2, k};
+        for (size_t j = 0; j < 3; j++) {
+            size_t count;
+            assert_true(run_once(&p, fx, ns[j], false, &want, true, &count, &st));
+            assert_int_equal(st, MC_ERR_NOMEM);
+        }
+    }
+    free(deep);
+}
+
 static void test_load(void **state)
 {
-    const path p = {"load", load_run, model_fingerprint, model_release};
-    exercise(&p, *state);
+    fixture *fx = *state;
+    const path p[2] = {{"load", load_run, model_fingerprint, model_release},
+                       {"load-q", load_run, model_fingerprint, model_release}};
+    for (fx->variant = 0; fx->variant < 2; fx->variant++)
+        exercise(&p[fx->variant], fx);
+    fx->variant = 0;
 }
 
 static void test_save(void **state)
 {
-    const path p = {"save", save_run, save_fingerprint, save_release};
-    exercise(&p, *state);
+    fixture *fx = *state;
+    const path p[2] = {{"save", save_run, save_fingerprint, save_release},
+                       {"save-q", save_run, save_fingerprint, save_release}};
+    for (fx->variant = 0; fx->variant < 2; fx->variant++)
+        exercise(&p[fx->variant], fx);
+    fx->variant = 0;
 }
 
 static void test_train_steps(void **state)
 {
-    const path p = {"trainer", train_steps_run, model_fingerprint, model_release};
-    exercise(&p, *state);
+    fixture *fx = *state;
+    const path p[2] = {{"trainer", train_steps_run, model_fingerprint, model_release},
+                       {"trainer-q", train_steps_run, model_fingerprint, model_release}};
+    for (fx->variant = 0; fx->variant < 2; fx->variant++)
+        exercise(&p[fx->variant], fx);
+    fx->variant = 0;
 }
 
 static void test_train(void **state)
 {
-    const path p = {"train", train_run, model_fingerprint, model_release};
-    exercise(&p, *state);
+    fixture *fx = *state;
+    const path p[2] = {{"train", train_run, model_fingerprint, model_release},
+                       {"train-q", train_run, model_fingerprint, model_release}};
+    for (fx->variant = 0; fx->variant < 2; fx->variant++)
+        exercise(&p[fx->variant], fx);
+    fx->variant = 0;
 }
 
 static void test_forecaster(void **state)
 {
-    const path p = {"forecaster", forecaster_run, forecast_fingerprint, forecast_release};
-    exercise(&p, *state);
+    fixture *fx = *state;
+    const path p[2] = {{"forecaster", forecaster_run, forecast_fingerprint, forecast_release},
+                       {"forecaster-q", forecaster_run, forecast_fingerprint, forecast_release}};
+    for (fx->variant = 0; fx->variant < 2; fx->variant++)
+        exercise(&p[fx->variant], fx);
+    fx->variant = 0;
 }
 
 static void test_forecast(void **state)
 {
-    const path p = {"forecast", forecast_run, forecast_fingerprint, forecast_release};
-    exercise(&p, *state);
+    fixture *fx = *state;
+    const path p[2] = {{"forecast", forecast_run, forecast_fingerprint, forecast_release},
+                       {"forecast-q", forecast_run, forecast_fingerprint, forecast_release}};
+    for (fx->variant = 0; fx->variant < 2; fx->variant++)
+        exercise(&p[fx->variant], fx);
+    fx->variant = 0;
 }
 
 /* Hourly load with a daily shape and a temperature; the history leaves the
@@ -796,6 +995,7 @@ static int setup(void **state)
     fixture *fx = calloc(1, sizeof *fx);
     assert_non_null(fx);
     fx->csv = messy_csv();
+    fx->csv_plain = plain_csv();
     const char *dir = getenv("MC_TEST_TMPDIR");
     snprintf(fx->holidays, sizeof fx->holidays, "%s/alloc_fail_holidays.csv", dir ? dir : ".");
     FILE *fp = fopen(fx->holidays, "w");
@@ -804,17 +1004,23 @@ static int setup(void **state)
     assert_int_equal(fclose(fp), 0);
     fx->frame = series_frame(false);
     fx->history = series_frame(true);
-    mc_model_options mo;
-    mc_train_options to;
-    tiny_options(fx, &mo, &to);
-    to.max_epochs = 2;
-    mc_error err;
-    mc_status st = mc_model_train(&fx->model, fx->frame, &mo, &to, &err);
-    if (st != MC_OK)
-        print_error("%s\n", err.message);
-    assert_int_equal(st, MC_OK);
-    assert_int_equal(mc_model_save_buffer(fx->model, &fx->model_bytes, &fx->model_size, &err),
-                     MC_OK);
+    for (fx->variant = 0; fx->variant < 2; fx->variant++) {
+        mc_model_options mo;
+        mc_train_options to;
+        tiny_options(fx, &mo, &to);
+        to.max_epochs = 2;
+        mc_error err;
+        mc_model **m = &fx->models[fx->variant];
+        mc_status st = mc_model_train(m, fx->frame, &mo, &to, &err);
+        if (st != MC_OK)
+            print_error("%s\n", err.message);
+        assert_int_equal(st, MC_OK);
+        assert_int_equal(mc_model_save_buffer(*m, &fx->model_bytes[fx->variant],
+                                              &fx->model_size[fx->variant], &err),
+                         MC_OK);
+    }
+    assert_int_equal(mc_model_quantiles(fx->models[1]), 3);
+    fx->variant = 0;
     *state = fx;
     return 0;
 }
@@ -822,11 +1028,14 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *fx = *state;
-    free(fx->model_bytes);
-    mc_model_free(fx->model);
+    for (int v = 0; v < 2; v++) {
+        free(fx->model_bytes[v]);
+        mc_model_free(fx->models[v]);
+    }
     mc_frame_free(fx->history);
     mc_frame_free(fx->frame);
     remove(fx->holidays);
+    free(fx->csv_plain);
     free(fx->csv);
     free(fx);
     return 0;
@@ -834,13 +1043,16 @@ static int teardown(void **state)
 
 int main(void)
 {
+    A.trace = getenv("MC_ALLOC_TRACE") != NULL;
     /* cJSON's allocations go through the wrappers too. */
     cJSON_Hooks hooks = {__wrap_malloc, __wrap_free};
     cJSON_InitHooks(&hooks);
-    /* One BLAS thread: the counts must not depend on the machine. */
+    /* One BLAS thread: these products are tiny, and tests run two at a time. */
     mc_set_blas_threads(1);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_csv),        cmocka_unit_test(test_load),
+        cmocka_unit_test(test_csv),        cmocka_unit_test(test_csv_plain),
+        cmocka_unit_test(test_json),       cmocka_unit_test(test_json_limits),
+        cmocka_unit_test(test_load),
         cmocka_unit_test(test_save),       cmocka_unit_test(test_train_steps),
         cmocka_unit_test(test_train),      cmocka_unit_test(test_forecaster),
         cmocka_unit_test(test_forecast),

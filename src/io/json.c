@@ -1,10 +1,10 @@
 /* When cJSON fails, a check that allocates nothing decides whether the text
-   was JSON. It accepts no more than cJSON 1.7 reads (so a corrupt text is
-   never taken for a lack of memory): its nesting limit, escapes and UTF-16
-   surrogate pairs, and numbers of at most 63 characters (cJSON reads only
-   that many). Where it is stricter than cJSON (raw control bytes in strings,
-   a byte-order mark, trailing bytes), a failed allocation reads as a format
-   error, on texts maskcast never writes. */
+   was JSON. It accepts no more than cJSON 1.7 reads, so that a corrupt text
+   is never taken for a lack of memory: cJSON's nesting limit, its escapes and
+   UTF-16 surrogate pairs, and numbers of at most 63 characters (some cJSON
+   versions read no more). Where it is stricter than cJSON (raw control bytes
+   in strings, "1." or "01", a bad \u escape, a byte-order mark), a failed
+   allocation reads as a format error, on texts maskcast never writes. */
 #include "io/json.h"
 
 #include <string.h>
