@@ -149,7 +149,7 @@ static mc_model *untrained(bool anomaly_mask)
     mc_holidays hol = {NULL, 0};
     mc_model *m = NULL;
     assert_int_equal(mc_model_create(&m, &mo, 3600, "load", &hol, NULL), MC_OK);
-    mc_model_init_params(m, 2385);
+    assert_int_equal(mc_model_init_params(m, 2385, NULL), MC_OK);
     /* Closing where the local deviation is large, so that masks vary. */
     if (anomaly_mask)
         m->params[m->layout.offset[MC_T_ANOMALY_U]] = -0.3f;

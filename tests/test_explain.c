@@ -77,7 +77,7 @@ static mc_model *untrained(bool level, bool calendar)
     assert_int_equal(mc_holidays_from_days(&hol, &day, 1, NULL), MC_OK);
     mc_model *m = NULL;
     assert_int_equal(mc_model_create(&m, &mo, 3600, "load", &hol, NULL), MC_OK);
-    mc_model_init_params(m, 2385);
+    assert_int_equal(mc_model_init_params(m, 2385, NULL), MC_OK);
     const mc_scaler sc[3] = {{1391.7, 163.2}, {7.9, 3.1}, {12.3, 2.6}};
     memcpy(m->scalers, sc, sizeof sc);
     return m;

@@ -169,7 +169,7 @@ static mc_model *small_model(const variant *v, uint64_t seed)
     assert_int_equal(st, MC_OK);
     assert_null(hol.days); /* taken over */
     assert_int_equal(m->holidays.n, 5);
-    mc_model_init_params(m, seed);
+    assert_int_equal(mc_model_init_params(m, seed, NULL), MC_OK);
     /* Values a careless text or cast would lose: -0 and the smallest denormal. */
     m->params[0] = -0.0f;
     m->params[m->layout.total - 1] = 1.4e-45f;

@@ -16,6 +16,7 @@
 #include "common/checked.h"
 #include "common/error.h"
 #include "io/atomic_file.h"
+#include "io/json.h"
 
 /* Beyond 2^53 a JSON number parsed as a double no longer holds every integer. */
 #define MAX_JSON_INT 9007199254740992.0
@@ -432,10 +433,14 @@ static mc_status parse_json(mc_st_file *f, const unsigned char *h, size_t n, mc_
         return mc_error_nomem(err, "reading a safetensors header");
     memcpy(text, h, n);
     text[n] = '\0';
-    const char *stop = text;
-    f->root = cJSON_ParseWithOpts(text, &stop, 1);
-    if (f->root == NULL) {
-        size_t at = stop != NULL && stop >= text && stop <= text + n ? (size_t)(stop - text) : 0;
+    size_t at = 0;
+    const mc_status parsed = mc_json_parse(&f->root, text, true, &at);
+    if (parsed == MC_ERR_NOMEM) {
+        free(text);
+        return mc_error_nomem(err, "reading a safetensors header");
+    }
+    if (parsed != MC_OK) {
+        at = at <= n ? at : 0;
         char near[40];
         mc_error_quote(near, sizeof near, text + at, n - at < 24 ? n - at : 24);
         free(text);

@@ -237,28 +237,25 @@ static void fill_value(float *p, size_t n, float v)
         p[i] = v;
 }
 
-void mc_model_init_params(mc_model *m, uint64_t seed)
+mc_status mc_model_init_params(mc_model *m, uint64_t seed, mc_error *err)
 {
     mc_gsl_quiet();
+    /* No fallback without the generator: the seed must decide the model. */
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (rng == NULL)
+        return mc_error_nomem(err, "initialising the weights");
     const mc_net_layout *lay = &m->layout;
     float *p = m->params;
-    if (rng == NULL) { /* no generator, no randomness: a deterministic fallback */
-        for (size_t i = 0; i < lay->total; i++)
-            p[i] = (float)(0.01 * sin((double)i * 12.9898));
-    } else {
-        gsl_rng_set(rng, (unsigned long)(seed ^ (seed >> 32)));
-        const double n_in = (double)mc_net_n_input(&m->shape), D = (double)m->shape.hidden;
-        /* The scale of a linear layer's default initialisation: 1 / sqrt(fan in). */
-        const double r = m->shape.horizon_rank ? (double)m->shape.horizon_rank : 1.0;
-        /* horizon.E is an offset of h U: drawn as U's outputs are scaled. */
-        const double fan_in[MC_T_COUNT] = {n_in, n_in, D, D, D, D, D, D, (double)m->shape.lookback,
-                                           1, D, D, r};
-        for (int t = 0; t < MC_T_COUNT; t++)
-            fill_uniform(p + lay->offset[t], lay->rows[t] * lay->cols[t], 1.0 / sqrt(fan_in[t]),
-                         rng);
-        gsl_rng_free(rng);
-    }
+    gsl_rng_set(rng, (unsigned long)(seed ^ (seed >> 32)));
+    const double n_in = (double)mc_net_n_input(&m->shape), D = (double)m->shape.hidden;
+    /* The scale of a linear layer's default initialisation: 1 / sqrt(fan in). */
+    const double r = m->shape.horizon_rank ? (double)m->shape.horizon_rank : 1.0;
+    /* horizon.E is an offset of h U: drawn as U's outputs are scaled. */
+    const double fan_in[MC_T_COUNT] = {n_in, n_in, D, D, D, D, D, D, (double)m->shape.lookback,
+                                       1, D, D, r};
+    for (int t = 0; t < MC_T_COUNT; t++)
+        fill_uniform(p + lay->offset[t], lay->rows[t] * lay->cols[t], 1.0 / sqrt(fan_in[t]), rng);
+    gsl_rng_free(rng);
     /* Masks start open (sigmoid(3) = 0.95, sigmoid(2) = 0.88) and close only
        where closing lowers the loss; the skip and head offsets start at 0. */
     fill_value(p + lay->offset[MC_T_ANOMALY_B], lay->rows[MC_T_ANOMALY_B], 3.0f);
@@ -268,4 +265,5 @@ void mc_model_init_params(mc_model *m, uint64_t seed)
     fill_value(p + lay->offset[MC_T_SKIP_S], lay->rows[MC_T_SKIP_S] * lay->cols[MC_T_SKIP_S], 0.0f);
     /* Local evidence starts unused: the mask starts as DESIGN.md's. */
     fill_value(p + lay->offset[MC_T_ANOMALY_U], lay->rows[MC_T_ANOMALY_U], 0.0f);
+    return MC_OK;
 }

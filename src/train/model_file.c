@@ -14,6 +14,7 @@
 
 #include "common/error.h"
 #include "data/timestamp.h"
+#include "io/json.h"
 #include "io/safetensors.h"
 #include "train/model_internal.h"
 
@@ -35,65 +36,95 @@ static cJSON *exact(double v)
     return cJSON_CreateRaw(text);
 }
 
+/* Adds `item` to the object `o` under `key`, or to the array `o` when key is
+   NULL. False when o or item is NULL or cJSON runs out of memory; the item
+   is then freed, and the caller drops the whole text (a text missing a
+   field would be a model file that does not load). */
+static bool put(cJSON *o, const char *key, cJSON *item)
+{
+    if (o == NULL || item == NULL ||
+        !(key != NULL ? cJSON_AddItemToObject(o, key, item) : cJSON_AddItemToArray(o, item))) {
+        cJSON_Delete(item);
+        return false;
+    }
+    return true;
+}
+
+/* o, or NULL (with o freed) when building it failed. */
+static cJSON *built(cJSON *o, bool ok)
+{
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
 static cJSON *config_json(const mc_model *m)
 {
     const mc_net_shape *s = &m->shape;
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "lookback", (double)s->lookback);
-    cJSON_AddNumberToObject(o, "horizon", (double)s->horizon);
-    cJSON_AddNumberToObject(o, "hidden", (double)s->hidden);
-    cJSON_AddNumberToObject(o, "past_channels", (double)s->past_channels);
-    cJSON_AddNumberToObject(o, "future_channels", (double)s->future_channels);
-    cJSON_AddStringToObject(o, "activation", ACTIVATIONS[s->activation]);
-    cJSON_AddStringToObject(o, "mask_kind", MASK_KINDS[s->mask_kind]);
-    cJSON_AddBoolToObject(o, "anomaly_mask", s->anomaly_mask);
-    cJSON_AddBoolToObject(o, "horizon_masks", s->horizon_masks);
-    cJSON_AddNumberToObject(o, "horizon_rank", (double)s->horizon_rank);
-    cJSON_AddBoolToObject(o, "skip", s->skip);
-    cJSON_AddBoolToObject(o, "mask_local", s->mask_local);
-    cJSON_AddItemToObject(o, "mask_penalty", exact(s->mask_penalty));
-    cJSON_AddStringToObject(o, "loss", LOSSES[m->loss.kind]);
-    cJSON_AddItemToObject(o, "huber_delta", exact(m->loss.huber_delta));
-    cJSON *q = cJSON_AddArrayToObject(o, "quantiles");
-    for (size_t i = 0; m->loss.kind == MC_LOSS_PINBALL && i < m->loss.n_quantiles; i++)
-        cJSON_AddItemToArray(q, exact(m->loss.quantiles[i]));
-    cJSON_AddBoolToObject(o, "normalize_level", m->normalize_level);
-    cJSON_AddNumberToObject(o, "level_steps", (double)m->level_steps);
-    cJSON_AddBoolToObject(o, "calendar", m->calendar);
-    cJSON_AddNumberToObject(o, "step_seconds", (double)m->step);
-    return o;
+    bool ok = o != NULL;
+    ok = ok && put(o, "lookback", cJSON_CreateNumber((double)s->lookback));
+    ok = ok && put(o, "horizon", cJSON_CreateNumber((double)s->horizon));
+    ok = ok && put(o, "hidden", cJSON_CreateNumber((double)s->hidden));
+    ok = ok && put(o, "past_channels", cJSON_CreateNumber((double)s->past_channels));
+    ok = ok && put(o, "future_channels", cJSON_CreateNumber((double)s->future_channels));
+    ok = ok && put(o, "activation", cJSON_CreateString(ACTIVATIONS[s->activation]));
+    ok = ok && put(o, "mask_kind", cJSON_CreateString(MASK_KINDS[s->mask_kind]));
+    ok = ok && put(o, "anomaly_mask", cJSON_CreateBool(s->anomaly_mask));
+    ok = ok && put(o, "horizon_masks", cJSON_CreateBool(s->horizon_masks));
+    ok = ok && put(o, "horizon_rank", cJSON_CreateNumber((double)s->horizon_rank));
+    ok = ok && put(o, "skip", cJSON_CreateBool(s->skip));
+    ok = ok && put(o, "mask_local", cJSON_CreateBool(s->mask_local));
+    ok = ok && put(o, "mask_penalty", exact(s->mask_penalty));
+    ok = ok && put(o, "loss", cJSON_CreateString(LOSSES[m->loss.kind]));
+    ok = ok && put(o, "huber_delta", exact(m->loss.huber_delta));
+    cJSON *q = ok ? cJSON_CreateArray() : NULL;
+    ok = ok && put(o, "quantiles", q);
+    for (size_t i = 0; ok && m->loss.kind == MC_LOSS_PINBALL && i < m->loss.n_quantiles; i++)
+        ok = put(q, NULL, exact(m->loss.quantiles[i]));
+    ok = ok && put(o, "normalize_level", cJSON_CreateBool(m->normalize_level));
+    ok = ok && put(o, "level_steps", cJSON_CreateNumber((double)m->level_steps));
+    ok = ok && put(o, "calendar", cJSON_CreateBool(m->calendar));
+    ok = ok && put(o, "step_seconds", cJSON_CreateNumber((double)m->step));
+    return built(o, ok);
 }
 
 static cJSON *channels_json(const mc_model *m)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "target", m->names[0]);
-    cJSON *past = cJSON_AddArrayToObject(o, "past");
-    for (size_t c = 0; c < m->n_past; c++)
-        cJSON_AddItemToArray(past, cJSON_CreateString(m->names[1 + c]));
-    cJSON *fut = cJSON_AddArrayToObject(o, "future");
-    for (size_t c = 0; c < m->n_future; c++)
-        cJSON_AddItemToArray(fut, cJSON_CreateString(m->names[1 + m->n_past + c]));
-    cJSON *sc = cJSON_AddArrayToObject(o, "scalers");
-    for (size_t c = 0; c < mc_model_channels(m); c++) {
+    bool ok = o != NULL && put(o, "target", cJSON_CreateString(m->names[0]));
+    cJSON *past = ok ? cJSON_CreateArray() : NULL;
+    ok = ok && put(o, "past", past);
+    for (size_t c = 0; ok && c < m->n_past; c++)
+        ok = put(past, NULL, cJSON_CreateString(m->names[1 + c]));
+    cJSON *fut = ok ? cJSON_CreateArray() : NULL;
+    ok = ok && put(o, "future", fut);
+    for (size_t c = 0; ok && c < m->n_future; c++)
+        ok = put(fut, NULL, cJSON_CreateString(m->names[1 + m->n_past + c]));
+    cJSON *sc = ok ? cJSON_CreateArray() : NULL;
+    ok = ok && put(o, "scalers", sc);
+    for (size_t c = 0; ok && c < mc_model_channels(m); c++) {
         cJSON *e = cJSON_CreateObject();
-        cJSON_AddItemToObject(e, "mean", exact(m->scalers[c].mean));
-        cJSON_AddItemToObject(e, "scale", exact(m->scalers[c].scale));
-        cJSON_AddItemToArray(sc, e);
+        ok = put(sc, NULL, e); /* owned by the array from here on */
+        ok = ok && put(e, "mean", exact(m->scalers[c].mean));
+        ok = ok && put(e, "scale", exact(m->scalers[c].scale));
     }
-    return o;
+    return built(o, ok);
 }
 
 static cJSON *holidays_json(const mc_model *m)
 {
     cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; i < m->holidays.n; i++) {
+    bool ok = a != NULL;
+    for (size_t i = 0; ok && i < m->holidays.n; i++) {
         char text[40];
         mc_time_to_text(m->holidays.days[i] * 86400, 0, false, text, sizeof text);
         text[10] = '\0'; /* the date */
-        cJSON_AddItemToArray(a, cJSON_CreateString(text));
+        ok = put(a, NULL, cJSON_CreateString(text));
     }
-    return a;
+    return built(a, ok);
 }
 
 /* No wall-clock time goes into the file: the same seed must give the same bytes. */
@@ -103,21 +134,22 @@ static cJSON *record_json(const mc_model *m)
     char first[40], last[40];
     mc_time_to_text(r->first_time, 0, false, first, sizeof first);
     mc_time_to_text(r->last_time, 0, false, last, sizeof last);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "epochs", (double)r->epochs);
-    cJSON_AddNumberToObject(o, "best_epoch", (double)r->best_epoch);
-    cJSON_AddItemToObject(o, "best_val_loss", exact(isfinite(r->best_val_loss) ? r->best_val_loss : -1));
-    cJSON_AddItemToObject(o, "last_train_loss", exact(r->last_train_loss));
-    cJSON_AddNumberToObject(o, "train_origins", (double)r->train_origins);
-    cJSON_AddNumberToObject(o, "val_origins", (double)r->val_origins);
-    cJSON_AddStringToObject(o, "first_time_utc", first);
-    cJSON_AddStringToObject(o, "last_time_utc", last);
-    cJSON_AddNumberToObject(o, "first_time", (double)r->first_time);
-    cJSON_AddNumberToObject(o, "last_time", (double)r->last_time);
     char seed[32]; /* as text: a 64-bit seed does not fit a double */
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->seed);
-    cJSON_AddStringToObject(o, "seed", seed);
-    return o;
+    cJSON *o = cJSON_CreateObject();
+    bool ok = o != NULL;
+    ok = ok && put(o, "epochs", cJSON_CreateNumber((double)r->epochs));
+    ok = ok && put(o, "best_epoch", cJSON_CreateNumber((double)r->best_epoch));
+    ok = ok && put(o, "best_val_loss", exact(isfinite(r->best_val_loss) ? r->best_val_loss : -1));
+    ok = ok && put(o, "last_train_loss", exact(r->last_train_loss));
+    ok = ok && put(o, "train_origins", cJSON_CreateNumber((double)r->train_origins));
+    ok = ok && put(o, "val_origins", cJSON_CreateNumber((double)r->val_origins));
+    ok = ok && put(o, "first_time_utc", cJSON_CreateString(first));
+    ok = ok && put(o, "last_time_utc", cJSON_CreateString(last));
+    ok = ok && put(o, "first_time", cJSON_CreateNumber((double)r->first_time));
+    ok = ok && put(o, "last_time", cJSON_CreateNumber((double)r->last_time));
+    ok = ok && put(o, "seed", cJSON_CreateString(seed));
+    return built(o, ok);
 }
 
 /* Serialises the model; `path` NULL writes to a buffer instead. */
@@ -183,8 +215,11 @@ static mc_status bad(const reader *r, const char *what)
 static cJSON *parse_meta(const reader *r, const mc_st_file *f, const char *key, mc_status *st)
 {
     const char *text = mc_st_metadata(f, key);
-    cJSON *j = text ? cJSON_Parse(text) : NULL;
-    if (j == NULL) {
+    cJSON *j = NULL;
+    const mc_status parsed = text ? mc_json_parse(&j, text, false, NULL) : MC_ERR_FORMAT;
+    if (parsed == MC_ERR_NOMEM) {
+        *st = mc_error_nomem(r->err, "reading a model file's metadata");
+    } else if (j == NULL) {
         char what[128];
         snprintf(what, sizeof what, "metadata \"%s\" is %s", key,
                  text ? "not valid JSON" : "missing");

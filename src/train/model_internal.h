@@ -65,8 +65,9 @@ void mc_model_window_spec(const mc_model *m, mc_window_spec *spec, size_t *past_
 /* A deep copy of `m`. */
 mc_status mc_model_clone(mc_model **out, const mc_model *m, mc_error *err);
 
-/* Fills the parameters with the initial values (seeded, deterministic). */
-void mc_model_init_params(mc_model *m, uint64_t seed);
+/* Fills the parameters with the initial values (seeded, deterministic);
+   MC_ERR_NOMEM when the generator cannot be allocated. */
+mc_status mc_model_init_params(mc_model *m, uint64_t seed, mc_error *err);
 
 /* The trainer's forecast origins (rows of the frame), for tests of the split. */
 void mc_trainer_origins(const mc_trainer *t, const size_t **train, size_t *n_train,

@@ -297,8 +297,8 @@ mc_status mc_trainer_init(mc_trainer **out, const mc_frame *frame, const mc_mode
         mc_trainer_free(t);
         return st;
     }
-    mc_model_init_params(t->model, to->seed);
-    if ((st = fit_linear(t, err)) != MC_OK) {
+    if ((st = mc_model_init_params(t->model, to->seed, err)) != MC_OK ||
+        (st = fit_linear(t, err)) != MC_OK) {
         mc_trainer_free(t);
         return st;
     }
