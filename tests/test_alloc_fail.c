@@ -26,6 +26,7 @@
 #include "test_util.h"
 
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -72,6 +73,7 @@ typedef struct fixture {
     const char *json_text; /* the text of the json paths */
     cJSON *json;
     char holidays[512];    /* path of a holidays file */
+    char model_path[512];  /* where the save-file path writes */
     mc_frame *frame;       /* ROWS hourly rows of load and temp, regularised */
     mc_frame *history;     /* the same, the last HORIZON loads left out */
     /* The model of each variant, trained on `frame`, and its file's bytes. */
@@ -242,6 +244,43 @@ static void save_release(void *state)
     free(fx->out_bytes);
     fx->out_bytes = NULL;
     fx->out_size = 0;
+}
+
+/* Saving to a file: the atomic writer's names and directory scan too. */
+static mc_status save_file_run(void *state, mc_error *err)
+{
+    fixture *fx = state;
+    return mc_model_save(fx->models[fx->variant], fx->model_path, err);
+}
+
+static uint64_t save_file_fingerprint(void *state)
+{
+    const fixture *fx = state;
+    FILE *f = fopen(fx->model_path, "rb");
+    assert_non_null(f);
+    unsigned char buf[4096];
+    uint64_t h = HASH_INIT;
+    for (size_t n; (n = fread(buf, 1, sizeof buf, f)) > 0;)
+        h = hash_bytes(h, buf, n);
+    fclose(f);
+    return h;
+}
+
+/* Whatever the run returned, no temporary is left beside the file. */
+static void save_file_release(void *state)
+{
+    const fixture *fx = state;
+    char tmp_prefix[600];
+    snprintf(tmp_prefix, sizeof tmp_prefix, "%s.tmp.", strrchr(fx->model_path, '/') + 1);
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", fx->model_path);
+    *strrchr(dir, '/') = '\0';
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        if (strncmp(e->d_name, tmp_prefix, strlen(tmp_prefix)) == 0)
+            fail_msg("a temporary was left behind: %s", e->d_name);
+    closedir(d);
 }
 
 /* Variant 0: a point model with holidays and the linear candidate. Variant 1:
@@ -617,6 +656,13 @@ static void test_save(void **state)
     fx->variant = 0;
 }
 
+static void test_save_file(void **state)
+{
+    fixture *fx = *state;
+    const path p = {"save-file", save_file_run, save_file_fingerprint, save_file_release};
+    exercise(&p, fx);
+}
+
 static void test_train_steps(void **state)
 {
     fixture *fx = *state;
@@ -693,6 +739,8 @@ static int setup(void **state)
     fx->csv_plain = plain_csv();
     const char *dir = getenv("MC_TEST_TMPDIR");
     snprintf(fx->holidays, sizeof fx->holidays, "%s/alloc_fail_holidays.csv", dir ? dir : ".");
+    snprintf(fx->model_path, sizeof fx->model_path, "%s/alloc_fail_model.safetensors",
+             dir ? dir : ".");
     FILE *fp = fopen(fx->holidays, "w");
     assert_non_null(fp);
     fputs("date,name\n2023-11-11,Armistice\n2023-11-01,All Saints\n", fp);
@@ -730,6 +778,7 @@ static int teardown(void **state)
     mc_frame_free(fx->history);
     mc_frame_free(fx->frame);
     remove(fx->holidays);
+    remove(fx->model_path);
     free(fx->csv_plain);
     free(fx->csv);
     free(fx);
@@ -747,7 +796,8 @@ int main(void)
         cmocka_unit_test(test_arrays),
         cmocka_unit_test(test_json),       cmocka_unit_test(test_json_limits),
         cmocka_unit_test(test_load),
-        cmocka_unit_test(test_save),       cmocka_unit_test(test_train_steps),
+        cmocka_unit_test(test_save),       cmocka_unit_test(test_save_file),
+        cmocka_unit_test(test_train_steps),
         cmocka_unit_test(test_train),      cmocka_unit_test(test_forecaster),
         cmocka_unit_test(test_forecast),
     };

@@ -134,6 +134,8 @@ static mc_status create_temporary(mc_atomic_file *a, const char *path, mc_error 
     a->tmp = malloc(n);
     if (dir == NULL || a->tmp == NULL) {
         free(dir);
+        free(a->tmp);
+        a->tmp = NULL;
         return mc_error_nomem(err, "naming a temporary file");
     }
     if (*base != '\0')
