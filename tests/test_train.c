@@ -361,6 +361,26 @@ static void test_forecast(void **state)
     assert_contains(err.message, "step (1800 s) differs from the model's (3600 s)");
     mc_frame_free(half);
 
+    /* A finite load the network overflows on (found by fuzzing): refused,
+       where it used to come back as inf with MC_OK. */
+    char *huge_csv = malloc(strlen(hist_csv) + 64);
+    assert_non_null(huge_csv);
+    strcpy(huge_csv, hist_csv);
+    /* The load of the last observed row (row HOURS - 13) becomes 1e308. */
+    char *row = huge_csv;
+    for (size_t line = 0; line < HOURS - 12; line++)
+        row = strchr(row, '\n') + 1;
+    char *comma = strchr(row, ',');
+    char *next = strchr(comma + 1, ',');
+    memmove(comma + 6, next, strlen(next) + 1);
+    memcpy(comma + 1, "1e308", 5);
+    mc_frame *huge = frame_of(huge_csv);
+    assert_true(mc_frame_values(huge, 0)[HOURS - 13] == 1e308);
+    assert_int_equal(mc_model_forecast(m, huge, NULL, times, values, &err), MC_ERR_VALUE);
+    assert_contains(err.message, "is not a finite number");
+    mc_frame_free(huge);
+    free(huge_csv);
+
     mc_frame_free(short_hist);
     free(short_csv);
     mc_model_free(m);

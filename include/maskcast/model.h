@@ -260,7 +260,10 @@ MC_API mc_status mc_model_load_buffer(mc_model **out, const void *data, size_t s
  * Writes the instants of the H target steps into times (H) and the forecasts
  * into values (H x Q, quantiles increasing at each step), in the load's units.
  * Fails when the history is shorter than the lookback, a column is missing,
- * a known-future value is missing, or the step differs from the model's.
+ * a known-future value is missing, or the step differs from the model's; and
+ * with MC_ERR_VALUE when a forecast would not be a finite number (inputs far
+ * outside the training range, such as a load of 1e308, or a model file with
+ * finite but huge weights): `values` then holds no result.
  *
  * A convenience wrapper: creates a forecaster, runs it once and frees it, so
  * it allocates a workspace on every call. Programs that forecast repeatedly

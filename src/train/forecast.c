@@ -201,6 +201,16 @@ mc_status mc_forecaster_run(mc_forecaster *fc, const mc_frame *history, const mc
     if ((st = mc_model_predict_with(m, &fc->work, &s, &window_origin, 1, values, NULL, err)) !=
         MC_OK)
         return st;
+    /* Finite inputs can still overflow: a load of 1e308, or a model file's
+       finite but huge weights. Refused rather than handed on as inf. */
+    const size_t n_values = H * mc_model_quantiles(m);
+    for (size_t i = 0; i < n_values; i++)
+        if (!isfinite(values[i]))
+            return mc_error_set(err, MC_ERR_VALUE, 0, 0,
+                                "the forecast at step %zu is not a finite number: the history's "
+                                "values are far outside the range the model was trained on, or "
+                                "the model file's weights are",
+                                i / mc_model_quantiles(m) + 1);
     const int64_t t_last = mc_frame_times(history)[origin - 1];
     for (size_t k = 0; k < H; k++)
         times[k] = t_last + (int64_t)(k + 1) * m->step;
