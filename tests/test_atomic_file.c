@@ -83,12 +83,7 @@ static mc_status save(const char *path, unsigned version, size_t n, mc_error *er
     unsigned char *data = malloc(n);
     assert_non_null(data);
     content(data, n, version);
-    mc_atomic_file a;
-    mc_status st = mc_atomic_open(&a, path, err);
-    if (st == MC_OK && (st = mc_atomic_write(&a, data, n, path, err)) != MC_OK)
-        mc_atomic_abort(&a);
-    else if (st == MC_OK)
-        st = mc_atomic_commit(&a, path, err);
+    const mc_status st = mc_atomic_save(path, data, n, err);
     free(data);
     return st;
 }

@@ -307,3 +307,14 @@ mc_status mc_atomic_write(mc_atomic_file *a, const void *data, size_t n, const c
         e = errno != 0 ? errno : EIO;
     return e == 0 ? MC_OK : io_error(err, name, "cannot write", e);
 }
+
+mc_status mc_atomic_save(const char *path, const void *data, size_t n, mc_error *err)
+{
+    mc_atomic_file a;
+    mc_status st = mc_atomic_open(&a, path, err);
+    if (st == MC_OK && (st = mc_atomic_write(&a, data, n, path, err)) != MC_OK)
+        mc_atomic_abort(&a);
+    else if (st == MC_OK)
+        st = mc_atomic_commit(&a, path, err);
+    return st;
+}

@@ -51,6 +51,9 @@ mc_status mc_atomic_commit(mc_atomic_file *a, const char *name, mc_error *err);
    safe on a closed file. */
 void mc_atomic_abort(mc_atomic_file *a);
 
+/* Open, write `n` bytes of `data`, commit: a whole file in one call. */
+mc_status mc_atomic_save(const char *path, const void *data, size_t n, mc_error *err);
+
 /* Test seam: called at each step of a save ("open", "write", "sync",
    "rename", then "renamed" after it, whose return is ignored) with the temporary's path. The library's own definition is weak
    and returns 0; a fault test defines a strong one that kills the process

@@ -863,12 +863,7 @@ mc_status mc_st_write_file(const char *path, const mc_st_entry *tensors, size_t 
     mc_status st = mc_st_write_buffer(&buf, &size, tensors, n_tensors, meta, n_meta, err);
     if (st != MC_OK)
         return st;
-    mc_atomic_file a;
-    st = mc_atomic_open(&a, path, err);
-    if (st == MC_OK && (st = mc_atomic_write(&a, buf, size, path, err)) != MC_OK)
-        mc_atomic_abort(&a);
-    else if (st == MC_OK)
-        st = mc_atomic_commit(&a, path, err);
+    st = mc_atomic_save(path, buf, size, err);
     free(buf);
     return st;
 }
