@@ -2,7 +2,7 @@
  * fuzz_csv: the CSV reader through the public API, then regularisation and
  * column summaries of whatever it accepts.
  *
- * Input: 4 option bytes (delimiter, decimal mark, header, lenient reading,
+ * Input: 5 option bytes (delimiter, decimal mark, header, lenient reading,
  * time format, columns, regularisation policies), then the CSV text.
  *
  * Asserts: the same bytes give the same frame, or the same error, whatever
@@ -43,6 +43,7 @@ static void choose_options(fuzz_input *in, fuzz_options *o)
     static const int64_t steps[] = {0, 0, 0, 1, 60, 900, 3600, 86400};
     static const int64_t interpolate[] = {3 * 3600, 0, 3600, 86400}; /* the default first */
     const uint8_t b0 = fuzz_byte(in), b1 = fuzz_byte(in), b2 = fuzz_byte(in), b3 = fuzz_byte(in);
+    const uint8_t b4 = fuzz_byte(in);
 
     mc_csv_options_defaults(&o->csv);
     o->csv.delimiter = delimiters[b0 % sizeof delimiters];
@@ -55,7 +56,7 @@ static void choose_options(fuzz_input *in, fuzz_options *o)
         o->covariates[k] = NAMES[((b1 >> 5) + 2 + 3 * k) % (sizeof NAMES / sizeof NAMES[0])];
     o->csv.covariates = o->covariates;
     o->csv.time_column = pick_name(b3);
-    o->csv.target_column = pick_name((uint8_t)(b3 << 1));
+    o->csv.target_column = pick_name(b4);
 
     mc_regularize_options_defaults(&o->reg);
     o->reg.step = steps[b2 % 8];
