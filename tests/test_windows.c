@@ -201,6 +201,31 @@ static void test_holidays_file(void **state)
     assert_contains(err.message, path);
 }
 
+/* The buffer reader is the file reader over bytes in memory: same days, same
+   errors, with the name given (or "(holidays)") where the path would be. */
+static void test_holidays_buffer(void **state)
+{
+    (void)state;
+    static const char good[] = "\xEF\xBB\xBF" "date;name\r\n2023-12-25;Christmas\r\n"
+                               "2023-01-01;New Year\r\n2023-12-25;again\r\n";
+    mc_holidays h;
+    assert_int_equal(mc_holidays_read_buffer(&h, good, sizeof good - 1, "mem.csv", NULL), MC_OK);
+    assert_int_equal(h.n, 2);
+    assert_true(h.days[0] == mc_days_from_civil(2023, 1, 1));
+    assert_true(h.days[1] == mc_days_from_civil(2023, 12, 25));
+    mc_holidays_free(&h);
+
+    static const char bad[] = "date,name\n2023-12-25,Christmas\n25/12/2023,bad\n";
+    mc_error err;
+    assert_int_equal(mc_holidays_read_buffer(&h, bad, sizeof bad - 1, "mem.csv", &err),
+                     MC_ERR_TIME);
+    assert_int_equal(err.line, 3);
+    assert_contains(err.message, "mem.csv: line 3: \"25/12/2023\" is not a date");
+    assert_int_equal(h.n, 0);
+    assert_int_equal(mc_holidays_read_buffer(&h, "", 0, NULL, &err), MC_ERR_EMPTY);
+    assert_contains(err.message, "(holidays)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -209,6 +234,7 @@ int main(void)
         cmocka_unit_test(test_missing_past_is_zero_and_unobserved),
         cmocka_unit_test(test_calendar_features),
         cmocka_unit_test(test_holidays_file),
+        cmocka_unit_test(test_holidays_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,6 +23,11 @@ typedef struct mc_holidays {
  */
 mc_status mc_holidays_read(mc_holidays *out, const char *path, mc_error *err);
 
+/* As mc_holidays_read(), from `size` bytes at `data` (not kept after the
+   call); `name` (NULL: "(holidays)") names the source in messages. */
+mc_status mc_holidays_read_buffer(mc_holidays *out, const void *data, size_t size,
+                                  const char *name, mc_error *err);
+
 /* Takes a copy of `n` days (any order, repeats allowed). */
 mc_status mc_holidays_from_days(mc_holidays *out, const int64_t *days, size_t n, mc_error *err);
 
