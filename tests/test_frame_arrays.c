@@ -222,6 +222,10 @@ static void test_bad_input(void **state)
 
     const double *with_inf[2] = {a, b};
     fails(t, NULL, 3, names, with_inf, 2, MC_ERR_VALUE, 2, 2, "row 2, column \"temp\": +inf");
+    const double enormous[3] = {1.5, -1e308, 3.5};
+    const double *with_huge[2] = {a, enormous};
+    fails(t, NULL, 3, names, with_huge, 2, MC_ERR_VALUE, 2, 2,
+          "row 2, column \"temp\": -1e+308 is not a number a load series can hold (beyond 1e100)");
     /* Names are quoted as in a CSV file's messages: control bytes become '?'. */
     const char *escaped[2] = {"lo\x1b[2Jad\x7f", "lo\x1b[2Jad\x7f"};
     fails(t, NULL, 3, escaped, cols, 2, MC_ERR_COLUMN, 0, 2, "both named \"lo?[2Jad?\"");

@@ -134,6 +134,14 @@ static void test_not_a_number(void **state)
     load_fails("time,load\n2022-01-01,inf\n", &opt, MC_ERR_VALUE, 2, 2, "\"inf\" is not a number");
     load_fails("time,load\n2022-01-01,1e999\n", &opt, MC_ERR_VALUE, 2, 2, "not a number");
     load_fails("time,load\n2022-01-01,12 5\n", &opt, MC_ERR_VALUE, 2, 2, "\"12 5\"");
+    /* Finite, but beyond what sums, means and squares of it survive (a
+       1e308 made regularising and describing give infinities). */
+    load_fails("time,load\n2022-01-01,1e308\n", &opt, MC_ERR_VALUE, 2, 2,
+               "\"1e308\" is beyond the 1e100 a value may be");
+    load_fails("time,load\n2022-01-01,-1.5e101\n", &opt, MC_ERR_VALUE, 2, 2, "beyond the 1e100");
+    mc_frame *edge = load_ok("time,load\n2022-01-01,1e100\n2022-01-02,-1e100\n", &opt);
+    assert_true(mc_frame_values(edge, 0)[0] == 1e100 && mc_frame_values(edge, 0)[1] == -1e100);
+    mc_frame_free(edge);
 
     /* Lenient reading counts them as missing instead. */
     opt.n_covariates = 1;

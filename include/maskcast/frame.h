@@ -69,6 +69,16 @@ typedef enum mc_time_format {
  */
 #define MC_CSV_FIRST_LINE_LIMIT ((size_t)1 << 20)
 
+/**
+ * The largest magnitude a value may have. A load of 1e308 is finite, but
+ * the means, interpolations, squares and sums that regularising, describing,
+ * scaling and training compute from it are not; no measured quantity comes
+ * near 1e100, so a value beyond it is refused (MC_ERR_VALUE) by the CSV
+ * reader and by mc_frame_from_arrays(), and read as missing under lenient
+ * reading (counted as not a number).
+ */
+#define MC_VALUE_MAX_MAGNITUDE 1e100
+
 /** Options for reading a CSV file; fill with mc_csv_options_defaults(). */
 typedef struct mc_csv_options {
     char delimiter;                /**< ',', ';', '|' or a tab; 0 detects it from the first
@@ -139,7 +149,8 @@ MC_API mc_status mc_frame_read_csv_buffer(mc_frame **out, const void *data, size
  * utc_offsets[i]. Rows need not be sorted (regularisation sorts them).
  * names[j] and columns[j] (n_columns >= 1) name and hold column j; column 0
  * is the load (the target), the others covariates. NaN marks a missing value;
- * an infinity is refused. Names must be distinct and non-empty.
+ * an infinity, or a magnitude above MC_VALUE_MAX_MAGNITUDE, is refused.
+ * Names must be distinct and non-empty.
  *
  * Everything is copied: the caller keeps ownership of every array and string,
  * which are not referenced after the call. On success stores a frame the
@@ -147,7 +158,8 @@ MC_API mc_status mc_frame_read_csv_buffer(mc_frame **out, const void *data, size
  * (when `out` is not NULL) and returns MC_ERR_ARGUMENT (a NULL array, a
  * missing name), MC_ERR_EMPTY (rows == 0), MC_ERR_COLUMN (a repeated name),
  * MC_ERR_TIME (a time outside the years 1 to 9999, an offset out of range)
- * or MC_ERR_VALUE (an infinity), with err->line the 1-based row and
+ * or MC_ERR_VALUE (an infinity or a value beyond MC_VALUE_MAX_MAGNITUDE),
+ * with err->line the 1-based row and
  * err->column the 1-based column where there is one. Messages from
  * mc_frame_regularize() on such a frame say "line" for the 1-based row.
  * Reentrant: threads may build frames at once.

@@ -76,17 +76,17 @@ static mc_status check_arguments(mc_frame **out, const int64_t *times, size_t ro
     return MC_OK;
 }
 
-/* Copies column j; NaN is missing, an infinity is refused as a CSV file's
-   "inf" would be. */
+/* Copies column j; NaN is missing, an infinity or a magnitude beyond
+   MC_VALUE_MAX_MAGNITUDE is refused as a CSV file's "inf" or "1e308" would be. */
 static mc_status copy_column(mc_frame *f, size_t j, const double *v, size_t rows, mc_error *err)
 {
     for (size_t i = 0; i < rows; i++) {
-        if (isinf(v[i])) {
+        if (fabs(v[i]) > MC_VALUE_MAX_MAGNITUDE) { /* false for NaN */
             char q[MC_ERROR_NAME_SIZE];
             return mc_error_set(err, MC_ERR_VALUE, i + 1, j + 1,
-                                SOURCE ": row %zu, column \"%s\": %s is not a number a load "
-                                "series can hold; use NaN for a missing value",
-                                i + 1, mc_error_name(q, f->names[j]), v[i] > 0 ? "+inf" : "-inf");
+                                SOURCE ": row %zu, column \"%s\": %+g is not a number a load "
+                                "series can hold (beyond 1e100); use NaN for a missing value",
+                                i + 1, mc_error_name(q, f->names[j]), v[i]);
         }
         f->values[j][i] = isnan(v[i]) ? NAN : v[i];
         f->states[j][i] = isnan(v[i]) ? MC_VALUE_MISSING : MC_VALUE_OBSERVED;

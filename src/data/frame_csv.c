@@ -165,10 +165,13 @@ static bool is_missing_token(const char *s, size_t len)
     }
 }
 
-/* Parses a decimal number; false when the text is not one (or not finite).
-   strtod runs under the C locale (read_source selects it), so a host
-   application's locale cannot change what "1.5" means. */
-static bool parse_number(char *s, size_t len, char decimal, double *out)
+typedef enum number_kind { NUMBER, NOT_A_NUMBER, TOO_LARGE } number_kind;
+
+/* Parses a decimal number (NOT_A_NUMBER when the text is not one, or is not
+   finite; TOO_LARGE beyond MC_VALUE_MAX_MAGNITUDE). strtod runs under the C
+   locale (read_source selects it), so a host application's locale cannot
+   change what "1.5" means. */
+static number_kind parse_number(char *s, size_t len, char decimal, double *out)
 {
     size_t comma = SIZE_MAX; /* a decimal comma becomes '.' for strtod, and back after */
     for (size_t i = 0; i < len; i++) {
@@ -177,7 +180,7 @@ static bool parse_number(char *s, size_t len, char decimal, double *out)
             comma = i;
         } else if (!((c >= '0' && c <= '9') || (c == '.' && decimal == '.') || c == '-' ||
                      c == '+' || c == 'e' || c == 'E')) {
-            return false; /* with a decimal comma, '.' would be a thousands mark */
+            return NOT_A_NUMBER; /* with a decimal comma, '.' would be a thousands mark */
         }
     }
     if (comma != SIZE_MAX)
@@ -187,9 +190,11 @@ static bool parse_number(char *s, size_t len, char decimal, double *out)
     if (comma != SIZE_MAX)
         s[comma] = ',';
     if (end != s + len || len == 0 || !isfinite(v))
-        return false;
+        return NOT_A_NUMBER;
+    if (fabs(v) > MC_VALUE_MAX_MAGNITUDE)
+        return TOO_LARGE;
     *out = v;
-    return true;
+    return NUMBER;
 }
 
 static mc_status read_value(builder *b, size_t j, mc_csv_field *field, size_t line, double *out,
@@ -209,7 +214,8 @@ static mc_status read_value(builder *b, size_t j, mc_csv_field *field, size_t li
         *out = 0.0;
         return MC_OK;
     }
-    if (parse_number(field->text, field->len, b->opt->decimal, out))
+    const number_kind kind = parse_number(field->text, field->len, b->opt->decimal, out);
+    if (kind == NUMBER)
         return MC_OK;
     if (b->opt->lenient) {
         f->column_reports[j].non_numeric++;
@@ -219,9 +225,9 @@ static mc_status read_value(builder *b, size_t j, mc_csv_field *field, size_t li
     char quoted[64], name[MC_ERROR_NAME_SIZE];
     mc_error_quote(quoted, sizeof quoted, field->text, field->len);
     return mc_error_set(err, MC_ERR_VALUE, line, b->field_of[1 + j],
-                        "%s: line %zu, column \"%s\" (field %zu): \"%s\" is not a number",
-                        b->source, line, mc_error_name(name, f->names[j]), b->field_of[1 + j],
-                        quoted);
+                        "%s: line %zu, column \"%s\" (field %zu): \"%s\" %s", b->source, line,
+                        mc_error_name(name, f->names[j]), b->field_of[1 + j], quoted,
+                        kind == TOO_LARGE ? "is beyond the 1e100 a value may be" : "is not a number");
 }
 
 static mc_status read_time(builder *b, mc_csv_field *field, size_t line, size_t row, mc_error *err)
