@@ -326,7 +326,7 @@ static size_t counting_read(void *ctx, char *buf, size_t cap, int *error)
 
 static mc_status read_counting(counting_source *c, size_t chunk, mc_error *err)
 {
-    mc_csv_source src = {counting_read, c, "blob.bin"};
+    mc_csv_source src = {counting_read, c, "blob.bin", 0};
     mc_csv_reader_options opt = {0, true, chunk, '.'};
     recorder r = {.want = {"time", "load", NULL}};
     mc_csv_stats stats;
@@ -514,7 +514,7 @@ static size_t failing_read(void *ctx, char *buf, size_t cap, int *error)
 static void test_read_error(void **state)
 {
     (void)state;
-    mc_csv_source src = {failing_read, NULL, "broken.csv"};
+    mc_csv_source src = {failing_read, NULL, "broken.csv", 0};
     mc_csv_reader_options opt = {0, true, 0, '.'};
     recorder r = {0};
     mc_csv_stats stats;

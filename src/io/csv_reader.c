@@ -511,8 +511,14 @@ mc_status mc_csv_read(const mc_csv_source *src, const mc_csv_reader_options *opt
     reader r = {.src = src, .handler = handler, .ctx = ctx, .err = err, .stats = stats,
                 .status = MC_OK, .header = opt->header, .line = 1};
     memset(stats, 0, sizeof *stats);
-    const size_t chunk = opt->chunk_size == 0 ? DEFAULT_CHUNK
-                         : opt->chunk_size > MAX_CHUNK ? MAX_CHUNK : opt->chunk_size;
+    size_t chunk = opt->chunk_size == 0 ? DEFAULT_CHUNK
+                   : opt->chunk_size > MAX_CHUNK ? MAX_CHUNK : opt->chunk_size;
+    /* A small buffer needs no 256 KiB reads nor 64 KiB field blocks. */
+    if (src->size > 0 && src->size < chunk)
+        chunk = src->size;
+    const size_t field_block = src->size > 0 && src->size < FIELD_BLOCK
+                                   ? (src->size < 128 ? 128 : src->size + 1)
+                                   : FIELD_BLOCK;
     if (opt->delimiter != 0 && opt->delimiter != ',' && opt->delimiter != ';' &&
         opt->delimiter != '\t' && opt->delimiter != '|')
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
@@ -537,7 +543,7 @@ mc_status mc_csv_read(const mc_csv_source *src, const mc_csv_reader_options *opt
     csv_set_delim(&p, (unsigned char)stats->delimiter);
     /* libcsv's own space test (space or tab) is inlined in its parser and safe
        with a tab delimiter: it tests for the delimiter first. */
-    csv_set_blk_size(&p, FIELD_BLOCK);
+    csv_set_blk_size(&p, field_block);
 
     feed(&r, &p, pre + skip, pre_len - skip);
     free(pre);
@@ -610,5 +616,6 @@ static size_t read_buffer(void *ctx, char *out, size_t cap, int *error)
 
 mc_csv_source mc_csv_source_buffer(mc_csv_buffer *buf, const char *name)
 {
-    return (mc_csv_source){.read = read_buffer, .ctx = buf, .name = name};
+    return (mc_csv_source){.read = read_buffer, .ctx = buf, .name = name,
+                           .size = buf->size - buf->pos};
 }

@@ -28,6 +28,8 @@ typedef struct mc_csv_source {
     mc_csv_read_fn read;
     void *ctx;
     const char *name; /* for messages */
+    size_t size;      /* the bytes it holds when known (a buffer), else 0: reads
+                         and libcsv's field blocks are then no larger */
 } mc_csv_source;
 
 /* A source over an open stream. */
