@@ -361,8 +361,9 @@ static void test_forecast(void **state)
     assert_contains(err.message, "step (1800 s) differs from the model's (3600 s)");
     mc_frame_free(half);
 
-    /* A finite load the network overflows on (found by fuzzing): refused,
-       where it used to come back as inf with MC_OK. */
+    /* A finite load the network overflows on (found by fuzzing; the reader
+       now refuses beyond 1e100, so 9e99): refused, where it used to come
+       back as inf with MC_OK. */
     char *huge_csv = malloc(strlen(hist_csv) + 64);
     assert_non_null(huge_csv);
     strcpy(huge_csv, hist_csv);
@@ -372,14 +373,22 @@ static void test_forecast(void **state)
         row = strchr(row, '\n') + 1;
     char *comma = strchr(row, ',');
     char *next = strchr(comma + 1, ',');
-    memmove(comma + 6, next, strlen(next) + 1);
-    memcpy(comma + 1, "1e308", 5);
+    memmove(comma + 5, next, strlen(next) + 1);
+    memcpy(comma + 1, "9e99", 4);
     mc_frame *huge = frame_of(huge_csv);
-    assert_true(mc_frame_values(huge, 0)[HOURS - 13] == 1e308);
+    assert_true(mc_frame_values(huge, 0)[HOURS - 13] == 9e99);
     assert_int_equal(mc_model_forecast(m, huge, NULL, times, values, &err), MC_ERR_VALUE);
     assert_contains(err.message, "is not a finite number");
     mc_frame_free(huge);
     free(huge_csv);
+    /* A model whose weights are finite but huge (as a model file's may be). */
+    mc_model *heavy = NULL;
+    assert_int_equal(mc_model_train(&heavy, f, &mo, &to, NULL), MC_OK);
+    for (size_t i = 0; i < heavy->layout.total; i++)
+        heavy->params[i] = i % 2 ? 3e37f : -2.5e37f;
+    assert_int_equal(mc_model_forecast(heavy, hist, NULL, times, values, &err), MC_ERR_VALUE);
+    assert_contains(err.message, "the forecast at step 1 is not a finite number");
+    mc_model_free(heavy);
 
     mc_frame_free(short_hist);
     free(short_csv);
