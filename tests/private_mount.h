@@ -17,12 +17,36 @@ enum { CHILD_OK = 0, CHILD_SKIP = 77 };
 
 /* A small tmpfs of our own, in a private mount namespace, at `dir`; false
    (with the reason) where this process may not make one. */
+static inline bool write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return false;
+    const bool ok = fputs(text, f) >= 0;
+    return fclose(f) == 0 && ok;
+}
+
 static inline bool private_tmpfs(const char *dir, char *why, size_t size)
 {
-    const int flags = geteuid() == 0 ? CLONE_NEWNS : CLONE_NEWUSER | CLONE_NEWNS;
+    const uid_t uid = geteuid();
+    const gid_t gid = getegid();
+    const int flags = uid == 0 ? CLONE_NEWNS : CLONE_NEWUSER | CLONE_NEWNS;
     if (unshare(flags) != 0) {
         snprintf(why, size, "unshare: %s", strerror(errno));
         return false;
+    }
+    if (uid != 0) {
+        /* Map our ids into the new user namespace, or files on the tmpfs
+           belong to nobody and cannot be created (EOVERFLOW). */
+        char map[64];
+        snprintf(map, sizeof map, "%ld %ld 1\n", (long)uid, (long)uid);
+        bool mapped = write_text("/proc/self/setgroups", "deny") &&
+                      write_text("/proc/self/uid_map", map);
+        snprintf(map, sizeof map, "%ld %ld 1\n", (long)gid, (long)gid);
+        if (!mapped || !write_text("/proc/self/gid_map", map)) {
+            snprintf(why, size, "mapping ids into the user namespace: %s", strerror(errno));
+            return false;
+        }
     }
     /* Nothing mounted here may reach the parent namespace. */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
@@ -33,12 +57,22 @@ static inline bool private_tmpfs(const char *dir, char *why, size_t size)
     return true;
 }
 
+/* The child's body, run by a cmocka runner of the child's own, so that a
+   failed assert inside it ends the child with a failure instead of
+   unwinding into the child's copy of the parent's runner. */
+static int (*private_body)(const char *dir);
+static const char *private_dir;
+
+static inline void private_body_test(void **state)
+{
+    (void)state;
+    assert_int_equal(private_body(private_dir), CHILD_OK);
+}
+
 /* Runs `body(dir)` in a child with a 64 KiB tmpfs at `dir` and fails the
-   test unless it returns CHILD_OK. Returns false, having said why, where no
-   namespace or mount can be made (an unprivileged container): the caller
-   cleans up and calls skip(). The child reports by
-   its exit status, never by cmocka's asserts (they would unwind into the
-   child's copy of the test runner). */
+   test unless it returns CHILD_OK (asserts may be used in it). Returns
+   false, having said why, where no namespace or mount can be made (an
+   unprivileged container): the caller cleans up and calls skip(). */
 static inline bool in_private_tmpfs(const char *dir, int (*body)(const char *dir))
 {
     int pipefd[2];
@@ -53,7 +87,12 @@ static inline bool in_private_tmpfs(const char *dir, int (*body)(const char *dir
             (void)w;
             _exit(CHILD_SKIP);
         }
-        _exit(body(dir));
+        private_body = body;
+        private_dir = dir;
+        const struct CMUnitTest body_test[] = {cmocka_unit_test(private_body_test)};
+        _exit(cmocka_run_group_tests_name("in a private tmpfs", body_test, NULL, NULL) == 0
+                  ? CHILD_OK
+                  : 1);
     }
     close(pipefd[1]);
     char why[256] = {0};

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -226,31 +227,109 @@ static void test_temporaries(void **state)
     assert_string_equal(text, "precious");
     unlink(old_style);
 
-    /* Stale: a dead process's temporary goes; a live process's, another
-       target's, and a name of another shape stay. */
-    const pid_t dead = fork();
-    assert_true(dead >= 0);
-    if (dead == 0)
-        _exit(0);
-    assert_int_equal(waitpid(dead, NULL, 0), dead);
-    char names[4][700];
-    snprintf(names[0], sizeof names[0], "%s.tmp.%ld.Ab3dE9", path, (long)dead);
-    snprintf(names[1], sizeof names[1], "%s.tmp.%ld.Ab3dE9", path, (long)getppid());
-    snprintf(names[2], sizeof names[2], "%s/other.csv.tmp.%ld.Ab3dE9", dir, (long)dead);
-    snprintf(names[3], sizeof names[3], "%s.tmp.%ld.not-ours", path, (long)dead);
-    for (int i = 0; i < 4; i++) {
+    /* Stale: an abandoned temporary (its lock free) goes; one a live writer
+       holds, another target's, names of other shapes (a user's
+       "out.csv.tmp.20240101") and, as root, another user's stay. */
+    char held[700];
+    snprintf(held, sizeof held, "%s.tmp.424242.Hq7dE2", path);
+    int ready[2], hold[2];
+    assert_int_equal(pipe(ready), 0);
+    assert_int_equal(pipe(hold), 0);
+    const pid_t writer = fork();
+    assert_true(writer >= 0);
+    if (writer == 0) {
+        close(hold[1]);
+        close(ready[0]);
+        const int fd = open(held, O_WRONLY | O_CREAT | O_EXCL, 0600);
+        char c = 'r';
+        if (fd < 0 || flock(fd, LOCK_EX) != 0 || write(ready[1], &c, 1) != 1)
+            _exit(1);
+        _exit(read(hold[0], &c, 1) == 0 ? 0 : 1); /* until the parent closes its end */
+    }
+    close(ready[1]);
+    close(hold[0]);
+    char c;
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    close(ready[0]);
+    enum { N_NAMES = 5 };
+    char names[N_NAMES][700];
+    snprintf(names[0], sizeof names[0], "%s.tmp.999999.Ab3dE9", path);
+    snprintf(names[1], sizeof names[1], "%s/other.csv.tmp.999999.Ab3dE9", dir);
+    snprintf(names[2], sizeof names[2], "%s.tmp.999999.not-ours", path);
+    snprintf(names[3], sizeof names[3], "%s.tmp.20240101", path);
+    snprintf(names[4], sizeof names[4], "%s.tmp.999999.Zz9yX8", path);
+    for (int i = 0; i < N_NAMES; i++) {
         f = fopen(names[i], "w");
         assert_non_null(f);
         fclose(f);
     }
+    const bool foreign = geteuid() == 0 && chown(names[4], 65534, 65534) == 0;
     assert_int_equal(save(path, 0, 100, NULL), MC_OK);
     assert_int_equal(access(names[0], F_OK), -1);
-    for (int i = 1; i < 4; i++)
-        assert_int_equal(access(names[i], F_OK), 0);
-    for (int i = 1; i < 4; i++)
+    assert_int_equal(access(held, F_OK), 0);
+    for (int i = 1; i < N_NAMES; i++)
+        assert_int_equal(access(names[i], F_OK), foreign || i < 4 ? 0 : -1);
+    /* Its writer gone (the kernel drops the lock), the held one goes too. */
+    close(hold[1]);
+    int status;
+    assert_int_equal(waitpid(writer, &status, 0), writer);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(save(path, 0, 100, NULL), MC_OK);
+    assert_int_equal(access(held, F_OK), -1);
+    for (int i = 1; i < N_NAMES; i++)
         unlink(names[i]);
     listing(dir, list, sizeof list);
     assert_string_equal(list, "out.csv|victim");
+    remove_all(dir);
+}
+
+/* What is replaced keeps its permissions; a process's own descriptors are
+   written through, never reopened (a file opened for appending appends). */
+static void test_modes_and_descriptors(void **state)
+{
+    (void)state;
+    char dir[512], path[600], fdpath[64];
+    make_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    assert_int_equal(save(path, 0, 100, NULL), MC_OK);
+    assert_int_equal(chmod(path, 0640), 0);
+    assert_int_equal(save(path, 1, 100, NULL), MC_OK);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 07777, 0640);
+    assert_int_equal(version_of(path, 100, 2), 1);
+
+    /* An appending descriptor: /dev/fd/N adds to the file. */
+    char log[600];
+    snprintf(log, sizeof log, "%s/log", dir);
+    const int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "first\n", 6), 6);
+    snprintf(fdpath, sizeof fdpath, "/dev/fd/%d", fd);
+    assert_int_equal(mc_atomic_save(fdpath, "second\n", 7, NULL), MC_OK);
+    snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
+    assert_int_equal(mc_atomic_save(fdpath, "third\n", 6, NULL), MC_OK);
+    close(fd);
+    FILE *f = fopen(log, "r");
+    assert_non_null(f);
+    char text[64] = {0};
+    assert_int_equal(fread(text, 1, sizeof text - 1, f), 19);
+    fclose(f);
+    assert_string_equal(text, "first\nsecond\nthird\n");
+
+    /* A pipe: what /dev/stdout is under "maskcast ... | gzip". */
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    snprintf(fdpath, sizeof fdpath, "/dev/fd/%d", p[1]);
+    assert_int_equal(mc_atomic_save(fdpath, "piped", 5, NULL), MC_OK);
+    close(p[1]);
+    memset(text, 0, sizeof text);
+    assert_int_equal(read(p[0], text, sizeof text), 5);
+    assert_string_equal(text, "piped");
+    close(p[0]);
+    mc_error err;
+    assert_int_equal(mc_atomic_save("/dev/fd/987654", "x", 1, &err), MC_ERR_IO);
+    assert_contains(err.message, "/dev/fd/987654: cannot write: Bad file descriptor");
     remove_all(dir);
 }
 
@@ -327,6 +406,7 @@ int main(void)
         cmocka_unit_test(test_killed_at_every_step),
         cmocka_unit_test(test_failure_at_every_step),
         cmocka_unit_test(test_temporaries),
+        cmocka_unit_test(test_modes_and_descriptors),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_disk_full_and_read_only),
     };

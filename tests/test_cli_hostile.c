@@ -34,6 +34,19 @@ static void scratch_path(char *out, size_t size, const char *name)
     snprintf(out, size, "%s/mc_hostile_%ld_%s", tmp_dir(), (long)getpid(), name);
 }
 
+/* No "*.tmp.*" file of this test process's scratch files is left. */
+static void assert_no_temporaries(void)
+{
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "mc_hostile_%ld_", (long)getpid());
+    DIR *d = opendir(tmp_dir());
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 && strstr(e->d_name, ".tmp.") != NULL)
+            fail_msg("a temporary was left behind: %s", e->d_name);
+    closedir(d);
+}
+
 #define TRAIN_SMALL(csv, ...)                                                                    \
     RUN("train", "--csv", csv, "--target", "load", "--future", "temperature", "--lookback",      \
         "48", "--horizon", "12", "--hidden", "8", "--epochs", "2", "--samples-per-epoch", "256", \
@@ -60,7 +73,8 @@ static void test_no_observed_load(void **state)
     assert_contains(r.err, "no training window has an observed load value");
     result_free(&r);
     struct stat sb;
-    assert_int_equal(stat(model, &sb), -1); /* nothing written, no temporary left */
+    assert_int_equal(stat(model, &sb), -1); /* nothing written */
+    assert_no_temporaries();
 
     /* A backtest whose load is missing before the test span. */
     r = RUN("backtest", "--csv", late.path, "--target", "load", "--future", "temperature",
@@ -154,6 +168,11 @@ static void test_outputs_that_are_not_regular_files(void **state)
     struct stat sb;
     assert_int_equal(stat("/dev/null", &sb), 0);
     assert_true(S_ISCHR(sb.st_mode));
+    /* /dev/stdout is standard output itself, not a file to replace. */
+    r = RUN("forecast", "-m", x.model, "--csv", x.history.path, "-o", "/dev/stdout");
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "timestamp,horizon,forecast");
+    result_free(&r);
 
     /* A FIFO is written through (a reader holds it open) and stays a FIFO. */
     char fifo[4200];
@@ -226,6 +245,7 @@ static void test_planted_temporary_is_not_followed(void **state)
     unlink(victim);
     unlink(out);
     fixture_free(&x);
+    assert_no_temporaries();
 }
 
 /* Defect: train -o into a place that cannot be written failed only after the
@@ -269,7 +289,8 @@ static void test_train_checks_output_first(void **state)
 }
 
 /* backtest creates its output files before the run (a missing directory
-   fails first), writes each whole, and removes them all when one fails. */
+   fails first, and those already created are removed), and writes each
+   whole. */
 static void test_backtest_outputs(void **state)
 {
     (void)state;
@@ -293,6 +314,7 @@ static void test_backtest_outputs(void **state)
     struct stat sb;
     assert_int_equal(stat(forecasts, &sb), -1); /* the ones opened first are removed */
     assert_int_equal(stat(metrics, &sb), -1);
+    assert_no_temporaries();
 
     r = BACKTEST(data.path, "--forecasts", forecasts, "--metrics", metrics, "--json", json);
     assert_int_equal(r.status, 0);

@@ -240,6 +240,15 @@ static void test_flat_column(void **state)
         assert_int_equal(s.outliers, 0);
         mc_frame_free(f);
     }
+    /* Two values but not a flag: a constant column with a two-row drop-out
+       flags both rows. */
+    double dropout[FLAG_ROWS];
+    for (size_t i = 0; i < FLAG_ROWS; i++)
+        dropout[i] = i == 300 || i == 301 ? 0.0 : 5.25;
+    f = frame_of(dropout, FLAG_ROWS);
+    assert_int_equal(mc_frame_describe_column(f, 0, &s, NULL), MC_OK);
+    assert_int_equal(s.outliers, 2);
+    mc_frame_free(f);
     work[24 * 2 + 13] = 0.0; /* a Wednesday hour off: alone */
     f = frame_of(work, FLAG_ROWS);
     assert_int_equal(mc_frame_describe_column(f, 0, &s, NULL), MC_OK);

@@ -32,9 +32,9 @@ extern "C" {
  * of a series, the edges of long gaps), the line through the 2 nearest on
  * the other side. Spikes, drop-outs and short stuck runs stand out; smooth
  * series and daily ramps do not; a constant series flags its spike (a
- * column of zeros too: its scale is then its largest absolute value). A
- * column of two values whose rarer value never stands alone (a holiday or
- * workday flag) changes in steps and reports no outliers.
+ * column of zeros too: its scale is then its largest absolute value). A 0/1
+ * column whose rarer value never stands alone (a holiday or workday flag)
+ * changes in steps and reports no outliers.
  */
 #define MC_OUTLIER_SIGMAS 6.0
 

@@ -220,10 +220,13 @@ MC_API void mc_model_free(mc_model *model);
  * temporary file beside `path` ("<path>.tmp.<pid>.<6 letters>", created
  * exclusively), flushed and synced, then renamed over `path`, so `path`
  * holds either the old file or the whole new one, even if the process is
- * killed. A symbolic link is followed (its target is replaced, the link
- * kept); a link to nothing and a directory are refused (MC_ERR_IO); a
- * device or FIFO is written in place. Temporaries of `path` that processes
- * no longer running left behind (owned by the caller's user) are removed.
+ * killed; the new file keeps the old one's permissions. A symbolic link to
+ * a file is followed (its target is replaced, the link kept); a link to
+ * nothing and a directory are refused (MC_ERR_IO); a device or FIFO is
+ * written in place, and /dev/stdout, /dev/fd/N through that descriptor. The
+ * writer holds an flock on its temporary until the rename; temporaries of
+ * `path` that nobody holds (their writer was killed), owned by the caller's
+ * user, are removed.
  * `model` and `path` must not be NULL. Reads the model only (thread-safe),
  * but two threads saving to one path at once leave either one's file.
  */

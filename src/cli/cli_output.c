@@ -8,7 +8,9 @@
 FILE *mc_cli_output_open(mc_cli_output *o, const char *path, FILE *stream, FILE *err)
 {
     memset(o, 0, sizeof *o);
-    if (path == NULL || strcmp(path, "-") == 0) {
+    /* /dev/stdout is the stream itself: through its buffer, in order with
+       what else the command prints there. */
+    if (path == NULL || strcmp(path, "-") == 0 || strcmp(path, "/dev/stdout") == 0) {
         o->f = stream;
         return stream;
     }

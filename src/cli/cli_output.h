@@ -16,9 +16,10 @@ typedef struct mc_cli_output {
     const char *path; /* the path given; NULL when writing to the stream */
 } mc_cli_output;
 
-/* Opens `path` for writing (NULL or "-": `stream` itself), creating the
-   temporary now: call it before long work, so that an output that cannot be
-   written fails first. NULL on failure, with a message. */
+/* Opens `path` for writing (NULL, "-" or "/dev/stdout": `stream` itself),
+   creating the temporary now: commands with long work (train, backtest) call
+   it first, so that an output that cannot be written fails before the work.
+   NULL on failure, with a message. */
 FILE *mc_cli_output_open(mc_cli_output *o, const char *path, FILE *stream, FILE *err);
 
 /* Finishes: with `keep`, flushes and renames into place; otherwise removes the

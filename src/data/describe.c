@@ -150,12 +150,14 @@ static double series_scale(double *obs, size_t n)
     return scale > 0.0 ? scale : largest;
 }
 
-/* Whether the column holds two values only and its rarer value never stands
-   alone between observed neighbours of the other: a flag (holiday, workday)
-   that changes in steps. Its steps are not suspicious; a lone value in an
-   otherwise constant column is. */
+/* Whether the column is a 0/1 flag (holiday, workday) whose rarer value
+   never stands alone between observed neighbours of the other: it changes
+   in steps, and its steps are not suspicious. A lone value in a flag, and a
+   drop-out or stuck run in a constant column of any other values, are. */
 static bool steps_of_a_flag(const double *v, const uint8_t *state, size_t n, double lo, double hi)
 {
+    if (lo != 0.0 || hi != 1.0)
+        return false;
     size_t n_lo = 0, n_hi = 0;
     for (size_t i = 0; i < n; i++)
         if (state[i] == MC_VALUE_OBSERVED) {
@@ -164,7 +166,7 @@ static bool steps_of_a_flag(const double *v, const uint8_t *state, size_t n, dou
             n_lo += v[i] == lo;
             n_hi += v[i] == hi;
         }
-    if (lo == hi || n_lo == 0 || n_hi == 0)
+    if (n_lo == 0 || n_hi == 0)
         return false;
     const double rare = n_lo < n_hi ? lo : hi;
     for (size_t i = 0; i < n; i++) {

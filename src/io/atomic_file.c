@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -60,29 +61,35 @@ static void random_suffix(char *out, unsigned attempt)
     out[SUFFIX] = '\0';
 }
 
-/* Whether `name` is "<base>.tmp.<pid>" with an optional ".<letters, digits,
-   dots>" after it (this version's names and earlier versions'); stores pid. */
-static bool stale_name(const char *name, const char *base, size_t base_len, long *pid)
+static bool is_alnum(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Whether `name` is "<base>.tmp.<pid>.<SUFFIX letters or digits>", the name
+   create_temporary() gives (nothing else is ever swept). */
+static bool temporary_name(const char *name, const char *base, size_t base_len)
 {
     if (strncmp(name, base, base_len) != 0 || strncmp(name + base_len, ".tmp.", 5) != 0)
         return false;
-    const char *p = name + base_len + 5;
-    long v = 0;
-    const char *digits = p;
+    const char *p = name + base_len + 5, *digits = p;
     while (*p >= '0' && *p <= '9' && p - digits < 10)
-        v = v * 10 + (*p++ - '0');
-    if (p == digits || (*p != '\0' && *p != '.'))
+        p++;
+    if (p == digits || *p != '.')
         return false;
-    for (const char *q = p; *q != '\0'; q++)
-        if (!(*q == '.' || (*q >= '0' && *q <= '9') || (*q >= 'a' && *q <= 'z') ||
-              (*q >= 'A' && *q <= 'Z')))
+    for (size_t i = 1; i <= SUFFIX; i++)
+        if (!is_alnum(p[i]))
             return false;
-    *pid = v;
-    return true;
+    return p[SUFFIX + 1] == '\0';
 }
 
-/* Removes temporaries of `target` that dead processes of ours left behind.
-   Best effort: any failure leaves them, as before. */
+/* Removes temporaries of `base` in `dir` that no process is writing: each
+   writer holds an flock on its temporary until it is renamed, and the kernel
+   drops the lock when the writer dies, however it dies; so a temporary we can
+   lock is abandoned. Unlike a test of the pid in the name, this holds across
+   pid namespaces (containers sharing a volume) and, where the file system
+   supports locks, across NFS clients. Only regular files we own are
+   touched. Best effort: any failure leaves the file. */
 static void remove_stale(const char *dir, const char *base)
 {
     DIR *d = opendir(dir);
@@ -91,15 +98,16 @@ static void remove_stale(const char *dir, const char *base)
     const size_t base_len = strlen(base);
     const uid_t me = geteuid();
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        long pid;
-        if (!stale_name(e->d_name, base, base_len, &pid) || pid <= 0 || pid == (long)getpid())
+        if (!temporary_name(e->d_name, base, base_len))
             continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-            continue; /* alive, or not ours to ask about */
+        const int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+            continue;
         struct stat st;
-        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-            st.st_uid == me)
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == me &&
+            flock(fd, LOCK_EX | LOCK_NB) == 0)
             unlinkat(dirfd(d), e->d_name, 0);
+        close(fd); /* and with it the lock */
     }
     closedir(d);
 }
@@ -125,8 +133,10 @@ static mc_status io_error(mc_error *err, const char *path, const char *what, int
     return mc_error_set(err, MC_ERR_IO, 0, 0, "%s: %s: %s", path, what, strerror(e));
 }
 
-/* Creates the temporary beside a.target; fills a->tmp and a->f. */
-static mc_status create_temporary(mc_atomic_file *a, const char *path, mc_error *err)
+/* Creates the temporary beside a.target (whose mode, when it exists, is
+   `old_mode`, else 0); fills a->tmp and a->f. */
+static mc_status create_temporary(mc_atomic_file *a, const char *path, mode_t old_mode,
+                                  mc_error *err)
 {
     const char *base;
     char *dir = directory_of(a->target, &base);
@@ -153,6 +163,14 @@ static mc_status create_temporary(mc_atomic_file *a, const char *path, mc_error 
         if (fd < 0 && e != EEXIST)
             break;
     }
+    if (fd >= 0) {
+        /* Ours until renamed (remove_stale); a file system without locks
+           makes sweepers skip it too. */
+        flock(fd, LOCK_EX | LOCK_NB);
+        /* A replaced file keeps its permissions (a 0600 model stays 0600). */
+        if (old_mode != 0)
+            fchmod(fd, old_mode & 07777);
+    }
     if (fd < 0 || (e = mc_atomic_fault_point("open", a->tmp)) != 0) {
         if (fd >= 0) {
             close(fd);
@@ -160,7 +178,12 @@ static mc_status create_temporary(mc_atomic_file *a, const char *path, mc_error 
         }
         free(a->tmp);
         a->tmp = NULL;
-        return io_error(err, path, "cannot create a file in its directory", e);
+        return strcmp(path, a->target) == 0
+                   ? io_error(err, path, "cannot create a file in its directory", e)
+                   : mc_error_set(err, MC_ERR_IO, 0, 0,
+                                  "%s: cannot create a file in the directory of %s, where it "
+                                  "links: %s",
+                                  path, a->target, strerror(e));
     }
     a->f = fdopen(fd, "wb");
     if (a->f == NULL) {
@@ -189,25 +212,76 @@ static mc_status open_through(mc_atomic_file *a, const char *path, mc_error *err
     return MC_OK;
 }
 
+/* The descriptor `path` names when it is one of the process's own
+   (/dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N); -1 otherwise. */
+static int own_descriptor(const char *path)
+{
+    if (strcmp(path, "/dev/stdout") == 0)
+        return 1;
+    if (strcmp(path, "/dev/stderr") == 0)
+        return 2;
+    const char *digits = strncmp(path, "/dev/fd/", 8) == 0          ? path + 8
+                         : strncmp(path, "/proc/self/fd/", 14) == 0 ? path + 14
+                                                                     : NULL;
+    if (digits == NULL || *digits == '\0')
+        return -1;
+    long v = 0;
+    for (const char *p = digits; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9' || v > 1000000)
+            return -1;
+        v = v * 10 + (*p - '0');
+    }
+    return (int)v;
+}
+
+/* Writes through a copy of descriptor `fd`: not reopened, so a file the
+   shell opened with >> keeps appending, and a pipe stays the pipe. */
+static mc_status open_descriptor(mc_atomic_file *a, const char *path, int fd, mc_error *err)
+{
+    const int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (copy < 0)
+        return io_error(err, path, "cannot write", errno);
+    FILE *f = fdopen(copy, "wb");
+    char *target = f != NULL ? copy_text(path) : NULL;
+    if (f == NULL || target == NULL) {
+        const int e = errno;
+        if (f != NULL)
+            fclose(f);
+        else
+            close(copy);
+        return f == NULL ? io_error(err, path, "cannot write", e)
+                         : mc_error_nomem(err, "opening the output");
+    }
+    a->f = f;
+    a->target = target;
+    return MC_OK;
+}
+
 mc_status mc_atomic_open(mc_atomic_file *a, const char *path, mc_error *err)
 {
     memset(a, 0, sizeof *a);
     if (path == NULL || *path == '\0')
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "the output path is empty");
+    const int own = own_descriptor(path);
+    if (own >= 0)
+        return open_descriptor(a, path, own, err);
     struct stat st;
     bool exists = lstat(path, &st) == 0;
     if (!exists && errno != ENOENT)
         return io_error(err, path, "cannot write", errno);
     if (exists && S_ISLNK(st.st_mode)) {
-        a->target = realpath(path, NULL);
-        if (a->target == NULL)
+        if (stat(path, &st) != 0)
             return errno == ENOENT
                        ? mc_error_set(err, MC_ERR_IO, 0, 0,
                                       "%s: a symbolic link to a file that does not exist; give "
                                       "the path of the file itself",
                                       path)
                        : io_error(err, path, "cannot follow the symbolic link", errno);
-        exists = stat(a->target, &st) == 0;
+        /* A regular file is replaced where it is; anything else is opened
+           through the link, as the link's own path. */
+        a->target = S_ISREG(st.st_mode) ? realpath(path, NULL) : copy_text(path);
+        if (a->target == NULL && errno != ENOMEM)
+            return io_error(err, path, "cannot follow the symbolic link", errno);
     } else {
         a->target = copy_text(path);
     }
@@ -219,7 +293,7 @@ mc_status mc_atomic_open(mc_atomic_file *a, const char *path, mc_error *err)
     else if (exists && !S_ISREG(st.st_mode))
         s = open_through(a, path, err);
     else
-        s = create_temporary(a, path, err);
+        s = create_temporary(a, path, exists ? st.st_mode : 0, err);
     if (s != MC_OK) {
         free(a->target);
         a->target = NULL;
@@ -254,24 +328,25 @@ mc_status mc_atomic_commit(mc_atomic_file *a, const char *name, mc_error *err)
         a->target = NULL;
         return ok && closed ? MC_OK : io_error(err, name, "cannot write", ok ? errno : e);
     }
+    /* Renamed while still open: the temporary's lock (remove_stale) holds
+       until it has its final name. */
     const char *step = NULL;
     int e = 0;
     if (fflush(a->f) != 0 || ferror(a->f))
         e = errno != 0 ? errno : EIO, step = "cannot write";
     else if ((e = mc_atomic_fault_point("sync", a->tmp)) != 0 || fsync(fileno(a->f)) != 0)
         e = e != 0 ? e : errno, step = "cannot sync the file to disk";
-    if (fclose(a->f) != 0 && step == NULL)
-        e = errno, step = "cannot write";
-    a->f = NULL;
-    if (step == NULL && ((e = mc_atomic_fault_point("rename", a->tmp)) != 0 ||
-                         rename(a->tmp, a->target) != 0))
+    else if ((e = mc_atomic_fault_point("rename", a->tmp)) != 0 || rename(a->tmp, a->target) != 0)
         e = e != 0 ? e : errno, step = "cannot rename the temporary file over it";
-    if (step != NULL) {
+    if (step != NULL)
         unlink(a->tmp);
-    } else {
+    else
         mc_atomic_fault_point("renamed", a->tmp);
+    if (fclose(a->f) != 0 && step == NULL) /* after a sync, close reports nothing new */
+        e = errno, step = "cannot close the file (it is in place)";
+    a->f = NULL;
+    if (step == NULL)
         sync_directory(a->target);
-    }
     free(a->tmp);
     free(a->target);
     a->tmp = a->target = NULL;

@@ -1,23 +1,27 @@
 /* Output files written whole or not at all.
 
    A regular file (or a path that does not exist yet) is written to a new
-   temporary beside it, named "<path>.tmp.<pid>.<random>" and created with
-   O_CREAT | O_EXCL | O_NOFOLLOW (so nothing planted at that name can redirect
-   the write), then flushed, synced, renamed over the path, and the directory
+   temporary beside it, named "<path>.tmp.<pid>.<6 letters or digits>" and
+   created with O_CREAT | O_EXCL | O_NOFOLLOW (so nothing planted at that
+   name can redirect the write), with the permissions of the file it
+   replaces; then flushed, synced, renamed over the path, and the directory
    synced: a reader, or a crash at any point, sees the old file or the whole
    new one, never a mix.
 
-   A symbolic link is followed: the file it points to is replaced as above and
-   the link stays a link. A link to nothing is refused.
+   A symbolic link to a regular file is followed: the file it points to is
+   replaced as above and the link stays a link. A link to nothing is refused.
 
    Anything else that exists (a character device such as /dev/null, a FIFO, a
-   socket) is written through, in place: it cannot be replaced, and replacing
-   it would turn a device into a regular file. A directory is refused.
+   socket, a link to one) is written through, in place: it cannot be
+   replaced, and replacing it would turn a device into a regular file.
+   /dev/stdout, /dev/stderr, /dev/fd/N and /proc/self/fd/N are written
+   through a copy of that descriptor, never reopened (a file opened with >>
+   keeps appending). A directory is refused.
 
-   Opening also removes temporaries of the same target left by processes that
-   no longer exist (killed inside the save window): files we own named
-   "<base>.tmp.<pid>.<6 characters>" in the same directory whose pid is not a
-   live process. */
+   The writer holds an flock on its temporary until the rename. Opening
+   removes temporaries of the same target that no process holds (left by a
+   writer that was killed): regular files we own, named exactly as above,
+   that flock(LOCK_EX | LOCK_NB) can lock. */
 #ifndef MC_IO_ATOMIC_FILE_H
 #define MC_IO_ATOMIC_FILE_H
 

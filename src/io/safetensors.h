@@ -124,7 +124,8 @@ mc_status mc_st_write_buffer(void **out, size_t *out_size, const mc_st_entry *te
  * io/atomic_file.h: a new temporary beside `path`, synced, then renamed over
  * it (a symbolic link's target replaced; a device or FIFO written through; a
  * directory refused). On any failure (MC_ERR_IO for the file system) the
- * temporary is removed and `path` is left as it was.
+ * temporary is removed and a regular file at `path` is left as it was (a
+ * device or FIFO written through may have taken part of the bytes).
  */
 mc_status mc_st_write_file(const char *path, const mc_st_entry *tensors, size_t n_tensors,
                            const mc_st_meta *meta, size_t n_meta, mc_error *err);
