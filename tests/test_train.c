@@ -234,6 +234,18 @@ static void test_refusals(void **state)
     mo.quantiles[1] = 0.05; /* not increasing */
     assert_int_equal(mc_model_train(&m, f, &mo, &to, &err), MC_ERR_ARGUMENT);
     assert_contains(err.message, "increasing");
+    /* Levels are kept as floats: below 1 as a double but 1 as a float, or
+       distinct doubles that are one float (found by fuzz_model: such a
+       model saved a file that did not load again). */
+    const double rounding[2][3] = {{0.1, 0.5, 0.99999999}, {0.1, 0.3, 0.30000000001}};
+    for (size_t k = 0; k < 2; k++) {
+        small_options(&mo, &to);
+        mo.loss = MC_LOSS_PINBALL;
+        memcpy(mo.quantiles, rounding[k], sizeof rounding[k]);
+        mo.n_quantiles = 3;
+        assert_int_equal(mc_model_train(&m, f, &mo, &to, &err), MC_ERR_ARGUMENT);
+        assert_contains(err.message, "as single-precision numbers");
+    }
     small_options(&mo, &to);
     const char *nope[] = {"humidity"};
     mo.past = nope;

@@ -97,7 +97,8 @@ typedef struct mc_model_options {
     mc_loss_kind loss;         /**< default MAE */
     double huber_delta;        /**< Huber's threshold in scaled units (default 1) */
     size_t n_quantiles;        /**< pinball: 1..MC_MAX_QUANTILES levels (default 3) */
-    double quantiles[MC_MAX_QUANTILES]; /**< increasing, in (0, 1) (default 0.1, 0.5, 0.9) */
+    double quantiles[MC_MAX_QUANTILES]; /**< increasing, in (0, 1), also once rounded to float
+                                           (kept so) (default 0.1, 0.5, 0.9) */
     bool normalize_level;      /**< subtract the last day's mean of the load (default true) */
     size_t level_steps;        /**< steps averaged for that level: 0 = one day (default), 1 = the
                                   last value; at most one day */

@@ -74,11 +74,16 @@ static mc_status check_options(const mc_model_options *mo, mc_error *err)
         if (mo->n_quantiles == 0 || mo->n_quantiles > MC_MAX_QUANTILES)
             return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "between 1 and %d quantiles",
                                 MC_MAX_QUANTILES);
-        for (size_t q = 0; q < mo->n_quantiles; q++)
-            if (!(mo->quantiles[q] > 0.0 && mo->quantiles[q] < 1.0) ||
-                (q > 0 && !(mo->quantiles[q] > mo->quantiles[q - 1])))
+        /* Checked as the model keeps them, in single precision: 0.99999999
+           is below 1 but rounds to 1, and such a model's file would not load. */
+        for (size_t q = 0; q < mo->n_quantiles; q++) {
+            const float level = (float)mo->quantiles[q];
+            if (!(level > 0.0f && level < 1.0f) ||
+                (q > 0 && !(level > (float)mo->quantiles[q - 1])))
                 return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
-                                    "quantile levels must be increasing and between 0 and 1");
+                                    "quantile levels must be increasing and between 0 and 1, "
+                                    "as single-precision numbers (0.99999999 is 1 there)");
+        }
     }
     if ((unsigned)mo->loss > MC_LOSS_PINBALL || (unsigned)mo->activation > MC_ACTIVATION_GELU ||
         (unsigned)mo->mask_kind > MC_MASK_SOFTMAX)
