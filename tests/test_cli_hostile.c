@@ -333,6 +333,55 @@ static void test_backtest_outputs(void **state)
     unlink(data.path);
 }
 
+/* True when `text` holds no control byte but line breaks, and no DEL. */
+static bool printable(const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++)
+        if ((*p < 0x20 && *p != '\n') || *p == 0x7f)
+            return false;
+    return true;
+}
+
+/* Column names with control bytes reach the tables of inspect and backtest
+   as they reach messages: replaced, never raw (a name is a CSV header's, or
+   a model file's of unknown origin). */
+static void test_control_bytes_in_names(void **state)
+{
+    (void)state;
+    temp_csv data;
+    FILE *f = temp_open(&data);
+    fputs("time,lo\aad,te\x1b[2Jmp\n", f);
+    for (size_t h = 0; h < ROWS; h++)
+        fprintf(f, "2024-02-%02zu %02zu:00:00,%.2f,%.2f\n", 1 + h / 24, h % 24,
+                900.0 + 180.0 * sin(6.283185307179586 * (double)(h % 24) / 24.0) +
+                    (double)((h * 7919) % 23),
+                11.0 + 6.0 * sin(6.283185307179586 * (double)h / 200.0));
+    assert_int_equal(fclose(f), 0);
+    char model[4200];
+    scratch_path(model, sizeof model, "names.safetensors");
+    cli_result r = RUN("train", "--csv", data.path, "--target", "lo\aad", "--future",
+                       "te\x1b[2Jmp", "--lookback", "48", "--horizon", "12", "--hidden", "8",
+                       "--epochs", "1", "--samples-per-epoch", "128", "-q", "-o", model);
+    assert_int_equal(r.status, 0);
+    result_free(&r);
+    r = RUN("inspect", "-m", model);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "target      lo?ad");
+    assert_contains(r.out, "te?[2Jmp");
+    assert_true(printable(r.out));
+    result_free(&r);
+    r = RUN("backtest", "--csv", data.path, "--target", "lo\aad", "--future", "te\x1b[2Jmp",
+            "--lookback", "48", "--horizon", "12", "--hidden", "8", "--epochs", "1",
+            "--samples-per-epoch", "128", "--test-days", "2", "--quiet");
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "Backtest of lo?ad");
+    assert_contains(r.out, "target times: te?[2Jmp");
+    assert_true(printable(r.out));
+    result_free(&r);
+    unlink(model);
+    unlink(data.path);
+}
+
 /* For the child in the private tmpfs: the fixture made before the fork. */
 static const fixture *full_fixture;
 
@@ -411,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_planted_temporary_is_not_followed),
         cmocka_unit_test(test_train_checks_output_first),
         cmocka_unit_test(test_backtest_outputs),
+        cmocka_unit_test(test_control_bytes_in_names),
         cmocka_unit_test(test_full_and_read_only_outputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

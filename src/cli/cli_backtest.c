@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/error.h"
 #include "cli/cli_data.h"
 #include "cli/cli_getopt.h"
 #include "cli/cli_model_opts.h"
@@ -398,13 +399,15 @@ static void summary(FILE *f, const mc_backtest *b, const backtest_args *a, const
     mc_cli_row_time(frame, mc_backtest_first_target_row(b, N - 1) + H - 1, last, sizeof last);
     mc_cli_row_time(frame, mc_backtest_train_rows(b) - 1, train_end, sizeof train_end);
     mc_cli_format_duration(mc_frame_step(frame), step, sizeof step);
+    char name[MC_ERROR_NAME_SIZE];
     fprintf(f, "Backtest of %s on %s: %zu origins, %zu steps of %s each, targets %s .. %s\n",
-            mc_frame_column_name(frame, 0), a->data.csv, N, H, step, first, last);
+            mc_error_name(name, mc_frame_column_name(frame, 0)), a->data.csv, N, H, step, first,
+            last);
     fprintf(f, "Trained on %zu rows up to %s%s.", mc_backtest_train_rows(b), train_end,
             a->bo.refit_every ? " (then refitted)" : "");
     for (size_t i = 0; i < a->model.future.n; i++)
         fprintf(f, "%s%s", i ? ", " : " Known-future inputs read at the target times: ",
-                a->model.future.names[i]);
+                mc_error_name(name, a->model.future.names[i]));
     if (a->model.future.n > 0)
         fputs(" (where those are measurements, the scores assume perfect forecasts of them).", f);
     if (a->bo.corrupt_rate > 0)

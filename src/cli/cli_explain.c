@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/error.h"
 #include "cli/cli_data.h"
 #include "cli/cli_getopt.h"
 #include "cli/cli_model_data.h"
@@ -220,9 +221,11 @@ static void write_table(FILE *o, const mc_explain *r, const char *first, const c
     int width[MC_EXPLAIN_MAX_GROUPS];
     fprintf(o, "%-6s %9s", "step", "MAE");
     for (size_t g = 0; g < r->n_groups; g++) {
-        const int len = (int)strlen(r->groups[g].name);
+        char name[MC_ERROR_NAME_SIZE]; /* control bytes replaced, as in messages */
+        mc_error_name(name, r->groups[g].name);
+        const int len = (int)strlen(name);
         width[g] = len > 9 ? len : 9;
-        fprintf(o, "  %*s", width[g], r->groups[g].name);
+        fprintf(o, "  %*s", width[g], name);
     }
     fputc('\n', o);
     for (size_t k = 0; k < K; k++) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/error.h"
 #include "cli/cli_data.h"
 #include "cli/cli_getopt.h"
 #include "cli/cli_output.h"
@@ -36,11 +37,14 @@ static void print_text(const mc_model *m, const char *path, FILE *out)
     fprintf(out, "%s\n", path);
     fprintf(out, "  data        step %s, lookback %zu steps, horizon %zu steps\n", step,
             s->lookback, s->horizon);
-    fprintf(out, "  target      %s (mean %.6g, scale %.6g)\n", m->names[0], m->scalers[0].mean,
-            m->scalers[0].scale);
+    /* Names come from a CSV header, or from a file of unknown origin: shown
+       with control bytes replaced, as in error messages. */
+    char name[MC_ERROR_NAME_SIZE];
+    fprintf(out, "  target      %s (mean %.6g, scale %.6g)\n", mc_error_name(name, m->names[0]),
+            m->scalers[0].mean, m->scalers[0].scale);
     for (size_t c = 1; c < mc_model_channels(m); c++)
         fprintf(out, "  %-11s %s (mean %.6g, scale %.6g)\n", c <= m->n_past ? "past" : "future",
-                m->names[c], m->scalers[c].mean, m->scalers[c].scale);
+                mc_error_name(name, m->names[c]), m->scalers[c].mean, m->scalers[c].scale);
     fprintf(out, "  calendar    %s; %zu holiday%s\n", m->calendar ? "hour, weekday, season, weekend, holiday" : "off",
             m->holidays.n, m->holidays.n == 1 ? "" : "s");
     char masks[80] = "";
