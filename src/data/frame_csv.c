@@ -13,6 +13,9 @@
 #include "data/timestamp.h"
 #include "io/csv_reader.h"
 
+/* The public limit is the reader's. */
+_Static_assert(MC_CSV_FIRST_LINE_LIMIT == MC_CSV_LINE_LIMIT, "frame.h and io/csv_reader.h agree");
+
 enum { DEFAULT_CHUNK_SIZE = 256 * 1024, MAX_LISTED_NAMES = 12 };
 
 void mc_csv_options_defaults(mc_csv_options *opt)

@@ -8,7 +8,6 @@
 
 #include "common/checked.h"
 #include "common/error.h"
-#include "maskcast/frame.h"
 
 enum {
     DEFAULT_CHUNK = 256 * 1024,
@@ -18,8 +17,8 @@ enum {
 };
 #define MAX_CHUNK ((size_t)64 << 20)
 /* The first line is buffered whole to detect the delimiter, up to
-   MC_CSV_FIRST_LINE_LIMIT (maskcast/frame.h), stated there in whole MiB. */
-_Static_assert(MC_CSV_FIRST_LINE_LIMIT % ((size_t)1 << 20) == 0, "the limit is stated in MiB");
+   MC_CSV_LINE_LIMIT (io/csv_reader.h), stated in messages in whole MiB. */
+_Static_assert(MC_CSV_LINE_LIMIT % ((size_t)1 << 20) == 0, "the limit is stated in MiB");
 #define NOT_SELECTED SIZE_MAX
 
 /* Storage for one selected field of the row being read. */
@@ -419,10 +418,10 @@ static void feed(reader *r, struct csv_parser *p, const char *buf, size_t n)
     }
 }
 
-/* Refuses a first line that does not end within MC_CSV_FIRST_LINE_LIMIT bytes. */
+/* Refuses a first line that does not end within MC_CSV_LINE_LIMIT bytes. */
 static mc_status first_line_too_long(reader *r, const line_scan *sc)
 {
-    const size_t mib = MC_CSV_FIRST_LINE_LIMIT >> 20;
+    const size_t mib = MC_CSV_LINE_LIMIT >> 20;
     if (sc->state == SCAN_QUOTED)
         return fail(r, mc_error_set(r->err, MC_ERR_CSV, sc->line, 0,
                                     "%s: line %zu: no line break outside quotes within the first "
@@ -439,7 +438,7 @@ static mc_status first_line_too_long(reader *r, const line_scan *sc)
  * Reads until the buffer holds a whole first non-blank line, the end of the
  * input, or a NUL byte (feed() then reports it; the scan stops before it, so
  * the delimiter does not depend on what a read brought after it). At most
- * MC_CSV_FIRST_LINE_LIMIT bytes are read: without a line end in them the
+ * MC_CSV_LINE_LIMIT bytes are read: without a line end in them the
  * input is refused.
  */
 static mc_status read_first_line(reader *r, line_scan *sc, char **pre, size_t *len, size_t chunk,
@@ -447,8 +446,8 @@ static mc_status read_first_line(reader *r, line_scan *sc, char **pre, size_t *l
 {
     size_t cap = 0;
     *eof = false;
-    while (*len < MC_CSV_FIRST_LINE_LIMIT) {
-        const size_t want = MC_CSV_FIRST_LINE_LIMIT - *len < chunk ? MC_CSV_FIRST_LINE_LIMIT - *len
+    while (*len < MC_CSV_LINE_LIMIT) {
+        const size_t want = MC_CSV_LINE_LIMIT - *len < chunk ? MC_CSV_LINE_LIMIT - *len
                                                                    : chunk;
         if (*len + want > cap) {
             size_t ncap = cap ? cap : want;

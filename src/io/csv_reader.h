@@ -13,6 +13,11 @@
 
 #include "maskcast/status.h"
 
+/* The first non-blank line must end within this many bytes of the start of
+   the input; the public MC_CSV_FIRST_LINE_LIMIT (maskcast/frame.h) is this
+   value, checked where the frame reader includes both. */
+#define MC_CSV_LINE_LIMIT ((size_t)1 << 20)
+
 /* One selected field of the current row; `text` is NUL-terminated and may be
    modified by the handler until it returns. */
 typedef struct mc_csv_field {
@@ -62,7 +67,7 @@ typedef struct mc_csv_reader_options {
     char delimiter;    /* ',', ';', '\t', '|', or 0 to detect from the first line */
     bool header;       /* the first row holds names */
     size_t chunk_size; /* bytes per read; 0 means 256 KiB; at most 64 MiB is used (reads
-                          stop at MC_CSV_FIRST_LINE_LIMIT until the first line is whole) */
+                          stop at MC_CSV_LINE_LIMIT until the first line is whole) */
     char decimal;      /* with ',' as decimal mark, ',' is never detected as the delimiter */
 } mc_csv_reader_options;
 
@@ -75,7 +80,7 @@ typedef struct mc_csv_stats {
 
 /*
  * Reads the whole source, calling the handler. The first non-blank line must
- * end within the first MC_CSV_FIRST_LINE_LIMIT bytes (maskcast/frame.h), and
+ * end within the first MC_CSV_LINE_LIMIT bytes, and
  * no more than that is read before refusing input that has none; a NUL byte
  * is refused at the read that brings it. Stops at the first failure,
  * whether from the data, the source or the handler, and returns its code
