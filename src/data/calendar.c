@@ -91,13 +91,11 @@ static mc_status holiday_row(void *ctx, mc_csv_field *fields, size_t line, mc_er
     return MC_OK;
 }
 
-/* Both readers: the dates of `src`'s first column, sorted and distinct,
-   read `chunk` bytes at a time (0: the CSV reader's default). */
-static mc_status read_holidays(mc_holidays *out, const mc_csv_source *src, size_t chunk,
-                               mc_error *err)
+/* Both readers: the dates of `src`'s first column, sorted and distinct. */
+static mc_status read_holidays(mc_holidays *out, const mc_csv_source *src, mc_error *err)
 {
     holiday_reader r = {.path = src->name};
-    const mc_csv_reader_options opt = {0, true, chunk, '.'};
+    const mc_csv_reader_options opt = {0, true, 0, '.'};
     const mc_csv_handler handler = {first_column, holiday_row};
     mc_csv_stats stats;
     mc_status st = mc_csv_read(src, &opt, &handler, &r, &stats, err);
@@ -115,7 +113,7 @@ mc_status mc_holidays_read(mc_holidays *out, const char *path, mc_error *err)
     if (fp == NULL)
         return mc_error_set(err, MC_ERR_IO, 0, 0, "%s: cannot open the holidays file", path);
     const mc_csv_source src = mc_csv_source_stream(fp, path);
-    mc_status st = read_holidays(out, &src, 0, err);
+    mc_status st = read_holidays(out, &src, err);
     fclose(fp);
     return st;
 }
@@ -127,9 +125,7 @@ mc_status mc_holidays_read_buffer(mc_holidays *out, const void *data, size_t siz
     out->n = 0;
     mc_csv_buffer buf = {data, size, 0};
     const mc_csv_source src = mc_csv_source_buffer(&buf, name != NULL ? name : "(holidays)");
-    /* The bytes are all there: one read of them all, not a 256 KiB buffer
-       for a file of a few hundred bytes. */
-    return read_holidays(out, &src, size + 1, err);
+    return read_holidays(out, &src, err); /* the reader reads a small buffer in one chunk */
 }
 
 void mc_calendar_features(float *out, int64_t wall, const mc_holidays *holidays)

@@ -171,30 +171,26 @@ static mc_status create_temporary(mc_atomic_file *a, const char *path, mode_t ol
         if (old_mode != 0)
             fchmod(fd, old_mode & 07777);
     }
-    if (fd < 0 || (e = mc_atomic_fault_point("open", a->tmp)) != 0) {
-        if (fd >= 0) {
-            close(fd);
-            unlink(a->tmp);
-        }
-        free(a->tmp);
-        a->tmp = NULL;
-        return strcmp(path, a->target) == 0
-                   ? io_error(err, path, "cannot create a file in its directory", e)
-                   : mc_error_set(err, MC_ERR_IO, 0, 0,
-                                  "%s: cannot create a file in the directory of %s, where it "
-                                  "links: %s",
-                                  path, a->target, strerror(e));
-    }
-    a->f = fdopen(fd, "wb");
-    if (a->f == NULL) {
+    bool opened = false; /* created, but fdopen failed */
+    if (fd >= 0 && (e = mc_atomic_fault_point("open", a->tmp)) == 0) {
+        if ((a->f = fdopen(fd, "wb")) != NULL)
+            return MC_OK;
         e = errno;
+        opened = true;
+    }
+    if (fd >= 0) {
         close(fd);
         unlink(a->tmp);
-        free(a->tmp);
-        a->tmp = NULL;
-        return io_error(err, path, "cannot write", e);
     }
-    return MC_OK;
+    free(a->tmp);
+    a->tmp = NULL;
+    if (opened)
+        return io_error(err, path, "cannot write", e);
+    return strcmp(path, a->target) == 0
+               ? io_error(err, path, "cannot create a file in its directory", e)
+               : mc_error_set(err, MC_ERR_IO, 0, 0,
+                              "%s: cannot create a file in the directory of %s, where it links: %s",
+                              path, a->target, strerror(e));
 }
 
 /* Opens an existing non-regular file (a device, a FIFO) to write through. */

@@ -303,7 +303,7 @@ static const char CANDIDATES[3] = {',', ';', '\t'};
 
 static bool scan_is_delimiter(const line_scan *sc, char c)
 {
-    return sc->delimiter ? c == sc->delimiter : (c == ',' || c == ';' || c == '\t');
+    return sc->delimiter ? c == sc->delimiter : c != '\0' && memchr(CANDIDATES, c, 3) != NULL;
 }
 
 static void scan_vote(line_scan *sc, char c)
@@ -335,15 +335,11 @@ static bool scan_first_line(line_scan *sc, const char *s, size_t len)
                 continue;
             }
             sc->after_cr = false;
-            if (scan_is_delimiter(sc, c)) {
-                scan_vote(sc, c);
-                sc->state = SCAN_FIELD_START;
-            } else if (c == '"') {
-                sc->state = SCAN_QUOTED;
-            } else if (c != ' ' && c != '\t') {
-                sc->state = SCAN_UNQUOTED;
-            }
-            continue;
+            if (!scan_is_delimiter(sc, c) && (c == ' ' || c == '\t'))
+                continue; /* still nothing but spaces */
+            /* The line's first byte starts its first field. */
+            sc->state = SCAN_FIELD_START;
+            /* fall through */
         case SCAN_FIELD_START:
         case SCAN_UNQUOTED:
             if (brk) {
