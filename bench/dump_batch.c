@@ -152,11 +152,11 @@ int main(int argc, char **argv)
     fill_batch(x, target, weight, s, B);
 
     static const char *const loss_names[N_LOSSES] = {"mse", "mae", "huber", "pinball"};
-    static const mc_loss_kind kinds[N_LOSSES] = {MC_LOSS_MSE, MC_LOSS_MAE, MC_LOSS_HUBER,
-                                                 MC_LOSS_PINBALL};
+    static const mc_nn_loss kinds[N_LOSSES] = {MC_NN_LOSS_MSE, MC_NN_LOSS_MAE, MC_NN_LOSS_HUBER,
+                                                 MC_NN_LOSS_PINBALL};
     mc_loss_spec spec = model->loss;
     spec.huber_delta = HUBER_DELTA;
-    if (model->loss.kind != MC_LOSS_PINBALL) { /* Q is 1: one asymmetric level */
+    if (model->loss.kind != MC_NN_LOSS_PINBALL) { /* Q is 1: one asymmetric level */
         spec.n_quantiles = 1;
         spec.quantiles[0] = 0.3f;
     }

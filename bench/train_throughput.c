@@ -285,7 +285,7 @@ int main(int argc, char **argv)
     memset(&t, 0, sizeof t);
     t.shape = (mc_net_shape){.lookback = 168, .horizon = 24, .past_channels = 2,
                              .future_channels = 8, .hidden = 256, .quantiles = 1,
-                             .activation = MC_ACTIVATION_RELU, .mask_kind = MC_MASK_SIGMOID,
+                             .activation = MC_NN_RELU, .mask_kind = MC_NN_MASK_SIGMOID,
                              .anomaly_mask = true, .horizon_masks = true, .skip = true,
                              .mask_local = true, .mask_penalty = 0.1f}; /* the defaults */
     t.B = 256;
@@ -339,7 +339,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "mc_bench_train: %s\n", err.message);
         return 1;
     }
-    t.loss = (mc_loss_spec){.kind = MC_LOSS_MAE, .huber_delta = 1.0, .n_quantiles = 1};
+    t.loss = (mc_loss_spec){.kind = MC_NN_LOSS_MAE, .huber_delta = 1.0, .n_quantiles = 1};
     t.params = malloc(t.lay.total * sizeof(float));
     t.grads = malloc(t.lay.total * sizeof(float));
     t.dy = malloc(B * HQ * sizeof(float));

@@ -58,18 +58,18 @@ static bool clear_of_kinks(fixture *f)
 {
     mc_net_forward(&f->w, f->params, &f->lay, &f->s, f->x, BATCH);
     const size_t n = BATCH * f->s.hidden;
-    for (size_t i = 0; f->s.activation == MC_ACTIVATION_RELU && i < n; i++)
+    for (size_t i = 0; f->s.activation == MC_NN_RELU && i < n; i++)
         if (fabsf(f->w.pre[i]) < RELU_MARGIN ||
             (f->s.anomaly_mask && fabsf(f->w.pre0[i]) < RELU_MARGIN))
             return false;
-    for (size_t i = 0; f->s.activation == MC_ACTIVATION_RELU && i < n_embedded(f); i++)
+    for (size_t i = 0; f->s.activation == MC_NN_RELU && i < n_embedded(f); i++)
         if (fabsf(f->w.emb_pre[i]) < RELU_MARGIN)
             return false;
     const size_t Q = f->s.quantiles;
-    for (size_t i = 0; f->loss.kind != MC_LOSS_MSE && i < BATCH * f->s.horizon; i++)
+    for (size_t i = 0; f->loss.kind != MC_NN_LOSS_MSE && i < BATCH * f->s.horizon; i++)
         for (size_t q = 0; q < Q; q++) {
             const double r = (double)f->w.y[i * Q + q] - f->target[i];
-            const double at = f->loss.kind == MC_LOSS_HUBER ? fabs(fabs(r) - f->loss.huber_delta)
+            const double at = f->loss.kind == MC_NN_LOSS_HUBER ? fabs(fabs(r) - f->loss.huber_delta)
                                                              : fabs(r);
             if (f->weight[i] > 0.0f && at < LOSS_MARGIN)
                 return false;
@@ -77,7 +77,7 @@ static bool clear_of_kinks(fixture *f)
     return true;
 }
 
-static void setup_fixture(fixture *f, const mc_net_shape *s, mc_loss_kind kind, bool avoid_kinks)
+static void setup_fixture(fixture *f, const mc_net_shape *s, mc_nn_loss kind, bool avoid_kinks)
 {
     memset(f, 0, sizeof *f);
     f->s = *s;
@@ -144,18 +144,18 @@ static uint64_t kinks(const fixture *f)
 {
     uint64_t hsh = 1469598103934665603ull;
     const size_t n = BATCH * f->s.hidden;
-    for (size_t i = 0; f->s.activation == MC_ACTIVATION_RELU && i < n; i++) {
+    for (size_t i = 0; f->s.activation == MC_NN_RELU && i < n; i++) {
         hsh = (hsh ^ (f->w.pre[i] > 0)) * 1099511628211ull;
         if (f->s.anomaly_mask)
             hsh = (hsh ^ (f->w.pre0[i] > 0)) * 1099511628211ull;
     }
-    for (size_t i = 0; f->s.activation == MC_ACTIVATION_RELU && i < n_embedded(f); i++)
+    for (size_t i = 0; f->s.activation == MC_NN_RELU && i < n_embedded(f); i++)
         hsh = (hsh ^ (f->w.emb_pre[i] > 0)) * 1099511628211ull;
     const size_t H = f->s.horizon, Q = f->s.quantiles;
     for (size_t i = 0; i < BATCH * H; i++)
         for (size_t q = 0; q < Q && f->weight[i] > 0.0f; q++) {
             const double r = (double)f->w.y[i * Q + q] - f->target[i];
-            const int branch = f->loss.kind == MC_LOSS_HUBER ? (fabs(r) <= f->loss.huber_delta) : (r > 0);
+            const int branch = f->loss.kind == MC_NN_LOSS_HUBER ? (fabs(r) <= f->loss.huber_delta) : (r > 0);
             hsh = (hsh ^ (uint64_t)branch) * 1099511628211ull;
         }
     return hsh;
@@ -226,22 +226,22 @@ static check_result check_all(fixture *f)
 static mc_net_shape small_shape(void)
 {
     return (mc_net_shape){.lookback = 5, .horizon = 3, .past_channels = 2, .future_channels = 2,
-                          .hidden = 6, .quantiles = 1, .activation = MC_ACTIVATION_RELU,
-                          .mask_kind = MC_MASK_SIGMOID, .anomaly_mask = true,
+                          .hidden = 6, .quantiles = 1, .activation = MC_NN_RELU,
+                          .mask_kind = MC_NN_MASK_SIGMOID, .anomaly_mask = true,
                           .horizon_masks = true, .skip = true};
 }
 
 static void test_gradients_every_loss_and_switch(void **state)
 {
     (void)state;
-    const mc_loss_kind losses[] = {MC_LOSS_MSE, MC_LOSS_MAE, MC_LOSS_HUBER, MC_LOSS_PINBALL};
+    const mc_nn_loss losses[] = {MC_NN_LOSS_MSE, MC_NN_LOSS_MAE, MC_NN_LOSS_HUBER, MC_NN_LOSS_PINBALL};
     size_t cases = 0;
     for (size_t li = 0; li < 4; li++)
         for (int act = 0; act < 2; act++)
             for (int variant = 0; variant < 40; variant++) {
                 mc_net_shape s = small_shape();
-                s.quantiles = losses[li] == MC_LOSS_PINBALL ? 3 : 1;
-                s.activation = act ? MC_ACTIVATION_GELU : MC_ACTIVATION_RELU;
+                s.quantiles = losses[li] == MC_NN_LOSS_PINBALL ? 3 : 1;
+                s.activation = act ? MC_NN_GELU : MC_NN_RELU;
                 s.anomaly_mask = variant & 1;
                 s.skip = (variant >> 1) & 1;
                 /* 0 none; 1, 2 sigmoid, softmax from W_a; 3, 4 the same from
@@ -250,7 +250,7 @@ static void test_gradients_every_loss_and_switch(void **state)
                 s.mask_local = s.anomaly_mask && variant >= 20;
                 s.mask_penalty = s.mask_local ? 0.3f : 0.0f; /* the training loss's mask term */
                 s.horizon_masks = masks != 0;
-                s.mask_kind = masks == 2 || masks == 4 ? MC_MASK_SOFTMAX : MC_MASK_SIGMOID;
+                s.mask_kind = masks == 2 || masks == 4 ? MC_NN_MASK_SOFTMAX : MC_NN_MASK_SIGMOID;
                 s.horizon_rank = masks >= 3 ? 2 : 0;
                 fixture f;
                 setup_fixture(&f, &s, losses[li], true);
@@ -297,11 +297,11 @@ static void test_check_catches_wrong_gradients(void **state)
     bool seen[MC_T_COUNT] = {false};
     for (size_t rank = 0; rank <= 2; rank += 2) { /* W_a, then the embeddings */
         mc_net_shape s = small_shape();
-        s.activation = MC_ACTIVATION_GELU;
+        s.activation = MC_NN_GELU;
         s.mask_local = true;
         s.horizon_rank = rank;
         fixture f;
-        setup_fixture(&f, &s, MC_LOSS_MSE, true);
+        setup_fixture(&f, &s, MC_NN_LOSS_MSE, true);
         corrupt_each_tensor(&f, seen);
         teardown_fixture(&f);
     }
@@ -316,13 +316,13 @@ static void test_blas_matches_naive(void **state)
     for (int variant = 0; variant < 5; variant++) {
         mc_net_shape s = {.lookback = 24, .horizon = 6, .past_channels = 2,
                           .future_channels = 3, .hidden = 20, .quantiles = 3,
-                          .activation = variant % 2 ? MC_ACTIVATION_GELU : MC_ACTIVATION_RELU,
-                          .mask_kind = variant == 2 || variant == 4 ? MC_MASK_SOFTMAX
-                                                                     : MC_MASK_SIGMOID,
+                          .activation = variant % 2 ? MC_NN_GELU : MC_NN_RELU,
+                          .mask_kind = variant == 2 || variant == 4 ? MC_NN_MASK_SOFTMAX
+                                                                     : MC_NN_MASK_SIGMOID,
                           .anomaly_mask = true, .horizon_masks = variant != 1, .skip = true,
                           .horizon_rank = variant >= 3 ? 5 : 0};
         fixture f;
-        setup_fixture(&f, &s, MC_LOSS_PINBALL, false);
+        setup_fixture(&f, &s, MC_NN_LOSS_PINBALL, false);
         const size_t HQ = mc_net_n_output(&s);
         analytic(&f);
         float *y_blas = malloc(BATCH * HQ * sizeof(float));
@@ -354,9 +354,9 @@ static mc_net_shape variant_shape(int variant)
 {
     return (mc_net_shape){.lookback = 24, .horizon = 6, .past_channels = 2,
                           .future_channels = 3, .hidden = 20, .quantiles = 3,
-                          .activation = variant % 2 ? MC_ACTIVATION_GELU : MC_ACTIVATION_RELU,
-                          .mask_kind = variant == 2 || variant == 4 ? MC_MASK_SOFTMAX
-                                                                     : MC_MASK_SIGMOID,
+                          .activation = variant % 2 ? MC_NN_GELU : MC_NN_RELU,
+                          .mask_kind = variant == 2 || variant == 4 ? MC_NN_MASK_SOFTMAX
+                                                                     : MC_NN_MASK_SIGMOID,
                           .anomaly_mask = variant != 2, .mask_local = variant != 3,
                           .mask_penalty = variant != 3 ? 0.5f : 0.0f,
                           .horizon_masks = variant != 1, .skip = variant != 4,
@@ -374,7 +374,7 @@ static void test_parts_give_the_same_bits(void **state)
     for (int variant = 0; variant < VARIANTS; variant++) {
         const mc_net_shape s = variant_shape(variant);
         fixture f;
-        setup_fixture(&f, &s, MC_LOSS_PINBALL, false);
+        setup_fixture(&f, &s, MC_NN_LOSS_PINBALL, false);
         const size_t HQ = mc_net_n_output(&s);
         f.w.parts = 1;
         analytic(&f);
@@ -494,7 +494,7 @@ static void test_slices_match_the_whole_batch(void **state)
     for (int variant = 0; variant < VARIANTS; variant++) {
         const mc_net_shape s = variant_shape(variant);
         fixture f;
-        setup_fixture(&f, &s, MC_LOSS_PINBALL, false);
+        setup_fixture(&f, &s, MC_NN_LOSS_PINBALL, false);
         const size_t n = f.lay.total;
         work_buffer now[WORK_BUFFERS + 1];
         list_work(&f, now);
@@ -697,8 +697,8 @@ static void test_relu_backward(void **state)
     const float dout[6] = {0.75f, NAN, INFINITY, -2.5f, 4.0f, -0.125f};
     const float want[6] = {0.75f, 0.0f, 0.0f, -2.5f, 0.0f, -0.125f};
     float dpre[6], out[6];
-    mc_activation_backward(dpre, dout, pre, 6, MC_ACTIVATION_RELU);
-    mc_activation_forward(out, pre, 6, MC_ACTIVATION_RELU);
+    mc_activation_backward(dpre, dout, pre, 6, MC_NN_RELU);
+    mc_activation_forward(out, pre, 6, MC_NN_RELU);
     for (int i = 0; i < 6; i++) {
         assert_true(dpre[i] == want[i]);
         assert_true(out[i] == (pre[i] > 0.0f ? pre[i] : 0.0f));

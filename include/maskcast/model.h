@@ -381,6 +381,9 @@ MC_API const char *mc_model_column_name(const mc_model *m, size_t j);
    `m` must not be NULL; thread-safe. */
 MC_API double mc_model_quantile_level(const mc_model *m, size_t q);
 
+/** The loss the model was trained with. `m` must not be NULL; thread-safe. */
+MC_API mc_loss_kind mc_model_loss(const mc_model *m);
+
 /** Seconds the training took (0 for a model read from a file: no clock time
    is stored, so that the same seed gives the same file). `m` must not be
    NULL; thread-safe. */

@@ -12,7 +12,7 @@
 #include "cli/cli_output.h"
 #include "data/timestamp.h"
 #include "eval/anomalies.h"
-#include "train/model_internal.h"
+#include "maskcast/model.h"
 
 enum { OPT_THRESHOLD = MC_OPT_DATA_END, OPT_TOP, OPT_TRUTH, OPT_START, OPT_JSON };
 

@@ -13,7 +13,7 @@
 #include "cli/cli_output.h"
 #include "data/timestamp.h"
 #include "eval/explain.h"
-#include "train/model_internal.h"
+#include "maskcast/model.h"
 
 enum { OPT_DAYS = MC_OPT_DATA_END, OPT_START, OPT_STRIDE, OPT_SAME_TIME, OPT_REPEATS, OPT_SEED,
        OPT_TABLE, OPT_JSON };
@@ -178,9 +178,9 @@ static size_t *choose_origins(const explain_args *a, const mc_model *m, const mc
         opt.has_start = true;
         opt.start = i < s->rows ? mc_frame_times(f)[i] : INT64_MAX;
     }
-    if (opt.stride % m->step != 0) {
+    if (opt.stride % mc_model_step(m) != 0) {
         char step[32];
-        mc_cli_format_duration(m->step, step, sizeof step);
+        mc_cli_format_duration(mc_model_step(m), step, sizeof step);
         fprintf(err, "maskcast explain: --stride must be a multiple of the data's step, %s\n",
                 step);
         return NULL;
@@ -325,7 +325,7 @@ int mc_cli_explain(int argc, char **argv, FILE *out, FILE *err)
     char first[40], last[40], stride[32];
     mc_cli_row_time(f, origins[0], first, sizeof first);
     mc_cli_row_time(f, origins[n - 1], last, sizeof last);
-    const int64_t stride_s = n > 1 ? (int64_t)(origins[1] - origins[0]) * m->step : m->step;
+    const int64_t stride_s = n > 1 ? (int64_t)(origins[1] - origins[0]) * mc_model_step(m) : mc_model_step(m);
     mc_cli_format_duration(stride_s, stride, sizeof stride);
     mc_cli_output o;
     FILE *w = mc_cli_output_open(&o, a.output, out, err);

@@ -11,7 +11,7 @@
 #include "cli/cli_model_data.h"
 #include "cli/cli_output.h"
 #include "data/timestamp.h"
-#include "train/model_internal.h"
+#include "maskcast/model.h"
 
 enum { OPT_MODEL = MC_OPT_DATA_END, OPT_FUTURE_CSV, OPT_JSON };
 
@@ -45,20 +45,20 @@ static void help(FILE *f)
 /* The median column of a quantile model (0.5 if present, else the middle). */
 static size_t median_index(const mc_model *m)
 {
-    for (size_t q = 0; q < m->shape.quantiles; q++)
-        if (m->loss.quantiles[q] == 0.5f)
+    for (size_t q = 0; q < mc_model_quantiles(m); q++)
+        if (mc_model_quantile_level(m, q) == 0.5f)
             return q;
-    return m->shape.quantiles / 2;
+    return mc_model_quantiles(m) / 2;
 }
 
 static void write_csv(FILE *f, const mc_model *m, const int64_t *times, const double *values,
                       int16_t offset, bool with_offset)
 {
-    const size_t H = m->shape.horizon, Q = m->shape.quantiles;
-    const bool quantiles = m->loss.kind == MC_LOSS_PINBALL;
+    const size_t H = mc_model_horizon(m), Q = mc_model_quantiles(m);
+    const bool quantiles = mc_model_loss(m) == MC_LOSS_PINBALL;
     fprintf(f, "timestamp,horizon,forecast");
     for (size_t q = 0; quantiles && q < Q; q++)
-        fprintf(f, ",q%g", (double)m->loss.quantiles[q]);
+        fprintf(f, ",q%g", (double)mc_model_quantile_level(m, q));
     fputc('\n', f);
     for (size_t k = 0; k < H; k++) {
         char when[40];
@@ -73,12 +73,12 @@ static void write_csv(FILE *f, const mc_model *m, const int64_t *times, const do
 static int write_json(FILE *f, const mc_model *m, const char *model_path, const int64_t *times,
                       const double *values, int16_t offset, bool with_offset, FILE *err)
 {
-    const size_t H = m->shape.horizon, Q = m->shape.quantiles;
-    const bool quantiles = m->loss.kind == MC_LOSS_PINBALL;
+    const size_t H = mc_model_horizon(m), Q = mc_model_quantiles(m);
+    const bool quantiles = mc_model_loss(m) == MC_LOSS_PINBALL;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "model", model_path);
-    cJSON_AddStringToObject(o, "target", m->names[0]);
-    cJSON_AddNumberToObject(o, "step_seconds", (double)m->step);
+    cJSON_AddStringToObject(o, "target", mc_model_column_name(m, 0));
+    cJSON_AddNumberToObject(o, "step_seconds", (double)mc_model_step(m));
     cJSON *rows = cJSON_AddArrayToObject(o, "forecasts");
     for (size_t k = 0; k < H; k++) {
         char when[40];
@@ -91,7 +91,7 @@ static int write_json(FILE *f, const mc_model *m, const char *model_path, const 
             cJSON *qs = cJSON_AddObjectToObject(r, "quantiles");
             for (size_t q = 0; q < Q; q++) {
                 char key[32];
-                snprintf(key, sizeof key, "%g", (double)m->loss.quantiles[q]);
+                snprintf(key, sizeof key, "%g", (double)mc_model_quantile_level(m, q));
                 cJSON_AddNumberToObject(qs, key, values[k * Q + q]);
             }
         }
@@ -106,10 +106,14 @@ static mc_frame *load_future(mc_cli_data *d, const char *path, const mc_model *m
     mc_cli_data fd = *d;
     memset(&fd.covariates, 0, sizeof fd.covariates);
     fd.csv = path;
-    fd.csv_opt.target_column = m->names[1 + m->n_past];
-    fd.csv_opt.covariates = (const char *const *)m->names + 2 + m->n_past;
-    fd.csv_opt.n_covariates = m->n_future - 1;
-    return mc_cli_data_load(&fd, err);
+    const size_t first = 1 + mc_model_past_columns(m), n = mc_model_future_columns(m);
+    const char *names[MC_MAX_COVARIATES];
+    for (size_t c = 1; c < n; c++)
+        names[c - 1] = mc_model_column_name(m, first + c);
+    fd.csv_opt.target_column = mc_model_column_name(m, first);
+    fd.csv_opt.covariates = names;
+    fd.csv_opt.n_covariates = n - 1;
+    return mc_cli_data_load(&fd, err); /* names are read during the call only */
 }
 
 typedef struct forecast_args {
@@ -174,22 +178,22 @@ int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
     /* The history holds the load and the past inputs, and the known-future
        inputs too unless they come from their own file. */
     if (a.data.csv_opt.target_column == NULL)
-        a.data.csv_opt.target_column = m->names[0];
+        a.data.csv_opt.target_column = mc_model_column_name(m, 0);
     /* Each column once: a column may be both a past and a known-future input. */
     const char *columns[2 * MC_MAX_COVARIATES];
     if (a.data.covariates.n == 0) {
         a.data.csv_opt.covariates = columns;
         a.data.csv_opt.n_covariates = mc_cli_model_covariates(
-            m, m->n_past + (a.future_path == NULL ? m->n_future : 0), a.data.csv_opt.target_column,
+            m, mc_model_past_columns(m) + (a.future_path == NULL ? mc_model_future_columns(m) : 0), a.data.csv_opt.target_column,
             columns);
     }
     if ((history = mc_cli_data_load(&a.data, err)) == NULL ||
-        (a.future_path != NULL && m->n_future > 0 &&
+        (a.future_path != NULL && mc_model_future_columns(m) > 0 &&
          (future = load_future(&a.data, a.future_path, m, err)) == NULL)) {
         status = MC_EXIT_FAILURE;
         goto done;
     }
-    const size_t H = m->shape.horizon, Q = m->shape.quantiles;
+    const size_t H = mc_model_horizon(m), Q = mc_model_quantiles(m);
     times = calloc(H, sizeof *times);
     values = calloc(H * Q, sizeof *values);
     if (times == NULL || values == NULL) {

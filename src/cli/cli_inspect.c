@@ -58,7 +58,7 @@ static void print_text(const mc_model *m, const char *path, FILE *out)
             s->anomaly_mask ? (s->mask_local ? "on (with local evidence)" : "on") : "off",
             s->horizon_masks ? "on" : "off", masks, s->skip ? "on" : "off");
     fprintf(out, "  loss        %s", LOSSES[m->loss.kind]);
-    for (size_t q = 0; m->loss.kind == MC_LOSS_PINBALL && q < m->loss.n_quantiles; q++)
+    for (size_t q = 0; mc_model_loss(m) == MC_LOSS_PINBALL && q < m->loss.n_quantiles; q++)
         fprintf(out, "%s%g", q ? "," : " at ", (double)m->loss.quantiles[q]);
     if (m->normalize_level)
         fprintf(out, "; level: mean of the last %zu steps\n", m->level_steps);

@@ -3,17 +3,17 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "train/model_internal.h"
+#include "maskcast/model.h"
 
 size_t mc_cli_model_covariates(const mc_model *m, size_t n, const char *skip, const char **out)
 {
     size_t k = 0;
     for (size_t c = 1; c <= n; c++) {
-        bool seen = skip != NULL && strcmp(m->names[c], skip) == 0;
+        bool seen = skip != NULL && strcmp(mc_model_column_name(m, c), skip) == 0;
         for (size_t j = 0; j < k && !seen; j++)
-            seen = strcmp(out[j], m->names[c]) == 0;
+            seen = strcmp(out[j], mc_model_column_name(m, c)) == 0;
         if (!seen)
-            out[k++] = m->names[c];
+            out[k++] = mc_model_column_name(m, c);
     }
     return k;
 }
@@ -23,12 +23,12 @@ mc_frame *mc_cli_model_data_load(mc_cli_data *d, const mc_model *m, mc_bound *bo
 {
     /* A column can be both a past and a known-future input: name it once. */
     const char *columns[2 * MC_MAX_COVARIATES];
-    const size_t n = mc_cli_model_covariates(m, mc_model_channels(m) - 1, NULL, columns);
+    const size_t n = mc_cli_model_covariates(m, mc_model_past_columns(m) + mc_model_future_columns(m), NULL, columns);
     const char *target = d->csv_opt.target_column;
     const char *const *covariates = d->csv_opt.covariates;
     const size_t n_covariates = d->csv_opt.n_covariates;
     if (d->csv_opt.target_column == NULL)
-        d->csv_opt.target_column = m->names[0];
+        d->csv_opt.target_column = mc_model_column_name(m, 0);
     if (d->covariates.n == 0) {
         d->csv_opt.covariates = columns;
         d->csv_opt.n_covariates = n;
@@ -39,10 +39,10 @@ mc_frame *mc_cli_model_data_load(mc_cli_data *d, const mc_model *m, mc_bound *bo
     d->csv_opt.n_covariates = n_covariates;
     if (f == NULL)
         return NULL;
-    if (mc_frame_step(f) != m->step) {
+    if (mc_frame_step(f) != mc_model_step(m)) {
         char have[32], want[32];
         mc_cli_format_duration(mc_frame_step(f), have, sizeof have);
-        mc_cli_format_duration(m->step, want, sizeof want);
+        mc_cli_format_duration(mc_model_step(m), want, sizeof want);
         fprintf(err, "maskcast %s: the data's step is %s but the model was trained on a step of %s\n",
                 command, have, want);
         mc_frame_free(f);

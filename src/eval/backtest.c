@@ -241,7 +241,7 @@ static mc_status fit_and_forecast(mc_backtest *b, bt_method *m, model_run *run, 
         st = mc_model_predict(model, &bound.series, b->rows + first, n, out, NULL, err);
     if (st == MC_OK) {
         const size_t med = median_of(model), H = b->horizon;
-        run->n_quantiles = model->loss.kind == MC_LOSS_PINBALL ? Q : 0;
+        run->n_quantiles = model->loss.kind == MC_NN_LOSS_PINBALL ? Q : 0;
         for (size_t q = 0; q < run->n_quantiles; q++)
             run->levels[q] = model->loss.quantiles[q];
         for (size_t i = 0; i < n; i++)

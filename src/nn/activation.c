@@ -76,9 +76,9 @@ static inline float sigmoid1(float x)
 }
 
 MC_VECTOR_CLONES
-void mc_activation_forward(float *out, const float *pre, size_t n, mc_activation act)
+void mc_activation_forward(float *out, const float *pre, size_t n, mc_nn_activation act)
 {
-    if (act == MC_ACTIVATION_GELU) {
+    if (act == MC_NN_GELU) {
         for (size_t i = 0; i < n; i++)
             out[i] = 0.5f * pre[i] * (1.0f + erff(pre[i] * INV_SQRT2));
     } else {
@@ -89,9 +89,9 @@ void mc_activation_forward(float *out, const float *pre, size_t n, mc_activation
 
 MC_VECTOR_CLONES
 void mc_activation_backward(float *dpre, const float *dout, const float *pre, size_t n,
-                            mc_activation act)
+                            mc_nn_activation act)
 {
-    if (act == MC_ACTIVATION_GELU) {
+    if (act == MC_NN_GELU) {
         for (size_t i = 0; i < n; i++) {
             const float x = pre[i];
             const float cdf = 0.5f * (1.0f + erff(x * INV_SQRT2));

@@ -4,14 +4,14 @@
 
 #include <stddef.h>
 
-#include "maskcast/model.h" /* mc_activation */
+#include "nn/kinds.h"
 
 /* out[i] = phi(pre[i]) for n values. */
-void mc_activation_forward(float *out, const float *pre, size_t n, mc_activation act);
+void mc_activation_forward(float *out, const float *pre, size_t n, mc_nn_activation act);
 
 /* dpre[i] = dout[i] * phi'(pre[i]) (overwrites). */
 void mc_activation_backward(float *dpre, const float *dout, const float *pre, size_t n,
-                            mc_activation act);
+                            mc_nn_activation act);
 
 /* out[i] = 1 / (1 + exp(-pre[i])), in place allowed. */
 void mc_sigmoid_forward(float *out, const float *pre, size_t n);

@@ -7,10 +7,10 @@
 static double pointwise(const mc_loss_spec *spec, size_t q, double r, double *grad)
 {
     switch (spec->kind) {
-    case MC_LOSS_MSE:
+    case MC_NN_LOSS_MSE:
         *grad = 2.0 * r;
         return r * r;
-    case MC_LOSS_HUBER: {
+    case MC_NN_LOSS_HUBER: {
         const double d = spec->huber_delta;
         if (fabs(r) <= d) {
             *grad = r;
@@ -19,7 +19,7 @@ static double pointwise(const mc_loss_spec *spec, size_t q, double r, double *gr
         *grad = r > 0 ? d : -d;
         return d * (fabs(r) - 0.5 * d);
     }
-    case MC_LOSS_PINBALL: {
+    case MC_NN_LOSS_PINBALL: {
         /* With u = target - y: tau*u when u >= 0, (tau - 1)*u otherwise. */
         const double tau = spec->quantiles[q];
         if (r < 0) {
@@ -29,7 +29,7 @@ static double pointwise(const mc_loss_spec *spec, size_t q, double r, double *gr
         *grad = 1.0 - tau;
         return (1.0 - tau) * r;
     }
-    case MC_LOSS_MAE:
+    case MC_NN_LOSS_MAE:
     default:
         *grad = r > 0 ? 1.0 : (r < 0 ? -1.0 : 0.0);
         return fabs(r);

@@ -4,13 +4,13 @@
 
 #include <stddef.h>
 
-#include "maskcast/model.h" /* mc_loss_kind, MC_MAX_QUANTILES */
+#include "nn/kinds.h"
 
 typedef struct mc_loss_spec {
-    mc_loss_kind kind;
+    mc_nn_loss kind;
     double huber_delta;               /* Huber: quadratic within +-delta (scaled units) */
     size_t n_quantiles;               /* Q: 1 for point losses */
-    float quantiles[MC_MAX_QUANTILES]; /* pinball levels in (0, 1), increasing */
+    float quantiles[MC_NN_MAX_QUANTILES]; /* pinball levels in (0, 1), increasing */
 } mc_loss_spec;
 
 /*

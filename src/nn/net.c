@@ -237,7 +237,7 @@ static void local_backward_dx(const mc_net_work *w, float *dx, const float *u,
 /* One application of the shared feature mapping: h = phi(in W_e + b_e). */
 static void feature_forward(mc_net_work *w, float *pre /* (B, D) */, float *h /* (B, D) */,
                             const float *in /* (B, n_in) */, const float *We, const float *be,
-                            size_t n_in, size_t D, size_t B, mc_activation act)
+                            size_t n_in, size_t D, size_t B, mc_nn_activation act)
 {
     w->gemm(false, false, B, D, n_in, 1.0f, in, n_in, We, D, 0.0f, pre, D);
     mc_add_bias(pre, be, B, D);
@@ -313,7 +313,7 @@ static void heads_forward_rows(const heads_job *j, size_t b0, size_t b1)
             const float *bk = j->ba + k * D;
             for (size_t d = 0; d < D; d++)
                 a[d] += bk[d];
-            if (j->s->mask_kind == MC_MASK_SOFTMAX)
+            if (j->s->mask_kind == MC_NN_MASK_SOFTMAX)
                 mc_mean_one_softmax_forward(a, a, 1, D);
             else
                 mc_sigmoid_forward(a, a, D);
@@ -516,7 +516,7 @@ static inline void head_row_backward(const heads_job *j, float *g, size_t b, siz
     }
     for (size_t d = 0; d < D; d++)
         da[d] = g[d] * h[d];
-    if (j->s->mask_kind == MC_MASK_SOFTMAX)
+    if (j->s->mask_kind == MC_NN_MASK_SOFTMAX)
         mc_mean_one_softmax_backward(da, da, a, 1, D);
     else
         mc_sigmoid_backward(da, da, a, D);

@@ -36,7 +36,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "maskcast/model.h" /* mc_activation, mc_mask_kind */
+#include "nn/kinds.h"
 #include "maskcast/status.h"
 #include "nn/activation.h"
 #include "nn/gemm.h"
@@ -48,8 +48,8 @@ typedef struct mc_net_shape {
     size_t future_channels; /* Cf */
     size_t hidden;          /* D */
     size_t quantiles;       /* Q (1 for point losses) */
-    mc_activation activation;
-    mc_mask_kind mask_kind;
+    mc_nn_activation activation;
+    mc_nn_mask mask_kind;
     bool anomaly_mask;
     bool horizon_masks;
     bool skip;

@@ -11,6 +11,19 @@
 
 enum { DAY_SECONDS = 86400 };
 
+/* The public enums carry the network's values (nn/kinds.h): a model's
+   options pass to the network unchanged. */
+_Static_assert(MC_ACTIVATION_RELU == (int)MC_NN_RELU && MC_ACTIVATION_GELU == (int)MC_NN_GELU,
+               "activations");
+_Static_assert(MC_MASK_SIGMOID == (int)MC_NN_MASK_SIGMOID &&
+                   MC_MASK_SOFTMAX == (int)MC_NN_MASK_SOFTMAX,
+               "mask kinds");
+_Static_assert(MC_LOSS_MAE == (int)MC_NN_LOSS_MAE && MC_LOSS_MSE == (int)MC_NN_LOSS_MSE &&
+                   MC_LOSS_HUBER == (int)MC_NN_LOSS_HUBER &&
+                   MC_LOSS_PINBALL == (int)MC_NN_LOSS_PINBALL,
+               "losses");
+_Static_assert(MC_MAX_QUANTILES == MC_NN_MAX_QUANTILES, "quantile counts");
+
 void mc_model_options_defaults(mc_model_options *o)
 {
     memset(o, 0, sizeof *o);
@@ -119,7 +132,8 @@ void mc_model_shape(const mc_model_options *mo, mc_net_shape *shape)
                             .future_channels = mc_window_future_channels(&spec),
                             .hidden = mo->hidden,
                             .quantiles = mo->loss == MC_LOSS_PINBALL ? mo->n_quantiles : 1,
-                            .activation = mo->activation, .mask_kind = mo->mask_kind,
+                            .activation = (mc_nn_activation)mo->activation,
+                            .mask_kind = (mc_nn_mask)mo->mask_kind,
                             .anomaly_mask = mo->anomaly_mask, .horizon_masks = mo->horizon_masks,
                             .horizon_rank = horizon_rank(mo),
                             .skip = mo->skip, .mask_local = mo->anomaly_mask && mo->mask_local,
@@ -150,7 +164,7 @@ mc_status mc_model_create(mc_model **out, const mc_model_options *mo, int64_t st
     holidays->days = NULL;
     holidays->n = 0;
 
-    m->loss.kind = mo->loss;
+    m->loss.kind = (mc_nn_loss)mo->loss;
     m->loss.huber_delta = mo->huber_delta;
     m->loss.n_quantiles = mo->loss == MC_LOSS_PINBALL ? mo->n_quantiles : 1;
     for (size_t q = 0; q < m->loss.n_quantiles; q++)
@@ -265,7 +279,7 @@ mc_status mc_model_init_params(mc_model *m, uint64_t seed, mc_error *err)
        where closing lowers the loss; the skip and head offsets start at 0. */
     fill_value(p + lay->offset[MC_T_ANOMALY_B], lay->rows[MC_T_ANOMALY_B], 3.0f);
     fill_value(p + lay->offset[MC_T_HORIZON_B], lay->rows[MC_T_HORIZON_B],
-               m->shape.mask_kind == MC_MASK_SOFTMAX ? 0.0f : 2.0f);
+               m->shape.mask_kind == MC_NN_MASK_SOFTMAX ? 0.0f : 2.0f);
     fill_value(p + lay->offset[MC_T_HEAD_C], lay->rows[MC_T_HEAD_C], 0.0f);
     fill_value(p + lay->offset[MC_T_SKIP_S], lay->rows[MC_T_SKIP_S] * lay->cols[MC_T_SKIP_S], 0.0f);
     /* Local evidence starts unused: the mask starts as DESIGN.md's. */

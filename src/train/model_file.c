@@ -82,7 +82,7 @@ static cJSON *config_json(const mc_model *m)
     ok = ok && put(o, "huber_delta", exact(m->loss.huber_delta));
     cJSON *q = ok ? cJSON_CreateArray() : NULL;
     ok = ok && put(o, "quantiles", q);
-    for (size_t i = 0; ok && m->loss.kind == MC_LOSS_PINBALL && i < m->loss.n_quantiles; i++)
+    for (size_t i = 0; ok && m->loss.kind == MC_NN_LOSS_PINBALL && i < m->loss.n_quantiles; i++)
         ok = put(q, NULL, exact(m->loss.quantiles[i]));
     ok = ok && put(o, "normalize_level", cJSON_CreateBool(m->normalize_level));
     ok = ok && put(o, "level_steps", cJSON_CreateNumber((double)m->level_steps));

@@ -16,5 +16,7 @@ double mc_model_quantile_level(const mc_model *m, size_t q)
 {
     if (q >= m->shape.quantiles)
         return NAN;
-    return m->loss.kind == MC_LOSS_PINBALL ? (double)m->loss.quantiles[q] : NAN;
+    return m->loss.kind == MC_NN_LOSS_PINBALL ? (double)m->loss.quantiles[q] : NAN;
 }
+
+mc_loss_kind mc_model_loss(const mc_model *m) { return (mc_loss_kind)m->loss.kind; }
