@@ -94,13 +94,18 @@ int main(int argc, char **argv)
     mc_model_options mo;
     mc_model_options_defaults(&mo);
     const char *future[] = {"temperature"};
-    mo.future = future;
-    mo.n_future = 1;
-    mo.holidays_path = holidays;
+    mo.features.future = future;
+    mo.features.n_future = 1;
+    int64_t *holiday_days = NULL;
+    if (mc_holiday_dates_read(holidays, &holiday_days, &mo.features.n_holidays, &e) != MC_OK) {
+        fprintf(stderr, "%s\n", e.message);
+        return 1;
+    }
+    mo.features.holidays = holiday_days;
     if (argc > 3)
-        mo.mask_penalty = atof(argv[3]);
+        mo.network.mask_penalty = atof(argv[3]);
     if (argc > 4)
-        mo.mask_local = strcmp(argv[4], "global") != 0;
+        mo.network.mask_local = strcmp(argv[4], "global") != 0;
     mc_train_options to;
     mc_train_options_defaults(&to);
     to.max_epochs = 40;
@@ -160,8 +165,8 @@ int main(int argc, char **argv)
 
     printf("mask_eval: %d daily origins, lookback %zu, %zu recorded load anomalies; mask %s, "
            "penalty %g\n",
-           TEST_DAYS, L, n_events, mo.mask_local ? "with local evidence" : "global only",
-           mo.mask_penalty);
+           TEST_DAYS, L, n_events, mo.network.mask_local ? "with local evidence" : "global only",
+           mo.network.mask_penalty);
     report("injected into the inputs", &injected, threshold);
     report("recorded in the sample", &recorded, threshold);
     mc_net_work_free(&w);

@@ -104,11 +104,11 @@ int main(int argc, char **argv)
     static const char *future[] = {"temperature"};
     mc_model_options mo;
     mc_model_options_defaults(&mo);
-    mo.lookback = 168;
-    mo.horizon = 24;
-    mo.hidden = 32;
-    mo.future = future;
-    mo.n_future = 1;
+    mo.window.lookback = 168;
+    mo.window.horizon = 24;
+    mo.network.hidden = 32;
+    mo.features.future = future;
+    mo.features.n_future = 1;
     mc_train_options to;
     mc_train_options_defaults(&to);
     to.max_epochs = argc == 4 ? (size_t)strtoul(argv[3], NULL, 10) : 20;

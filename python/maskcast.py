@@ -73,19 +73,42 @@ class _RegularizeOptions(ctypes.Structure):
                 ("max_interpolate", ctypes.c_int64), ("long_fill", ctypes.c_int)]
 
 
-class _ModelOptions(ctypes.Structure):
-    _fields_ = [("lookback", _c_size), ("horizon", _c_size), ("hidden", _c_size),
-                ("activation", ctypes.c_int), ("mask_kind", ctypes.c_int),
-                ("anomaly_mask", ctypes.c_bool), ("horizon_masks", ctypes.c_bool),
-                ("horizon_rank", _c_size), ("skip", ctypes.c_bool),
-                ("mask_local", ctypes.c_bool), ("mask_penalty", ctypes.c_double),
-                ("loss", ctypes.c_int), ("huber_delta", ctypes.c_double),
-                ("n_quantiles", _c_size), ("quantiles", ctypes.c_double * _MAX_QUANTILES),
-                ("normalize_level", ctypes.c_bool), ("level_steps", _c_size),
-                ("calendar", ctypes.c_bool),
+class _WindowOptions(ctypes.Structure):
+    _fields_ = [("lookback", _c_size), ("horizon", _c_size)]
+
+
+class _FeatureOptions(ctypes.Structure):
+    _fields_ = [("calendar", ctypes.c_bool), ("normalize_level", ctypes.c_bool),
+                ("level_steps", _c_size),
                 ("past", ctypes.POINTER(ctypes.c_char_p)), ("n_past", _c_size),
                 ("future", ctypes.POINTER(ctypes.c_char_p)), ("n_future", _c_size),
-                ("holidays_path", ctypes.c_char_p)]
+                ("holidays", ctypes.POINTER(ctypes.c_int64)), ("n_holidays", _c_size)]
+
+
+class _NetworkOptions(ctypes.Structure):
+    _fields_ = [("hidden", _c_size), ("activation", ctypes.c_int), ("mask_kind", ctypes.c_int),
+                ("anomaly_mask", ctypes.c_bool), ("horizon_masks", ctypes.c_bool),
+                ("horizon_rank", _c_size), ("skip", ctypes.c_bool),
+                ("mask_local", ctypes.c_bool), ("mask_penalty", ctypes.c_double)]
+
+
+class _LossOptions(ctypes.Structure):
+    _fields_ = [("kind", ctypes.c_int), ("huber_delta", ctypes.c_double),
+                ("n_quantiles", _c_size), ("quantiles", ctypes.c_double * _MAX_QUANTILES)]
+
+
+class _ModelOptions(ctypes.Structure):
+    _fields_ = [("window", _WindowOptions), ("features", _FeatureOptions),
+                ("network", _NetworkOptions), ("loss", _LossOptions)]
+
+
+class _OptionInfo(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("cli", ctypes.c_char_p), ("group", ctypes.c_int),
+                ("type", ctypes.c_int), ("choices", ctypes.POINTER(ctypes.c_char_p)),
+                ("n_choices", _c_size), ("keyword", ctypes.c_char_p),
+                ("min", ctypes.c_double), ("max", ctypes.c_double),
+                ("metavar", ctypes.c_char_p), ("default_text", ctypes.c_char_p),
+                ("expect", ctypes.c_char_p), ("help", ctypes.c_char_p)]
 
 
 class _TrainProgress(ctypes.Structure):
@@ -158,12 +181,46 @@ for _name in ("horizon", "lookback", "quantiles", "past_columns", "future_column
 _declare("mc_model_step", ctypes.c_int64, _vp)
 _declare("mc_model_column_name", ctypes.c_char_p, _vp, _c_size)
 _declare("mc_model_quantile_level", ctypes.c_double, _vp, _c_size)
+_declare("mc_option_count", _c_size)
+_declare("mc_option_at", _P(_OptionInfo), _c_size)
+_declare("mc_options_set", _st, _vp, _vp, ctypes.c_char_p, ctypes.c_char_p, _err)
+_declare("mc_holiday_dates_read", _st, ctypes.c_char_p, _P(_P(ctypes.c_int64)), _P(_c_size), _err)
+_libc = ctypes.CDLL(None)
+_libc.free.argtypes = [_vp]
+_libc.free.restype = None
+
+# mc_option_type values that are set by text, and the group of training options
+_OPTION_NAMES, _OPTION_DATES, _OPTION_FACT = 5, 6, 7
+_GROUP_TRAINING = 4
+
+
+def options():
+    """The library's option table: {name: dict(group, type, default, help,
+    choices)} for every option train() takes by keyword (the names the model
+    file and `maskcast inspect --json` use)."""
+    table = {}
+    for i in range(_lib.mc_option_count()):
+        o = _lib.mc_option_at(i).contents
+        if o.type == _OPTION_FACT:
+            continue
+        table[o.name.decode()] = {
+            "group": ("window", "features", "network", "loss", "training")[o.group],
+            "type": ("count", "real", "flag", "choice", "levels", "names", "dates")[o.type],
+            "default": (o.default_text or b"").decode(),
+            "choices": [o.choices[c].decode() for c in range(o.n_choices)],
+            "help": (o.help or b"").decode()}
+    return table
+
+
+def _option_text(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ",".join(repr(float(v)) for v in value)
+    return str(value)
 
 # mc_value_state
 OBSERVED, MISSING, INTERPOLATED, SEASONAL = 0, 1, 2, 3
-_ACTIVATIONS = {"relu": 0, "gelu": 1}
-_MASKS = {"sigmoid": 0, "softmax": 1}
-_LOSSES = {"mae": 0, "mse": 1, "huber": 2, "pinball": 3}
 _DUPLICATES = {"mean": 0, "first": 1, "last": 2, "error": 3}
 _LONG_FILL = {"week": 0, "day": 1, "none": 2}
 _TIME_FORMATS = {"auto": 0, "iso": 1, "epoch": 2, "dmy": 3, "mdy": 4}
@@ -409,46 +466,49 @@ class Forecaster:
         return times.astype("datetime64[s]"), values
 
 
-def train(frame, *, lookback=None, horizon=None, hidden=None, past=(), future=(),
-          holidays=None, loss=None, quantiles=None, activation=None, mask=None,
-          anomaly_mask=None, horizon_masks=None, skip=None, epochs=None, batch_size=None,
-          samples_per_epoch=None, learning_rate=None, seed=None, train_rows=None,
-          linear_candidate=None, progress=None):
-    """Trains a model on a regularised frame (column 0 the load). Unset
-    options keep the library's defaults (docs/MODEL.md). `progress`, if given,
-    is called with a dict after every batch and epoch; returning False
-    cancels training (Error with code MC_ERR_CANCELLED)."""
+# Keywords kept from earlier versions of this module, and the option each names.
+_ALIASES = {"epochs": "max_epochs", "mask": "mask_kind"}
+
+
+def _holiday_days(holidays):
+    """Days since 1970-01-01 (int64 array) from a CSV path or from dates."""
+    if isinstance(holidays, (str, bytes, os.PathLike)):
+        days, n, err = _P(ctypes.c_int64)(), _c_size(), _Error()
+        _check(_lib.mc_holiday_dates_read(os.fsencode(holidays), ctypes.byref(days),
+                                          ctypes.byref(n), ctypes.byref(err)), err)
+        out = np.array(days[:n.value], dtype=np.int64)
+        _libc.free(ctypes.cast(days, _vp))
+        return out
+    d = np.asarray(list(holidays), dtype="datetime64[D]")
+    return np.ascontiguousarray(d.astype(np.int64))
+
+
+def train(frame, *, past=(), future=(), holidays=None, progress=None, **options):
+    """Trains a model on a regularised frame (column 0 the load). Keyword
+    options are the library's option table (maskcast.options(): lookback,
+    horizon, hidden, mask_kind, loss, quantiles, max_epochs, learning_rate,
+    seed, ...; "epochs" and "mask" also work); unset ones keep the library's
+    defaults (docs/MODEL.md). `holidays` is a CSV path or a sequence of dates.
+    `progress`, if given, is called with a dict after every batch and epoch;
+    returning False cancels training (Error with code MC_ERR_CANCELLED)."""
     mo, to = _ModelOptions(), _TrainOptions()
     _lib.mc_model_options_defaults(ctypes.byref(mo))
     _lib.mc_train_options_defaults(ctypes.byref(to))
-    for field, value in (("lookback", lookback), ("horizon", horizon), ("hidden", hidden),
-                         ("anomaly_mask", anomaly_mask), ("horizon_masks", horizon_masks),
-                         ("skip", skip)):
-        if value is not None:
-            setattr(mo, field, value)
-    if activation is not None:
-        mo.activation = _ACTIVATIONS[activation]
-    if mask is not None:
-        mo.mask_kind = _MASKS[mask]
-    if loss is not None:
-        mo.loss = _LOSSES[loss]
-    if quantiles is not None:
-        if not 1 <= len(quantiles) <= _MAX_QUANTILES:
-            raise ValueError(f"1 to {_MAX_QUANTILES} quantile levels")
-        mo.n_quantiles = len(quantiles)
-        for i, q in enumerate(quantiles):
-            mo.quantiles[i] = q
+    for name, value in options.items():
+        if value is None:
+            continue
+        name = _ALIASES.get(name, name)
+        err = _Error()
+        status = _lib.mc_options_set(ctypes.byref(mo), ctypes.byref(to), name.encode(),
+                                     _option_text(value).encode(), ctypes.byref(err))
+        if status != 0:
+            raise ValueError(err.message.decode(errors="replace"))
     past_names, future_names = _names(list(past)), _names(list(future))
-    mo.past, mo.n_past = past_names
-    mo.future, mo.n_future = future_names
-    holidays_path = os.fsencode(holidays) if holidays else None
-    mo.holidays_path = holidays_path
-    for field, value in (("max_epochs", epochs), ("batch_size", batch_size),
-                         ("samples_per_epoch", samples_per_epoch),
-                         ("learning_rate", learning_rate), ("seed", seed),
-                         ("train_rows", train_rows), ("linear_candidate", linear_candidate)):
-        if value is not None:
-            setattr(to, field, value)
+    mo.features.past, mo.features.n_past = past_names
+    mo.features.future, mo.features.n_future = future_names
+    days = _holiday_days(holidays) if holidays is not None else np.zeros(0, dtype=np.int64)
+    mo.features.holidays = days.ctypes.data_as(_P(ctypes.c_int64))
+    mo.features.n_holidays = len(days)
     raised = []
 
     def relay(p, _user):

@@ -50,15 +50,23 @@ static int setup(void **state)
     mc_model_options mo;
     mc_model_options_defaults(&mo);
     const char *future[] = {"temperature"};
-    mo.future = future;
-    mo.n_future = 1;
-    mo.holidays_path = MC_SOURCE_DIR "/data/sample_holidays.csv";
+    mo.features.future = future;
+    mo.features.n_future = 1;
+    int64_t *holidays = NULL;
+    if (mc_holiday_dates_read(MC_SOURCE_DIR "/data/sample_holidays.csv", &holidays,
+                              &mo.features.n_holidays, &e) != MC_OK) {
+        print_error("%s\n", e.message);
+        return -1;
+    }
+    mo.features.holidays = holidays;
     mc_train_options to;
     mc_train_options_defaults(&to);
     to.max_epochs = 40;
     to.samples_per_epoch = 8192;
     to.train_rows = fx.train_rows;
-    if (mc_model_train(&fx.model, fx.frame, &mo, &to, &e) != MC_OK) {
+    const mc_status st = mc_model_train(&fx.model, fx.frame, &mo, &to, &e);
+    free(holidays);
+    if (st != MC_OK) {
         print_error("%s\n", e.message);
         return -1;
     }

@@ -73,6 +73,8 @@ typedef struct fixture {
     const char *json_text; /* the text of the json paths */
     cJSON *json;
     char holidays[512];    /* path of a holidays file */
+    int64_t *holiday_days; /* its dates */
+    size_t n_holidays;
     char model_path[512];  /* where the save-file path writes */
     mc_frame *frame;       /* ROWS hourly rows of load and temp, regularised */
     mc_frame *history;     /* the same, the last HORIZON loads left out */
@@ -289,20 +291,22 @@ static void save_file_release(void *state)
 static void tiny_options(const fixture *fx, mc_model_options *mo, mc_train_options *to)
 {
     mc_model_options_defaults(mo);
-    mo->lookback = LOOKBACK;
-    mo->horizon = HORIZON;
-    mo->hidden = HIDDEN;
-    mo->future = FUTURE;
-    mo->n_future = 1;
-    mo->holidays_path = fx->holidays;
+    mo->window.lookback = LOOKBACK;
+    mo->window.horizon = HORIZON;
+    mo->network.hidden = HIDDEN;
+    mo->features.future = FUTURE;
+    mo->features.n_future = 1;
+    mo->features.holidays = fx->holiday_days;
+    mo->features.n_holidays = fx->n_holidays;
     if (fx->variant == 1) {
-        mo->loss = MC_LOSS_PINBALL;
-        mo->mask_kind = MC_MASK_SOFTMAX;
-        mo->horizon_rank = 2;
-        mo->activation = MC_ACTIVATION_GELU;
-        mo->past = FUTURE;
-        mo->n_past = 1;
-        mo->holidays_path = NULL;
+        mo->loss.kind = MC_LOSS_PINBALL;
+        mo->network.mask_kind = MC_MASK_SOFTMAX;
+        mo->network.horizon_rank = 2;
+        mo->network.activation = MC_ACTIVATION_GELU;
+        mo->features.past = FUTURE;
+        mo->features.n_past = 1;
+        mo->features.holidays = NULL;
+        mo->features.n_holidays = 0;
     }
     mc_train_options_defaults(to);
     to->max_epochs = 1;
@@ -745,6 +749,8 @@ static int setup(void **state)
     assert_non_null(fp);
     fputs("date,name\n2023-11-11,Armistice\n2023-11-01,All Saints\n", fp);
     assert_int_equal(fclose(fp), 0);
+    assert_int_equal(mc_holiday_dates_read(fx->holidays, &fx->holiday_days, &fx->n_holidays, NULL),
+                     MC_OK);
     fx->frame = series_frame(false);
     fx->history = series_frame(true);
     for (fx->variant = 0; fx->variant < 2; fx->variant++) {
@@ -778,6 +784,7 @@ static int teardown(void **state)
     mc_frame_free(fx->history);
     mc_frame_free(fx->frame);
     remove(fx->holidays);
+    free(fx->holiday_days);
     remove(fx->model_path);
     free(fx->csv_plain);
     free(fx->csv);

@@ -140,12 +140,12 @@ static mc_model *untrained(bool anomaly_mask)
 {
     mc_model_options mo;
     mc_model_options_defaults(&mo);
-    mo.lookback = L;
-    mo.horizon = H;
-    mo.hidden = 8;
-    mo.future = FUTURE;
-    mo.n_future = 1;
-    mo.anomaly_mask = anomaly_mask;
+    mo.window.lookback = L;
+    mo.window.horizon = H;
+    mo.network.hidden = 8;
+    mo.features.future = FUTURE;
+    mo.features.n_future = 1;
+    mo.network.anomaly_mask = anomaly_mask;
     mc_holidays hol = {NULL, 0};
     mc_model *m = NULL;
     assert_int_equal(mc_model_create(&m, &mo, 3600, "load", &hol, NULL), MC_OK);

@@ -12,11 +12,11 @@ static const char *FUTURE[] = {"temp"};
 static void small_options(mc_model_options *mo, mc_train_options *to, mc_backtest_options *bo)
 {
     mc_model_options_defaults(mo);
-    mo->lookback = 48;
-    mo->horizon = 24;
-    mo->hidden = 8;
-    mo->future = FUTURE;
-    mo->n_future = 1;
+    mo->window.lookback = 48;
+    mo->window.horizon = 24;
+    mo->network.hidden = 8;
+    mo->features.future = FUTURE;
+    mo->features.n_future = 1;
     mc_train_options_defaults(to);
     to->max_epochs = 2;
     to->batch_size = 64;

@@ -63,15 +63,15 @@ static mc_model *untrained(bool level, bool calendar)
 {
     mc_model_options mo;
     mc_model_options_defaults(&mo);
-    mo.lookback = L;
-    mo.horizon = H;
-    mo.hidden = 8;
-    mo.past = PAST;
-    mo.n_past = 1;
-    mo.future = FUTURE;
-    mo.n_future = 1;
-    mo.normalize_level = level;
-    mo.calendar = calendar;
+    mo.window.lookback = L;
+    mo.window.horizon = H;
+    mo.network.hidden = 8;
+    mo.features.past = PAST;
+    mo.features.n_past = 1;
+    mo.features.future = FUTURE;
+    mo.features.n_future = 1;
+    mo.features.normalize_level = level;
+    mo.features.calendar = calendar;
     const int64_t day = mc_days_from_civil(2023, 3, 20);
     mc_holidays hol = {NULL, 0};
     assert_int_equal(mc_holidays_from_days(&hol, &day, 1, NULL), MC_OK);
@@ -491,17 +491,17 @@ static void test_known_answer(void **state)
     assert_int_equal(mc_frame_regularize(f, &ro, NULL), MC_OK);
     mc_model_options mo;
     mc_model_options_defaults(&mo);
-    mo.lookback = KL;
-    mo.horizon = KH;
+    mo.window.lookback = KL;
+    mo.window.horizon = KH;
     /* Learning p's effect is a plateau the training leaves or not: with
        D = 16 it did in 3 of 6 seeds tried, with D = 32 in 12 of 13. (A model
        that never learnt it gets an importance of 0 for p, which is right for
        that model but not the test wanted here.) */
-    mo.hidden = 32;
-    mo.past = PAST;
-    mo.n_past = 1;
-    mo.calendar = false;        /* the weekday must come from the load itself */
-    mo.normalize_level = false; /* no level carried by the last day */
+    mo.network.hidden = 32;
+    mo.features.past = PAST;
+    mo.features.n_past = 1;
+    mo.features.calendar = false;        /* the weekday must come from the load itself */
+    mo.features.normalize_level = false; /* no level carried by the last day */
     mc_train_options to;
     mc_train_options_defaults(&to);
     to.max_epochs = 100;

@@ -24,12 +24,12 @@ static mc_model *train(const mc_frame *f, bool anomaly_mask)
     static const char *future[] = {"temp"};
     mc_model_options mo;
     mc_model_options_defaults(&mo);
-    mo.lookback = L;
-    mo.horizon = H;
-    mo.hidden = 8;
-    mo.future = future;
-    mo.n_future = 1;
-    mo.anomaly_mask = anomaly_mask;
+    mo.window.lookback = L;
+    mo.window.horizon = H;
+    mo.network.hidden = 8;
+    mo.features.future = future;
+    mo.features.n_future = 1;
+    mo.network.anomaly_mask = anomaly_mask;
     mc_train_options to;
     mc_train_options_defaults(&to);
     to.max_epochs = 2;

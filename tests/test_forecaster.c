@@ -70,12 +70,12 @@ static mc_model *trained_model(const synthetic *s)
     mc_frame *f = history_frame(s, ROWS, false);
     mc_model_options mo;
     mc_model_options_defaults(&mo);
-    mo.lookback = 48;
-    mo.horizon = H;
-    mo.hidden = 16;
-    mo.loss = MC_LOSS_PINBALL;
-    mo.future = FUTURE;
-    mo.n_future = 1;
+    mo.window.lookback = 48;
+    mo.window.horizon = H;
+    mo.network.hidden = 16;
+    mo.loss.kind = MC_LOSS_PINBALL;
+    mo.features.future = FUTURE;
+    mo.features.n_future = 1;
     mc_train_options to;
     mc_train_options_defaults(&to);
     to.max_epochs = 2;

@@ -184,10 +184,10 @@ static void test_linear_forecaster_is_the_ridge_fit(void **state)
     mc_frame *f = frame_of(csv);
     mc_model_options mo;
     mc_model_options_defaults(&mo);
-    mo.lookback = LOOKBACK;
-    mo.horizon = HORIZON;
-    mo.hidden = 8;
-    mo.anomaly_mask = false; /* the skip sees the lags as they are */
+    mo.window.lookback = LOOKBACK;
+    mo.window.horizon = HORIZON;
+    mo.network.hidden = 8;
+    mo.network.anomaly_mask = false; /* the skip sees the lags as they are */
     mc_train_options to;
     mc_train_options_defaults(&to);
     to.max_epochs = 1;
@@ -283,10 +283,10 @@ static size_t best_epoch_of(const char *csv, bool calendar)
     mc_frame *f = frame_of(csv);
     mc_model_options mo;
     mc_model_options_defaults(&mo);
-    mo.lookback = LOOKBACK;
-    mo.horizon = HORIZON;
-    mo.hidden = 16;
-    mo.calendar = calendar;
+    mo.window.lookback = LOOKBACK;
+    mo.window.horizon = HORIZON;
+    mo.network.hidden = 16;
+    mo.features.calendar = calendar;
     mc_train_options to;
     mc_train_options_defaults(&to);
     to.max_epochs = 12;
@@ -309,9 +309,9 @@ static void test_quantile_models_keep_the_network(void **state)
     mc_frame *f = frame_of(csv);
     mc_model_options mo;
     mc_model_options_defaults(&mo);
-    mo.lookback = LOOKBACK;
-    mo.horizon = HORIZON;
-    mo.hidden = 8;
+    mo.window.lookback = LOOKBACK;
+    mo.window.horizon = HORIZON;
+    mo.network.hidden = 8;
     mc_train_options to;
     mc_train_options_defaults(&to);
     to.max_epochs = 1;
@@ -320,7 +320,7 @@ static void test_quantile_models_keep_the_network(void **state)
     assert_int_equal(mc_model_train(&m, f, &mo, &to, NULL), MC_OK);
     assert_int_equal(mc_model_best_epoch(m), 0);
     mc_model_free(m);
-    mo.loss = MC_LOSS_PINBALL;
+    mo.loss.kind = MC_LOSS_PINBALL;
     assert_int_equal(mc_model_train(&m, f, &mo, &to, NULL), MC_OK);
     assert_int_equal(mc_model_best_epoch(m), 1);
     mc_model_free(m);

@@ -35,6 +35,11 @@ def test_layouts():
     mirrors = {"mc_error": maskcast._Error, "mc_csv_options": maskcast._CsvOptions,
                "mc_regularize_options": maskcast._RegularizeOptions,
                "mc_model_options": maskcast._ModelOptions,
+               "mc_window_options": maskcast._WindowOptions,
+               "mc_feature_options": maskcast._FeatureOptions,
+               "mc_network_options": maskcast._NetworkOptions,
+               "mc_loss_options": maskcast._LossOptions,
+               "mc_option_info": maskcast._OptionInfo,
                "mc_train_progress": maskcast._TrainProgress,
                "mc_train_options": maskcast._TrainOptions}
     seen = set()
@@ -135,6 +140,31 @@ def test_model(times, load, temp):
     check(maskcast.train(train_frame, linear_candidate=False, **still).best_epoch == 1,
           "network kept without the candidate")
     check(model.columns == ("load", [], ["temperature"]), f"columns {model.columns}")
+    # Options by the library's names; a bad value is refused with its name.
+    table = maskcast.options()
+    check(table["mask_kind"]["choices"] == ["sigmoid", "softmax"] and
+          table["max_epochs"]["group"] == "training", f"option table {table['mask_kind']}")
+    try:
+        maskcast.train(train_frame, hidden=-3)
+        check(False, "a negative hidden size is refused")
+    except ValueError as e:
+        check("hidden" in str(e) and "-3" in str(e), f"option error: {e}")
+    try:
+        maskcast.train(train_frame, hiden=8)
+        check(False, "an unknown option is refused")
+    except ValueError as e:
+        check("hiden" in str(e), f"unknown option: {e}")
+    # Holidays as dates train the same model as from a file of the same dates.
+    path = os.path.join(WORK, "holidays.csv")
+    with open(path, "w") as f:
+        f.write("date,name\n2021-12-25,Christmas\n2021-12-26,Boxing Day\n")
+    days = dict(lookback=168, horizon=24, hidden=8, epochs=1, samples_per_epoch=256, seed=3,
+                linear_candidate=False)
+    a = maskcast.train(train_frame, holidays=path, **days)
+    b = maskcast.train(train_frame, holidays=[np.datetime64("2021-12-26"),
+                                              np.datetime64("2021-12-25")], **days)
+    check(np.array_equal(a.forecast(history)[1], b.forecast(history)[1]),
+          "holidays from a file and as dates")
     check(np.allclose(model.quantiles, [0.1, 0.5, 0.9]), f"quantiles {model.quantiles}")
 
     t, v = model.forecast(history)

@@ -14,11 +14,11 @@ static const char *FUTURE[] = {"temp"};
 static void small_options(mc_model_options *mo, mc_train_options *to)
 {
     mc_model_options_defaults(mo);
-    mo->lookback = 48;
-    mo->horizon = 12;
-    mo->hidden = 16;
-    mo->future = FUTURE;
-    mo->n_future = 1;
+    mo->window.lookback = 48;
+    mo->window.horizon = 12;
+    mo->network.hidden = 16;
+    mo->features.future = FUTURE;
+    mo->features.n_future = 1;
     mc_train_options_defaults(to);
     to->max_epochs = 4;
     to->batch_size = 64;
@@ -230,8 +230,8 @@ static void test_refusals(void **state)
     assert_int_equal(mc_model_train(&m, f, &mo, &to, &err), MC_ERR_ARGUMENT);
     assert_null(m);
     small_options(&mo, &to);
-    mo.loss = MC_LOSS_PINBALL;
-    mo.quantiles[1] = 0.05; /* not increasing */
+    mo.loss.kind = MC_LOSS_PINBALL;
+    mo.loss.quantiles[1] = 0.05; /* not increasing */
     assert_int_equal(mc_model_train(&m, f, &mo, &to, &err), MC_ERR_ARGUMENT);
     assert_contains(err.message, "increasing");
     /* Levels are kept as floats: below 1 as a double but 1 as a float, or
@@ -240,20 +240,20 @@ static void test_refusals(void **state)
     const double rounding[2][3] = {{0.1, 0.5, 0.99999999}, {0.1, 0.3, 0.30000000001}};
     for (size_t k = 0; k < 2; k++) {
         small_options(&mo, &to);
-        mo.loss = MC_LOSS_PINBALL;
-        memcpy(mo.quantiles, rounding[k], sizeof rounding[k]);
-        mo.n_quantiles = 3;
+        mo.loss.kind = MC_LOSS_PINBALL;
+        memcpy(mo.loss.quantiles, rounding[k], sizeof rounding[k]);
+        mo.loss.n_quantiles = 3;
         assert_int_equal(mc_model_train(&m, f, &mo, &to, &err), MC_ERR_ARGUMENT);
         assert_contains(err.message, "as single-precision numbers");
     }
     small_options(&mo, &to);
     const char *nope[] = {"humidity"};
-    mo.past = nope;
-    mo.n_past = 1;
+    mo.features.past = nope;
+    mo.features.n_past = 1;
     assert_int_equal(mc_model_train(&m, f, &mo, &to, &err), MC_ERR_COLUMN);
     assert_contains(err.message, "\"humidity\"");
     small_options(&mo, &to);
-    mo.lookback = HOURS;
+    mo.window.lookback = HOURS;
     assert_int_equal(mc_model_train(&m, f, &mo, &to, &err), MC_ERR_EMPTY);
     assert_contains(err.message, "too few");
     mc_frame_free(f);
@@ -263,7 +263,7 @@ static void test_refusals(void **state)
     mc_csv_options_defaults(&co);
     assert_int_equal(mc_frame_read_csv_buffer(&f, csv, strlen(csv), "s.csv", &co, NULL), MC_OK);
     small_options(&mo, &to);
-    mo.n_future = 0;
+    mo.features.n_future = 0;
     assert_int_equal(mc_model_train(&m, f, &mo, &to, &err), MC_ERR_ARGUMENT);
     assert_contains(err.message, "regularised");
     mc_frame_free(f);
@@ -311,7 +311,7 @@ static void test_forecast(void **state)
     mc_model_options mo;
     mc_train_options to;
     small_options(&mo, &to);
-    mo.loss = MC_LOSS_PINBALL;
+    mo.loss.kind = MC_LOSS_PINBALL;
     to.max_epochs = 6;
     to.train_rows = HOURS - 12;
     mc_model *m = NULL;

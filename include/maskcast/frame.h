@@ -300,6 +300,18 @@ typedef struct mc_column_report {
 /** Counts for column `j`; NULL if j is out of range. */
 MC_API const mc_column_report *mc_frame_column_report(const mc_frame *frame, size_t j);
 
+/**
+ * Reads holiday dates from the first column of a CSV file with a header
+ * ("date,name"; other columns ignored), dates written YYYY-MM-DD, for
+ * mc_feature_options.holidays. Stores a malloc'd array of days since
+ * 1970-01-01 (sorted, without repeats) in *days and its length in *n; the
+ * caller frees it with free(). On failure stores NULL and 0 and returns
+ * MC_ERR_IO, MC_ERR_CSV, MC_ERR_TIME or MC_ERR_NOMEM with a message naming
+ * the file and line. None of the pointers but `err` may be NULL. Reentrant.
+ */
+MC_API mc_status mc_holiday_dates_read(const char *path, int64_t **days, size_t *n,
+                                       mc_error *err);
+
 #ifdef __cplusplus
 }
 #endif

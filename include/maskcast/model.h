@@ -74,10 +74,29 @@ typedef enum mc_loss_kind {
 /** The largest horizon_rank a model accepts. */
 #define MC_HORIZON_RANK_MAX 4096
 
-/** The model's shape, inputs and loss; fill with mc_model_options_defaults(). */
-typedef struct mc_model_options {
+/** The window: how far back the model reads and how far ahead it forecasts. */
+typedef struct mc_window_options {
     size_t lookback;           /**< L, in steps (default 168: a week of hours) */
     size_t horizon;            /**< H, in steps (default 24) */
+} mc_window_options;
+
+/** What the model sees besides the load. */
+typedef struct mc_feature_options {
+    bool calendar;             /**< calendar channels of each target time (default true) */
+    bool normalize_level;      /**< subtract the last day's mean of the load (default true) */
+    size_t level_steps;        /**< steps averaged for that level: 0 = one day (default), 1 = the
+                                  last value; at most one day */
+    const char *const *past;   /**< frame columns used as past inputs (e.g. measured temperature) */
+    size_t n_past;             /**< entries in past */
+    const char *const *future; /**< frame columns known at the target times (forecast temperature) */
+    size_t n_future;           /**< entries in future */
+    const int64_t *holidays;   /**< holiday dates as days since 1970-01-01 (any order, repeats
+                                  allowed), e.g. from mc_holidays_read(); NULL when none */
+    size_t n_holidays;         /**< entries in holidays */
+} mc_feature_options;
+
+/** The network (DESIGN.md §4, docs/MODEL.md). */
+typedef struct mc_network_options {
     size_t hidden;             /**< D (default 64) */
     mc_activation activation;  /**< default ReLU */
     mc_mask_kind mask_kind;    /**< default sigmoid */
@@ -94,20 +113,25 @@ typedef struct mc_model_options {
                                   neighbours (docs/MODEL.md; default true) */
     double mask_penalty;       /**< lambda: training adds lambda * mean(1 - m), so the mask
                                   stays open unless closing pays (default 0.1) */
-    mc_loss_kind loss;         /**< default MAE */
+} mc_network_options;
+
+/** The training loss. */
+typedef struct mc_loss_options {
+    mc_loss_kind kind;         /**< default MAE */
     double huber_delta;        /**< Huber's threshold in scaled units (default 1) */
     size_t n_quantiles;        /**< pinball: 1..MC_MAX_QUANTILES levels (default 3) */
     double quantiles[MC_MAX_QUANTILES]; /**< increasing, in (0, 1), also once rounded to float
                                            (kept so) (default 0.1, 0.5, 0.9) */
-    bool normalize_level;      /**< subtract the last day's mean of the load (default true) */
-    size_t level_steps;        /**< steps averaged for that level: 0 = one day (default), 1 = the
-                                  last value; at most one day */
-    bool calendar;             /**< calendar channels of each target time (default true) */
-    const char *const *past;   /**< frame columns used as past inputs (e.g. measured temperature) */
-    size_t n_past;             /**< entries in past */
-    const char *const *future; /**< frame columns known at the target times (forecast temperature) */
-    size_t n_future;           /**< entries in future */
-    const char *holidays_path; /**< CSV of holiday dates (first column YYYY-MM-DD), or NULL */
+} mc_loss_options;
+
+/** The model's window, inputs, network and loss, grouped by concern; fill
+   with mc_model_options_defaults(), then set fields directly or by name with
+   mc_model_options_set(). Training's own options are mc_train_options. */
+typedef struct mc_model_options {
+    mc_window_options window;     /**< lookback and horizon */
+    mc_feature_options features;  /**< calendar, level, covariates, holidays */
+    mc_network_options network;   /**< the network's blocks and sizes */
+    mc_loss_options loss;         /**< the training loss */
 } mc_model_options;
 
 /** Fills `opt` (not NULL) with the defaults described above. The arrays and
@@ -157,6 +181,88 @@ typedef struct mc_train_options {
 
 /** Fills `opt` (not NULL) with the defaults described above. Thread-safe. */
 MC_API void mc_train_options_defaults(mc_train_options *opt);
+
+/**
+ * @name Options by name
+ * One table describes every model and training option: its name (the key
+ * in model files, in `maskcast inspect --json` and in the Python module; the
+ * command line spells it with dashes, see mc_option_info.cli), its group,
+ * type, default, range and help. Programs that take options as text (a
+ * command line, a configuration file, another language) set them by name.
+ */
+/** @{ */
+/** The type of an option's value. */
+typedef enum mc_option_type {
+    MC_OPTION_COUNT = 0,  /**< a whole number, written in decimal digits */
+    MC_OPTION_REAL = 1,   /**< a real number */
+    MC_OPTION_FLAG = 2,   /**< true or false */
+    MC_OPTION_CHOICE = 3, /**< one of mc_option_info.choices */
+    MC_OPTION_LEVELS = 4, /**< increasing reals in (0, 1), comma-separated */
+    MC_OPTION_NAMES = 5,  /**< column names (set through the struct: mc_feature_options) */
+    MC_OPTION_DATES = 6,  /**< dates (set through the struct: mc_feature_options) */
+    MC_OPTION_FACT = 7    /**< not an option: a fact of a model taken from its data (e.g. the
+                               step), shown beside the options; read only */
+} mc_option_type;
+
+/** The groups, in the order help lists them. */
+typedef enum mc_option_group {
+    MC_GROUP_WINDOW = 0,
+    MC_GROUP_FEATURES = 1,
+    MC_GROUP_NETWORK = 2,
+    MC_GROUP_LOSS = 3,
+    MC_GROUP_TRAINING = 4 /**< mc_train_options */
+} mc_option_group;
+
+/** One option's description; static, read-only. */
+typedef struct mc_option_info {
+    const char *name;          /**< "lookback", "mask_kind", "max_epochs" */
+    const char *cli;           /**< its command-line spelling without "--": "lookback", "mask",
+                                  "epochs"; for a flag whose default is true, the switch that
+                                  turns it off ("no-skip"); NULL when not on the command line */
+    mc_option_group group;     /**< where help lists it */
+    mc_option_type type;       /**< what its value is */
+    const char *const *choices; /**< MC_OPTION_CHOICE: n_choices names, in enum order */
+    size_t n_choices;          /**< entries in choices */
+    const char *keyword;       /**< a word a count also takes ("auto"), or NULL */
+    double min;                /**< the smallest count or real allowed */
+    double max;                /**< the largest (inclusive) */
+    const char *metavar;       /**< what --help shows for the value ("STEPS") */
+    const char *default_text;  /**< the default as text */
+    const char *expect;        /**< what a valid value is, for messages ("a count of steps") */
+    const char *help;          /**< one or two sentences for --help */
+} mc_option_info;
+
+/** Number of entries in the table (options and facts). Thread-safe. */
+MC_API size_t mc_option_count(void);
+
+/** Entry i (NULL when i >= mc_option_count()). The pointer is static. */
+MC_API const mc_option_info *mc_option_at(size_t i);
+
+/** The entry named `name` (its name, or its command-line spelling), or NULL. */
+MC_API const mc_option_info *mc_option_find(const char *name);
+
+/**
+ * Sets option `name` from text: counts in decimal digits only (no sign, no
+ * blank), reals as strtod reads them with no leading blank, flags "true" /
+ * "false" (also "1" / "0"), choices by name, levels comma-separated. Checks
+ * the option's range; on failure leaves the options unchanged and returns
+ * MC_ERR_ARGUMENT with a message naming the option and the value. Training
+ * options go to `to`, the others to `mo`; either may be NULL when no option
+ * of its kind is set. Names, dates and facts cannot be set by text.
+ */
+MC_API mc_status mc_options_set(mc_model_options *mo, mc_train_options *to, const char *name,
+                                const char *value, mc_error *err);
+
+/**
+ * Writes option `name`'s value as text into buf (size bytes, always
+ * terminated): "168", "relu", "true", "0.1,0.5,0.9"; reals shortest
+ * round-trip. Returns MC_ERR_ARGUMENT for an unknown name or a name, date
+ * or fact entry, or when buf is too small. Either struct may be
+ * NULL when the option is not of its kind.
+ */
+MC_API mc_status mc_options_get(const mc_model_options *mo, const mc_train_options *to,
+                                const char *name, char *buf, size_t size, mc_error *err);
+/** @} */
 
 /** Training in progress, run step by step (opaque). */
 typedef struct mc_trainer mc_trainer;
@@ -395,6 +501,55 @@ MC_API double mc_model_train_seconds(const mc_model *m);
    one standard error; see mc_train_options.linear_candidate). `m` must not
    be NULL; thread-safe. */
 MC_API size_t mc_model_best_epoch(const mc_model *m);
+
+/**
+ * @name What a model holds
+ * For tools that show a model (maskcast inspect). `m` must not be NULL;
+ * these read the model only (thread-safe); strings belong to the model.
+ */
+/** @{ */
+/** The model's value of option or fact `name` as text, as mc_options_get()
+   writes it (the value the model was built with, "auto" resolved; facts:
+   "past_channels", "future_channels", "step_seconds"). MC_ERR_ARGUMENT for
+   a name the model file does not record (training options, names, dates)
+   or a buffer too small. */
+MC_API mc_status mc_model_get_option(const mc_model *m, const char *name, char *buf, size_t size,
+                                     mc_error *err);
+
+/** Number of parameter tensors the model has (those its configuration
+   switches off are not counted). */
+MC_API size_t mc_model_tensor_count(const mc_model *m);
+
+/** Tensor i's name ("feature.W") and shape: *ndim is 1 or 2 and shape[0..ndim)
+   its sizes. NULL when i >= mc_model_tensor_count() (the outputs untouched). */
+MC_API const char *mc_model_tensor(const mc_model *m, size_t i, size_t shape[2], size_t *ndim);
+
+/** Total number of parameters. */
+MC_API size_t mc_model_parameter_count(const mc_model *m);
+
+/** Column j's scaler (the mean subtracted and the scale divided by), as
+   mc_model_column_name() numbers columns; false when j is out of range. */
+MC_API bool mc_model_column_scaler(const mc_model *m, size_t j, double *mean, double *scale);
+
+/** The holiday dates the model's calendar marks, as days since 1970-01-01,
+   sorted, without repeats; stores the count in *n. */
+MC_API const int64_t *mc_model_holidays(const mc_model *m, size_t *n);
+
+/** What training did, as the model file records it. */
+typedef struct mc_training_record {
+    size_t epochs;          /**< epochs run */
+    size_t best_epoch;      /**< as mc_model_best_epoch() */
+    double best_val_loss;   /**< scaled units; NAN when unknown */
+    size_t train_origins;   /**< forecast origins trained on */
+    size_t val_origins;     /**< and validated on */
+    int64_t first_time;     /**< the instant (Unix seconds) of the first row trained on */
+    int64_t last_time;      /**< and of the last */
+    uint64_t seed;          /**< the training seed */
+} mc_training_record;
+
+/** Fills *out (not NULL) with the model's training record. */
+MC_API void mc_model_training_record(const mc_model *m, mc_training_record *out);
+/** @} */
 
 #ifdef __cplusplus
 }

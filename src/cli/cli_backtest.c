@@ -70,7 +70,7 @@ static void help(FILE *f)
         "  -q, --quiet            no progress\n"
         "  -h, --help             this help\n"
         "\n");
-    mc_cli_model_help(f, "  --train-stride N       training origins every N steps (default 1: every step)\n");
+    mc_cli_model_help(f, "train-stride");
     fprintf(f,
         "\n"
         "%s"
@@ -160,9 +160,8 @@ static int backtest_option(void *args, int c, const char *arg, FILE *err)
 
 static int parse_args(backtest_args *a, int argc, char **argv, FILE *out, FILE *err)
 {
-    static const struct option longopts[] = {
+    static const struct option own[] = {
         MC_CLI_DATA_LONG_OPTIONS,
-        MC_CLI_MODEL_LONG_OPTIONS("train-stride"),
         {"test-start", required_argument, NULL, OPT_TEST_START},
         {"test-days", required_argument, NULL, OPT_TEST_DAYS},
         {"stride", required_argument, NULL, OPT_STRIDE},
@@ -181,7 +180,10 @@ static int parse_args(backtest_args *a, int argc, char **argv, FILE *out, FILE *
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    static const mc_cli_command cmd = {"backtest", "qh", longopts, backtest_option, help};
+    struct option longopts[MC_CLI_MAX_OPTIONS];
+    const mc_cli_command cmd = {"backtest", "qh",
+                                mc_cli_model_long_options(longopts, own, "train-stride"),
+                                backtest_option, help};
     const int st = mc_cli_parse_options(&cmd, a, argc, argv, out, err);
     if (st != MC_EXIT_OK)
         return st;
@@ -466,7 +468,7 @@ int mc_cli_backtest(int argc, char **argv, FILE *out, FILE *err)
     backtest_args a;
     memset(&a, 0, sizeof a);
     mc_cli_data_init(&a.data);
-    mc_cli_model_init(&a.model);
+    mc_cli_model_init(&a.model, "train-stride");
     mc_backtest_options_defaults(&a.bo);
     int status = parse_args(&a, argc, argv, out, err);
     mc_frame *frame = NULL;

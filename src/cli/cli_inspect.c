@@ -1,138 +1,193 @@
-/* maskcast inspect: what a model file holds. */
+/* maskcast inspect: what a model file holds, read through the public API;
+   the configuration listed from the library's option table. */
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "common/error.h"
 #include "cli/cli_data.h"
 #include "cli/cli_getopt.h"
 #include "cli/cli_output.h"
+#include "common/error.h"
 #include "data/timestamp.h"
-#include "train/model_internal.h"
+#include "maskcast/model.h"
 
 enum { OPT_JSON = 2000 };
-
-static const char *const ACTIVATIONS[] = {"relu", "gelu"};
-static const char *const MASKS[] = {"sigmoid", "softmax"};
-static const char *const LOSSES[] = {"mae", "mse", "huber", "pinball"};
 
 static void help(FILE *f)
 {
     fprintf(f, "Usage: maskcast inspect -m MODEL [--json]\n"
                "\n"
-               "Prints a model file's configuration, channels, parameter tensors with their\n"
-               "sizes, scalers and training record. The file is validated as 'forecast' would.\n"
+               "Prints a model file's configuration (every option the file records, by\n"
+               "group), channels, parameter tensors with their sizes, scalers and training\n"
+               "record. The file is validated as 'forecast' would.\n"
                "\n"
                "  -m, --model FILE       the model file\n"
                "  --json                 one JSON object instead of text\n"
                "  -h, --help             this help\n");
 }
 
+/* The model's value of option `name` as text ("" when it has none). */
+static const char *option(const mc_model *m, const char *name, char *buf, size_t size)
+{
+    if (mc_model_get_option(m, name, buf, size, NULL) != MC_OK)
+        buf[0] = '\0';
+    return buf;
+}
+
+static bool option_on(const mc_model *m, const char *name)
+{
+    char v[16];
+    return strcmp(option(m, name, v, sizeof v), "true") == 0;
+}
+
+/* "hidden 64, activation relu, ..." for the recorded options of group g. */
+static void print_group(FILE *out, const mc_model *m, mc_option_group g)
+{
+    bool first = true;
+    for (size_t i = 0; i < mc_option_count(); i++) {
+        const mc_option_info *o = mc_option_at(i);
+        char value[512];
+        if (o->group != g || mc_model_get_option(m, o->name, value, sizeof value, NULL) != MC_OK)
+            continue;
+        fprintf(out, "%s%s %s", first ? "" : ", ", o->name, value[0] ? value : "none");
+        first = false;
+    }
+    fputc('\n', out);
+}
+
 static void print_text(const mc_model *m, const char *path, FILE *out)
 {
-    const mc_net_shape *s = &m->shape;
-    char step[32];
-    mc_cli_format_duration(m->step, step, sizeof step);
+    char step[32], v1[64], v2[64];
+    mc_cli_format_duration(mc_model_step(m), step, sizeof step);
     fprintf(out, "%s\n", path);
     fprintf(out, "  data        step %s, lookback %zu steps, horizon %zu steps\n", step,
-            s->lookback, s->horizon);
+            mc_model_lookback(m), mc_model_horizon(m));
     /* Names come from a CSV header, or from a file of unknown origin: shown
        with control bytes replaced, as in error messages. */
     char name[MC_ERROR_NAME_SIZE];
-    fprintf(out, "  target      %s (mean %.6g, scale %.6g)\n", mc_error_name(name, m->names[0]),
-            m->scalers[0].mean, m->scalers[0].scale);
-    for (size_t c = 1; c < mc_model_channels(m); c++)
-        fprintf(out, "  %-11s %s (mean %.6g, scale %.6g)\n", c <= m->n_past ? "past" : "future",
-                mc_error_name(name, m->names[c]), m->scalers[c].mean, m->scalers[c].scale);
-    fprintf(out, "  calendar    %s; %zu holiday%s\n", m->calendar ? "hour, weekday, season, weekend, holiday" : "off",
-            m->holidays.n, m->holidays.n == 1 ? "" : "s");
-    char masks[80] = "";
-    if (s->horizon_masks && s->horizon_rank > 0)
-        snprintf(masks, sizeof masks, " (%s, from horizon embeddings of rank %zu)",
-                 MASKS[s->mask_kind], s->horizon_rank);
-    else if (s->horizon_masks)
-        snprintf(masks, sizeof masks, " (%s)", MASKS[s->mask_kind]);
-    fprintf(out, "  network     hidden %zu, %s; anomaly mask %s; horizon masks %s%s; skip %s\n",
-            s->hidden, ACTIVATIONS[s->activation],
-            s->anomaly_mask ? (s->mask_local ? "on (with local evidence)" : "on") : "off",
-            s->horizon_masks ? "on" : "off", masks, s->skip ? "on" : "off");
-    fprintf(out, "  loss        %s", LOSSES[m->loss.kind]);
-    for (size_t q = 0; mc_model_loss(m) == MC_LOSS_PINBALL && q < m->loss.n_quantiles; q++)
-        fprintf(out, "%s%g", q ? "," : " at ", (double)m->loss.quantiles[q]);
-    if (m->normalize_level)
-        fprintf(out, "; level: mean of the last %zu steps\n", m->level_steps);
-    else
-        fprintf(out, "; level normalisation off\n");
-    fprintf(out, "  inputs      %zu per sample (%zu past channels, %zu future channels)\n",
-            mc_net_n_input(s), s->past_channels, s->future_channels);
-    fprintf(out, "  parameters  %zu (%.1f KiB)\n", m->layout.total,
-            (double)m->layout.total * 4.0 / 1024.0);
-    for (int t = 0; t < MC_T_COUNT; t++) {
-        const size_t r = m->layout.rows[t], c = m->layout.cols[t];
-        if (r * c == 0)
-            continue;
-        if (mc_tensor_is_vector((mc_tensor)t))
-            fprintf(out, "    %-10s [%zu]\n", mc_tensor_name((mc_tensor)t), r);
-        else
-            fprintf(out, "    %-10s [%zu, %zu]\n", mc_tensor_name((mc_tensor)t), r, c);
+    const size_t n_past = mc_model_past_columns(m);
+    const size_t channels = 1 + n_past + mc_model_future_columns(m);
+    for (size_t c = 0; c < channels; c++) {
+        double mean = 0, scale = 0;
+        mc_model_column_scaler(m, c, &mean, &scale);
+        fprintf(out, "  %-11s %s (mean %.6g, scale %.6g)\n",
+                c == 0 ? "target" : c <= n_past ? "past" : "future",
+                mc_error_name(name, mc_model_column_name(m, c)), mean, scale);
     }
-    const mc_train_record *rec = &m->record;
+    size_t n_holidays = 0;
+    mc_model_holidays(m, &n_holidays);
+    fprintf(out, "  calendar    %s; %zu holiday%s\n",
+            option_on(m, "calendar") ? "hour, weekday, season, weekend, holiday" : "off",
+            n_holidays, n_holidays == 1 ? "" : "s");
+    char masks[96] = "";
+    const char *rank = option(m, "horizon_rank", v1, sizeof v1);
+    const char *kind = option(m, "mask_kind", v2, sizeof v2);
+    if (option_on(m, "horizon_masks") && strcmp(rank, "0") != 0)
+        snprintf(masks, sizeof masks, " (%s, from horizon embeddings of rank %s)", kind, rank);
+    else if (option_on(m, "horizon_masks"))
+        snprintf(masks, sizeof masks, " (%s)", kind);
+    char hidden[32], act[32];
+    fprintf(out, "  network     hidden %s, %s; anomaly mask %s; horizon masks %s%s; skip %s\n",
+            option(m, "hidden", hidden, sizeof hidden), option(m, "activation", act, sizeof act),
+            option_on(m, "anomaly_mask")
+                ? (option_on(m, "mask_local") ? "on (with local evidence)" : "on")
+                : "off",
+            option_on(m, "horizon_masks") ? "on" : "off", masks,
+            option_on(m, "skip") ? "on" : "off");
+    fprintf(out, "  options\n");
+    static const char *const labels[] = {"window", "features", "network", "loss"};
+    for (int g = MC_GROUP_WINDOW; g <= MC_GROUP_LOSS; g++) {
+        fprintf(out, "    %-9s ", labels[g]);
+        print_group(out, m, (mc_option_group)g);
+    }
+    const size_t total = mc_model_parameter_count(m);
+    fprintf(out, "  parameters  %zu (%.1f KiB)\n", total, (double)total * 4.0 / 1024.0);
+    for (size_t i = 0; i < mc_model_tensor_count(m); i++) {
+        size_t shape[2], ndim = 0;
+        const char *t = mc_model_tensor(m, i, shape, &ndim);
+        if (ndim == 1)
+            fprintf(out, "    %-10s [%zu]\n", t, shape[0]);
+        else
+            fprintf(out, "    %-10s [%zu, %zu]\n", t, shape[0], shape[1]);
+    }
+    mc_training_record rec;
+    mc_model_training_record(m, &rec);
     char first[40], last[40];
-    mc_time_to_text(rec->first_time, 0, false, first, sizeof first);
-    mc_time_to_text(rec->last_time, 0, false, last, sizeof last);
-    if (rec->best_epoch == 0)
+    mc_time_to_text(rec.first_time, 0, false, first, sizeof first);
+    mc_time_to_text(rec.last_time, 0, false, last, sizeof last);
+    if (rec.best_epoch == 0)
         fprintf(out, "  training    %zu epochs, the linear forecaster kept (validation loss %.4f), "
                      "seed %llu\n",
-                rec->epochs, rec->best_val_loss, (unsigned long long)rec->seed);
+                rec.epochs, rec.best_val_loss, (unsigned long long)rec.seed);
     else
         fprintf(out, "  training    %zu epochs, best %zu (validation loss %.4f), seed %llu\n",
-                rec->epochs, rec->best_epoch, rec->best_val_loss, (unsigned long long)rec->seed);
+                rec.epochs, rec.best_epoch, rec.best_val_loss, (unsigned long long)rec.seed);
     fprintf(out, "              %zu training and %zu validation origins, data %s .. %s UTC\n",
-            rec->train_origins, rec->val_origins, first, last);
+            rec.train_origins, rec.val_origins, first, last);
+}
+
+/* Option `o`'s value (text) as JSON of its type. */
+static cJSON *option_json(const mc_option_info *o, const char *value)
+{
+    switch (o->type) {
+    case MC_OPTION_COUNT:
+    case MC_OPTION_FACT:
+    case MC_OPTION_REAL: return cJSON_CreateNumber(strtod(value, NULL));
+    case MC_OPTION_FLAG: return cJSON_CreateBool(strcmp(value, "true") == 0);
+    case MC_OPTION_LEVELS: {
+        cJSON *a = cJSON_CreateArray();
+        for (const char *p = value; a != NULL && *p != '\0';) {
+            char *end = NULL;
+            cJSON_AddItemToArray(a, cJSON_CreateNumber(strtod(p, &end)));
+            p = *end == ',' ? end + 1 : end;
+            if (end == p && *p != '\0') /* not a number: stop */
+                break;
+        }
+        return a;
+    }
+    default: return cJSON_CreateString(value);
+    }
 }
 
 static int print_json(const mc_model *m, const char *path, FILE *out, FILE *err)
 {
-    const mc_net_shape *s = &m->shape;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "file", path);
-    cJSON_AddNumberToObject(o, "step_seconds", (double)m->step);
-    cJSON_AddNumberToObject(o, "lookback", (double)s->lookback);
-    cJSON_AddNumberToObject(o, "horizon", (double)s->horizon);
-    cJSON_AddNumberToObject(o, "hidden", (double)s->hidden);
-    cJSON_AddStringToObject(o, "activation", ACTIVATIONS[s->activation]);
-    cJSON_AddStringToObject(o, "mask_kind", MASKS[s->mask_kind]);
-    cJSON_AddBoolToObject(o, "anomaly_mask", s->anomaly_mask);
-    cJSON_AddBoolToObject(o, "horizon_masks", s->horizon_masks);
-    cJSON_AddNumberToObject(o, "horizon_rank", (double)s->horizon_rank);
-    cJSON_AddBoolToObject(o, "skip", s->skip);
-    cJSON_AddBoolToObject(o, "mask_local", s->mask_local);
-    cJSON_AddNumberToObject(o, "mask_penalty", s->mask_penalty);
-    cJSON_AddStringToObject(o, "loss", LOSSES[m->loss.kind]);
-    cJSON_AddStringToObject(o, "target", m->names[0]);
+    for (size_t i = 0; i < mc_option_count(); i++) {
+        const mc_option_info *opt = mc_option_at(i);
+        char value[512];
+        if (mc_model_get_option(m, opt->name, value, sizeof value, NULL) == MC_OK)
+            cJSON_AddItemToObject(o, opt->name, option_json(opt, value));
+    }
+    cJSON_AddStringToObject(o, "target", mc_model_column_name(m, 0));
     cJSON *past = cJSON_AddArrayToObject(o, "past");
     cJSON *fut = cJSON_AddArrayToObject(o, "future");
-    for (size_t c = 1; c < mc_model_channels(m); c++)
-        cJSON_AddItemToArray(c <= m->n_past ? past : fut, cJSON_CreateString(m->names[c]));
-    cJSON_AddNumberToObject(o, "holidays", (double)m->holidays.n);
-    cJSON_AddNumberToObject(o, "parameters", (double)m->layout.total);
+    const size_t n_past = mc_model_past_columns(m);
+    for (size_t c = 1; c <= n_past + mc_model_future_columns(m); c++)
+        cJSON_AddItemToArray(c <= n_past ? past : fut,
+                             cJSON_CreateString(mc_model_column_name(m, c)));
+    size_t n_holidays = 0;
+    mc_model_holidays(m, &n_holidays);
+    cJSON_AddNumberToObject(o, "holidays", (double)n_holidays);
+    cJSON_AddNumberToObject(o, "parameters", (double)mc_model_parameter_count(m));
     cJSON *tensors = cJSON_AddObjectToObject(o, "tensors");
-    for (int t = 0; t < MC_T_COUNT; t++) {
-        const size_t r = m->layout.rows[t], c = m->layout.cols[t];
-        if (r * c == 0)
-            continue;
-        cJSON *shape = cJSON_AddArrayToObject(tensors, mc_tensor_name((mc_tensor)t));
-        cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)r));
-        if (!mc_tensor_is_vector((mc_tensor)t))
-            cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)c));
+    for (size_t i = 0; i < mc_model_tensor_count(m); i++) {
+        size_t shape[2], ndim = 0;
+        const char *t = mc_model_tensor(m, i, shape, &ndim);
+        cJSON *dims = cJSON_AddArrayToObject(tensors, t);
+        for (size_t d = 0; d < ndim; d++)
+            cJSON_AddItemToArray(dims, cJSON_CreateNumber((double)shape[d]));
     }
-    cJSON *rec = cJSON_AddObjectToObject(o, "training");
-    cJSON_AddNumberToObject(rec, "epochs", (double)m->record.epochs);
-    cJSON_AddNumberToObject(rec, "best_epoch", (double)m->record.best_epoch);
-    if (isfinite(m->record.best_val_loss))
-        cJSON_AddNumberToObject(rec, "best_val_loss", m->record.best_val_loss);
-    cJSON_AddNumberToObject(rec, "seed", (double)m->record.seed);
+    mc_training_record rec;
+    mc_model_training_record(m, &rec);
+    cJSON *r = cJSON_AddObjectToObject(o, "training");
+    cJSON_AddNumberToObject(r, "epochs", (double)rec.epochs);
+    cJSON_AddNumberToObject(r, "best_epoch", (double)rec.best_epoch);
+    if (isfinite(rec.best_val_loss))
+        cJSON_AddNumberToObject(r, "best_val_loss", rec.best_val_loss);
+    cJSON_AddNumberToObject(r, "seed", (double)rec.seed);
     return mc_cli_print_json(o, out, err);
 }
 

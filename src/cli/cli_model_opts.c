@@ -6,64 +6,89 @@
 #include <stdlib.h>
 #include <string.h>
 
-void mc_cli_model_help(FILE *f, const char *stride_line)
+const struct option *mc_cli_model_long_options(struct option *out, const struct option *own,
+                                               const char *stride_name)
 {
-    fprintf(f,
-        "What the model sees:\n"
-        "  --past A,B             columns fed as past inputs with the load (e.g. measured\n"
-        "                         temperature)\n"
-        "  --future A,B           columns known at the target times (e.g. a temperature\n"
-        "                         forecast, or the actual temperature when backtesting)\n"
-        "  --holidays FILE        CSV whose first column lists holiday dates (YYYY-MM-DD)\n"
-        "  --horizon STEPS        steps forecast (default: one day of steps, 24 for hourly)\n"
-        "  --lookback STEPS       steps of history seen (default: one week, 168 for hourly)\n"
-        "  --no-calendar          no hour/weekday/season/holiday channels\n"
-        "  --no-level             do not subtract the last day's mean load from the inputs\n"
-        "  --level-steps N        average only the last N steps for that level (1: the last\n"
-        "                         value; default: a day)\n"
-        "\n"
-        "The network (DESIGN.md section 4):\n"
-        "  --hidden D             hidden units of the feature mapping (default 64)\n"
-        "  --activation F         relu (default) or gelu\n"
-        "  --mask KIND            per-horizon masks: sigmoid (default) or softmax (mean 1)\n"
-        "  --no-anomaly-mask      ablation: no anomaly mask over the past values\n"
-        "  --no-horizon-masks     ablation: no per-horizon attention masks\n"
-        "  --horizon-rank R       per-horizon masks from horizon embeddings of rank R, whose\n"
-        "                         weights grow as H*(R+D) instead of H*D*D; 0 for a full\n"
-        "                         D x D matrix per horizon; auto (default): full up to 48\n"
-        "                         steps, rank 16 beyond\n"
-        "  --no-skip              no linear skip over the masked load lags\n"
-        "  --no-mask-local        the anomaly mask sees only the window's features, not each\n"
-        "                         value's deviation from its neighbours (DESIGN.md's mask)\n"
-        "  --mask-penalty X       cost of closing the anomaly mask added to the loss, so it\n"
-        "                         closes only where that pays (default 0.1; 0 for none)\n"
-        "  --loss L               mae (default), mse, huber or pinball\n"
-        "  --quantiles Q,Q,...    pinball levels (default 0.1,0.5,0.9)\n"
-        "  --huber-delta X        Huber threshold in standard deviations (default 1)\n"
-        "\n"
-        "Training:\n"
-        "  --epochs N             most epochs (default 60)\n"
-        "  --batch N              samples per step (default 256)\n"
-        "  --lr X                 peak learning rate of AdamW (default 0.001)\n"
-        "  --weight-decay X       AdamW weight decay (default 0.0001)\n"
-        "  --clip X               gradient-norm clip, 0 for none (default 1)\n"
-        "  --patience N           epochs without improvement before stopping (default 8)\n"
-        "  --val-fraction X       validation tail, 0 for none (default 0.1)\n"
-        "  --augment P            chance a sample's past load is corrupted (default 0.5)\n"
-        "  --no-linear-candidate  always keep the network; by default training also fits a\n"
-        "                         ridge regression on the load lags and keeps it instead\n"
-        "                         unless the network beats it on validation by more than\n"
-        "                         one standard error (point models with the skip and a\n"
-        "                         validation tail; never for --loss pinball)\n"
-        "  --samples-per-epoch N  origins drawn per epoch (default: all)\n"
-        "%s"
-        "  --seed N               the same seed gives the same model file (default 1)\n",
-        stride_line);
+    size_t n = 0;
+    for (; own[n].name != NULL && n + 1 < MC_CLI_MAX_OPTIONS; n++)
+        out[n] = own[n];
+    for (size_t i = 0; i < mc_option_count() && i < MC_OPT_MODEL_END - MC_OPT_MODEL &&
+                       n + 1 < MC_CLI_MAX_OPTIONS; i++) {
+        const mc_option_info *o = mc_option_at(i);
+        if (o->cli == NULL)
+            continue;
+        const bool origins = strcmp(o->name, "origin_stride") == 0;
+        out[n++] = (struct option){origins ? stride_name : o->cli,
+                                   o->type == MC_OPTION_FLAG ? no_argument : required_argument,
+                                   NULL, MC_OPT_MODEL + (int)i};
+    }
+    out[n] = (struct option){NULL, 0, NULL, 0};
+    return out;
 }
 
-void mc_cli_model_init(mc_cli_model *m)
+/* Writes `text` from column `col` on, wrapped before column 80; the first
+   line continues where the caller left off at column `at`. */
+static void wrap(FILE *f, const char *text, int at, int col)
+{
+    const char *p = text;
+    while (*p != '\0') {
+        size_t len = strlen(p);
+        if (at + (int)len > 80) {
+            len = (size_t)(80 - at);
+            while (len > 0 && p[len] != ' ')
+                len--;
+            if (len == 0) /* one long word */
+                len = strcspn(p, " ");
+        }
+        fprintf(f, "%.*s\n", (int)len, p);
+        p += len;
+        while (*p == ' ')
+            p++;
+        if (*p != '\0')
+            fprintf(f, "%*s", col, "");
+        at = col;
+    }
+}
+
+void mc_cli_model_help(FILE *f, const char *stride_name)
+{
+    static const char *const headings[] = {
+        "The window:", "What the model sees:", "The network (DESIGN.md section 4):",
+        "The loss:", "Training:"};
+    enum { HELP_COLUMN = 25 };
+    for (int g = MC_GROUP_WINDOW; g <= MC_GROUP_TRAINING; g++) {
+        fprintf(f, "%s%s\n", g ? "\n" : "", headings[g]);
+        for (size_t i = 0; i < mc_option_count(); i++) {
+            const mc_option_info *o = mc_option_at(i);
+            if ((int)o->group != g || o->cli == NULL)
+                continue;
+            const char *name = strcmp(o->name, "origin_stride") == 0 ? stride_name : o->cli;
+            char usage[64];
+            snprintf(usage, sizeof usage, "  --%s%s%s", name, o->type == MC_OPTION_FLAG ? "" : " ",
+                     o->type == MC_OPTION_FLAG ? "" : o->metavar);
+            fprintf(f, "%s", usage);
+            int at = (int)strlen(usage);
+            if (at + 2 > HELP_COLUMN) {
+                fputc('\n', f);
+                at = 0;
+            }
+            fprintf(f, "%*s", HELP_COLUMN - at, "");
+            char text[512];
+            const bool show_default = o->type != MC_OPTION_FLAG && o->default_text != NULL &&
+                                      o->default_text[0] != '\0' && strstr(o->help, "default") == NULL;
+            const bool off = o->type == MC_OPTION_FLAG && strncmp(o->cli, "no-", 3) == 0;
+            snprintf(text, sizeof text, "%s%s%s%s%s", off ? "turns off " : "", o->help,
+                     show_default ? " (default " : "",
+                     show_default ? o->default_text : "", show_default ? ")" : "");
+            wrap(f, text, HELP_COLUMN, HELP_COLUMN);
+        }
+    }
+}
+
+void mc_cli_model_init(mc_cli_model *m, const char *stride_name)
 {
     memset(m, 0, sizeof *m);
+    m->stride_name = stride_name;
     mc_model_options_defaults(&m->mo);
     mc_train_options_defaults(&m->to);
 }
@@ -72,6 +97,8 @@ void mc_cli_model_free(mc_cli_model *m)
 {
     mc_cli_names_free(&m->past);
     mc_cli_names_free(&m->future);
+    free(m->holidays);
+    m->holidays = NULL;
 }
 
 bool mc_cli_parse_size(const char *arg, size_t lo, size_t *out)
@@ -102,123 +129,36 @@ bool mc_cli_parse_real(const char *arg, double lo, double hi, double *out)
     return true;
 }
 
-static int bad(FILE *err, const char *command_name, const char *opt, const char *arg, const char *want)
-{
-    fprintf(err, "maskcast %s: invalid --%s '%s': expected %s\n", command_name, opt, arg, want);
-    return -1;
-}
-
-static int set_quantiles(mc_cli_model *a, const char *arg, const char *command, FILE *err)
-{
-    mc_cli_names list = {0};
-    if (!mc_cli_names_parse(&list, arg) || list.n == 0 || list.n > MC_MAX_QUANTILES) {
-        mc_cli_names_free(&list);
-        return bad(err, command, "quantiles", arg, "1 to 16 increasing levels between 0 and 1");
-    }
-    for (size_t i = 0; i < list.n; i++)
-        if (!mc_cli_parse_real(list.names[i], 1e-6, 1 - 1e-6, &a->mo.quantiles[i]) ||
-            (i > 0 && !(a->mo.quantiles[i] > a->mo.quantiles[i - 1]))) {
-            mc_cli_names_free(&list);
-            return bad(err, command, "quantiles", arg, "increasing levels between 0 and 1");
-        }
-    a->mo.n_quantiles = list.n;
-    mc_cli_names_free(&list);
-    return 1;
-}
-
 /* Applies one model or training option; 1 done, 0 not ours, -1 invalid. */
 int mc_cli_model_option(mc_cli_model *a, int c, const char *arg, const char *command,
                         FILE *err)
 {
-    static const char *const acts[] = {"relu", "gelu"}, *const masks[] = {"sigmoid", "softmax"};
-    static const char *const losses[] = {"mae", "mse", "huber", "pinball"};
-    mc_model_options *mo = &a->mo;
-    mc_train_options *to = &a->to;
-    switch (c) {
-    case MC_OPT_PAST: return mc_cli_names_parse(&a->past, arg) ? 1 : bad(err, command, "past", arg, "names");
-    case MC_OPT_FUTURE:
-        return mc_cli_names_parse(&a->future, arg) ? 1 : bad(err, command, "future", arg, "names");
-    case MC_OPT_HOLIDAYS: mo->holidays_path = arg; return 1;
-    case MC_OPT_HORIZON:
-        a->horizon_given = true;
-        return mc_cli_parse_size(arg, 1, &mo->horizon) ? 1 : bad(err, command, "horizon", arg, "a count of steps");
-    case MC_OPT_LOOKBACK:
-        a->lookback_given = true;
-        return mc_cli_parse_size(arg, 1, &mo->lookback) ? 1 : bad(err, command, "lookback", arg, "a count of steps");
-    case MC_OPT_HIDDEN: return mc_cli_parse_size(arg, 1, &mo->hidden) ? 1 : bad(err, command, "hidden", arg, "a count");
-    case MC_OPT_ACTIVATION:
-        for (int i = 0; i < 2; i++)
-            if (strcmp(arg, acts[i]) == 0) {
-                mo->activation = (mc_activation)i;
-                return 1;
-            }
-        return bad(err, command, "activation", arg, "relu or gelu");
-    case MC_OPT_MASK:
-        for (int i = 0; i < 2; i++)
-            if (strcmp(arg, masks[i]) == 0) {
-                mo->mask_kind = (mc_mask_kind)i;
-                return 1;
-            }
-        return bad(err, command, "mask", arg, "sigmoid or softmax");
-    case MC_OPT_LOSS:
-        for (int i = 0; i < 4; i++)
-            if (strcmp(arg, losses[i]) == 0) {
-                mo->loss = (mc_loss_kind)i;
-                return 1;
-            }
-        return bad(err, command, "loss", arg, "mae, mse, huber or pinball");
-    case MC_OPT_NO_ANOMALY: mo->anomaly_mask = false; return 1;
-    case MC_OPT_NO_HORIZON: mo->horizon_masks = false; return 1;
-    case MC_OPT_NO_SKIP: mo->skip = false; return 1;
-    case MC_OPT_NO_MASK_LOCAL: mo->mask_local = false; return 1;
-    case MC_OPT_MASK_PENALTY:
-        return mc_cli_parse_real(arg, 0, 100, &mo->mask_penalty) ? 1
-                                                          : bad(err, command, "mask-penalty", arg, "0 to 100");
-    case MC_OPT_HORIZON_RANK:
-        if (strcmp(arg, "auto") == 0) {
-            mo->horizon_rank = MC_HORIZON_RANK_AUTO;
-            return 1;
-        }
-        return mc_cli_parse_size(arg, 0, &mo->horizon_rank) && mo->horizon_rank <= MC_HORIZON_RANK_MAX
-                   ? 1 : bad(err, command, "horizon-rank", arg, "auto or 0 to 4096");
-    case MC_OPT_NO_LEVEL: mo->normalize_level = false; return 1;
-    case MC_OPT_LEVEL_STEPS:
-        return mc_cli_parse_size(arg, 1, &mo->level_steps) ? 1
-                                                           : bad(err, command, "level-steps", arg, ">= 1");
-    case MC_OPT_NO_CALENDAR: mo->calendar = false; return 1;
-    case MC_OPT_QUANTILES: return set_quantiles(a, arg, command, err);
-    case MC_OPT_HUBER:
-        return mc_cli_parse_real(arg, 1e-9, 1e9, &mo->huber_delta) ? 1
-                                                            : bad(err, command, "huber-delta", arg, "> 0");
-    case MC_OPT_EPOCHS: return mc_cli_parse_size(arg, 1, &to->max_epochs) ? 1 : bad(err, command, "epochs", arg, ">= 1");
-    case MC_OPT_BATCH: return mc_cli_parse_size(arg, 1, &to->batch_size) ? 1 : bad(err, command, "batch", arg, ">= 1");
-    case MC_OPT_PATIENCE:
-        return mc_cli_parse_size(arg, 1, &to->patience) ? 1 : bad(err, command, "patience", arg, ">= 1");
-    case MC_OPT_SAMPLES:
-        return mc_cli_parse_size(arg, 1, &to->samples_per_epoch) ? 1
-                                                          : bad(err, command, "samples-per-epoch", arg, ">= 1");
-    case MC_OPT_TRAIN_STRIDE:
-        return mc_cli_parse_size(arg, 1, &to->origin_stride) ? 1 : bad(err, command, strcmp(command, "train") == 0 ? "stride" : "train-stride", arg, ">= 1");
-    case MC_OPT_LR: return mc_cli_parse_real(arg, 1e-9, 10, &to->learning_rate) ? 1 : bad(err, command, "lr", arg, "> 0");
-    case MC_OPT_WD:
-        return mc_cli_parse_real(arg, 0, 10, &to->weight_decay) ? 1 : bad(err, command, "weight-decay", arg, ">= 0");
-    case MC_OPT_CLIP: return mc_cli_parse_real(arg, 0, 1e9, &to->clip_norm) ? 1 : bad(err, command, "clip", arg, ">= 0");
-    case MC_OPT_VAL:
-        return mc_cli_parse_real(arg, 0, 0.89, &to->validation_fraction)
-                   ? 1 : bad(err, command, "val-fraction", arg, "a fraction below 0.9");
-    case MC_OPT_AUGMENT:
-        return mc_cli_parse_real(arg, 0, 1, &to->augment_probability)
-                   ? 1 : bad(err, command, "augment", arg, "a probability");
-    case MC_OPT_NO_LINEAR: to->linear_candidate = false; return 1;
-    case MC_OPT_SEED: {
-        size_t seed;
-        if (!mc_cli_parse_size(arg, 0, &seed))
-            return bad(err, command, "seed", arg, "a whole number");
-        to->seed = seed;
-        return 1;
+    if (c < MC_OPT_MODEL || c >= MC_OPT_MODEL_END)
+        return 0;
+    const mc_option_info *o = mc_option_at((size_t)(c - MC_OPT_MODEL));
+    if (o == NULL)
+        return 0;
+    const char *name = strcmp(o->name, "origin_stride") == 0 ? a->stride_name : o->cli;
+    bool ok = true;
+    mc_error e;
+    if (o->type == MC_OPTION_NAMES) {
+        ok = mc_cli_names_parse(strcmp(o->name, "past") == 0 ? &a->past : &a->future, arg);
+    } else if (o->type == MC_OPTION_DATES) {
+        a->holidays_path = arg;
+    } else {
+        /* A flag's switch turns a default on off, or an off one on. */
+        const char *value = o->type != MC_OPTION_FLAG ? arg
+                            : strncmp(o->cli, "no-", 3) == 0 ? "false" : "true";
+        ok = mc_options_set(&a->mo, &a->to, o->name, value, &e) == MC_OK;
     }
-    default: return 0;
+    if (!ok) {
+        fprintf(err, "maskcast %s: invalid --%s '%s': expected %s\n", command, name, arg,
+                o->type == MC_OPTION_NAMES ? "names" : o->expect);
+        return -1;
     }
+    a->horizon_given |= strcmp(o->name, "horizon") == 0;
+    a->lookback_given |= strcmp(o->name, "lookback") == 0;
+    return 1;
 }
 
 /* The CSV must hold every past and future column: read their union (plus --covariates). */
@@ -242,17 +182,27 @@ mc_frame *mc_cli_model_load(mc_cli_model *m, mc_cli_data *d, const char **column
     const mc_cli_names *lists[] = {&d->covariates, &m->past, &m->future};
     d->csv_opt.covariates = columns;
     d->csv_opt.n_covariates = union_names(columns, 3 * MC_MAX_COVARIATES, lists, 3);
-    m->mo.past = m->past.names;
-    m->mo.n_past = m->past.n;
-    m->mo.future = m->future.names;
-    m->mo.n_future = m->future.n;
+    if (m->holidays_path != NULL) {
+        mc_error e;
+        free(m->holidays);
+        if (mc_holiday_dates_read(m->holidays_path, &m->holidays, &m->mo.features.n_holidays,
+                                  &e) != MC_OK) {
+            fprintf(err, "maskcast: %s\n", e.message);
+            return NULL;
+        }
+        m->mo.features.holidays = m->holidays;
+    }
+    m->mo.features.past = m->past.names;
+    m->mo.features.n_past = m->past.n;
+    m->mo.features.future = m->future.names;
+    m->mo.features.n_future = m->future.n;
     mc_frame *frame = mc_cli_data_load(d, err);
     if (frame == NULL)
         return NULL;
     const int64_t step = mc_frame_step(frame);
     if (!m->lookback_given)
-        m->mo.lookback = step < 7 * 86400 ? (size_t)(7 * 86400 / step) : 1;
+        m->mo.window.lookback = step < 7 * 86400 ? (size_t)(7 * 86400 / step) : 1;
     if (!m->horizon_given)
-        m->mo.horizon = step < 86400 ? (size_t)(86400 / step) : 1;
+        m->mo.window.horizon = step < 86400 ? (size_t)(86400 / step) : 1;
     return frame;
 }

@@ -23,7 +23,7 @@ static void help(FILE *f)
         "kept H steps away from the rest) judges the epochs; the best epoch's weights are\n"
         "kept. Progress goes to standard error.\n"
         "\n");
-    mc_cli_model_help(f, "  --stride N             forecast origins every N steps (default 1: every step)\n");
+    mc_cli_model_help(f, "stride");
     fprintf(f,
         "  -o, --output MODEL     the model file to write (required)\n"
         "  -q, --quiet            no progress\n"
@@ -61,14 +61,15 @@ static int train_option(void *args, int c, const char *arg, FILE *err)
 
 static int parse_args(train_args *a, int argc, char **argv, FILE *out, FILE *err)
 {
-    static const struct option longopts[] = {
+    static const struct option own[] = {
         MC_CLI_DATA_LONG_OPTIONS,
-        MC_CLI_MODEL_LONG_OPTIONS("stride"),
         {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    static const mc_cli_command cmd = {"train", "o:qh", longopts, train_option, help};
+    struct option longopts[MC_CLI_MAX_OPTIONS];
+    const mc_cli_command cmd = {"train", "o:qh", mc_cli_model_long_options(longopts, own, "stride"),
+                                train_option, help};
     const int st = mc_cli_parse_options(&cmd, a, argc, argv, out, err);
     if (st != MC_EXIT_OK)
         return st;
@@ -89,7 +90,7 @@ int mc_cli_train(int argc, char **argv, FILE *out, FILE *err)
     train_args a;
     memset(&a, 0, sizeof a);
     mc_cli_data_init(&a.data);
-    mc_cli_model_init(&a.model);
+    mc_cli_model_init(&a.model, "stride");
     int status = parse_args(&a, argc, argv, out, err);
     mc_frame *frame = NULL;
     mc_model *model = NULL;
@@ -139,7 +140,7 @@ int mc_cli_train(int argc, char **argv, FILE *out, FILE *err)
                      "did not beat it on validation by more than one standard error\n");
     if (!a.quiet)
         fprintf(err, "maskcast: wrote %s (lookback %zu, horizon %zu steps; %.1f s)\n", a.output,
-                a.model.mo.lookback, a.model.mo.horizon, mc_model_train_seconds(model));
+                a.model.mo.window.lookback, a.model.mo.window.horizon, mc_model_train_seconds(model));
 done:
     mc_atomic_abort(&file); /* the temporary, when training or writing failed */
     mc_model_free(model);

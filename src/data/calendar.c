@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "data/timestamp.h"
 #include "io/csv_reader.h"
+#include "maskcast/frame.h"
 
 #define TWO_PI 6.283185307179586
 
@@ -115,6 +116,15 @@ mc_status mc_holidays_read(mc_holidays *out, const char *path, mc_error *err)
     const mc_csv_source src = mc_csv_source_stream(fp, path);
     mc_status st = read_holidays(out, &src, err);
     fclose(fp);
+    return st;
+}
+
+mc_status mc_holiday_dates_read(const char *path, int64_t **days, size_t *n, mc_error *err)
+{
+    mc_holidays h;
+    const mc_status st = mc_holidays_read(&h, path, err);
+    *days = h.days; /* NULL and 0 on failure */
+    *n = h.n;
     return st;
 }
 

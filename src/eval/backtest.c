@@ -284,8 +284,8 @@ static mc_status run_model(mc_backtest *b, const char *name, model_run *run, mc_
     bt_method *m = add_method(b, name, err);
     if (m == NULL)
         return MC_ERR_NOMEM;
-    const size_t N = b->n_origins, H = b->horizon, Q = run->mo->loss == MC_LOSS_PINBALL
-                                                             ? run->mo->n_quantiles : 1;
+    const size_t N = b->n_origins, H = b->horizon, Q = run->mo->loss.kind == MC_LOSS_PINBALL
+                                                             ? run->mo->loss.n_quantiles : 1;
     memset(m->point, 0, N * H * sizeof *m->point);
     run->quantiles = calloc(N * H * Q, sizeof *run->quantiles);
     if (run->quantiles == NULL)
@@ -374,7 +374,7 @@ static mc_status check_options(const mc_frame *f, const mc_model_options *mo,
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
                             "backtests need a step that divides a day (the data's step is %lld s)",
                             (long long)step);
-    if (mo->horizon == 0 || bo->origin_time < 0 || bo->origin_time >= 86400 ||
+    if (mo->window.horizon == 0 || bo->origin_time < 0 || bo->origin_time >= 86400 ||
         bo->origin_time % step != 0)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
                             "the origin time of day must be a whole number of steps after "
@@ -427,13 +427,13 @@ mc_status mc_backtest_run(mc_backtest **out, const mc_frame *frame, const mc_mod
     }
     for (size_t r = 0; r < rows; r++)
         wall[r] = mc_frame_wall_time(frame, r);
-    b->horizon = mo->horizon;
+    b->horizon = mo->window.horizon;
     b->gap = bo->gap;
     size_t start = 0;
     st = test_start_row(&start, frame, bo, day_steps, err);
     if (st == MC_OK)
         st = pick_origins(b, wall, rows, start, bo->stride ? bo->stride : day_steps, day_steps,
-                          mo->lookback, bo->origin_time, err);
+                          mo->window.lookback, bo->origin_time, err);
     if (st == MC_OK) {
         b->train_rows = b->rows[0];
         st = fill_targets(b, frame, 7 * day_steps, err);
@@ -447,26 +447,26 @@ mc_status mc_backtest_run(mc_backtest **out, const mc_frame *frame, const mc_mod
             st = mc_error_nomem(err, "the corrupted inputs");
         else {
             memcpy(input, load, rows * sizeof *input);
-            const size_t from = b->rows[0] > mo->lookback ? b->rows[0] - mo->lookback : 0;
+            const size_t from = b->rows[0] > mo->window.lookback ? b->rows[0] - mo->window.lookback : 0;
             st = mc_corrupt_series(input, rows, from, b->train_rows, bo->corrupt_rate,
                                    bo->corrupt_seed, NULL, err);
             load = input;
         }
     }
     mc_model_options m = *mo;
-    m.horizon = b->gap + b->horizon;
+    m.window.horizon = b->gap + b->horizon;
     model_run run = {.frame = frame, .input_load = load, .mo = &m, .to = to, .bo = bo};
     if (st == MC_OK)
         st = run_model(b, "maskcast", &run, err);
-    if (st == MC_OK && bo->ablations && mo->anomaly_mask) {
+    if (st == MC_OK && bo->ablations && mo->network.anomaly_mask) {
         mc_model_options a = m;
-        a.anomaly_mask = false;
+        a.network.anomaly_mask = false;
         run.mo = &a;
         st = run_model(b, "no-anomaly-mask", &run, err);
     }
-    if (st == MC_OK && bo->ablations && mo->horizon_masks) {
+    if (st == MC_OK && bo->ablations && mo->network.horizon_masks) {
         mc_model_options a = m;
-        a.horizon_masks = false;
+        a.network.horizon_masks = false;
         run.mo = &a;
         st = run_model(b, "no-horizon-masks", &run, err);
     }

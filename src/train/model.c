@@ -27,25 +27,15 @@ _Static_assert(MC_MAX_QUANTILES == MC_NN_MAX_QUANTILES, "quantile counts");
 void mc_model_options_defaults(mc_model_options *o)
 {
     memset(o, 0, sizeof *o);
-    o->lookback = 168;
-    o->horizon = 24;
-    o->hidden = 64;
-    o->activation = MC_ACTIVATION_RELU;
-    o->mask_kind = MC_MASK_SIGMOID;
-    o->anomaly_mask = true;
-    o->horizon_masks = true;
-    o->horizon_rank = MC_HORIZON_RANK_AUTO;
-    o->skip = true;
-    o->mask_local = true;
-    o->mask_penalty = 0.1;
-    o->loss = MC_LOSS_MAE;
-    o->huber_delta = 1.0;
-    o->n_quantiles = 3;
-    o->quantiles[0] = 0.1;
-    o->quantiles[1] = 0.5;
-    o->quantiles[2] = 0.9;
-    o->normalize_level = true;
-    o->calendar = true;
+    o->window = (mc_window_options){.lookback = 168, .horizon = 24};
+    o->features = (mc_feature_options){.calendar = true, .normalize_level = true};
+    o->network = (mc_network_options){.hidden = 64, .activation = MC_ACTIVATION_RELU,
+                                      .mask_kind = MC_MASK_SIGMOID, .anomaly_mask = true,
+                                      .horizon_masks = true,
+                                      .horizon_rank = MC_HORIZON_RANK_AUTO, .skip = true,
+                                      .mask_local = true, .mask_penalty = 0.1};
+    o->loss = (mc_loss_options){.kind = MC_LOSS_MAE, .huber_delta = 1.0, .n_quantiles = 3,
+                                .quantiles = {0.1, 0.5, 0.9}};
 }
 
 size_t mc_model_channels(const mc_model *m) { return 1 + m->n_past + m->n_future; }
@@ -80,34 +70,38 @@ static char *dup_string(const char *s)
 
 static mc_status check_options(const mc_model_options *mo, mc_error *err)
 {
-    if (mo->n_past > MC_MAX_COVARIATES || mo->n_future > MC_MAX_COVARIATES)
+    const mc_network_options *net = &mo->network;
+    const mc_loss_options *loss = &mo->loss;
+    if (mo->features.n_past > MC_MAX_COVARIATES || mo->features.n_future > MC_MAX_COVARIATES)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "at most %d past and %d future covariates",
                             MC_MAX_COVARIATES, MC_MAX_COVARIATES);
-    if (mo->loss == MC_LOSS_PINBALL) {
-        if (mo->n_quantiles == 0 || mo->n_quantiles > MC_MAX_QUANTILES)
+    if (loss->kind == MC_LOSS_PINBALL) {
+        if (loss->n_quantiles == 0 || loss->n_quantiles > MC_MAX_QUANTILES)
             return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "between 1 and %d quantiles",
                                 MC_MAX_QUANTILES);
         /* Checked as the model keeps them, in single precision: 0.99999999
            is below 1 but rounds to 1, and such a model's file would not load. */
-        for (size_t q = 0; q < mo->n_quantiles; q++) {
-            const float level = (float)mo->quantiles[q];
+        for (size_t q = 0; q < loss->n_quantiles; q++) {
+            const float level = (float)loss->quantiles[q];
             if (!(level > 0.0f && level < 1.0f) ||
-                (q > 0 && !(level > (float)mo->quantiles[q - 1])))
+                (q > 0 && !(level > (float)loss->quantiles[q - 1])))
                 return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
                                     "quantile levels must be increasing and between 0 and 1, "
                                     "as single-precision numbers (0.99999999 is 1 there)");
         }
     }
-    if ((unsigned)mo->loss > MC_LOSS_PINBALL || (unsigned)mo->activation > MC_ACTIVATION_GELU ||
-        (unsigned)mo->mask_kind > MC_MASK_SOFTMAX)
+    if ((unsigned)loss->kind > MC_LOSS_PINBALL || (unsigned)net->activation > MC_ACTIVATION_GELU ||
+        (unsigned)net->mask_kind > MC_MASK_SOFTMAX)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "unknown loss, activation or mask kind");
-    if (!(mo->mask_penalty >= 0.0 && mo->mask_penalty <= 100.0))
+    if (!(net->mask_penalty >= 0.0 && net->mask_penalty <= 100.0))
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "the mask penalty must be in [0, 100]");
-    if (mo->horizon_rank != MC_HORIZON_RANK_AUTO && mo->horizon_rank > MC_HORIZON_RANK_MAX)
+    if (net->horizon_rank != MC_HORIZON_RANK_AUTO && net->horizon_rank > MC_HORIZON_RANK_MAX)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
                             "the horizon rank must be at most %d (0 for the full masks)",
                             MC_HORIZON_RANK_MAX);
-    if (mo->loss == MC_LOSS_HUBER && !(mo->huber_delta > 0.0))
+    if (mo->features.n_holidays > 0 && mo->features.holidays == NULL)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "holidays counted but not given");
+    if (loss->kind == MC_LOSS_HUBER && !(loss->huber_delta > 0.0))
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "the Huber threshold must be positive");
     return MC_OK;
 }
@@ -115,29 +109,51 @@ static mc_status check_options(const mc_model_options *mo, mc_error *err)
 /* The rank the options ask for, with "auto" resolved from the horizon. */
 static size_t horizon_rank(const mc_model_options *mo)
 {
-    if (!mo->horizon_masks)
+    if (!mo->network.horizon_masks)
         return 0;
-    if (mo->horizon_rank == MC_HORIZON_RANK_AUTO)
-        return mo->horizon <= MC_HORIZON_FULL_MAX ? 0 : MC_HORIZON_RANK_DEFAULT;
-    return mo->horizon_rank;
+    if (mo->network.horizon_rank == MC_HORIZON_RANK_AUTO)
+        return mo->window.horizon <= MC_HORIZON_FULL_MAX ? 0 : MC_HORIZON_RANK_DEFAULT;
+    return mo->network.horizon_rank;
 }
 
 void mc_model_shape(const mc_model_options *mo, mc_net_shape *shape)
 {
-    mc_window_spec spec = {.n_past = mo->n_past, .n_future = mo->n_future,
-                           .calendar = mo->calendar, .lookback = mo->lookback,
-                           .horizon = mo->horizon};
-    *shape = (mc_net_shape){.lookback = mo->lookback, .horizon = mo->horizon,
+    const mc_network_options *net = &mo->network;
+    mc_window_spec spec = {.n_past = mo->features.n_past, .n_future = mo->features.n_future,
+                           .calendar = mo->features.calendar, .lookback = mo->window.lookback,
+                           .horizon = mo->window.horizon};
+    *shape = (mc_net_shape){.lookback = mo->window.lookback, .horizon = mo->window.horizon,
                             .past_channels = mc_window_past_channels(&spec),
                             .future_channels = mc_window_future_channels(&spec),
-                            .hidden = mo->hidden,
-                            .quantiles = mo->loss == MC_LOSS_PINBALL ? mo->n_quantiles : 1,
-                            .activation = (mc_nn_activation)mo->activation,
-                            .mask_kind = (mc_nn_mask)mo->mask_kind,
-                            .anomaly_mask = mo->anomaly_mask, .horizon_masks = mo->horizon_masks,
-                            .horizon_rank = horizon_rank(mo),
-                            .skip = mo->skip, .mask_local = mo->anomaly_mask && mo->mask_local,
-                            .mask_penalty = mo->anomaly_mask ? (float)mo->mask_penalty : 0.0f};
+                            .hidden = net->hidden,
+                            .quantiles = mo->loss.kind == MC_LOSS_PINBALL ? mo->loss.n_quantiles : 1,
+                            .activation = (mc_nn_activation)net->activation,
+                            .mask_kind = (mc_nn_mask)net->mask_kind,
+                            .anomaly_mask = net->anomaly_mask,
+                            .horizon_masks = net->horizon_masks,
+                            .horizon_rank = horizon_rank(mo), .skip = net->skip,
+                            .mask_local = net->anomaly_mask && net->mask_local,
+                            .mask_penalty = net->anomaly_mask ? (float)net->mask_penalty : 0.0f};
+}
+
+/* The options as the model is: "auto" resolved, values as the network keeps
+   them (single precision), switched-off parts' settings at their off
+   values, no pointers. What its file records and inspect shows. */
+static mc_model_options resolved_options(const mc_model *m, const mc_model_options *mo)
+{
+    mc_model_options c = *mo;
+    c.features = (mc_feature_options){.calendar = m->calendar,
+                                      .normalize_level = m->normalize_level,
+                                      .level_steps = m->level_steps,
+                                      .n_past = m->n_past, .n_future = m->n_future,
+                                      .n_holidays = m->holidays.n};
+    c.network.horizon_rank = m->shape.horizon_rank;
+    c.network.mask_local = m->shape.mask_local;
+    c.network.mask_penalty = (double)m->shape.mask_penalty;
+    c.loss.n_quantiles = m->loss.kind == MC_NN_LOSS_PINBALL ? m->loss.n_quantiles : 0;
+    for (size_t q = 0; q < MC_MAX_QUANTILES; q++)
+        c.loss.quantiles[q] = q < c.loss.n_quantiles ? (double)m->loss.quantiles[q] : 0.0;
+    return c;
 }
 
 mc_status mc_model_create(mc_model **out, const mc_model_options *mo, int64_t step,
@@ -154,23 +170,26 @@ mc_status mc_model_create(mc_model **out, const mc_model_options *mo, int64_t st
         return mc_error_nomem(err, "creating the model");
     m->step = step;
     m->day_steps = step < DAY_SECONDS ? (size_t)(DAY_SECONDS / step) : 1;
-    m->calendar = mo->calendar;
-    m->normalize_level = mo->normalize_level;
-    m->level_steps = mo->level_steps && mo->level_steps < m->day_steps ? mo->level_steps
-                                                                       : m->day_steps;
-    m->n_past = mo->n_past;
-    m->n_future = mo->n_future;
+    const mc_feature_options *feat = &mo->features;
+    m->calendar = feat->calendar;
+    m->normalize_level = feat->normalize_level;
+    m->level_steps = feat->level_steps && feat->level_steps < m->day_steps ? feat->level_steps
+                                                                           : m->day_steps;
+    m->n_past = feat->n_past;
+    m->n_future = feat->n_future;
     m->holidays = *holidays;
     holidays->days = NULL;
     holidays->n = 0;
 
-    m->loss.kind = (mc_nn_loss)mo->loss;
-    m->loss.huber_delta = mo->huber_delta;
-    m->loss.n_quantiles = mo->loss == MC_LOSS_PINBALL ? mo->n_quantiles : 1;
+    const bool pinball = mo->loss.kind == MC_LOSS_PINBALL;
+    m->loss.kind = (mc_nn_loss)mo->loss.kind;
+    m->loss.huber_delta = mo->loss.huber_delta;
+    m->loss.n_quantiles = pinball ? mo->loss.n_quantiles : 1;
     for (size_t q = 0; q < m->loss.n_quantiles; q++)
-        m->loss.quantiles[q] = mo->loss == MC_LOSS_PINBALL ? (float)mo->quantiles[q] : 0.5f;
+        m->loss.quantiles[q] = pinball ? (float)mo->loss.quantiles[q] : 0.5f;
 
     mc_model_shape(mo, &m->shape);
+    m->config = resolved_options(m, mo);
     /* The plan bounds every size for batches up to 2^20 samples. */
     if ((st = mc_net_plan(&m->shape, (size_t)1 << 20, &m->layout, err)) != MC_OK) {
         mc_model_free(m);
@@ -185,10 +204,10 @@ mc_status mc_model_create(mc_model **out, const mc_model_options *mo, int64_t st
         return mc_error_nomem(err, "creating the model");
     }
     m->names[0] = dup_string(target);
-    for (size_t c = 0; c < mo->n_past; c++)
-        m->names[1 + c] = dup_string(mo->past[c]);
-    for (size_t c = 0; c < mo->n_future; c++)
-        m->names[1 + mo->n_past + c] = dup_string(mo->future[c]);
+    for (size_t c = 0; c < feat->n_past; c++)
+        m->names[1 + c] = dup_string(feat->past[c]);
+    for (size_t c = 0; c < feat->n_future; c++)
+        m->names[1 + feat->n_past + c] = dup_string(feat->future[c]);
     for (size_t c = 0; c < channels; c++)
         if (m->names[c] == NULL) {
             mc_model_free(m);

@@ -17,13 +17,10 @@
 #include "io/json.h"
 #include "io/safetensors.h"
 #include "train/model_internal.h"
+#include "train/options_table.h"
 
 #define FORMAT_NAME "maskcast-model"
 #define FORMAT_VERSION "1"
-
-static const char *const ACTIVATIONS[] = {"relu", "gelu"};
-static const char *const MASK_KINDS[] = {"sigmoid", "softmax"};
-static const char *const LOSSES[] = {"mae", "mse", "huber", "pinball"};
 
 /* ---- writing ---------------------------------------------------------------- */
 
@@ -60,34 +57,14 @@ static cJSON *built(cJSON *o, bool ok)
     return o;
 }
 
+/* The configuration as the option table lists it, in its order. */
 static cJSON *config_json(const mc_model *m)
 {
-    const mc_net_shape *s = &m->shape;
     cJSON *o = cJSON_CreateObject();
     bool ok = o != NULL;
-    ok = ok && put(o, "lookback", cJSON_CreateNumber((double)s->lookback));
-    ok = ok && put(o, "horizon", cJSON_CreateNumber((double)s->horizon));
-    ok = ok && put(o, "hidden", cJSON_CreateNumber((double)s->hidden));
-    ok = ok && put(o, "past_channels", cJSON_CreateNumber((double)s->past_channels));
-    ok = ok && put(o, "future_channels", cJSON_CreateNumber((double)s->future_channels));
-    ok = ok && put(o, "activation", cJSON_CreateString(ACTIVATIONS[s->activation]));
-    ok = ok && put(o, "mask_kind", cJSON_CreateString(MASK_KINDS[s->mask_kind]));
-    ok = ok && put(o, "anomaly_mask", cJSON_CreateBool(s->anomaly_mask));
-    ok = ok && put(o, "horizon_masks", cJSON_CreateBool(s->horizon_masks));
-    ok = ok && put(o, "horizon_rank", cJSON_CreateNumber((double)s->horizon_rank));
-    ok = ok && put(o, "skip", cJSON_CreateBool(s->skip));
-    ok = ok && put(o, "mask_local", cJSON_CreateBool(s->mask_local));
-    ok = ok && put(o, "mask_penalty", exact(s->mask_penalty));
-    ok = ok && put(o, "loss", cJSON_CreateString(LOSSES[m->loss.kind]));
-    ok = ok && put(o, "huber_delta", exact(m->loss.huber_delta));
-    cJSON *q = ok ? cJSON_CreateArray() : NULL;
-    ok = ok && put(o, "quantiles", q);
-    for (size_t i = 0; ok && m->loss.kind == MC_NN_LOSS_PINBALL && i < m->loss.n_quantiles; i++)
-        ok = put(q, NULL, exact(m->loss.quantiles[i]));
-    ok = ok && put(o, "normalize_level", cJSON_CreateBool(m->normalize_level));
-    ok = ok && put(o, "level_steps", cJSON_CreateNumber((double)m->level_steps));
-    ok = ok && put(o, "calendar", cJSON_CreateBool(m->calendar));
-    ok = ok && put(o, "step_seconds", cJSON_CreateNumber((double)m->step));
+    for (size_t i = 0; ok && i < mc_option_count(); i++)
+        if (mc_option_in_file(m, i))
+            ok = put(o, mc_option_at(i)->name, mc_option_to_json(m, i));
     return built(o, ok);
 }
 
@@ -228,108 +205,15 @@ static cJSON *parse_meta(const reader *r, const mc_st_file *f, const char *key, 
     return j;
 }
 
-/* A whole number in [lo, hi] at key. */
-static mc_status get_size(const reader *r, const cJSON *o, const char *key, size_t lo, size_t hi,
-                          size_t *out)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    const double d = cJSON_IsNumber(v) ? v->valuedouble : -1.0;
-    if (!(d >= (double)lo && d <= (double)hi && d == floor(d))) {
-        char what[160];
-        snprintf(what, sizeof what, "configuration \"%s\" must be a whole number from %zu to %zu",
-                 key, lo, hi);
-        return bad(r, what);
-    }
-    *out = (size_t)d;
-    return MC_OK;
-}
-
-static mc_status get_bool(const reader *r, const cJSON *o, const char *key, bool *out)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!cJSON_IsBool(v)) {
-        char what[128];
-        snprintf(what, sizeof what, "configuration \"%s\" must be true or false", key);
-        return bad(r, what);
-    }
-    *out = cJSON_IsTrue(v);
-    return MC_OK;
-}
-
-static mc_status get_choice(const reader *r, const cJSON *o, const char *key,
-                            const char *const *names, size_t n, int *out)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    for (size_t i = 0; cJSON_IsString(v) && i < n; i++)
-        if (strcmp(v->valuestring, names[i]) == 0) {
-            *out = (int)i;
-            return MC_OK;
-        }
-    char what[128];
-    snprintf(what, sizeof what, "configuration \"%s\" has an unknown value", key);
-    return bad(r, what);
-}
-
-enum { MAX_DIM = 1 << 24 };
-
 /* The configuration into model options and a step; checked, not trusted. */
 static mc_status read_config(const reader *r, const cJSON *c, mc_model_options *mo,
                              int64_t *step, size_t *past_ch, size_t *future_ch)
 {
-    size_t steps = 0, huge = (size_t)1 << 40;
-    int act = 0, mask = 0, loss = 0;
-    mc_status st;
-    mc_model_options_defaults(mo);
-    if ((st = get_size(r, c, "lookback", 1, MAX_DIM, &mo->lookback)) != MC_OK ||
-        (st = get_size(r, c, "horizon", 1, MAX_DIM, &mo->horizon)) != MC_OK ||
-        (st = get_size(r, c, "hidden", 1, MAX_DIM, &mo->hidden)) != MC_OK ||
-        (st = get_size(r, c, "past_channels", 1, 1 + MC_MAX_COVARIATES, past_ch)) != MC_OK ||
-        (st = get_size(r, c, "future_channels", 0, 8 + MC_MAX_COVARIATES, future_ch)) != MC_OK ||
-        (st = get_size(r, c, "step_seconds", 1, huge, &steps)) != MC_OK ||
-        (st = get_choice(r, c, "activation", ACTIVATIONS, 2, &act)) != MC_OK ||
-        (st = get_choice(r, c, "mask_kind", MASK_KINDS, 2, &mask)) != MC_OK ||
-        (st = get_choice(r, c, "loss", LOSSES, 4, &loss)) != MC_OK ||
-        (st = get_bool(r, c, "anomaly_mask", &mo->anomaly_mask)) != MC_OK ||
-        (st = get_bool(r, c, "horizon_masks", &mo->horizon_masks)) != MC_OK ||
-        (st = get_bool(r, c, "skip", &mo->skip)) != MC_OK ||
-        (st = get_bool(r, c, "mask_local", &mo->mask_local)) != MC_OK ||
-        (st = get_bool(r, c, "normalize_level", &mo->normalize_level)) != MC_OK ||
-        (st = get_bool(r, c, "calendar", &mo->calendar)) != MC_OK)
-        return st;
-    /* Absent in files written before horizon embeddings existed: those have
-       the full masks at every horizon. */
-    mo->horizon_rank = 0;
-    if (cJSON_GetObjectItemCaseSensitive(c, "horizon_rank") != NULL &&
-        (st = get_size(r, c, "horizon_rank", 0, MC_HORIZON_RANK_MAX, &mo->horizon_rank)) != MC_OK)
-        return st;
-    /* Absent in files written before it existed: one day, as then. */
-    mo->level_steps = 0;
-    if (cJSON_GetObjectItemCaseSensitive(c, "level_steps") != NULL &&
-        (st = get_size(r, c, "level_steps", 1, huge, &mo->level_steps)) != MC_OK)
-        return st;
-    mo->activation = (mc_activation)act;
-    mo->mask_kind = (mc_mask_kind)mask;
-    mo->loss = (mc_loss_kind)loss;
-    const cJSON *hd = cJSON_GetObjectItemCaseSensitive(c, "huber_delta");
-    if (!cJSON_IsNumber(hd) || !(hd->valuedouble > 0.0) || !isfinite(hd->valuedouble))
-        return bad(r, "configuration \"huber_delta\" must be a positive number");
-    mo->huber_delta = hd->valuedouble;
-    const cJSON *mp = cJSON_GetObjectItemCaseSensitive(c, "mask_penalty");
-    if (!cJSON_IsNumber(mp) || !(mp->valuedouble >= 0.0 && mp->valuedouble <= 100.0))
-        return bad(r, "configuration \"mask_penalty\" must be a number from 0 to 100");
-    mo->mask_penalty = mp->valuedouble;
-    const cJSON *q = cJSON_GetObjectItemCaseSensitive(c, "quantiles");
-    const int nq = cJSON_IsArray(q) ? cJSON_GetArraySize(q) : -1;
-    if (nq < 0 || nq > MC_MAX_QUANTILES || (mo->loss == MC_LOSS_PINBALL) != (nq > 0))
+    char what[192];
+    if (!mc_options_from_json(c, mo, past_ch, future_ch, step, what, sizeof what))
+        return bad(r, what);
+    if ((mo->loss.kind == MC_LOSS_PINBALL) != (mo->loss.n_quantiles > 0))
         return bad(r, "configuration \"quantiles\" must list the pinball loss's levels");
-    mo->n_quantiles = (size_t)nq;
-    for (int i = 0; i < nq; i++) {
-        const cJSON *e = cJSON_GetArrayItem(q, i);
-        if (!cJSON_IsNumber(e))
-            return bad(r, "configuration \"quantiles\" must hold numbers");
-        mo->quantiles[i] = e->valuedouble;
-    }
-    *step = (int64_t)steps;
     return MC_OK;
 }
 
@@ -531,15 +415,15 @@ static mc_status from_file(mc_model **out, const mc_st_file *f, const char *name
     if (st == MC_OK)
         st = read_channels(&r, channels, names, &n_past, &n_future, scalers);
     if (st == MC_OK && (past_ch != 1 + n_past ||
-                        future_ch != (mo.calendar ? MC_CALENDAR_CHANNELS : 0) + n_future))
+                        future_ch != (mo.features.calendar ? MC_CALENDAR_CHANNELS : 0) + n_future))
         st = bad(&r, "the channel counts in the configuration disagree with the channel names");
     if (st == MC_OK)
         st = read_holidays(&r, holidays, &hol);
     if (st == MC_OK) {
-        mo.past = names + 1;
-        mo.n_past = n_past;
-        mo.future = names + 1 + n_past;
-        mo.n_future = n_future;
+        mo.features.past = names + 1;
+        mo.features.n_past = n_past;
+        mo.features.future = names + 1 + n_past;
+        mo.features.n_future = n_future;
         st = check_tensors(&r, f, &mo);
     }
     if (st == MC_OK) {

@@ -20,3 +20,53 @@ double mc_model_quantile_level(const mc_model *m, size_t q)
 }
 
 mc_loss_kind mc_model_loss(const mc_model *m) { return (mc_loss_kind)m->loss.kind; }
+
+size_t mc_model_tensor_count(const mc_model *m)
+{
+    size_t n = 0;
+    for (int t = 0; t < MC_T_COUNT; t++)
+        n += m->layout.rows[t] * m->layout.cols[t] > 0;
+    return n;
+}
+
+const char *mc_model_tensor(const mc_model *m, size_t i, size_t shape[2], size_t *ndim)
+{
+    for (int t = 0; t < MC_T_COUNT; t++) {
+        const size_t rows = m->layout.rows[t], cols = m->layout.cols[t];
+        if (rows * cols == 0 || i-- > 0)
+            continue;
+        const bool vec = mc_tensor_is_vector((mc_tensor)t);
+        shape[0] = rows;
+        shape[1] = vec ? 0 : cols;
+        *ndim = vec ? 1 : 2;
+        return mc_tensor_name((mc_tensor)t);
+    }
+    return NULL;
+}
+
+size_t mc_model_parameter_count(const mc_model *m) { return m->layout.total; }
+
+bool mc_model_column_scaler(const mc_model *m, size_t j, double *mean, double *scale)
+{
+    if (j >= mc_model_channels(m))
+        return false;
+    *mean = m->scalers[j].mean;
+    *scale = m->scalers[j].scale;
+    return true;
+}
+
+const int64_t *mc_model_holidays(const mc_model *m, size_t *n)
+{
+    *n = m->holidays.n;
+    return m->holidays.days;
+}
+
+void mc_model_training_record(const mc_model *m, mc_training_record *out)
+{
+    const mc_train_record *r = &m->record;
+    *out = (mc_training_record){.epochs = r->epochs, .best_epoch = r->best_epoch,
+                                .best_val_loss = r->best_val_loss,
+                                .train_origins = r->train_origins, .val_origins = r->val_origins,
+                                .first_time = r->first_time, .last_time = r->last_time,
+                                .seed = r->seed};
+}

@@ -42,6 +42,8 @@ struct mc_model {
     mc_scaler *scalers;       /* (1 + n_past + n_future) */
     mc_holidays holidays;
     mc_train_record record;
+    mc_model_options config;  /* the options as the model is (no pointers): what its file
+                                 records and inspect shows */
 };
 
 /* Channel count of the model: 1 + n_past + n_future. */

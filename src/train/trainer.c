@@ -270,7 +270,9 @@ mc_status mc_trainer_init(mc_trainer **out, const mc_frame *frame, const mc_mode
                             "the frame must be regularised before training");
     mc_gsl_quiet();
     mc_holidays holidays = {NULL, 0};
-    if (mo->holidays_path != NULL && (st = mc_holidays_read(&holidays, mo->holidays_path, err)) != MC_OK)
+    if (mo->features.n_holidays > 0 && mo->features.holidays != NULL &&
+        (st = mc_holidays_from_days(&holidays, mo->features.holidays, mo->features.n_holidays,
+                                    err)) != MC_OK)
         return st;
     mc_trainer *t = calloc(1, sizeof *t);
     if (t == NULL) {

@@ -65,13 +65,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     mc_set_blas_threads(1); /* the same bits on every machine */
     mc_model_options mo;
     mc_model_options_defaults(&mo);
-    mo.lookback = LOOKBACK;
-    mo.horizon = HORIZON;
-    mo.hidden = HIDDEN;
-    mo.past = PAST;
-    mo.n_past = 1;
-    mo.future = FUTURE;
-    mo.n_future = 1;
+    mo.window.lookback = LOOKBACK;
+    mo.window.horizon = HORIZON;
+    mo.network.hidden = HIDDEN;
+    mo.features.past = PAST;
+    mo.features.n_past = 1;
+    mo.features.future = FUTURE;
+    mo.features.n_future = 1;
     mc_train_options to;
     mc_train_options_defaults(&to);
     to.max_epochs = 2;
