@@ -122,7 +122,7 @@ mc_status mc_tattn_plan(const mc_tattn_shape *s, size_t max_batch, mc_tattn_layo
     if (L == 0 || H == 0 || Cp == 0 || Q == 0 || d == 0 || max_batch == 0)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
                             "temporal attention: lookback, horizon, past channels, quantiles, "
-                            "width d and batch size must all be at least 1");
+                            "attention size d and batch size must all be at least 1");
     if ((unsigned)s->score > MC_TATTN_MLP)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
                             "temporal attention: unknown score kind %u", (unsigned)s->score);
