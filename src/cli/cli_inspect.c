@@ -69,13 +69,12 @@ static void print_text(const mc_model *m, const char *path, FILE *out)
     fprintf(out, "  parameters  %zu (%.1f KiB)\n", m->layout.total,
             (double)m->layout.total * 4.0 / 1024.0);
     for (int t = 0; t < MC_T_COUNT; t++) {
-        const size_t r = m->layout.rows[t], c = m->layout.cols[t];
-        if (r * c == 0)
-            continue;
-        if (mc_tensor_is_vector((mc_tensor)t))
-            fprintf(out, "    %-10s [%zu]\n", mc_tensor_name((mc_tensor)t), r);
-        else
-            fprintf(out, "    %-10s [%zu, %zu]\n", mc_tensor_name((mc_tensor)t), r, c);
+        size_t dims[2];
+        const size_t ndim = mc_tensor_dims(&m->layout, (mc_tensor)t, dims);
+        if (ndim == 1)
+            fprintf(out, "    %-10s [%zu]\n", mc_tensor_name((mc_tensor)t), dims[0]);
+        else if (ndim == 2)
+            fprintf(out, "    %-10s [%zu, %zu]\n", mc_tensor_name((mc_tensor)t), dims[0], dims[1]);
     }
     const mc_train_record *rec = &m->record;
     char first[40], last[40];
@@ -119,13 +118,13 @@ static int print_json(const mc_model *m, const char *path, FILE *out, FILE *err)
     cJSON_AddNumberToObject(o, "parameters", (double)m->layout.total);
     cJSON *tensors = cJSON_AddObjectToObject(o, "tensors");
     for (int t = 0; t < MC_T_COUNT; t++) {
-        const size_t r = m->layout.rows[t], c = m->layout.cols[t];
-        if (r * c == 0)
+        size_t dims[2];
+        const size_t ndim = mc_tensor_dims(&m->layout, (mc_tensor)t, dims);
+        if (ndim == 0)
             continue;
         cJSON *shape = cJSON_AddArrayToObject(tensors, mc_tensor_name((mc_tensor)t));
-        cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)r));
-        if (!mc_tensor_is_vector((mc_tensor)t))
-            cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)c));
+        for (size_t d = 0; d < ndim; d++)
+            cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)dims[d]));
     }
     cJSON *rec = cJSON_AddObjectToObject(o, "training");
     cJSON_AddNumberToObject(rec, "epochs", (double)m->record.epochs);
