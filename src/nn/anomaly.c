@@ -27,13 +27,13 @@ static float local_deviation(const float *x /* (n_in) */, size_t l, size_t c, si
 
 /* What the parts of the mask's element-wise passes share. */
 typedef struct mask_job {
-    float *x_masked;        /* (B, n_in), forward */
+    float *x_masked;             /* (B, n_in), forward */
     float *mask_out, *local_out; /* (B, L*Cp), forward */
-    float *dmask;           /* (B, L*Cp), backward */
-    const float *mask;      /* (B, L*Cp), backward */
-    const float *x;         /* (B, n_in) */
-    const float *dx_masked; /* (B, n_in) */
-    const float *dskip;     /* (B, L) or NULL */
+    float *dmask;                /* (B, L*Cp), backward */
+    const float *mask;           /* (B, L*Cp), backward */
+    const float *x;              /* (B, n_in) */
+    const float *dx_masked;      /* (B, n_in), backward */
+    const float *dskip;          /* (B, L) or NULL, backward */
     const mc_block_pass *p;
 } mask_job;
 
@@ -43,12 +43,14 @@ static void local_forward(const mask_job *j, const float *u /* (Cp) */, size_t b
 {
     const mc_net_shape *s = j->p->s;
     const size_t L = s->lookback, Cp = s->past_channels, np = L * Cp, n_in = mc_net_n_input(s);
+    float *local = j->local_out, *mask = j->mask_out; /* (B, L*Cp) */
+    const float *x = j->x;                              /* (B, n_in) */
     for (size_t b = b0; b < b1; b++)
         for (size_t l = 0; l < L; l++)
             for (size_t c = 0; c < Cp; c++) {
-                const float d = local_deviation(j->x + b * n_in, l, c, L, Cp);
-                j->local_out[b * np + l * Cp + c] = d;
-                j->mask_out[b * np + l * Cp + c] += u[c] * d * d;
+                const float d = local_deviation(x + b * n_in, l, c, L, Cp);
+                local[b * np + l * Cp + c] = d;
+                mask[b * np + l * Cp + c] += u[c] * d * d;
             }
 }
 

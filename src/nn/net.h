@@ -43,12 +43,14 @@
  *                slices, and the ordered sum of the slices' gradients
  *
  * Adding a block:
- *   1. its tensors: values appended to mc_tensor and their rows in the table
- *      (tensors.c), with `present` saying which configurations have them; a
- *      switch or size in mc_net_shape if it needs one;
+ *   1. its tensors: values appended to mc_tensor (appended: the file order,
+ *      and every earlier tensor keeps its initial draws) and their rows in
+ *      the table (tensors.c), with `present` saying which configurations
+ *      have them; a switch or size in mc_net_shape if it needs one;
  *   2. its file, with a forward/backward pair declared in blocks.h (its own
  *      tensors through mc_block_param/mc_block_grad, the activations it
- *      reads and writes as arguments, shapes commented);
+ *      reads and writes as arguments, shapes commented), listed in
+ *      CMakeLists.txt with the other src/nn kernels (no FP contraction);
  *   3. its activations and backward scratch: fields of mc_net_work and rows
  *      of work.c's buffer table (per sample, so that batch slices get them);
  *   4. one call in each of net.c's passes, backward in the reverse order;
