@@ -130,30 +130,6 @@ static float uniform(float lo, float hi)
     return lo + (hi - lo) * (float)((double)(rng >> 11) * (1.0 / 9007199254740992.0));
 }
 
-/* As mc_model_init_params: uniform +-1/sqrt(fan in), masks open, skip at 0. */
-static void init_params(float *p, const mc_net_layout *lay, const mc_net_shape *s)
-{
-    const double n_in = (double)mc_net_n_input(s), D = (double)s->hidden;
-    double fan_in[MC_T_COUNT];
-    for (int t = 0; t < MC_T_COUNT; t++)
-        fan_in[t] = D;
-    fan_in[MC_T_FEATURE_W] = fan_in[MC_T_FEATURE_B] = n_in;
-    fan_in[MC_T_SKIP_S] = (double)s->lookback;
-    fan_in[MC_T_HORIZON_W2] = s->horizon_rank ? (double)s->horizon_rank : 1.0;
-    for (int t = 0; t < MC_T_COUNT; t++) {
-        const float r = (float)(1.0 / sqrt(fan_in[t]));
-        for (size_t i = 0; i < lay->rows[t] * lay->cols[t]; i++)
-            p[lay->offset[t] + i] = uniform(-r, r);
-    }
-    for (size_t i = 0; i < lay->rows[MC_T_ANOMALY_B]; i++)
-        p[lay->offset[MC_T_ANOMALY_B] + i] = 3.0f;
-    for (size_t i = 0; i < lay->rows[MC_T_HORIZON_B]; i++)
-        p[lay->offset[MC_T_HORIZON_B] + i] = 2.0f;
-    memset(p + lay->offset[MC_T_ANOMALY_U], 0, lay->rows[MC_T_ANOMALY_U] * sizeof *p);
-    memset(p + lay->offset[MC_T_SKIP_S], 0,
-           lay->rows[MC_T_SKIP_S] * lay->cols[MC_T_SKIP_S] * sizeof *p);
-}
-
 static void fill_batch(float *x, float *target, float *weight, const mc_net_shape *s, size_t B)
 {
     const size_t n_in = mc_net_n_input(s), np = mc_net_n_past(s), L = s->lookback;
@@ -356,7 +332,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "mc_bench_train: out of memory\n");
         return 1;
     }
-    init_params(t.params, &t.lay, s);
+    /* The model's initial weights (the tensor table's), for a fixed seed. */
+    if (mc_net_init_params(t.params, &t.lay, s, 2385, NULL) != MC_OK) {
+        fprintf(stderr, "mc_bench_train: out of memory\n");
+        return 1;
+    }
     const int threads = openblas_get_num_threads();
     const size_t slices = mc_parallel_slices(B); /* what mc_net_forward and _backward use */
     /* The sgemm peak before and after the rest: the machine is shared, and

@@ -722,15 +722,15 @@ static void craft_init(craft *c, const mc_model *m)
 {
     memset(c, 0, sizeof *c);
     for (int t = 0; t < MC_T_COUNT; t++) {
-        const size_t rows = m->layout.rows[t], cols = m->layout.cols[t];
-        if (rows * cols == 0)
+        size_t dims[2];
+        const size_t ndim = mc_tensor_dims(&m->layout, (mc_tensor)t, dims);
+        if (ndim == 0)
             continue;
-        const bool vec = mc_tensor_is_vector((mc_tensor)t);
-        float *data = own(c, malloc(rows * cols * sizeof *data));
-        memcpy(data, m->params + m->layout.offset[t], rows * cols * sizeof *data);
-        c->entries[c->n++] = (mc_st_entry){.name = mc_tensor_name((mc_tensor)t),
-                                           .ndim = vec ? 1 : 2, .shape = {rows, vec ? 0 : cols},
-                                           .data = data};
+        const size_t n = mc_tensor_size(&m->layout, (mc_tensor)t);
+        float *data = own(c, malloc(n * sizeof *data));
+        memcpy(data, m->params + m->layout.offset[t], n * sizeof *data);
+        c->entries[c->n++] = (mc_st_entry){.name = mc_tensor_name((mc_tensor)t), .ndim = ndim,
+                                           .shape = {dims[0], dims[1]}, .data = data};
     }
     unsigned char *buf;
     size_t size;

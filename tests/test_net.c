@@ -3,6 +3,7 @@
    switch; and the OpenBLAS path against the naive loops. */
 #include "test_util.h"
 
+#include <gsl/gsl_rng.h>
 #include <stdlib.h>
 
 #include "nn/activation.h"
@@ -210,14 +211,16 @@ static void check_values(fixture *f, float *v, const float *grad, size_t n, cons
     }
 }
 
-/* Every tensor and the input; returns the number of mismatches. */
-static check_result check_all(fixture *f)
+/* Every tensor of the table the configuration has, and the input; marks in
+   `seen` the tensors checked. */
+static check_result check_all(fixture *f, bool seen[MC_T_COUNT])
 {
     check_result res = {0, 0, 0};
     for (int t = 0; t < MC_T_COUNT; t++) {
-        const size_t n = f->lay.rows[t] * f->lay.cols[t];
+        const size_t n = mc_tensor_size(&f->lay, (mc_tensor)t);
+        seen[t] = seen[t] || n > 0;
         check_values(f, f->params + f->lay.offset[t], f->grads + f->lay.offset[t], n,
-                     mc_tensor_name((mc_tensor)t), &res);
+                     mc_tensor_info((mc_tensor)t)->name, &res);
     }
     check_values(f, f->x, f->dx, BATCH * f->n_in, "input", &res);
     return res;
@@ -236,6 +239,7 @@ static void test_gradients_every_loss_and_switch(void **state)
     (void)state;
     const mc_nn_loss losses[] = {MC_NN_LOSS_MSE, MC_NN_LOSS_MAE, MC_NN_LOSS_HUBER, MC_NN_LOSS_PINBALL};
     size_t cases = 0;
+    bool seen[MC_T_COUNT] = {false};
     for (size_t li = 0; li < 4; li++)
         for (int act = 0; act < 2; act++)
             for (int variant = 0; variant < 40; variant++) {
@@ -255,7 +259,7 @@ static void test_gradients_every_loss_and_switch(void **state)
                 fixture f;
                 setup_fixture(&f, &s, losses[li], true);
                 analytic(&f);
-                check_result r = check_all(&f);
+                check_result r = check_all(&f, seen);
                 if (r.failed > 0 || r.skipped * 50 > r.checked)
                     print_error("loss %d act %d anomaly %d local %d skip %d masks %d: %zu of %zu "
                                 "wrong, %zu skipped at kinks\n",
@@ -268,6 +272,13 @@ static void test_gradients_every_loss_and_switch(void **state)
                 cases++;
             }
     assert_int_equal(cases, 320);
+    /* A tensor that no variant switches on would go unchecked: a new block
+       needs its variant above. */
+    for (int t = 0; t < MC_T_COUNT; t++) {
+        if (!seen[t])
+            print_error("tensor %s is in no variant\n", mc_tensor_name((mc_tensor)t));
+        assert_true(seen[t]);
+    }
 }
 
 /* The check itself fails on a gradient that is off by 5% in one entry of any
@@ -275,7 +286,7 @@ static void test_gradients_every_loss_and_switch(void **state)
 static void corrupt_each_tensor(fixture *f, bool *seen)
 {
     for (int t = 0; t < MC_T_COUNT; t++) {
-        const size_t n = f->lay.rows[t] * f->lay.cols[t];
+        const size_t n = mc_tensor_size(&f->lay, (mc_tensor)t);
         if (n == 0)
             continue;
         seen[t] = true;
@@ -619,6 +630,111 @@ static void test_plan_refuses_bad_shapes(void **state)
     assert_contains(err.message, "horizon rank");
 }
 
+/* ---- the tensor table --------------------------------------------------------- */
+
+/* The names are the model file's format: they never change, and a new
+   tensor is appended. Each row agrees with the accessors, a 1-D tensor has
+   one column, and the layout is the table's shapes end to end. */
+static void test_tensor_table(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"feature.W", "feature.b", "anomaly.W", "anomaly.b",
+                                        "horizon.W", "horizon.b", "head.V",    "head.c",
+                                        "skip.S",    "anomaly.u", "horizon.U", "horizon.E",
+                                        "horizon.W2"};
+    assert_int_equal(sizeof names / sizeof names[0], MC_T_COUNT);
+    for (int t = 0; t < MC_T_COUNT; t++) {
+        const mc_tensor_spec *spec = mc_tensor_info((mc_tensor)t);
+        assert_string_equal(spec->name, names[t]);
+        assert_string_equal(mc_tensor_name((mc_tensor)t), names[t]);
+        assert_int_equal(mc_tensor_is_vector((mc_tensor)t), spec->vector);
+        assert_int_equal(mc_tensor_decays((mc_tensor)t), spec->decays);
+        if (spec->vector)
+            assert_int_equal(spec->cols, MC_DIM_ONE);
+    }
+    assert_string_equal(mc_tensor_name(MC_T_COUNT), "?");
+    for (size_t rank = 0; rank <= 3; rank += 3) {
+        mc_net_shape s = small_shape();
+        s.mask_local = true;
+        s.horizon_rank = rank;
+        mc_net_layout lay;
+        assert_int_equal(mc_net_plan(&s, 8, &lay, NULL), MC_OK);
+        size_t total = 0;
+        for (int t = 0; t < MC_T_COUNT; t++) {
+            size_t dims[2];
+            const size_t ndim = mc_tensor_dims(&lay, (mc_tensor)t, dims);
+            assert_int_equal(lay.offset[t], total);
+            total += mc_tensor_size(&lay, (mc_tensor)t);
+            if (mc_tensor_size(&lay, (mc_tensor)t) == 0) {
+                assert_int_equal(ndim, 0);
+                continue;
+            }
+            assert_int_equal(ndim, mc_tensor_is_vector((mc_tensor)t) ? 1 : 2);
+            assert_int_equal(dims[0], lay.rows[t]);
+            assert_int_equal(dims[1], ndim == 2 ? lay.cols[t] : 0);
+        }
+        assert_int_equal(lay.total, total);
+        /* W_a or the embeddings, never both */
+        assert_int_equal(mc_tensor_size(&lay, MC_T_HORIZON_W) == 0, rank > 0);
+        assert_int_equal(mc_tensor_size(&lay, MC_T_HORIZON_E) == 0, rank == 0);
+    }
+}
+
+/* The initialiser as it was written before the table (a list of fan-ins
+   in tensor order, then the constants), kept here as the reference: every
+   model trained with a given seed depends on its draws. */
+static void reference_init(float *p, const mc_net_layout *lay, const mc_net_shape *s,
+                           uint64_t seed)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    assert_non_null(rng);
+    gsl_rng_set(rng, (unsigned long)(seed ^ (seed >> 32)));
+    const double n_in = (double)mc_net_n_input(s), D = (double)s->hidden;
+    const double r = s->horizon_rank ? (double)s->horizon_rank : 1.0;
+    const double fan_in[MC_T_COUNT] = {n_in, n_in, D, D, D, D, D, D, (double)s->lookback,
+                                       1, D, D, r};
+    for (int t = 0; t < MC_T_COUNT; t++)
+        for (size_t i = 0; i < lay->rows[t] * lay->cols[t]; i++)
+            p[lay->offset[t] + i] =
+                (float)((2.0 * gsl_rng_uniform(rng) - 1.0) * (1.0 / sqrt(fan_in[t])));
+    gsl_rng_free(rng);
+    const struct { mc_tensor t; float v; } constants[] = {
+        {MC_T_ANOMALY_B, 3.0f},
+        {MC_T_HORIZON_B, s->mask_kind == MC_NN_MASK_SOFTMAX ? 0.0f : 2.0f},
+        {MC_T_HEAD_C, 0.0f}, {MC_T_SKIP_S, 0.0f}, {MC_T_ANOMALY_U, 0.0f}};
+    for (size_t c = 0; c < sizeof constants / sizeof constants[0]; c++) {
+        const mc_tensor t = constants[c].t;
+        for (size_t i = 0; i < lay->rows[t] * lay->cols[t]; i++)
+            p[lay->offset[t] + i] = constants[c].v;
+    }
+}
+
+/* The table's initial values are the reference's to the bit, for every
+   switch (an absent tensor draws nothing), and the seed decides them. */
+static void test_init_params_match_the_reference(void **state)
+{
+    (void)state;
+    for (int variant = 0; variant < 2 * VARIANTS; variant++) {
+        mc_net_shape s = variant_shape(variant % VARIANTS);
+        s.horizon_rank = variant >= VARIANTS ? 0 : s.horizon_rank;
+        s.skip = s.skip && variant != 7;
+        mc_net_layout lay;
+        assert_int_equal(mc_net_plan(&s, 1, &lay, NULL), MC_OK);
+        float *got = malloc(lay.total * sizeof *got), *want = malloc(lay.total * sizeof *want);
+        float *other = malloc(lay.total * sizeof *other);
+        assert_true(got && want && other);
+        const uint64_t seed = 0x2385000000000042ull + (uint64_t)variant;
+        assert_int_equal(mc_net_init_params(got, &lay, &s, seed, NULL), MC_OK);
+        reference_init(want, &lay, &s, seed);
+        assert_memory_equal(got, want, lay.total * sizeof *got);
+        assert_int_equal(mc_net_init_params(other, &lay, &s, seed + 1, NULL), MC_OK);
+        assert_true(memcmp(got, other, mc_tensor_size(&lay, MC_T_FEATURE_W) * sizeof *got) != 0);
+        free(got);
+        free(want);
+        free(other);
+    }
+}
+
 /* ---- element-wise kernels against libm in double -------------------------- */
 
 /* The polynomial sigmoid against 1 / (1 + exp(-x)) in double over [-100, 100]:
@@ -789,6 +905,8 @@ int main(void)
         cmocka_unit_test(test_adamw_against_textbook),
         cmocka_unit_test(test_naive_gemm),
         cmocka_unit_test(test_plan_refuses_bad_shapes),
+        cmocka_unit_test(test_tensor_table),
+        cmocka_unit_test(test_init_params_match_the_reference),
         cmocka_unit_test(test_blas_matches_naive),
         cmocka_unit_test(test_parts_give_the_same_bits),
         cmocka_unit_test(test_slices_match_the_whole_batch),

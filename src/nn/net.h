@@ -1,7 +1,6 @@
 /*
- * The forecasting network of DESIGN.md §4, batched: shapes, the parameter
- * layout (one block, named views from one size table), and hand-written
- * forward and backward passes over a preallocated workspace.
+ * The forecasting network of DESIGN.md §4, batched: hand-written forward and
+ * backward passes over a preallocated workspace, composed of blocks.
  *
  *   x   = [vec(P) ; O ; vec(F)]                         (n_in)
  *   h0  = phi(x W_e + b_e)                              (D)
@@ -29,6 +28,36 @@
  * Switches: without the anomaly mask m = 1 and h = h0 (one pass); without
  * horizon masks a = 1; without the skip S is absent; the softmax variant
  * sets a_k = D * softmax(h W_a,k + b_a,k) (each mask's mean is 1).
+ *
+ * Where things are:
+ *   shape.h      the configuration (mc_net_shape)
+ *   tensors.[ch] the tensor table: names, shapes, decay, initial values;
+ *                the layout (mc_net_plan) and initialisation
+ *   blocks.h     the blocks' forward/backward pairs, one file each:
+ *                feature.c (h = phi(x W_e + b_e)), anomaly.c (m, x~, local
+ *                evidence, closing penalty), horizon.c (per-horizon masks,
+ *                full or from embeddings, fused with the heads), skip.c
+ *   net.c        the composition: which blocks, in which order
+ *   work.c       the workspace's buffers
+ *   batch.c      mc_net_forward / mc_net_backward: a batch whole or in
+ *                slices, and the ordered sum of the slices' gradients
+ *
+ * Adding a block:
+ *   1. its tensors: values appended to mc_tensor (appended: the file order,
+ *      and every earlier tensor keeps its initial draws) and their rows in
+ *      the table (tensors.c), with `present` saying which configurations
+ *      have them; a switch or size in mc_net_shape if it needs one;
+ *   2. its file, with a forward/backward pair declared in blocks.h (its own
+ *      tensors through mc_block_param/mc_block_grad, the activations it
+ *      reads and writes as arguments, shapes commented), listed in
+ *      CMakeLists.txt with the other src/nn kernels (no FP contraction);
+ *   3. its activations and backward scratch: fields of mc_net_work and rows
+ *      of work.c's buffer table (per sample, so that batch slices get them);
+ *   4. one call in each of net.c's passes, backward in the reverse order;
+ *   5. tests: the finite-difference test (tests/test_net.c) checks every
+ *      tensor of the table; give it a variant that switches the block on,
+ *      and the workspace list there the new buffers.
+ * The model file, `inspect`, AdamW and initialisation follow the table.
  */
 #ifndef MC_NN_NET_H
 #define MC_NN_NET_H
@@ -36,76 +65,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "nn/kinds.h"
 #include "maskcast/status.h"
 #include "nn/activation.h"
 #include "nn/gemm.h"
-
-typedef struct mc_net_shape {
-    size_t lookback;        /* L */
-    size_t horizon;         /* H */
-    size_t past_channels;   /* Cp: the target first */
-    size_t future_channels; /* Cf */
-    size_t hidden;          /* D */
-    size_t quantiles;       /* Q (1 for point losses) */
-    mc_nn_activation activation;
-    mc_nn_mask mask_kind;
-    bool anomaly_mask;
-    bool horizon_masks;
-    bool skip;
-    bool mask_local;        /* local evidence in the anomaly mask (needs anomaly_mask) */
-    size_t horizon_rank;    /* r: 0 for the full W_a, else masks from horizon embeddings */
-    float mask_penalty;     /* lambda of lambda * mean(1 - m): closing the mask costs */
-} mc_net_shape;
-
-/* The parameter tensors, in file order. */
-typedef enum mc_tensor {
-    MC_T_FEATURE_W = 0, /* (n_in, D) */
-    MC_T_FEATURE_B,     /* (D) */
-    MC_T_ANOMALY_W,     /* (D, L*Cp) */
-    MC_T_ANOMALY_B,     /* (L*Cp) */
-    MC_T_HORIZON_W,     /* (D, H*D) */
-    MC_T_HORIZON_B,     /* (H*D) */
-    MC_T_HEAD_V,        /* (H*Q, D) */
-    MC_T_HEAD_C,        /* (H*Q) */
-    MC_T_SKIP_S,        /* (H*Q, L) */
-    MC_T_ANOMALY_U,     /* (Cp) weight of each value's local deviation in its mask */
-    MC_T_HORIZON_U,     /* (D, r) hidden features into the embedding space */
-    MC_T_HORIZON_E,     /* (H, r) e_k, one embedding per horizon */
-    MC_T_HORIZON_W2,    /* (r, D) embedding to mask pre-activations */
-    MC_T_COUNT
-} mc_tensor;
-
-/* Where each tensor lives in the parameter block; absent ones have size 0. */
-typedef struct mc_net_layout {
-    size_t rows[MC_T_COUNT];
-    size_t cols[MC_T_COUNT]; /* 1-D tensors have cols = 1 and are written with one dim */
-    size_t offset[MC_T_COUNT];
-    size_t total;
-} mc_net_layout;
-
-/* The tensor's name in model files ("feature.W"). */
-const char *mc_tensor_name(mc_tensor t);
-
-/* Whether tensor t is 1-D (a bias). */
-bool mc_tensor_is_vector(mc_tensor t);
-
-/* Whether AdamW's weight decay applies to tensor t: weight matrices yes;
-   biases and the horizon embeddings (per-horizon offsets) no. */
-bool mc_tensor_decays(mc_tensor t);
-
-/* Derived sizes. */
-size_t mc_net_n_past(const mc_net_shape *s);   /* L * Cp */
-size_t mc_net_n_input(const mc_net_shape *s);  /* L * Cp + L + H * Cf */
-size_t mc_net_n_output(const mc_net_shape *s); /* H * Q */
-
-/*
- * Checks that the shape is usable and that every product of sizes a batch of
- * `max_batch` needs fits both size_t and the int that BLAS takes. Fills the
- * layout on success.
- */
-mc_status mc_net_plan(const mc_net_shape *s, size_t max_batch, mc_net_layout *layout,
-                      mc_error *err);
+#include "nn/kinds.h"
+#include "nn/shape.h"
+#include "nn/tensors.h"
 
 /*
  * Activations kept from the forward pass for the backward pass, and the
@@ -124,27 +89,30 @@ typedef struct mc_net_work {
     float *slice_grads;  /* (slice_blocks, slice_block) gradients of slices 1, 2, ... */
     size_t slice_blocks; /* reserved by mc_net_work_reserve_slices */
     size_t slice_block;  /* values per block: the layout's total it was reserved for */
+    /* feature mapping */
+    float *pre0, *h0;  /* (B, D) first pass (with the anomaly mask) */
+    float *pre, *h;    /* (B, D) second pass (the only one without) */
+    float *dh;         /* (B, D) gradient of h, then of h0 */
+    float *dpre;       /* (B, D) */
+    /* anomaly mask */
     float *x_masked;   /* (B, n_in) x~ */
-    float *pre0, *h0;  /* (B, D) first pass */
     float *mask;       /* (B, L*Cp) m */
     float *local;      /* (B, L*Cp) d: each past value minus its neighbours' mean */
-    float *pre, *h;    /* (B, D) second pass */
+    float *dx_masked;  /* (B, n_in) gradient of x~ */
+    float *dmask;      /* (B, L*Cp) gradient of m's pre-activations */
+    /* horizon masks and heads */
     float *attn;       /* (B, H*D) a */
-    float *skip_in;    /* (B, L) m . P_target */
-    float *y;          /* (B, H*Q) outputs */
-    float *row;        /* (MC_PARALLEL_MAX_PARTS, D) each part's g = dy_k V_k */
     float *emb_g;      /* (B, r) h U */
     float *emb_pre;    /* (B*H, r) h U + e_k */
     float *emb;        /* (B*H, r) phi(h U + e_k) */
-    /* backward scratch */
+    float *y;          /* (B, H*Q) outputs */
+    float *row;        /* (MC_PARALLEL_MAX_PARTS, D) each part's g = dy_k V_k */
     float *dattn;      /* (B, H*D) gradient of the masks' pre-activations */
     float *demb;       /* (B*H, r) gradient of h U + e_k */
     float *demb_g;     /* (B, r) gradient of h U */
-    float *dh;         /* (B, D) */
-    float *dpre;       /* (B, D) */
-    float *dx_masked;  /* (B, n_in) */
-    float *dmask;      /* (B, L*Cp) */
-    float *dskip;      /* (B, L) */
+    /* skip */
+    float *skip_in;    /* (B, L) m . P_target */
+    float *dskip;      /* (B, L) gradient of skip_in */
 } mc_net_work;
 
 mc_status mc_net_work_alloc(mc_net_work *w, const mc_net_shape *s, size_t capacity, mc_error *err);

@@ -1,12 +1,9 @@
 /* The model object: options, creation, initial weights, accessors. */
-#include <gsl/gsl_rng.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/checked.h"
 #include "common/error.h"
-#include "common/gsl_quiet.h"
 #include "train/model_internal.h"
 
 enum { DAY_SECONDS = 86400 };
@@ -262,46 +259,7 @@ void mc_model_window_spec(const mc_model *m, mc_window_spec *spec, size_t *past_
                              .holidays = &m->holidays, .scalers = m->scalers};
 }
 
-/* Uniform in [-a, a] from the model's generator. */
-static void fill_uniform(float *p, size_t n, double a, gsl_rng *rng)
-{
-    for (size_t i = 0; i < n; i++)
-        p[i] = (float)((2.0 * gsl_rng_uniform(rng) - 1.0) * a);
-}
-
-static void fill_value(float *p, size_t n, float v)
-{
-    for (size_t i = 0; i < n; i++)
-        p[i] = v;
-}
-
 mc_status mc_model_init_params(mc_model *m, uint64_t seed, mc_error *err)
 {
-    mc_gsl_quiet();
-    /* No fallback without the generator: the seed must decide the model. */
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    if (rng == NULL)
-        return mc_error_nomem(err, "initialising the weights");
-    const mc_net_layout *lay = &m->layout;
-    float *p = m->params;
-    gsl_rng_set(rng, (unsigned long)(seed ^ (seed >> 32)));
-    const double n_in = (double)mc_net_n_input(&m->shape), D = (double)m->shape.hidden;
-    /* The scale of a linear layer's default initialisation: 1 / sqrt(fan in). */
-    const double r = m->shape.horizon_rank ? (double)m->shape.horizon_rank : 1.0;
-    /* horizon.E is an offset of h U: drawn as U's outputs are scaled. */
-    const double fan_in[MC_T_COUNT] = {n_in, n_in, D, D, D, D, D, D, (double)m->shape.lookback,
-                                       1, D, D, r};
-    for (int t = 0; t < MC_T_COUNT; t++)
-        fill_uniform(p + lay->offset[t], lay->rows[t] * lay->cols[t], 1.0 / sqrt(fan_in[t]), rng);
-    gsl_rng_free(rng);
-    /* Masks start open (sigmoid(3) = 0.95, sigmoid(2) = 0.88) and close only
-       where closing lowers the loss; the skip and head offsets start at 0. */
-    fill_value(p + lay->offset[MC_T_ANOMALY_B], lay->rows[MC_T_ANOMALY_B], 3.0f);
-    fill_value(p + lay->offset[MC_T_HORIZON_B], lay->rows[MC_T_HORIZON_B],
-               m->shape.mask_kind == MC_NN_MASK_SOFTMAX ? 0.0f : 2.0f);
-    fill_value(p + lay->offset[MC_T_HEAD_C], lay->rows[MC_T_HEAD_C], 0.0f);
-    fill_value(p + lay->offset[MC_T_SKIP_S], lay->rows[MC_T_SKIP_S] * lay->cols[MC_T_SKIP_S], 0.0f);
-    /* Local evidence starts unused: the mask starts as DESIGN.md's. */
-    fill_value(p + lay->offset[MC_T_ANOMALY_U], lay->rows[MC_T_ANOMALY_U], 0.0f);
-    return MC_OK;
+    return mc_net_init_params(m->params, &m->layout, &m->shape, seed, err);
 }

@@ -135,12 +135,12 @@ static mc_status save(const mc_model *m, const char *path, void **buf, size_t *s
     mc_st_entry entries[MC_T_COUNT];
     size_t n = 0;
     for (int t = 0; t < MC_T_COUNT; t++) {
-        const size_t rows = m->layout.rows[t], cols = m->layout.cols[t];
-        if (rows * cols == 0)
+        size_t dims[2];
+        const size_t ndim = mc_tensor_dims(&m->layout, (mc_tensor)t, dims);
+        if (ndim == 0)
             continue;
-        const bool vec = mc_tensor_is_vector((mc_tensor)t);
-        entries[n++] = (mc_st_entry){.name = mc_tensor_name((mc_tensor)t), .ndim = vec ? 1 : 2,
-                                     .shape = {rows, vec ? 0 : cols},
+        entries[n++] = (mc_st_entry){.name = mc_tensor_name((mc_tensor)t), .ndim = ndim,
+                                     .shape = {dims[0], dims[1]},
                                      .data = m->params + m->layout.offset[t]};
     }
     cJSON *parts[4] = {config_json(m), channels_json(m), holidays_json(m), record_json(m)};
@@ -331,11 +331,12 @@ static mc_status check_tensors(const reader *r, const mc_st_file *f, const mc_mo
         return bad(r, plan_err.message);
     size_t expected = 0;
     for (int t = 0; t < MC_T_COUNT; t++) {
-        const size_t rows = layout.rows[t], cols = layout.cols[t];
+        size_t want[2];
+        const size_t ndim = mc_tensor_dims(&layout, (mc_tensor)t, want);
         const char *name = mc_tensor_name((mc_tensor)t);
         const mc_st_tensor_info *info = mc_st_find(f, name);
         char what[256];
-        if (rows * cols == 0) {
+        if (ndim == 0) {
             if (info != NULL) {
                 snprintf(what, sizeof what, "tensor \"%s\" is present but the configuration "
                                             "switches its part off", name);
@@ -344,17 +345,15 @@ static mc_status check_tensors(const reader *r, const mc_st_file *f, const mc_mo
             continue;
         }
         expected++;
-        const bool vec = mc_tensor_is_vector((mc_tensor)t);
         if (info == NULL) {
             snprintf(what, sizeof what, "tensor \"%s\" is missing", name);
             return bad(r, what);
         }
-        if (info->ndim != (vec ? 1u : 2u) || info->shape[0] != rows ||
-            (!vec && info->shape[1] != cols)) {
+        if (info->ndim != ndim || info->shape[0] != want[0] ||
+            (ndim == 2 && info->shape[1] != want[1])) {
             char have[96], need[64];
             shape_text(have, sizeof have, info->shape, info->ndim);
-            const size_t want[2] = {rows, cols};
-            shape_text(need, sizeof need, want, vec ? 1 : 2);
+            shape_text(need, sizeof need, want, ndim);
             snprintf(what, sizeof what,
                      "tensor \"%s\" has shape %s but the configuration needs %s", name, have,
                      need);
@@ -370,7 +369,7 @@ static mc_status check_tensors(const reader *r, const mc_st_file *f, const mc_mo
 static mc_status read_tensors(const reader *r, const mc_st_file *f, mc_model *m)
 {
     for (int t = 0; t < MC_T_COUNT; t++) {
-        const size_t n = m->layout.rows[t] * m->layout.cols[t];
+        const size_t n = mc_tensor_size(&m->layout, (mc_tensor)t);
         const char *name = mc_tensor_name((mc_tensor)t);
         if (n == 0)
             continue;

@@ -32,13 +32,13 @@ size_t mc_model_tensor_count(const mc_model *m)
 const char *mc_model_tensor(const mc_model *m, size_t i, size_t shape[2], size_t *ndim)
 {
     for (int t = 0; t < MC_T_COUNT; t++) {
-        const size_t rows = m->layout.rows[t], cols = m->layout.cols[t];
-        if (rows * cols == 0 || i-- > 0)
+        size_t dims[2];
+        const size_t n = mc_tensor_dims(&m->layout, (mc_tensor)t, dims);
+        if (n == 0 || i-- > 0)
             continue;
-        const bool vec = mc_tensor_is_vector((mc_tensor)t);
-        shape[0] = rows;
-        shape[1] = vec ? 0 : cols;
-        *ndim = vec ? 1 : 2;
+        shape[0] = dims[0];
+        shape[1] = n == 2 ? dims[1] : 0;
+        *ndim = n;
         return mc_tensor_name((mc_tensor)t);
     }
     return NULL;

@@ -1,0 +1,115 @@
+/*
+ * The network's blocks, each a forward/backward pair in a file of its own;
+ * net.c composes them. A block reads its own tensors from the parameter
+ * block (its rows of the tensor table, nn/tensors.h) and takes the
+ * activations that flow between blocks as arguments, with their shapes.
+ *
+ * Conventions: B samples per pass; forward passes write their outputs;
+ * backward passes accumulate (+=) into the parameter gradients and write the
+ * gradients of their inputs (overwrite), except where a comment says
+ * otherwise. Buffers marked "scratch" hold a backward pass's intermediate
+ * values and may be read by a later call of the same block.
+ */
+#ifndef MC_NN_BLOCKS_H
+#define MC_NN_BLOCKS_H
+
+#include <stddef.h>
+
+#include "nn/gemm.h"
+#include "nn/shape.h"
+#include "nn/tensors.h"
+
+/* What every block's pass reads besides its activations. */
+typedef struct mc_block_pass {
+    const mc_net_shape *s;
+    const mc_net_layout *lay;
+    const float *params; /* (lay->total) */
+    float *grads;        /* (lay->total), backward passes only */
+    mc_gemm_fn gemm;
+    size_t parts;        /* element-wise passes split in this many parts; 0: by size */
+    size_t B;            /* samples in this pass */
+    size_t batch;        /* samples in the whole batch this pass is a slice of */
+} mc_block_pass;
+
+/* Tensor t of the parameters, and of the gradients. */
+static inline const float *mc_block_param(const mc_block_pass *p, mc_tensor t)
+{
+    return p->params + p->lay->offset[t];
+}
+
+static inline float *mc_block_grad(const mc_block_pass *p, mc_tensor t)
+{
+    return p->grads + p->lay->offset[t];
+}
+
+/* ---- feature mapping (feature.c): h = phi(in W_e + b_e) -------------------- */
+
+/* Run on x, and with the anomaly mask a second time on x~ (sharing W_e, b_e). */
+void mc_feature_forward(float *h /* (B, D) */, float *pre /* (B, D) */,
+                        const float *in /* (B, n_in) */, const mc_block_pass *p);
+
+/* dpre = dh . phi'(pre); db_e, dW_e; din = dpre W_e^T unless din is NULL. */
+void mc_feature_backward(float *din /* (B, n_in) or NULL */, float *dpre /* (B, D) scratch */,
+                         const float *dh /* (B, D) */, const float *pre /* (B, D) */,
+                         const float *in /* (B, n_in) */, const mc_block_pass *p);
+
+/* ---- anomaly mask (anomaly.c) -------------------------------------------------
+   m = sigmoid(h0 W_m + b_m [+ u_c d^2]),  x~ = [m . P ; O ; F] */
+
+void mc_anomaly_forward(float *x_masked /* (B, n_in) x~ */, float *mask /* (B, L*Cp) m */,
+                        float *local /* (B, L*Cp) d, with local evidence */,
+                        const float *h0 /* (B, D) */, const float *x /* (B, n_in) */,
+                        const mc_block_pass *p);
+
+/* The closing penalty, mask_penalty * mean(1 - m) over B samples. */
+double mc_anomaly_penalty(const float *mask /* (B, L*Cp) */, const mc_net_shape *s, size_t B);
+
+/* From the gradients of x~ and of the skip's input m . P_target (NULL
+   without the skip), with the closing penalty's (a mean over p->batch
+   samples): the mask's pre-activation gradient into dmask, dW_m, db_m, du,
+   and dh0 = dmask W_m^T. */
+void mc_anomaly_backward(float *dh0 /* (B, D) */, float *dmask /* (B, L*Cp) scratch */,
+                         const float *mask /* (B, L*Cp) */, const float *local /* (B, L*Cp) */,
+                         const float *h0 /* (B, D) */, const float *x /* (B, n_in) */,
+                         const float *dx_masked /* (B, n_in) */,
+                         const float *dskip /* (B, L) or NULL */, const mc_block_pass *p);
+
+/* dx += what reaches x through x~, the skip's m . P_target and the local
+   evidence; after mc_anomaly_backward and the first feature pass's din. */
+void mc_anomaly_backward_input(float *dx /* (B, n_in) += */, const float *mask /* (B, L*Cp) */,
+                               const float *local /* (B, L*Cp) */,
+                               const float *dmask /* (B, L*Cp) */,
+                               const float *dx_masked /* (B, n_in) */,
+                               const float *dskip /* (B, L) or NULL */, const mc_block_pass *p);
+
+/* ---- horizon masks and heads (horizon.c) --------------------------------------
+   a_k = sigmoid(h W_a,k + b_a,k) (or D softmax; or W_a,k's product from the
+   horizon embeddings, phi(h U + e_k) W2), y_kq = (a_k . h) . V_kq + c_kq;
+   without masks y = h V^T + c. The masks and heads are one block: each
+   (sample, horizon) row is masked and read by its heads while in cache. */
+
+void mc_horizon_forward(float *y /* (B, H*Q) */, float *attn /* (B, H*D) a */,
+                        float *emb_g /* (B, r) h U */, float *emb_pre /* (B*H, r) h U + e_k */,
+                        float *emb /* (B*H, r) phi(h U + e_k) */, const float *h /* (B, D) */,
+                        const mc_block_pass *p);
+
+/* dc, dV and the masks' gradients from dy, and dh. */
+void mc_horizon_backward(float *dh /* (B, D) */, float *dattn /* (B, H*D) scratch */,
+                         float *demb /* (B*H, r) scratch */, float *demb_g /* (B, r) scratch */,
+                         float *row /* (MC_PARALLEL_MAX_PARTS, D) scratch */,
+                         const float *attn /* (B, H*D) */, const float *emb_pre /* (B*H, r) */,
+                         const float *emb /* (B*H, r) */, const float *h /* (B, D) */,
+                         const float *dy /* (B, H*Q) */, const mc_block_pass *p);
+
+/* ---- skip (skip.c): y += (m . P_target) S^T ----------------------------------- */
+
+/* m = 1 when mask is NULL (no anomaly mask). */
+void mc_skip_forward(float *y /* (B, H*Q) += */, float *skip_in /* (B, L) m . P_target */,
+                     const float *x /* (B, n_in) */, const float *mask /* (B, L*Cp) or NULL */,
+                     const mc_block_pass *p);
+
+/* dS, and the gradient of the skip's input. */
+void mc_skip_backward(float *dskip /* (B, L) */, const float *skip_in /* (B, L) */,
+                      const float *dy /* (B, H*Q) */, const mc_block_pass *p);
+
+#endif /* MC_NN_BLOCKS_H */

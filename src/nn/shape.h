@@ -1,0 +1,36 @@
+/*
+ * The network's configuration (DESIGN.md §4): its sizes and which blocks it
+ * has. Everything else about a network (its tensors, its workspace, its
+ * passes) follows from this struct.
+ */
+#ifndef MC_NN_SHAPE_H
+#define MC_NN_SHAPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "nn/kinds.h"
+
+typedef struct mc_net_shape {
+    size_t lookback;        /* L */
+    size_t horizon;         /* H */
+    size_t past_channels;   /* Cp: the target first */
+    size_t future_channels; /* Cf */
+    size_t hidden;          /* D */
+    size_t quantiles;       /* Q (1 for point losses) */
+    mc_nn_activation activation;
+    mc_nn_mask mask_kind;
+    bool anomaly_mask;
+    bool horizon_masks;
+    bool skip;
+    bool mask_local;        /* local evidence in the anomaly mask (needs anomaly_mask) */
+    size_t horizon_rank;    /* r: 0 for the full W_a, else masks from horizon embeddings */
+    float mask_penalty;     /* lambda of lambda * mean(1 - m): closing the mask costs */
+} mc_net_shape;
+
+/* Derived sizes. */
+size_t mc_net_n_past(const mc_net_shape *s);   /* L * Cp */
+size_t mc_net_n_input(const mc_net_shape *s);  /* L * Cp + L + H * Cf */
+size_t mc_net_n_output(const mc_net_shape *s); /* H * Q */
+
+#endif /* MC_NN_SHAPE_H */
