@@ -89,7 +89,10 @@ class _NetworkOptions(ctypes.Structure):
     _fields_ = [("hidden", _c_size), ("activation", ctypes.c_int), ("mask_kind", ctypes.c_int),
                 ("anomaly_mask", ctypes.c_bool), ("horizon_masks", ctypes.c_bool),
                 ("horizon_rank", _c_size), ("skip", ctypes.c_bool),
-                ("mask_local", ctypes.c_bool), ("mask_penalty", ctypes.c_double)]
+                ("mask_local", ctypes.c_bool), ("mask_penalty", ctypes.c_double),
+                ("mask_topk", _c_size), ("anomaly_topk", _c_size), ("temporal", ctypes.c_int),
+                ("temporal_score", ctypes.c_int), ("temporal_dim", _c_size),
+                ("temporal_width", _c_size)]
 
 
 class _LossOptions(ctypes.Structure):

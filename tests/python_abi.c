@@ -40,7 +40,10 @@ int main(void)
     FIELD(mc_network_options, mask_kind); FIELD(mc_network_options, anomaly_mask);
     FIELD(mc_network_options, horizon_masks); FIELD(mc_network_options, horizon_rank);
     FIELD(mc_network_options, skip); FIELD(mc_network_options, mask_local);
-    FIELD(mc_network_options, mask_penalty);
+    FIELD(mc_network_options, mask_penalty); FIELD(mc_network_options, mask_topk);
+    FIELD(mc_network_options, anomaly_topk); FIELD(mc_network_options, temporal);
+    FIELD(mc_network_options, temporal_score); FIELD(mc_network_options, temporal_dim);
+    FIELD(mc_network_options, temporal_width);
     SIZE(mc_loss_options);
     FIELD(mc_loss_options, kind); FIELD(mc_loss_options, huber_delta);
     FIELD(mc_loss_options, n_quantiles); FIELD(mc_loss_options, quantiles);

@@ -51,6 +51,24 @@ typedef enum mc_mask_kind {
     MC_MASK_SOFTMAX = 1  /**< a_k = D * softmax(h W_a,k + b_a,k), weights with mean 1 */
 } mc_mask_kind;
 
+/** Temporal attention over the lookback (docs/MODEL.md): for each forecast
+   step a query attends over the L past steps, and the context it reads joins
+   that step's head. */
+typedef enum mc_temporal_kind {
+    MC_TEMPORAL_NONE = 0,   /**< no temporal attention (the default) */
+    MC_TEMPORAL_GLOBAL = 1, /**< over all L past steps */
+    MC_TEMPORAL_LOCAL = 2   /**< over a window of temporal_width steps around a centre
+                                 predicted per step (Luong's local-p) */
+} mc_temporal_kind;
+
+/** How the temporal attention's query scores a past step's key. */
+typedef enum mc_temporal_score {
+    MC_SCORE_DOT = 0,        /**< q . k */
+    MC_SCORE_SCALED_DOT = 1, /**< q . k / sqrt(d) */
+    MC_SCORE_COSINE = 2,     /**< g cos(q, k), g a learned temperature */
+    MC_SCORE_MLP = 3         /**< additive: v . tanh(q + k) */
+} mc_temporal_score;
+
 /** The training loss. */
 typedef enum mc_loss_kind {
     MC_LOSS_MAE = 0,
@@ -71,6 +89,8 @@ typedef enum mc_loss_kind {
 #define MC_HORIZON_FULL_MAX 48
 /** The rank of the horizon embeddings beyond it under MC_HORIZON_RANK_AUTO. */
 #define MC_HORIZON_RANK_DEFAULT 16
+/** The largest temporal_dim a model accepts. */
+#define MC_TEMPORAL_DIM_MAX 1024
 /** The largest horizon_rank a model accepts. */
 #define MC_HORIZON_RANK_MAX 4096
 
@@ -113,6 +133,15 @@ typedef struct mc_network_options {
                                   neighbours (docs/MODEL.md; default true) */
     double mask_penalty;       /**< lambda: training adds lambda * mean(1 - m), so the mask
                                   stays open unless closing pays (default 0.1) */
+    size_t mask_topk;          /**< hard per-horizon masks: keep each mask's k largest weights,
+                                  zero the rest (trained straight-through); 0, the default:
+                                  soft masks */
+    size_t anomaly_topk;       /**< a hard anomaly mask: keep the k largest of the L x Cp
+                                  weights of each window, zero the rest; 0 (default): soft */
+    mc_temporal_kind temporal; /**< temporal attention over the lookback (default none) */
+    mc_temporal_score temporal_score; /**< its score function (default scaled dot) */
+    size_t temporal_dim;       /**< its query, key and value width d (default 16) */
+    size_t temporal_width;     /**< local attention's window in steps; 0 (default): a day */
 } mc_network_options;
 
 /** The training loss. */

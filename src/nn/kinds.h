@@ -24,6 +24,12 @@ typedef enum mc_nn_loss {
     MC_NN_LOSS_PINBALL = 3
 } mc_nn_loss;
 
+typedef enum mc_nn_temporal {
+    MC_NN_TEMPORAL_NONE = 0,
+    MC_NN_TEMPORAL_GLOBAL = 1, /* attention over all L past steps */
+    MC_NN_TEMPORAL_LOCAL = 2   /* over a window around a predicted centre */
+} mc_nn_temporal;
+
 /* Most quantile outputs a network has. */
 #define MC_NN_MAX_QUANTILES 16
 

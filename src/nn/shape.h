@@ -26,6 +26,12 @@ typedef struct mc_net_shape {
     bool mask_local;        /* local evidence in the anomaly mask (needs anomaly_mask) */
     size_t horizon_rank;    /* r: 0 for the full W_a, else masks from horizon embeddings */
     float mask_penalty;     /* lambda of lambda * mean(1 - m): closing the mask costs */
+    size_t mask_topk;       /* k > 0: hard horizon masks, each keeps its k largest weights */
+    size_t anomaly_topk;    /* k > 0: a hard anomaly mask keeping its k largest weights */
+    mc_nn_temporal temporal;   /* temporal attention over the lookback */
+    int temporal_score;     /* mc_tattn_score (nn/temporal_attention.h) */
+    size_t temporal_dim;    /* d */
+    size_t temporal_width;  /* local window, in steps */
 } mc_net_shape;
 
 /* Derived sizes. */

@@ -4,6 +4,7 @@
 
 #include "common/checked.h"
 #include "common/error.h"
+#include "nn/temporal_attention.h"
 #include "train/model_internal.h"
 
 enum { DAY_SECONDS = 86400 };
@@ -20,6 +21,13 @@ _Static_assert(MC_LOSS_MAE == (int)MC_NN_LOSS_MAE && MC_LOSS_MSE == (int)MC_NN_L
                    MC_LOSS_PINBALL == (int)MC_NN_LOSS_PINBALL,
                "losses");
 _Static_assert(MC_MAX_QUANTILES == MC_NN_MAX_QUANTILES, "quantile counts");
+_Static_assert(MC_TEMPORAL_NONE == (int)MC_NN_TEMPORAL_NONE &&
+                   MC_TEMPORAL_GLOBAL == (int)MC_NN_TEMPORAL_GLOBAL &&
+                   MC_TEMPORAL_LOCAL == (int)MC_NN_TEMPORAL_LOCAL,
+               "temporal attention kinds");
+_Static_assert(MC_SCORE_DOT == (int)MC_TATTN_DOT && MC_SCORE_SCALED_DOT == (int)MC_TATTN_SCALED_DOT &&
+                   MC_SCORE_COSINE == (int)MC_TATTN_COSINE && MC_SCORE_MLP == (int)MC_TATTN_MLP,
+               "temporal scores");
 
 void mc_model_options_defaults(mc_model_options *o)
 {
@@ -30,7 +38,10 @@ void mc_model_options_defaults(mc_model_options *o)
                                       .mask_kind = MC_MASK_SIGMOID, .anomaly_mask = true,
                                       .horizon_masks = true,
                                       .horizon_rank = MC_HORIZON_RANK_AUTO, .skip = true,
-                                      .mask_local = true, .mask_penalty = 0.1};
+                                      .mask_local = true, .mask_penalty = 0.1,
+                                      .temporal = MC_TEMPORAL_NONE,
+                                      .temporal_score = MC_SCORE_SCALED_DOT,
+                                      .temporal_dim = 16};
     o->loss = (mc_loss_options){.kind = MC_LOSS_MAE, .huber_delta = 1.0, .n_quantiles = 3,
                                 .quantiles = {0.1, 0.5, 0.9}};
 }
@@ -96,6 +107,13 @@ static mc_status check_options(const mc_model_options *mo, mc_error *err)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
                             "the horizon rank must be at most %d (0 for the full masks)",
                             MC_HORIZON_RANK_MAX);
+    if ((unsigned)net->temporal > MC_TEMPORAL_LOCAL || (unsigned)net->temporal_score > MC_SCORE_MLP)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "unknown temporal attention or score");
+    if (net->temporal != MC_TEMPORAL_NONE &&
+        !(net->temporal_dim >= 1 && net->temporal_dim <= MC_TEMPORAL_DIM_MAX))
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "the temporal attention's width d must be from 1 to %d",
+                            MC_TEMPORAL_DIM_MAX);
     if (mo->features.n_holidays > 0 && mo->features.holidays == NULL)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "holidays counted but not given");
     if (loss->kind == MC_LOSS_HUBER && !(loss->huber_delta > 0.0))
@@ -130,7 +148,16 @@ void mc_model_shape(const mc_model_options *mo, mc_net_shape *shape)
                             .horizon_masks = net->horizon_masks,
                             .horizon_rank = horizon_rank(mo), .skip = net->skip,
                             .mask_local = net->anomaly_mask && net->mask_local,
-                            .mask_penalty = net->anomaly_mask ? (float)net->mask_penalty : 0.0f};
+                            .mask_penalty = net->anomaly_mask ? (float)net->mask_penalty : 0.0f,
+                            .mask_topk = net->horizon_masks ? net->mask_topk : 0,
+                            .anomaly_topk = net->anomaly_mask ? net->anomaly_topk : 0,
+                            .temporal = (mc_nn_temporal)net->temporal,
+                            .temporal_score = net->temporal != MC_TEMPORAL_NONE
+                                                  ? (int)net->temporal_score : 0,
+                            .temporal_dim = net->temporal != MC_TEMPORAL_NONE ? net->temporal_dim
+                                                                               : 0,
+                            .temporal_width = net->temporal == MC_TEMPORAL_LOCAL
+                                                  ? net->temporal_width : 0};
 }
 
 /* The options as the model is: "auto" resolved, values as the network keeps
@@ -147,6 +174,11 @@ static mc_model_options resolved_options(const mc_model *m, const mc_model_optio
     c.network.horizon_rank = m->shape.horizon_rank;
     c.network.mask_local = m->shape.mask_local;
     c.network.mask_penalty = (double)m->shape.mask_penalty;
+    c.network.mask_topk = m->shape.mask_topk;
+    c.network.anomaly_topk = m->shape.anomaly_topk;
+    c.network.temporal_score = (mc_temporal_score)m->shape.temporal_score;
+    c.network.temporal_dim = m->shape.temporal_dim;
+    c.network.temporal_width = m->shape.temporal_width;
     c.loss.n_quantiles = m->loss.kind == MC_NN_LOSS_PINBALL ? m->loss.n_quantiles : 0;
     for (size_t q = 0; q < MC_MAX_QUANTILES; q++)
         c.loss.quantiles[q] = q < c.loss.n_quantiles ? (double)m->loss.quantiles[q] : 0.0;
@@ -186,6 +218,8 @@ mc_status mc_model_create(mc_model **out, const mc_model_options *mo, int64_t st
         m->loss.quantiles[q] = pinball ? (float)mo->loss.quantiles[q] : 0.5f;
 
     mc_model_shape(mo, &m->shape);
+    if (m->shape.temporal == MC_NN_TEMPORAL_LOCAL && m->shape.temporal_width == 0)
+        m->shape.temporal_width = m->day_steps; /* "a day": needs the step */
     m->config = resolved_options(m, mo);
     /* The plan bounds every size for batches up to 2^20 samples. */
     if ((st = mc_net_plan(&m->shape, (size_t)1 << 20, &m->layout, err)) != MC_OK) {

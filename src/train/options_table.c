@@ -37,6 +37,8 @@ typedef struct row {
 static const char *const ACTIVATIONS[] = {"relu", "gelu"};
 static const char *const MASK_KINDS[] = {"sigmoid", "softmax"};
 static const char *const LOSSES[] = {"mae", "mse", "huber", "pinball"};
+static const char *const TEMPORAL[] = {"none", "global", "local"};
+static const char *const SCORES[] = {"dot", "scaled-dot", "cosine", "mlp"};
 
 #define NCHOICES(a) (sizeof(a) / sizeof((a)[0]))
 #define MO(field) .home = IN_MODEL_OPTIONS, .offset = offsetof(mc_model_options, field)
@@ -150,6 +152,46 @@ static const row ROWS[] = {
     {.info = {.name = "step_seconds", .type = MC_OPTION_FACT, .group = MC_GROUP_WINDOW,
               .min = 1, .max = HUGE_COUNT, .help = "seconds between rows of the data"},
      .home = IN_DATA, .file = FILE_ALWAYS},
+
+    /* Added after format 1: recorded only when not what a file without them
+       means (the network of format 1). */
+    {.info = {.name = "mask_topk", .cli = "mask-topk", .group = MC_GROUP_NETWORK,
+              .type = MC_OPTION_COUNT, .min = 0, .max = DIM_MAX, .metavar = "K",
+              .default_text = "0", .expect = "a count (0: soft masks)",
+              .help = "hard per-horizon masks: each keeps its K largest weights and zeroes the "
+                      "rest, trained straight-through (0: soft masks)"},
+     MO(network.mask_topk), .file = FILE_UNLESS_ABSENT, .absent = "0"},
+    {.info = {.name = "anomaly_topk", .cli = "anomaly-topk", .group = MC_GROUP_NETWORK,
+              .type = MC_OPTION_COUNT, .min = 0, .max = HUGE_COUNT, .metavar = "K",
+              .default_text = "0", .expect = "a count (0: a soft mask)",
+              .help = "a hard anomaly mask: each window keeps its K largest of the lookback x "
+                      "past-channel weights and zeroes the rest, trained straight-through (0: "
+                      "a soft mask)"},
+     MO(network.anomaly_topk), .file = FILE_UNLESS_ABSENT, .absent = "0"},
+    {.info = {.name = "temporal", .cli = "temporal", .group = MC_GROUP_NETWORK,
+              .type = MC_OPTION_CHOICE, .choices = TEMPORAL, .n_choices = 3, .metavar = "KIND",
+              .default_text = "none", .expect = "none, global or local",
+              .help = "temporal attention over the lookback, its context joining each step's "
+                      "head: none, global (all past steps) or local (a window around a centre "
+                      "predicted per step)"},
+     MO(network.temporal), .file = FILE_UNLESS_ABSENT, .absent = "none"},
+    {.info = {.name = "temporal_score", .cli = "temporal-score", .group = MC_GROUP_NETWORK,
+              .type = MC_OPTION_CHOICE, .choices = SCORES, .n_choices = 4, .metavar = "F",
+              .default_text = "scaled-dot", .expect = "dot, scaled-dot, cosine or mlp",
+              .help = "the temporal attention's score: dot, scaled-dot (divided by sqrt(d)), "
+                      "cosine (times a learned temperature) or mlp (additive)"},
+     MO(network.temporal_score), .file = FILE_UNLESS_ABSENT, .absent = "dot"},
+    {.info = {.name = "temporal_dim", .cli = "temporal-dim", .group = MC_GROUP_NETWORK,
+              .type = MC_OPTION_COUNT, .min = 1, .max = MC_TEMPORAL_DIM_MAX, .metavar = "D",
+              .default_text = "16", .expect = "a count from 1 to 1024",
+              .help = "the temporal attention's query, key and value width"},
+     MO(network.temporal_dim), .file = FILE_UNLESS_ABSENT, .absent = "0"},
+    {.info = {.name = "temporal_width", .cli = "temporal-width", .group = MC_GROUP_NETWORK,
+              .type = MC_OPTION_COUNT, .min = 0, .max = DIM_MAX, .metavar = "STEPS",
+              .default_text = "0", .expect = "a count of steps",
+              .help = "local temporal attention's window width in steps (0, the default: a "
+                      "day of steps)"},
+     MO(network.temporal_width), .file = FILE_UNLESS_ABSENT, .absent = "0"},
 
     /* Not in the model's configuration object. */
     {.info = {.name = "past", .cli = "past", .group = MC_GROUP_FEATURES,
@@ -620,9 +662,14 @@ bool mc_options_from_json(const cJSON *c, mc_model_options *mo, size_t *past_cha
         void *p = value_in(r, mo, NULL);
         uint64_t fact = 0;
         if (v == NULL && r->absent != NULL) {
-            uint64_t count = 0; /* every optional entry so far is a count */
-            if (r->info.type == MC_OPTION_COUNT && parse_count(r, r->absent, &count))
-                *(size_t *)p = (size_t)count;
+            /* An absent count's value may lie below the option's minimum (a
+               temporal_dim of 0 means no temporal attention). */
+            uint64_t count = 0;
+            if (r->info.type == MC_OPTION_COUNT)
+                *(size_t *)p = (size_t)strtoull(r->absent, NULL, 10);
+            else
+                mc_options_set(mo, NULL, r->info.name, r->absent, NULL);
+            (void)count;
             continue;
         }
         if (!entry_from_json(r, v, p, &fact, what, size))
