@@ -114,6 +114,7 @@ typedef struct variant {
     mc_activation activation;
     mc_mask_kind mask_kind;
     size_t horizon_rank; /* 0: the full W_a */
+    size_t mask_topk, anomaly_topk; /* 0: soft masks */
 } variant;
 
 /* Bits 0-2 switch the three ablations, bit 3 pinball or MAE: every tensor set
@@ -146,6 +147,8 @@ static mc_model *small_model(const variant *v, uint64_t seed)
     mo.network.horizon_rank = v->horizon_rank;
     mo.network.skip = v->skip;
     mo.network.mask_local = v->mask_local;
+    mo.network.mask_topk = v->mask_topk;
+    mo.network.anomaly_topk = v->anomaly_topk;
     mo.features.calendar = v->calendar;
     mo.features.normalize_level = v->normalize_level;
     mo.loss.kind = v->loss;
@@ -240,6 +243,8 @@ static void assert_models_equal(const mc_model *a, const mc_model *b)
     assert_int_equal(s->anomaly_mask, t->anomaly_mask);
     assert_int_equal(s->horizon_masks, t->horizon_masks);
     assert_int_equal(s->skip, t->skip);
+    assert_int_equal(s->mask_topk, t->mask_topk);
+    assert_int_equal(s->anomaly_topk, t->anomaly_topk);
     assert_memory_equal(&a->layout, &b->layout, sizeof a->layout);
     assert_memory_equal(a->params, b->params, a->layout.total * sizeof *a->params);
     assert_int_equal(a->loss.kind, b->loss.kind);
@@ -367,6 +372,8 @@ static void check_tensor_set(const unsigned char *b, size_t size, const variant 
         assert_non_null(mc_st_metadata(f, META_KEYS[k]));
     assert_string_equal(mc_st_metadata(f, "format"), "maskcast-model");
     assert_string_equal(mc_st_metadata(f, "format_version"), "1");
+    /* Soft masks write the configuration format 1 did: no top-k keys. */
+    assert_null(strstr(mc_st_metadata(f, "config"), "topk"));
     mc_st_free(f);
 }
 
@@ -494,6 +501,66 @@ static void test_round_trip_horizon_embeddings(void **state)
     free(buf);
     check_round_trip(m, history, path, true);
     mc_model_free(m);
+    mc_frame_free(history);
+    assert_int_equal(remove(path), 0);
+    assert_int_equal(rmdir(dir), 0);
+}
+
+/* Hard masks: no tensors of their own, the two counts in the configuration,
+   forecasts bit for bit after a round trip, and the counts in force after
+   loading (the same weights forecast otherwise with soft masks). */
+static void test_round_trip_hard_masks(void **state)
+{
+    (void)state;
+    char dir[512], path[600];
+    make_temp_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/" NAME, dir);
+    mc_frame *history = small_history();
+    for (size_t rank = 0; rank <= 3; rank += 3) {
+        variant v = variant_of(0);
+        v.horizon_rank = rank;
+        v.mask_topk = 2;
+        v.anomaly_topk = 7;
+        mc_model *m = small_model(&v, 4077 + rank);
+        unsigned char *buf;
+        size_t size;
+        save_buffer(m, &buf, &size);
+        mc_st_file *f = NULL;
+        assert_int_equal(mc_st_parse(&f, buf, size, NAME, NULL), MC_OK);
+        const char *config = mc_st_metadata(f, "config");
+        assert_non_null(strstr(config, "\"mask_topk\":2"));
+        assert_non_null(strstr(config, "\"anomaly_topk\":7"));
+        variant soft = v;
+        soft.mask_topk = soft.anomaly_topk = 0;
+        mc_model *ms = small_model(&soft, 4077 + rank);
+        assert_int_equal(ms->layout.total, m->layout.total);
+        assert_memory_equal(ms->params, m->params, m->layout.total * sizeof *m->params);
+        unsigned char *soft_buf;
+        size_t soft_size;
+        save_buffer(ms, &soft_buf, &soft_size);
+        mc_st_file *g = NULL;
+        assert_int_equal(mc_st_parse(&g, soft_buf, soft_size, NAME, NULL), MC_OK);
+        assert_int_equal(mc_st_count(f), mc_st_count(g));
+        mc_st_free(g);
+        mc_st_free(f);
+        free(soft_buf);
+        free(buf);
+        check_round_trip(m, history, path, true);
+
+        mc_model *loaded = NULL;
+        mc_error err;
+        assert_int_equal(mc_model_load(&loaded, path, &err), MC_OK);
+        assert_int_equal(loaded->shape.mask_topk, 2);
+        assert_int_equal(loaded->shape.anomaly_topk, 7);
+        int64_t t0[MAX_STEPS], t1[MAX_STEPS];
+        double hard_v[MAX_OUT], soft_v[MAX_OUT];
+        const size_t n = forecast(loaded, history, t0, hard_v);
+        assert_int_equal(forecast(ms, history, t1, soft_v), n);
+        assert_true(memcmp(hard_v, soft_v, n * sizeof *hard_v) != 0);
+        mc_model_free(loaded);
+        mc_model_free(ms);
+        mc_model_free(m);
+    }
     mc_frame_free(history);
     assert_int_equal(remove(path), 0);
     assert_int_equal(rmdir(dir), 0);
@@ -1612,6 +1679,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_every_tensor_set),
         cmocka_unit_test(test_round_trip_horizon_embeddings),
+        cmocka_unit_test(test_round_trip_hard_masks),
         cmocka_unit_test(test_round_trip_trained_model),
         cmocka_unit_test(test_cut_at_every_byte),
         cmocka_unit_test(test_header_mutations),

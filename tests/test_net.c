@@ -358,7 +358,8 @@ static void test_blas_matches_naive(void **state)
 }
 
 /* Networks for the split tests: each switch off in one of them, both
-   activations, both mask kinds, both forms of the horizon masks. */
+   activations, both mask kinds, both forms of the horizon masks, hard masks
+   (top-k) of either kind. */
 enum { VARIANTS = 5 };
 
 static mc_net_shape variant_shape(int variant)
@@ -371,7 +372,9 @@ static mc_net_shape variant_shape(int variant)
                           .anomaly_mask = variant != 2, .mask_local = variant != 3,
                           .mask_penalty = variant != 3 ? 0.5f : 0.0f,
                           .horizon_masks = variant != 1, .skip = variant != 4,
-                          .horizon_rank = variant >= 3 ? 5 : 0};
+                          .horizon_rank = variant >= 3 ? 5 : 0,
+                          .mask_topk = variant == 0 ? 7 : variant == 4 ? 5 : 0,
+                          .anomaly_topk = variant == 0 || variant == 3 ? 30 : 0};
 }
 
 /* The element-wise passes split in parts (src/nn/parallel.h; run one after
@@ -445,7 +448,7 @@ static void test_parts_give_the_same_bits(void **state)
 /* Every per-sample buffer of a workspace for BATCH samples, with its
    floats per sample, stated here from the network's shapes (not from
    net.c's table), and the per-part scratch rows. */
-enum { WORK_BUFFERS = 21 };
+enum { WORK_BUFFERS = 23 };
 
 typedef struct work_buffer {
     float *p;
@@ -458,6 +461,8 @@ static void list_work(const fixture *f, work_buffer out[WORK_BUFFERS + 1])
     const mc_net_shape *s = &f->s;
     const size_t D = s->hidden, H = s->horizon, np = mc_net_n_past(s), n_in = f->n_in;
     const size_t r = s->horizon_masks ? s->horizon_rank : 0;
+    const size_t soft_HD = s->horizon_masks && s->mask_topk ? H * D : 0;
+    const size_t soft_np = s->anomaly_mask && s->anomaly_topk ? np : 0;
     const work_buffer list[WORK_BUFFERS + 1] = {
         {w->x_masked, BATCH * n_in}, {w->pre0, BATCH * D}, {w->h0, BATCH * D},
         {w->mask, BATCH * np}, {w->local, BATCH * np}, {w->pre, BATCH * D},
@@ -466,6 +471,7 @@ static void list_work(const fixture *f, work_buffer out[WORK_BUFFERS + 1])
         {w->emb, BATCH * H * r}, {w->dattn, BATCH * H * D}, {w->demb, BATCH * H * r},
         {w->demb_g, BATCH * r}, {w->dh, BATCH * D}, {w->dpre, BATCH * D},
         {w->dx_masked, BATCH * n_in}, {w->dmask, BATCH * np}, {w->dskip, BATCH * s->lookback},
+        {w->attn_soft, BATCH * soft_HD}, {w->mask_soft, BATCH * soft_np},
         {w->row, MC_PARALLEL_MAX_PARTS * D}};
     memcpy(out, list, sizeof list);
 }

@@ -4,12 +4,19 @@
  * local evidence each value's pre-activation also gains u_c d^2, d the value
  * minus the mean of its neighbours in the same channel (net.h). Closing the
  * mask costs mask_penalty * mean(1 - m).
+ *
+ * A hard mask (anomaly_topk = k > 0) keeps each window's k largest weights
+ * (nn/topk.h); x~ and the skip read it, the closing penalty and the
+ * sigmoid's derivative read the soft mask, and the gradient passes from the
+ * hard weights to the soft ones unchanged (straight-through: topk.h's
+ * backward is the identity, so it is not called).
  */
 #include <string.h>
 
 #include "nn/activation.h"
 #include "nn/blocks.h"
 #include "nn/parallel.h"
+#include "nn/topk.h"
 
 /* d = x - the mean of its neighbours in the same channel (the one neighbour
    at the ends of the window; 0 for a one-step window). */
@@ -25,12 +32,27 @@ static float local_deviation(const float *x /* (n_in) */, size_t l, size_t c, si
     return v - 0.5f * (x[(l - 1) * Cp + c] + x[(l + 1) * Cp + c]);
 }
 
+/* Indices the top-k of a window's mask needs (0: no top-k, or k >= L*Cp
+   keeps all). */
+static size_t topk_indices(const mc_net_shape *s)
+{
+    return s->anomaly_topk < mc_net_n_past(s) ? s->anomaly_topk : 0;
+}
+
+/* The mask the sigmoid computed: the soft one when a top-k follows. */
+static const float *soft_of(const float *mask, const float *mask_soft, const mc_net_shape *s)
+{
+    return s->anomaly_topk > 0 ? mask_soft : mask;
+}
+
 /* What the parts of the mask's element-wise passes share. */
 typedef struct mask_job {
     float *x_masked;             /* (B, n_in), forward */
     float *mask_out, *local_out; /* (B, L*Cp), forward */
+    float *soft_out;             /* (B, L*Cp), forward with top-k */
+    size_t *topk;                /* (parts, topk_indices) scratch, forward with top-k */
     float *dmask;                /* (B, L*Cp), backward */
-    const float *mask;           /* (B, L*Cp), backward */
+    const float *soft;           /* (B, L*Cp) m before the top-k (m without it), backward */
     const float *x;              /* (B, n_in) */
     const float *dx_masked;      /* (B, n_in), backward */
     const float *dskip;          /* (B, L) or NULL, backward */
@@ -55,7 +77,8 @@ static void local_forward(const mask_job *j, const float *u /* (Cp) */, size_t b
 }
 
 /* The mask from its product h0 W_m (in j->mask_out) for samples b0 .. b1-1:
-   bias, local evidence, sigmoid, and the masked input. */
+   bias, local evidence, sigmoid (into soft_out with top-k), the top-k, and
+   the masked input. */
 static void mask_forward_part(void *ctx, size_t part, size_t parts)
 {
     const mask_job *j = ctx;
@@ -67,7 +90,14 @@ static void mask_forward_part(void *ctx, size_t part, size_t parts)
     mc_add_bias(mask + b0 * np, mc_block_param(j->p, MC_T_ANOMALY_B), b1 - b0, np);
     if (s->mask_local)
         local_forward(j, mc_block_param(j->p, MC_T_ANOMALY_U), b0, b1);
-    mc_sigmoid_forward(mask + b0 * np, mask + b0 * np, (b1 - b0) * np);
+    if (s->anomaly_topk > 0) {
+        float *soft = j->soft_out + b0 * np;
+        mc_sigmoid_forward(soft, mask + b0 * np, (b1 - b0) * np);
+        mc_topk_forward(mask + b0 * np, j->topk + part * topk_indices(s), soft, b1 - b0, np,
+                        s->anomaly_topk);
+    } else {
+        mc_sigmoid_forward(mask + b0 * np, mask + b0 * np, (b1 - b0) * np);
+    }
     for (size_t b = b0; b < b1; b++) {
         const float *xr = j->x + b * n_in, *mr = mask + b * np;
         float *out = j->x_masked + b * n_in;
@@ -78,20 +108,25 @@ static void mask_forward_part(void *ctx, size_t part, size_t parts)
 }
 
 void mc_anomaly_forward(float *x_masked /* (B, n_in) */, float *mask /* (B, L*Cp) */,
-                        float *local /* (B, L*Cp) */, const float *h0 /* (B, D) */,
-                        const float *x /* (B, n_in) */, const mc_block_pass *p)
+                        float *mask_soft /* (B, L*Cp) */, float *local /* (B, L*Cp) */,
+                        size_t *topk /* (MC_PARALLEL_MAX_PARTS, >= topk_indices) */,
+                        const float *h0 /* (B, D) */, const float *x /* (B, n_in) */,
+                        const mc_block_pass *p)
 {
     const size_t B = p->B, D = p->s->hidden, np = mc_net_n_past(p->s);
     p->gemm(false, false, B, np, D, 1.0f, h0, D, mc_block_param(p, MC_T_ANOMALY_W), np, 0.0f,
             mask, np);
-    mask_job job = {x_masked, mask, local, NULL, NULL, x, NULL, NULL, p};
+    mask_job job = {.x_masked = x_masked, .mask_out = mask, .local_out = local,
+                    .soft_out = mask_soft, .topk = topk, .x = x, .p = p};
     mc_parallel_run(mc_parallel_parts_for(p->parts, B * np), mask_forward_part, &job);
 }
 
-double mc_anomaly_penalty(const float *mask /* (B, L*Cp) */, const mc_net_shape *s, size_t B)
+double mc_anomaly_penalty(const float *mask /* (B, L*Cp) */,
+                          const float *mask_soft /* (B, L*Cp) */, const mc_net_shape *s, size_t B)
 {
     if (!s->anomaly_mask || s->mask_penalty == 0.0f)
         return 0.0;
+    mask = soft_of(mask, mask_soft, s);
     const size_t n = B * mc_net_n_past(s);
     double closed = 0.0;
     for (size_t i = 0; i < n; i++)
@@ -100,8 +135,9 @@ double mc_anomaly_penalty(const float *mask /* (B, L*Cp) */, const mc_net_shape 
 }
 
 /* The mask's pre-activation gradient for samples b0 .. b1-1, into j->dmask:
-   through x~ = m . P and through the skip's m . P_target, plus the closing
-   penalty's, then through the sigmoid. */
+   through x~ = m . P and through the skip's m . P_target (the hard m's
+   gradient, and straight through the soft m's), plus the closing penalty's,
+   then through the sigmoid at the soft m. */
 static void mask_backward_part(void *ctx, size_t part, size_t parts)
 {
     const mask_job *j = ctx;
@@ -123,18 +159,20 @@ static void mask_backward_part(void *ctx, size_t part, size_t parts)
         for (size_t i = b0 * np; i < b1 * np; i++)
             dmask[i] += g;
     }
-    mc_sigmoid_backward(dmask + b0 * np, dmask + b0 * np, j->mask + b0 * np, (b1 - b0) * np);
+    mc_sigmoid_backward(dmask + b0 * np, dmask + b0 * np, j->soft + b0 * np, (b1 - b0) * np);
 }
 
 void mc_anomaly_backward(float *dh0 /* (B, D) */, float *dmask /* (B, L*Cp) */,
-                         const float *mask /* (B, L*Cp) */, const float *local /* (B, L*Cp) */,
+                         const float *mask /* (B, L*Cp) */, const float *mask_soft /* (B, L*Cp) */,
+                         const float *local /* (B, L*Cp) */,
                          const float *h0 /* (B, D) */, const float *x /* (B, n_in) */,
                          const float *dx_masked /* (B, n_in) */,
                          const float *dskip /* (B, L) or NULL */, const mc_block_pass *p)
 {
     const mc_net_shape *s = p->s;
     const size_t B = p->B, D = s->hidden, Cp = s->past_channels, np = mc_net_n_past(s);
-    mask_job job = {NULL, NULL, NULL, dmask, mask, x, dx_masked, dskip, p};
+    mask_job job = {.dmask = dmask, .soft = soft_of(mask, mask_soft, s), .x = x,
+                    .dx_masked = dx_masked, .dskip = dskip, .p = p};
     mc_parallel_run(mc_parallel_parts_for(p->parts, B * np), mask_backward_part, &job);
     if (s->mask_local) { /* du_c += sum of dpm * d^2 over the batch */
         float *du = mc_block_grad(p, MC_T_ANOMALY_U); /* (Cp) */

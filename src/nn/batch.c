@@ -16,6 +16,7 @@ static mc_net_work slice_view(const mc_net_work *w, const mc_net_shape *s, size_
 {
     mc_net_work v = mc_net_work_rows(w, s, b0, n);
     v.row = w->row + slice * s->hidden;
+    v.topk = w->topk + slice * w->topk_width;
     v.parts = 1;
     v.slices = 1;
     return v;

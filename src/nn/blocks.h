@@ -54,22 +54,31 @@ void mc_feature_backward(float *din /* (B, n_in) or NULL */, float *dpre /* (B, 
                          const float *in /* (B, n_in) */, const mc_block_pass *p);
 
 /* ---- anomaly mask (anomaly.c) -------------------------------------------------
-   m = sigmoid(h0 W_m + b_m [+ u_c d^2]),  x~ = [m . P ; O ; F] */
+   m = sigmoid(h0 W_m + b_m [+ u_c d^2]),  x~ = [m . P ; O ; F]; with
+   anomaly_topk, m keeps each window's k largest weights (the soft m kept in
+   mask_soft). `topk` holds min(k, L*Cp) indices per part when k < L*Cp. */
 
 void mc_anomaly_forward(float *x_masked /* (B, n_in) x~ */, float *mask /* (B, L*Cp) m */,
+                        float *mask_soft /* (B, L*Cp) with anomaly_topk */,
                         float *local /* (B, L*Cp) d, with local evidence */,
+                        size_t *topk /* (MC_PARALLEL_MAX_PARTS, k) scratch */,
                         const float *h0 /* (B, D) */, const float *x /* (B, n_in) */,
                         const mc_block_pass *p);
 
-/* The closing penalty, mask_penalty * mean(1 - m) over B samples. */
-double mc_anomaly_penalty(const float *mask /* (B, L*Cp) */, const mc_net_shape *s, size_t B);
+/* The closing penalty, mask_penalty * mean(1 - m) over B samples, on the
+   soft m. */
+double mc_anomaly_penalty(const float *mask /* (B, L*Cp) */,
+                          const float *mask_soft /* (B, L*Cp) with anomaly_topk */,
+                          const mc_net_shape *s, size_t B);
 
 /* From the gradients of x~ and of the skip's input m . P_target (NULL
    without the skip), with the closing penalty's (a mean over p->batch
-   samples): the mask's pre-activation gradient into dmask, dW_m, db_m, du,
-   and dh0 = dmask W_m^T. */
+   samples): the mask's pre-activation gradient into dmask (straight through
+   a top-k), dW_m, db_m, du, and dh0 = dmask W_m^T. */
 void mc_anomaly_backward(float *dh0 /* (B, D) */, float *dmask /* (B, L*Cp) scratch */,
-                         const float *mask /* (B, L*Cp) */, const float *local /* (B, L*Cp) */,
+                         const float *mask /* (B, L*Cp) */,
+                         const float *mask_soft /* (B, L*Cp) with anomaly_topk */,
+                         const float *local /* (B, L*Cp) */,
                          const float *h0 /* (B, D) */, const float *x /* (B, n_in) */,
                          const float *dx_masked /* (B, n_in) */,
                          const float *dskip /* (B, L) or NULL */, const mc_block_pass *p);
@@ -86,20 +95,26 @@ void mc_anomaly_backward_input(float *dx /* (B, n_in) += */, const float *mask /
    a_k = sigmoid(h W_a,k + b_a,k) (or D softmax; or W_a,k's product from the
    horizon embeddings, phi(h U + e_k) W2), y_kq = (a_k . h) . V_kq + c_kq;
    without masks y = h V^T + c. The masks and heads are one block: each
-   (sample, horizon) row is masked and read by its heads while in cache. */
+   (sample, horizon) row is masked and read by its heads while in cache.
+   With mask_topk, each a_k keeps its k largest weights (the soft a kept in
+   attn_soft); `topk` holds min(k, D) indices per part when k < D. */
 
 void mc_horizon_forward(float *y /* (B, H*Q) */, float *attn /* (B, H*D) a */,
+                        float *attn_soft /* (B, H*D) with mask_topk */,
                         float *emb_g /* (B, r) h U */, float *emb_pre /* (B*H, r) h U + e_k */,
-                        float *emb /* (B*H, r) phi(h U + e_k) */, const float *h /* (B, D) */,
-                        const mc_block_pass *p);
+                        float *emb /* (B*H, r) phi(h U + e_k) */,
+                        size_t *topk /* (MC_PARALLEL_MAX_PARTS, k) scratch */,
+                        const float *h /* (B, D) */, const mc_block_pass *p);
 
-/* dc, dV and the masks' gradients from dy, and dh. */
+/* dc, dV and the masks' gradients from dy (straight through a top-k), and dh. */
 void mc_horizon_backward(float *dh /* (B, D) */, float *dattn /* (B, H*D) scratch */,
                          float *demb /* (B*H, r) scratch */, float *demb_g /* (B, r) scratch */,
                          float *row /* (MC_PARALLEL_MAX_PARTS, D) scratch */,
-                         const float *attn /* (B, H*D) */, const float *emb_pre /* (B*H, r) */,
-                         const float *emb /* (B*H, r) */, const float *h /* (B, D) */,
-                         const float *dy /* (B, H*Q) */, const mc_block_pass *p);
+                         const float *attn /* (B, H*D) */,
+                         const float *attn_soft /* (B, H*D) with mask_topk */,
+                         const float *emb_pre /* (B*H, r) */, const float *emb /* (B*H, r) */,
+                         const float *h /* (B, D) */, const float *dy /* (B, H*Q) */,
+                         const mc_block_pass *p);
 
 /* ---- skip (skip.c): y += (m . P_target) S^T ----------------------------------- */
 

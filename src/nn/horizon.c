@@ -5,6 +5,12 @@
  * phi(h U + e_k) W2 (net.h). Each (sample, horizon) row is masked and read by
  * its heads while in cache, forward and backward. Without masks (a = 1)
  * every horizon sees the same h: all heads are one product.
+ *
+ * Hard masks (mask_topk = k > 0): each row keeps its k largest weights
+ * (nn/topk.h), the soft ones kept aside for the backward pass, which is
+ * straight-through: the gradient of the hard weights is the soft weights'
+ * (topk.h's backward is the identity, so it is not called), and only the
+ * sigmoid's or softmax's derivative reads the soft weights.
  */
 #include <limits.h>
 #include <string.h>
@@ -12,6 +18,7 @@
 #include "nn/activation.h"
 #include "nn/blocks.h"
 #include "nn/parallel.h"
+#include "nn/topk.h"
 #include "nn/vectorize.h"
 
 /* ---- the horizon embeddings -------------------------------------------------- */
@@ -103,12 +110,21 @@ static inline float dot3(const float *restrict a, const float *restrict h,
     return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
 }
 
+/* Indices the top-k of a mask row needs (0: no top-k, or k >= D keeps all). */
+static size_t topk_indices(const mc_net_shape *s)
+{
+    return s->mask_topk < s->hidden ? s->mask_topk : 0;
+}
+
 /* What the parts of the heads' passes share. */
 typedef struct heads_job {
     const mc_net_shape *s;
     float *y;          /* (B, H*Q), forward */
     float *attn_out;   /* (B, H*D), forward: h W_a on entry, the masks a on return */
+    float *soft_out;   /* (B, H*D), forward with top-k: the masks before it */
+    size_t *topk;      /* (parts, topk_indices) scratch, forward with top-k */
     const float *attn; /* (B, H*D) a, backward */
+    const float *soft; /* (B, H*D) a before the top-k (attn without it), backward */
     float *dattn;      /* (B, H*D), backward */
     float *dh;         /* (B, D), backward */
     float *row;        /* (parts, D) each part's g = dy_k V_k, backward */
@@ -121,22 +137,26 @@ typedef struct heads_job {
 } heads_job;
 
 /* The per-horizon masks and heads for samples b0 .. b1-1, one (sample,
-   horizon) row at a time while it is in cache: y_kq = sum_d a_kd h_d V_kqd. */
+   horizon) row at a time while it is in cache: y_kq = sum_d a_kd h_d V_kqd.
+   With top-k, the soft mask goes to soft_out and its top k to a. */
 MC_VECTOR_CLONES
-static void heads_forward_rows(const heads_job *j, size_t b0, size_t b1)
+static void heads_forward_rows(const heads_job *j, size_t *topk, size_t b0, size_t b1)
 {
-    const size_t D = j->s->hidden, H = j->s->horizon, Q = j->s->quantiles;
+    const size_t D = j->s->hidden, H = j->s->horizon, Q = j->s->quantiles, kk = j->s->mask_topk;
     for (size_t b = b0; b < b1; b++) {
         const float *h = j->h + b * D;
         for (size_t k = 0; k < H; k++) {
             float *a = j->attn_out + (b * H + k) * D;
+            float *soft = kk > 0 ? j->soft_out + (b * H + k) * D : a;
             const float *bk = j->ba + k * D;
             for (size_t d = 0; d < D; d++)
                 a[d] += bk[d];
             if (j->s->mask_kind == MC_NN_MASK_SOFTMAX)
-                mc_mean_one_softmax_forward(a, a, 1, D);
+                mc_mean_one_softmax_forward(soft, a, 1, D);
             else
-                mc_sigmoid_forward(a, a, D);
+                mc_sigmoid_forward(soft, a, D);
+            if (kk > 0)
+                mc_topk_forward(a, topk, soft, 1, D, kk);
             for (size_t q = 0; q < Q; q++)
                 j->y[(b * H + k) * Q + q] = dot3(a, h, j->V + (k * Q + q) * D, D);
         }
@@ -148,13 +168,14 @@ static void heads_forward_part(void *ctx, size_t part, size_t parts)
     const heads_job *j = ctx;
     size_t b0, b1;
     mc_part_range(j->B, part, parts, &b0, &b1);
-    heads_forward_rows(j, b0, b1);
+    heads_forward_rows(j, j->topk + part * topk_indices(j->s), b0, b1);
 }
 
 void mc_horizon_forward(float *y /* (B, H*Q) */, float *attn /* (B, H*D) */,
-                        float *emb_g /* (B, r) */, float *emb_pre /* (B*H, r) */,
-                        float *emb /* (B*H, r) */, const float *h /* (B, D) */,
-                        const mc_block_pass *p)
+                        float *attn_soft /* (B, H*D) */, float *emb_g /* (B, r) */,
+                        float *emb_pre /* (B*H, r) */, float *emb /* (B*H, r) */,
+                        size_t *topk /* (MC_PARALLEL_MAX_PARTS, >= topk_indices) */,
+                        const float *h /* (B, D) */, const mc_block_pass *p)
 {
     const mc_net_shape *s = p->s;
     const size_t B = p->B, D = s->hidden, HD = s->horizon * D, HQ = mc_net_n_output(s);
@@ -165,8 +186,8 @@ void mc_horizon_forward(float *y /* (B, H*Q) */, float *attn /* (B, H*D) */,
                     0.0f, attn, HD);
         else
             embed_forward(attn, emb_g, emb_pre, emb, h, p);
-        heads_job job = {.s = s, .y = y, .attn_out = attn, .h = h,
-                         .ba = mc_block_param(p, MC_T_HORIZON_B), .V = V, .B = B};
+        heads_job job = {.s = s, .y = y, .attn_out = attn, .soft_out = attn_soft, .topk = topk,
+                         .h = h, .ba = mc_block_param(p, MC_T_HORIZON_B), .V = V, .B = B};
         mc_parallel_run(mc_parallel_parts_for(p->parts, B * HD), heads_forward_part, &job);
     } else {
         p->gemm(false, true, B, HQ, D, 1.0f, h, D, V, D, 0.0f, y, HQ);
@@ -189,11 +210,13 @@ static inline void head_input_grad(float *restrict g, const heads_job *j, size_t
 
 /* The heads and the mask backwards for sample b and horizon k, leaving
    g = dy_k V_k in g: dV_k += dy_k^T (a_k . h), and the mask's pre-activation
-   gradient (g . h through the sigmoid or softmax) into dattn and dba_k. */
+   gradient (g . h, the applied weights' and, straight through, the soft
+   ones', through the sigmoid or softmax) into dattn and dba_k. */
 static inline void head_row_backward(const heads_job *j, float *g, size_t b, size_t k)
 {
     const size_t D = j->s->hidden, H = j->s->horizon, Q = j->s->quantiles;
     const float *h = j->h + b * D, *a = j->attn + (b * H + k) * D;
+    const float *soft = j->soft + (b * H + k) * D;
     float *da = j->dattn + (b * H + k) * D, *dbk = j->dba + k * D;
     head_input_grad(g, j, b, k);
     for (size_t q = 0; q < Q; q++) {
@@ -205,9 +228,9 @@ static inline void head_row_backward(const heads_job *j, float *g, size_t b, siz
     for (size_t d = 0; d < D; d++)
         da[d] = g[d] * h[d];
     if (j->s->mask_kind == MC_NN_MASK_SOFTMAX)
-        mc_mean_one_softmax_backward(da, da, a, 1, D);
+        mc_mean_one_softmax_backward(da, da, soft, 1, D);
     else
-        mc_sigmoid_backward(da, da, a, D);
+        mc_sigmoid_backward(da, da, soft, D);
     for (size_t d = 0; d < D; d++)
         dbk[d] += da[d];
 }
@@ -270,9 +293,10 @@ static void heads_backward_samples_part(void *ctx, size_t part, size_t parts)
 void mc_horizon_backward(float *dh /* (B, D) */, float *dattn /* (B, H*D) */,
                          float *demb /* (B*H, r) */, float *demb_g /* (B, r) */,
                          float *row /* (MC_PARALLEL_MAX_PARTS, D) */,
-                         const float *attn /* (B, H*D) */, const float *emb_pre /* (B*H, r) */,
-                         const float *emb /* (B*H, r) */, const float *h /* (B, D) */,
-                         const float *dy /* (B, H*Q) */, const mc_block_pass *p)
+                         const float *attn /* (B, H*D) */, const float *attn_soft /* (B, H*D) */,
+                         const float *emb_pre /* (B*H, r) */, const float *emb /* (B*H, r) */,
+                         const float *h /* (B, D) */, const float *dy /* (B, H*Q) */,
+                         const mc_block_pass *p)
 {
     const mc_net_shape *s = p->s;
     const size_t B = p->B, D = s->hidden, HD = s->horizon * D, HQ = mc_net_n_output(s);
@@ -284,8 +308,9 @@ void mc_horizon_backward(float *dh /* (B, D) */, float *dattn /* (B, H*D) */,
         p->gemm(false, false, B, D, HQ, 1.0f, dy, HQ, V, D, 0.0f, dh, D);
         return;
     }
-    heads_job job = {.s = s, .attn = attn, .dattn = dattn, .dh = dh, .row = row, .h = h, .V = V,
-                     .dy = dy, .dV = dV, .dba = mc_block_grad(p, MC_T_HORIZON_B), .B = B};
+    heads_job job = {.s = s, .attn = attn, .soft = s->mask_topk > 0 ? attn_soft : attn,
+                     .dattn = dattn, .dh = dh, .row = row, .h = h, .V = V, .dy = dy, .dV = dV,
+                     .dba = mc_block_grad(p, MC_T_HORIZON_B), .B = B};
     const size_t parts = mc_parallel_parts_for(p->parts, B * HD);
     if (parts > 1) {
         mc_parallel_run(parts, heads_backward_horizons_part, &job);

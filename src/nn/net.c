@@ -24,18 +24,19 @@ void mc_net_forward_rows(mc_net_work *w, const float *params, const mc_net_layou
     const float *in = x; /* what the feature mapping's second pass sees */
     if (s->anomaly_mask) {
         mc_feature_forward(w->h0, w->pre0, x, &p);
-        mc_anomaly_forward(w->x_masked, w->mask, w->local, w->h0, x, &p);
+        mc_anomaly_forward(w->x_masked, w->mask, w->mask_soft, w->local, w->topk, w->h0, x, &p);
         in = w->x_masked;
     }
     mc_feature_forward(w->h, w->pre, in, &p);
-    mc_horizon_forward(w->y, w->attn, w->emb_g, w->emb_pre, w->emb, w->h, &p);
+    mc_horizon_forward(w->y, w->attn, w->attn_soft, w->emb_g, w->emb_pre, w->emb, w->topk, w->h,
+                       &p);
     if (s->skip)
         mc_skip_forward(w->y, w->skip_in, x, s->anomaly_mask ? w->mask : NULL, &p);
 }
 
 double mc_net_mask_penalty(const mc_net_work *w, const mc_net_shape *s, size_t B)
 {
-    return mc_anomaly_penalty(w->mask, s, B);
+    return mc_anomaly_penalty(w->mask, w->mask_soft, s, B);
 }
 
 /* Whether a backward pass writes tensor t whole (a product with beta 0)
@@ -61,8 +62,8 @@ void mc_net_backward_rows(mc_net_work *w, float *grads, float *dx /* (B, n_in) o
         mc_skip_backward(w->dskip, w->skip_in, dy, &p);
         dskip = w->dskip;
     }
-    mc_horizon_backward(w->dh, w->dattn, w->demb, w->demb_g, w->row, w->attn, w->emb_pre, w->emb,
-                        w->h, dy, &p);
+    mc_horizon_backward(w->dh, w->dattn, w->demb, w->demb_g, w->row, w->attn, w->attn_soft,
+                        w->emb_pre, w->emb, w->h, dy, &p);
     /* The second pass's input gradient is x~'s: the mask needs it, and so
        does dx. */
     const float *in = s->anomaly_mask ? w->x_masked : x;
@@ -79,7 +80,8 @@ void mc_net_backward_rows(mc_net_work *w, float *grads, float *dx /* (B, n_in) o
         return;
     }
     /* dh0 overwrites dh, which the second pass is done with. */
-    mc_anomaly_backward(w->dh, w->dmask, w->mask, w->local, w->h0, x, w->dx_masked, dskip, &p);
+    mc_anomaly_backward(w->dh, w->dmask, w->mask, w->mask_soft, w->local, w->h0, x, w->dx_masked,
+                        dskip, &p);
     mc_feature_backward(dx, w->dpre, w->dh, w->pre0, x, &p);
     if (dx != NULL)
         mc_anomaly_backward_input(dx, w->mask, w->local, w->dmask, w->dx_masked, dskip, &p);

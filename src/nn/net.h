@@ -29,6 +29,14 @@
  * horizon masks a = 1; without the skip S is absent; the softmax variant
  * sets a_k = D * softmax(h W_a,k + b_a,k) (each mask's mean is 1).
  *
+ * Hard attention (mask_topk or anomaly_topk k > 0): each per-horizon mask
+ * a_k (each window's anomaly mask m) keeps its k largest weights and zeroes
+ * the rest (nn/topk.h) before anything reads it: the heads, dh, x~ and the
+ * skip all see the hard weights. The backward pass is straight-through: the
+ * hard weights' gradient passes to the soft ones unchanged, then through
+ * the sigmoid or softmax at the soft weights. The closing penalty reads the
+ * soft anomaly mask.
+ *
  * Where things are:
  *   shape.h      the configuration (mc_net_shape)
  *   tensors.[ch] the tensor table: names, shapes, decay, initial values;
@@ -96,17 +104,21 @@ typedef struct mc_net_work {
     float *dpre;       /* (B, D) */
     /* anomaly mask */
     float *x_masked;   /* (B, n_in) x~ */
-    float *mask;       /* (B, L*Cp) m */
+    float *mask;       /* (B, L*Cp) m, as applied (hard with anomaly_topk) */
+    float *mask_soft;  /* (B, L*Cp) m before the top-k (anomaly_topk only) */
     float *local;      /* (B, L*Cp) d: each past value minus its neighbours' mean */
     float *dx_masked;  /* (B, n_in) gradient of x~ */
     float *dmask;      /* (B, L*Cp) gradient of m's pre-activations */
     /* horizon masks and heads */
-    float *attn;       /* (B, H*D) a */
+    float *attn;       /* (B, H*D) a, as applied (hard with mask_topk) */
+    float *attn_soft;  /* (B, H*D) a before the top-k (mask_topk only) */
     float *emb_g;      /* (B, r) h U */
     float *emb_pre;    /* (B*H, r) h U + e_k */
     float *emb;        /* (B*H, r) phi(h U + e_k) */
     float *y;          /* (B, H*Q) outputs */
     float *row;        /* (MC_PARALLEL_MAX_PARTS, D) each part's g = dy_k V_k */
+    size_t *topk;      /* (MC_PARALLEL_MAX_PARTS, topk_width) each part's top-k scratch */
+    size_t topk_width; /* indices a top-k row needs: the larger k below its row's length */
     float *dattn;      /* (B, H*D) gradient of the masks' pre-activations */
     float *demb;       /* (B*H, r) gradient of h U + e_k */
     float *demb_g;     /* (B, r) gradient of h U */

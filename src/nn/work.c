@@ -16,13 +16,27 @@ typedef struct work_buffer {
     size_t per_sample;
 } work_buffer;
 
-enum { WORK_BUFFERS = 21 };
+enum { WORK_BUFFERS = 23 };
+
+/* Indices a top-k of k out of n needs (nn/topk.h): none for k = 0 or k >= n. */
+static size_t topk_indices(size_t k, size_t n) { return k < n ? k : 0; }
+
+/* The most indices a top-k row of this shape needs. */
+static size_t topk_width(const mc_net_shape *s)
+{
+    const size_t a = s->horizon_masks ? topk_indices(s->mask_topk, s->hidden) : 0;
+    const size_t m = s->anomaly_mask ? topk_indices(s->anomaly_topk, mc_net_n_past(s)) : 0;
+    return a > m ? a : m;
+}
 
 static void work_buffers(mc_net_work *w, const mc_net_shape *s, work_buffer out[WORK_BUFFERS])
 {
     const size_t D = s->hidden, n_in = mc_net_n_input(s), np = mc_net_n_past(s);
     const size_t HD = s->horizon * D, HQ = mc_net_n_output(s), L = s->lookback;
     const size_t r = s->horizon_masks ? s->horizon_rank : 0, Hr = s->horizon * r;
+    /* the soft masks, kept beside the hard ones for the backward pass */
+    const size_t soft_HD = s->horizon_masks && s->mask_topk > 0 ? HD : 0;
+    const size_t soft_np = s->anomaly_mask && s->anomaly_topk > 0 ? np : 0;
     /* In the order they were always allocated in. */
     const work_buffer bufs[WORK_BUFFERS] = {
         /* horizon embeddings */
@@ -34,7 +48,9 @@ static void work_buffers(mc_net_work *w, const mc_net_shape *s, work_buffer out[
         {&w->attn, HD}, {&w->skip_in, L}, {&w->y, HQ},
         /* backward scratch */
         {&w->dattn, HD}, {&w->dh, D}, {&w->dpre, D}, {&w->dx_masked, n_in}, {&w->dmask, np},
-        {&w->dskip, L}};
+        {&w->dskip, L},
+        /* hard masks */
+        {&w->attn_soft, soft_HD}, {&w->mask_soft, soft_np}};
     memcpy(out, bufs, sizeof bufs);
 }
 
@@ -53,12 +69,15 @@ mc_status mc_net_work_alloc(mc_net_work *w, const mc_net_shape *s, size_t capaci
         bytes += capacity * bufs[i].per_sample * sizeof(float);
     }
     w->row = mc_realloc_array(NULL, MC_PARALLEL_MAX_PARTS, s->hidden * sizeof(float));
-    if (w->row == NULL) {
+    w->topk_width = topk_width(s);
+    w->topk = mc_realloc_array(NULL, MC_PARALLEL_MAX_PARTS, w->topk_width * sizeof(size_t));
+    if (w->row == NULL || w->topk == NULL) {
         mc_net_work_free(w);
         return mc_error_nomem(err, "allocating the network's workspace");
     }
     w->capacity = capacity;
-    w->bytes = bytes + MC_PARALLEL_MAX_PARTS * s->hidden * sizeof(float);
+    w->bytes = bytes + MC_PARALLEL_MAX_PARTS * s->hidden * sizeof(float) +
+               MC_PARALLEL_MAX_PARTS * w->topk_width * sizeof(size_t);
     w->gemm = mc_gemm_blas;
     return MC_OK;
 }
@@ -91,6 +110,7 @@ void mc_net_work_free(mc_net_work *w)
     for (size_t i = 0; i < WORK_BUFFERS; i++)
         free(*bufs[i].p);
     free(w->row);
+    free(w->topk);
     free(w->slice_grads);
     memset(w, 0, sizeof *w);
 }
