@@ -138,10 +138,12 @@ mc_status mc_net_plan(const mc_net_shape *s, size_t max_batch, mc_net_layout *la
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
                             "lookback, horizon, past channels, hidden units, quantiles and batch "
                             "size must all be at least 1");
-    if (s->mask_topk > 0 || s->anomaly_topk > 0 || s->temporal != MC_NN_TEMPORAL_NONE)
+    if (s->temporal != MC_NN_TEMPORAL_NONE)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
-                            "hard masks and temporal attention are not built into the network "
-                            "yet");
+                            "temporal attention is not built into the network yet");
+    if (s->mask_topk > 0 || s->anomaly_topk > 0)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "hard masks are not built into the network yet");
     /* Every BLAS dimension and leading dimension is an int; element counts of
        the largest buffers (batch x H*D, n_in x D, D x H*D) must fit size_t. */
     const size_t big = (size_t)INT_MAX;
