@@ -5,6 +5,7 @@
 
 #include "common/checked.h"
 #include "common/error.h"
+#include "nn/blocks.h"
 #include "nn/net_internal.h"
 #include "nn/parallel.h"
 
@@ -16,7 +17,7 @@ typedef struct work_buffer {
     size_t per_sample;
 } work_buffer;
 
-enum { WORK_BUFFERS = 21 };
+enum { NET_BUFFERS = 21, WORK_BUFFERS = NET_BUFFERS + MC_TATTN_WORK_BUFFERS };
 
 static void work_buffers(mc_net_work *w, const mc_net_shape *s, work_buffer out[WORK_BUFFERS])
 {
@@ -24,7 +25,7 @@ static void work_buffers(mc_net_work *w, const mc_net_shape *s, work_buffer out[
     const size_t HD = s->horizon * D, HQ = mc_net_n_output(s), L = s->lookback;
     const size_t r = s->horizon_masks ? s->horizon_rank : 0, Hr = s->horizon * r;
     /* In the order they were always allocated in. */
-    const work_buffer bufs[WORK_BUFFERS] = {
+    const work_buffer bufs[NET_BUFFERS] = {
         /* horizon embeddings */
         {&w->emb_g, r}, {&w->emb_pre, Hr}, {&w->emb, Hr}, {&w->demb, Hr}, {&w->demb_g, r},
         /* feature mapping and anomaly mask */
@@ -36,6 +37,13 @@ static void work_buffers(mc_net_work *w, const mc_net_shape *s, work_buffer out[
         {&w->dattn, HD}, {&w->dh, D}, {&w->dpre, D}, {&w->dx_masked, n_in}, {&w->dmask, np},
         {&w->dskip, L}};
     memcpy(out, bufs, sizeof bufs);
+    /* temporal attention: the kernel's buffers, forward and backward */
+    const bool temporal = s->temporal != MC_NN_TEMPORAL_NONE;
+    const mc_tattn_shape ts = mc_temporal_shape(s);
+    for (size_t i = 0; i < MC_TATTN_WORK_BUFFERS; i++) {
+        const size_t n = mc_tattn_work_buffer(&w->tattn, &ts, i, &out[NET_BUFFERS + i].p, NULL);
+        out[NET_BUFFERS + i].per_sample = temporal ? n : 0;
+    }
 }
 
 mc_status mc_net_work_alloc(mc_net_work *w, const mc_net_shape *s, size_t capacity, mc_error *err)
