@@ -358,7 +358,8 @@ static void test_explain_temporal_attention(void **state)
         print_error("%s\n", r.err);
     assert_int_equal(r.status, 0);
     assert_contains(r.out, "Where the temporal attention looks");
-    assert_contains(r.out, "lag 1 is the last step\nbefore the origin, lag 48 the lookback's first");
+    assert_contains(r.out, "lag 1 is the last step\nbefore the origin, lag 48 the lookback's first; "
+                           "spread evenly, each lag\nwould get 0.021):");
     const char *table = strstr(r.out, "\nstep   lag (mean weight)\n");
     assert_non_null(table);
     table = strchr(table + 1, '\n') + 1;

@@ -273,8 +273,9 @@ static void write_attention_table(FILE *o, const mc_explain *r, bool local, bool
 {
     fprintf(o, "\nWhere the temporal attention looks: for each step, the %d lags with the\n"
                "largest mean attention weight over the %zu origins (lag 1 is the last step\n"
-               "before the origin, lag %zu the lookback's first%s):\n",
-            TOP_LAGS, r->n_origins, r->lookback,
+               "before the origin, lag %zu the lookback's first; spread evenly, each lag\n"
+               "would get %.3f%s):\n",
+            TOP_LAGS, r->n_origins, r->lookback, 1.0 / (double)r->lookback,
             local ? "; a local window's weights sum to at most 1" : "");
     if (linear)
         fprintf(o, "(the model kept is the linear forecaster, whose forecasts do not use them)\n");
