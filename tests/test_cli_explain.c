@@ -337,6 +337,96 @@ static void test_anomalies_failures(void **state)
     result_free(&r);
 }
 
+/* A model with temporal attention: inspect names the block; explain --table
+   prints where each step's attention looks, --json the full (H, L) mean
+   weights, each global step's summing to 1; the CSV stays importance only. */
+static void test_explain_temporal_attention(void **state)
+{
+    fixture *fx = *state;
+    char model[4400];
+    snprintf(model, sizeof model, "%s.temporal", fx->model);
+    train(fx->data.path, model, "--temporal=global");
+    cli_result r = RUN("inspect", "-m", model);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "; temporal attention global (scaled-dot score, d 16)\n");
+    assert_contains(r.out, "temporal.Wq [9, 16]"); /* temperature and the 8 calendar inputs */
+    result_free(&r);
+
+    r = RUN("explain", "-m", model, "--csv", fx->data.path, "--days", "3", "--repeats", "1",
+            "--table");
+    if (r.status != 0)
+        print_error("%s\n", r.err);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "Where the temporal attention looks");
+    assert_contains(r.out, "lag 1 is the last step\nbefore the origin, lag 48 the lookback's first; "
+                           "spread evenly, each lag\nwould get 0.021):");
+    const char *table = strstr(r.out, "\nstep   lag (mean weight)\n");
+    assert_non_null(table);
+    table = strchr(table + 1, '\n') + 1;
+    for (size_t k = 0; k < HORIZON; k++) { /* "1      lag 24 0.310 | lag 48 0.120 | lag 1 0.080" */
+        size_t step, lags[3];
+        double a[3];
+        assert_int_equal(sscanf(table, "%zu lag %zu %lf | lag %zu %lf | lag %zu %lf", &step,
+                                &lags[0], &a[0], &lags[1], &a[1], &lags[2], &a[2]),
+                         7);
+        assert_int_equal(step, k + 1);
+        for (size_t i = 0; i < 3; i++) {
+            assert_true(lags[i] >= 1 && lags[i] <= 48);
+            assert_true(a[i] > 0.0 && a[i] <= 1.0 && (i == 0 || a[i] <= a[i - 1]));
+        }
+        table = strchr(table, '\n') + 1;
+    }
+    assert_string_equal(table, "");
+    result_free(&r);
+
+    r = RUN("explain", "-m", model, "--csv", fx->data.path, "--days", "3", "--repeats", "1",
+            "--json");
+    assert_int_equal(r.status, 0);
+    cJSON *j = cJSON_Parse(r.out);
+    assert_non_null(j);
+    const cJSON *att = cJSON_GetObjectItem(j, "attention");
+    assert_non_null(att);
+    assert_string_equal(cJSON_GetObjectItem(att, "kind")->valuestring, "global");
+    assert_int_equal(cJSON_GetObjectItem(att, "lags")->valuedouble, 48);
+    const cJSON *weights = cJSON_GetObjectItem(att, "weights");
+    assert_int_equal(cJSON_GetArraySize(weights), HORIZON);
+    for (const cJSON *row = weights->child; row != NULL; row = row->next) {
+        assert_int_equal(cJSON_GetArraySize(row), 48);
+        double sum = 0.0;
+        for (const cJSON *v = row->child; v != NULL; v = v->next) {
+            assert_true(v->valuedouble >= 0.0 && v->valuedouble <= 1.0);
+            sum += v->valuedouble;
+        }
+        assert_close(sum, 1.0, 1e-5, 0.0);
+    }
+    cJSON_Delete(j);
+    result_free(&r);
+
+    /* Without temporal attention: no table, no "attention" in JSON. */
+    r = RUN("explain", "-m", fx->model, "--csv", fx->data.path, "--days", "3", "--repeats", "1",
+            "--json");
+    assert_int_equal(r.status, 0);
+    j = cJSON_Parse(r.out);
+    assert_null(cJSON_GetObjectItem(j, "attention"));
+    cJSON_Delete(j);
+    result_free(&r);
+    r = RUN("explain", "-m", fx->model, "--csv", fx->data.path, "--days", "3", "--repeats", "1",
+            "--table");
+    assert_int_equal(r.status, 0);
+    assert_null(strstr(r.out, "attention"));
+    result_free(&r);
+
+    /* A local window: each step's weights sum to at most 1, the table says so. */
+    train(fx->data.path, model, "--temporal=local");
+    r = RUN("explain", "-m", model, "--csv", fx->data.path, "--days", "3", "--repeats", "1",
+            "--table");
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "a local window's weights sum to at most 1");
+    assert_contains(r.out, "(sum 0.");
+    result_free(&r);
+    unlink(model);
+}
+
 /* A model that is the linear forecaster (an untrained network loses to it):
    train says it kept it, inspect shows it, forecast works, and anomalies
    refuses with the reason, since its mask is the same everywhere. */
@@ -379,6 +469,7 @@ int main(void)
         cmocka_unit_test(test_explain_failures),
         cmocka_unit_test(test_anomalies_outputs),
         cmocka_unit_test(test_anomalies_failures),
+        cmocka_unit_test(test_explain_temporal_attention),
         cmocka_unit_test(test_linear_forecaster),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

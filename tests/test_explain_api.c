@@ -19,7 +19,7 @@ typedef struct fixture {
     mc_model *model, *plain; /* with and without the anomaly mask */
 } fixture;
 
-static mc_model *train(const mc_frame *f, bool anomaly_mask)
+static mc_model *train_with(const mc_frame *f, bool anomaly_mask, mc_temporal_kind temporal)
 {
     static const char *future[] = {"temp"};
     mc_model_options mo;
@@ -30,6 +30,9 @@ static mc_model *train(const mc_frame *f, bool anomaly_mask)
     mo.features.future = future;
     mo.features.n_future = 1;
     mo.network.anomaly_mask = anomaly_mask;
+    mo.network.temporal = temporal;
+    mo.network.temporal_dim = 6;
+    mo.network.temporal_width = 12;
     mc_train_options to;
     mc_train_options_defaults(&to);
     to.max_epochs = 2;
@@ -43,6 +46,11 @@ static mc_model *train(const mc_frame *f, bool anomaly_mask)
         print_error("%s\n", e.message);
     assert_int_equal(st, MC_OK);
     return m;
+}
+
+static mc_model *train(const mc_frame *f, bool anomaly_mask)
+{
+    return train_with(f, anomaly_mask, MC_TEMPORAL_NONE);
 }
 
 static int setup(void **state)
@@ -207,6 +215,82 @@ static void test_explain_chosen_origins(void **state)
     assert_int_equal(mc_explanation_origins(x), 28 * 24 - H + 1);
     assert_int_equal(mc_explanation_origin_rows(x)[0], ROWS - 28 * 24);
     mc_explanation_free(x);
+}
+
+/* Where the temporal attention looks: the mean over the origins of the
+   network's attention weights, computed here from its own forward pass on
+   the gathered inputs and read back by lag (lag 1 the lookback's last row);
+   global rows sum to 1, local ones to at most 1; k == H the mean over the
+   steps; NAN out of range and for a model without temporal attention. */
+static void test_explain_attention(void **state)
+{
+    const fixture *fx = *state;
+    size_t given[6];
+    for (size_t i = 0; i < 6; i++)
+        given[i] = 300 + 7 * i;
+    mc_explanation_options opt;
+    mc_explanation_options_defaults(&opt);
+    opt.repeats = 1;
+    opt.origins = given;
+    opt.n_origins = 6;
+
+    mc_explanation *x = NULL;
+    assert_int_equal(mc_model_explain(&x, fx->model, fx->frame, &opt, NULL), MC_OK);
+    assert_false(mc_explanation_has_attention(x));
+    assert_int_equal(mc_explanation_attention_lags(x), 0);
+    assert_true(isnan(mc_explanation_attention(x, 0, 1)));
+    mc_explanation_free(x);
+
+    for (int local = 0; local < 2; local++) {
+        mc_model *m = train_with(fx->frame, true, local ? MC_TEMPORAL_LOCAL : MC_TEMPORAL_GLOBAL);
+        assert_int_equal(mc_model_explain(&x, m, fx->frame, &opt, NULL), MC_OK);
+        assert_true(mc_explanation_has_attention(x));
+        assert_int_equal(mc_explanation_attention_lags(x), L);
+
+        /* The weights, from a forward pass of the network's own. */
+        mc_bound b;
+        assert_int_equal(mc_model_bind(&b, m, fx->frame, ROWS, NULL), MC_OK);
+        size_t past_idx[MC_MAX_COVARIATES], future_idx[MC_MAX_COVARIATES];
+        mc_window_spec spec;
+        mc_model_window_spec(m, &spec, past_idx, future_idx);
+        const size_t n_in = mc_net_n_input(&m->shape);
+        float *xin = malloc(6 * n_in * sizeof *xin), level[6];
+        assert_non_null(xin);
+        mc_window_gather(xin, NULL, NULL, level, &b.series, &spec, given, 6);
+        mc_net_work w;
+        assert_int_equal(mc_net_work_alloc(&w, &m->shape, 6, NULL), MC_OK);
+        mc_net_forward(&w, m->params, &m->layout, &m->shape, xin, 6);
+        for (size_t k = 0; k < H; k++) {
+            double sum = 0.0;
+            for (size_t lag = 1; lag <= L; lag++) {
+                double mean = 0.0;
+                for (size_t i = 0; i < 6; i++)
+                    mean += w.tattn.alpha[(i * H + k) * L + (L - lag)] / 6.0;
+                const double got = mc_explanation_attention(x, k, lag);
+                assert_close(got, mean, 1e-12, 1e-9);
+                assert_true(got >= 0.0 && got <= 1.0);
+                sum += got;
+            }
+            if (local)
+                assert_true(sum <= 1.0 + 1e-6 && sum > 0.0);
+            else
+                assert_close(sum, 1.0, 1e-5, 0.0);
+        }
+        for (size_t lag = 1; lag <= L; lag++) {
+            double mean = 0.0;
+            for (size_t k = 0; k < H; k++)
+                mean += mc_explanation_attention(x, k, lag) / (double)H;
+            assert_close(mc_explanation_attention(x, H, lag), mean, 1e-15, 1e-12);
+        }
+        assert_true(isnan(mc_explanation_attention(x, H + 1, 1)));
+        assert_true(isnan(mc_explanation_attention(x, 0, 0)));
+        assert_true(isnan(mc_explanation_attention(x, 0, L + 1)));
+        mc_net_work_free(&w);
+        free(xin);
+        mc_bound_free(&b);
+        mc_explanation_free(x);
+        mc_model_free(m);
+    }
 }
 
 /* A frame from CSV text, regularised (or not). */
@@ -481,6 +565,7 @@ int main(void)
         cmocka_unit_test(test_explain_default_origins),
         cmocka_unit_test(test_explain_chosen_origins),
         cmocka_unit_test(test_explain_errors),
+        cmocka_unit_test(test_explain_attention),
         cmocka_unit_test(test_anomalies_match_internal),
         cmocka_unit_test(test_anomalies_ranked),
         cmocka_unit_test(test_anomalies_compare),

@@ -115,6 +115,8 @@ typedef struct variant {
     mc_mask_kind mask_kind;
     size_t horizon_rank; /* 0: the full W_a */
     size_t mask_topk, anomaly_topk; /* 0: soft masks */
+    mc_temporal_kind temporal;
+    mc_temporal_score temporal_score;
 } variant;
 
 /* Bits 0-2 switch the three ablations, bit 3 pinball or MAE: every tensor set
@@ -149,6 +151,10 @@ static mc_model *small_model(const variant *v, uint64_t seed)
     mo.network.mask_local = v->mask_local;
     mo.network.mask_topk = v->mask_topk;
     mo.network.anomaly_topk = v->anomaly_topk;
+    mo.network.temporal = v->temporal;
+    mo.network.temporal_score = v->temporal_score;
+    mo.network.temporal_dim = 3;
+    mo.network.temporal_width = 5;
     mo.features.calendar = v->calendar;
     mo.features.normalize_level = v->normalize_level;
     mo.loss.kind = v->loss;
@@ -501,6 +507,59 @@ static void test_round_trip_horizon_embeddings(void **state)
     free(buf);
     check_round_trip(m, history, path, true);
     mc_model_free(m);
+    mc_frame_free(history);
+    assert_int_equal(remove(path), 0);
+    assert_int_equal(rmdir(dir), 0);
+}
+
+/* Temporal attention: its tensors (Wq from the known-future inputs; v, g,
+   wp and bp as the score and window need them) and options in the file, and
+   forecasts bit for bit after a round trip; global with each score, local. */
+static void test_round_trip_temporal_attention(void **state)
+{
+    (void)state;
+    char dir[512], path[600];
+    make_temp_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/" NAME, dir);
+    mc_frame *history = small_history();
+    for (int i = 0; i < 5; i++) {
+        variant v = variant_of((unsigned)i * 3);
+        v.temporal = i < 4 ? MC_TEMPORAL_GLOBAL : MC_TEMPORAL_LOCAL;
+        v.temporal_score = i < 4 ? (mc_temporal_score)i : MC_SCORE_COSINE;
+        mc_model *m = small_model(&v, 4099 + (uint64_t)i);
+        unsigned char *buf;
+        size_t size;
+        save_buffer(m, &buf, &size);
+        mc_st_file *f = NULL;
+        assert_int_equal(mc_st_parse(&f, buf, size, NAME, NULL), MC_OK);
+        const size_t q = v.loss == MC_LOSS_PINBALL ? 3 : 1, cf = (v.calendar ? 8 : 0) + 1;
+        const bool cos = v.temporal_score == MC_SCORE_COSINE, local = i == 4;
+        const struct { const char *name; bool present; size_t d0, d1; } want[] = {
+            {"temporal.Wq", true, cf, 3},      {"temporal.E", true, HORIZON, 3},
+            {"temporal.Wk", true, 3, 3},       {"temporal.P", true, LOOKBACK, 3},
+            {"temporal.Wv", true, 3, 3},       {"temporal.C", true, HORIZON * q, 3},
+            {"temporal.v", v.temporal_score == MC_SCORE_MLP, 3, 0},
+            {"temporal.g", cos, 1, 0},         {"temporal.wp", local, 3, 0},
+            {"temporal.bp", local, 1, 0}};
+        for (size_t t = 0; t < sizeof want / sizeof want[0]; t++) {
+            const mc_st_tensor_info *info = mc_st_find(f, want[t].name);
+            assert_int_equal(info != NULL, want[t].present);
+            if (info == NULL)
+                continue;
+            assert_int_equal(info->ndim, want[t].d1 ? 2 : 1);
+            assert_int_equal(info->shape[0], want[t].d0);
+            if (want[t].d1)
+                assert_int_equal(info->shape[1], want[t].d1);
+        }
+        const char *config = mc_st_metadata(f, "config");
+        assert_non_null(strstr(config, local ? "\"temporal\":\"local\"" : "\"temporal\":\"global\""));
+        assert_non_null(strstr(config, "\"temporal_dim\":3"));
+        assert_int_equal(strstr(config, "\"temporal_width\":5") != NULL, local);
+        mc_st_free(f);
+        free(buf);
+        check_round_trip(m, history, path, true);
+        mc_model_free(m);
+    }
     mc_frame_free(history);
     assert_int_equal(remove(path), 0);
     assert_int_equal(rmdir(dir), 0);
@@ -1674,12 +1733,40 @@ static void test_save_is_atomic(void **state)
     assert_int_equal(rmdir(dir), 0);
 }
 
+/* The committed files of format 1 save, once loaded, to the same bytes: a
+   model without temporal attention (or any option added since) writes what
+   it always wrote. */
+static void test_format_1_files_save_the_same_bytes(void **state)
+{
+    (void)state;
+    const char *names[] = {"model_v1_full", "model_v1_rank_pinball"};
+    for (size_t i = 0; i < 2; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/tests/data/%s.safetensors", MC_SOURCE_DIR, names[i]);
+        size_t size, again_size;
+        unsigned char *disk = read_whole(path, &size), *again;
+        mc_model *m = NULL;
+        mc_error err;
+        if (mc_model_load(&m, path, &err) != MC_OK)
+            fail_msg("%s", err.message);
+        save_buffer(m, &again, &again_size);
+        assert_int_equal(again_size, size);
+        assert_memory_equal(again, disk, size);
+        free(again);
+        free(disk);
+        mc_model_free(m);
+    }
+}
+
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_every_tensor_set),
         cmocka_unit_test(test_round_trip_horizon_embeddings),
         cmocka_unit_test(test_round_trip_hard_masks),
+        cmocka_unit_test(test_round_trip_temporal_attention),
+        cmocka_unit_test(test_format_1_files_save_the_same_bytes),
         cmocka_unit_test(test_round_trip_trained_model),
         cmocka_unit_test(test_cut_at_every_byte),
         cmocka_unit_test(test_header_mutations),

@@ -1,6 +1,7 @@
 /* The network's hand-written backward pass against central finite
    differences, for every parameter tensor and the input, every loss and every
-   switch; and the OpenBLAS path against the naive loops. */
+   switch; the OpenBLAS path against the naive loops; temporal attention's
+   term in the network against its kernel run alone. */
 #include "test_util.h"
 
 #include <gsl/gsl_rng.h>
@@ -11,6 +12,7 @@
 #include "nn/loss.h"
 #include "nn/net.h"
 #include "nn/parallel.h"
+#include "nn/temporal_attention.h"
 
 enum { BATCH = 4 };
 
@@ -115,6 +117,13 @@ static void setup_fixture(fixture *f, const mc_net_shape *s, mc_nn_loss kind, bo
         float *E = f->params + f->lay.offset[MC_T_HORIZON_E];
         for (size_t i = 0; i < f->lay.rows[MC_T_HORIZON_E] * f->lay.cols[MC_T_HORIZON_E]; i++)
             E[i] = (i % 2 ? 1.0f : -1.0f) * uniform(0.3f, 0.7f);
+        /* Attention that matters: context weights of order 1, and a cosine
+           temperature that makes the softmax far from flat, so that the
+           temporal tensors' gradients are not all small. */
+        fill(f->params + f->lay.offset[MC_T_TEMPORAL_C], mc_tensor_size(&f->lay, MC_T_TEMPORAL_C),
+             -1.2f, 1.2f);
+        fill(f->params + f->lay.offset[MC_T_TEMPORAL_G], mc_tensor_size(&f->lay, MC_T_TEMPORAL_G),
+             2.5f, 3.5f);
         fill(f->x, BATCH * f->n_in, -1.5f, 1.5f);
         const size_t np = mc_net_n_past(&f->s), L = f->s.lookback;
         for (size_t b = 0; b < BATCH; b++)
@@ -272,6 +281,41 @@ static void test_gradients_every_loss_and_switch(void **state)
                 cases++;
             }
     assert_int_equal(cases, 320);
+    /* Temporal attention: global with each score, local with two, with and
+       without known-future inputs (no Wq), beside each other block's switches
+       in turn (its input gradient adds to both of dx's paths). */
+    for (size_t li = 0; li < 4; li++)
+        for (int variant = 0; variant < 8; variant++) {
+            mc_net_shape s = small_shape();
+            s.quantiles = losses[li] == MC_NN_LOSS_PINBALL ? 3 : 1;
+            s.activation = variant % 2 ? MC_NN_GELU : MC_NN_RELU;
+            s.temporal = variant < 4 ? MC_NN_TEMPORAL_GLOBAL : MC_NN_TEMPORAL_LOCAL;
+            s.temporal_score = variant < 4 ? variant : (variant % 2 ? MC_TATTN_COSINE
+                                                                    : MC_TATTN_SCALED_DOT);
+            s.temporal_dim = 3 + (size_t)variant % 2;
+            s.temporal_width = 3;
+            s.future_channels = variant == 5 ? 0 : 2;
+            s.anomaly_mask = (variant + (int)li) % 3 != 0;
+            s.mask_local = s.anomaly_mask && variant % 4 == 1;
+            s.mask_penalty = s.mask_local ? 0.3f : 0.0f;
+            s.skip = (variant + (int)li) % 2 == 0;
+            s.horizon_masks = variant != 6;
+            s.horizon_rank = variant == 3 ? 2 : 0;
+            fixture f;
+            setup_fixture(&f, &s, losses[li], true);
+            analytic(&f);
+            check_result r = check_all(&f, seen);
+            if (r.failed > 0 || r.skipped * 50 > r.checked)
+                print_error("loss %d temporal %d score %d Cf %zu anomaly %d skip %d: %zu of %zu "
+                            "wrong, %zu skipped at kinks\n",
+                            (int)losses[li], (int)s.temporal, s.temporal_score,
+                            s.future_channels, s.anomaly_mask, s.skip, r.failed, r.checked,
+                            r.skipped);
+            assert_int_equal(r.failed, 0);
+            assert_true(r.skipped * 50 <= r.checked);
+            assert_true(r.checked > 100);
+            teardown_fixture(&f);
+        }
     /* A tensor that no variant switches on would go unchecked: a new block
        needs its variant above. */
     for (int t = 0; t < MC_T_COUNT; t++) {
@@ -282,7 +326,9 @@ static void test_gradients_every_loss_and_switch(void **state)
 }
 
 /* The check itself fails on a gradient that is off by 5% in one entry of any
-   tensor: a test that would pass with a wrong gradient is worthless. */
+   tensor: a test that would pass with a wrong gradient is worthless. (By 5%
+   or 4 ATOL, whichever is more: a tensor whose gradients are all small, as a
+   scalar's can be, sees an error only above the check's floor.) */
 static void corrupt_each_tensor(fixture *f, bool *seen)
 {
     for (int t = 0; t < MC_T_COUNT; t++) {
@@ -295,9 +341,12 @@ static void corrupt_each_tensor(fixture *f, bool *seen)
         size_t big = 0;
         for (size_t i = 1; i < n; i++)
             big = fabsf(g[i]) > fabsf(g[big]) ? i : big;
-        g[big] *= 1.05f;
+        g[big] += copysignf(fmaxf(0.05f * fabsf(g[big]), 4.0f * (float)ATOL), g[big]);
         check_result r = {0, 0, 0};
-        check_values(f, f->params + f->lay.offset[t], g, n, "corrupt", &r);
+        check_values(f, f->params + f->lay.offset[t], g, n, mc_tensor_name((mc_tensor)t), &r);
+        if (r.failed != 1)
+            print_error("tensor %s: %zu failed, |largest gradient| %g\n",
+                        mc_tensor_name((mc_tensor)t), r.failed, (double)fabsf(g[big]));
         assert_int_equal(r.failed, 1);
     }
 }
@@ -311,6 +360,11 @@ static void test_check_catches_wrong_gradients(void **state)
         s.activation = MC_NN_GELU;
         s.mask_local = true;
         s.horizon_rank = rank;
+        /* local cosine attention (g, wp, bp), then global additive (v) */
+        s.temporal = rank == 0 ? MC_NN_TEMPORAL_LOCAL : MC_NN_TEMPORAL_GLOBAL;
+        s.temporal_score = rank == 0 ? MC_TATTN_COSINE : MC_TATTN_MLP;
+        s.temporal_dim = 3;
+        s.temporal_width = 3;
         fixture f;
         setup_fixture(&f, &s, MC_NN_LOSS_MSE, true);
         corrupt_each_tensor(&f, seen);
@@ -331,7 +385,15 @@ static void test_blas_matches_naive(void **state)
                           .mask_kind = variant == 2 || variant == 4 ? MC_NN_MASK_SOFTMAX
                                                                      : MC_NN_MASK_SIGMOID,
                           .anomaly_mask = true, .horizon_masks = variant != 1, .skip = true,
-                          .horizon_rank = variant >= 3 ? 5 : 0};
+                          .horizon_rank = variant >= 3 ? 5 : 0,
+                          /* temporal attention in three: global, scaled dot and
+                             cosine; local, dot */
+                          .temporal = variant == 4 ? MC_NN_TEMPORAL_LOCAL
+                                      : variant >= 2 ? MC_NN_TEMPORAL_GLOBAL
+                                                     : MC_NN_TEMPORAL_NONE,
+                          .temporal_score = variant == 2 ? MC_TATTN_SCALED_DOT
+                                            : variant == 3 ? MC_TATTN_COSINE : MC_TATTN_DOT,
+                          .temporal_dim = 8, .temporal_width = 6};
         fixture f;
         setup_fixture(&f, &s, MC_NN_LOSS_PINBALL, false);
         const size_t HQ = mc_net_n_output(&s);
@@ -359,8 +421,9 @@ static void test_blas_matches_naive(void **state)
 
 /* Networks for the split tests: each switch off in one of them, both
    activations, both mask kinds, both forms of the horizon masks, hard masks
-   (top-k) of either kind. */
-enum { VARIANTS = 5 };
+   (top-k) of either kind; the last two with temporal attention (global
+   additive, local cosine). */
+enum { VARIANTS = 7 };
 
 static mc_net_shape variant_shape(int variant)
 {
@@ -374,7 +437,14 @@ static mc_net_shape variant_shape(int variant)
                           .horizon_masks = variant != 1, .skip = variant != 4,
                           .horizon_rank = variant >= 3 ? 5 : 0,
                           .mask_topk = variant == 0 ? 7 : variant == 4 ? 5 : 0,
-                          .anomaly_topk = variant == 0 || variant == 3 ? 30 : 0};
+                          .anomaly_topk = variant == 0 || variant == 3 ? 30 : 0,
+                          .temporal = variant == 5   ? MC_NN_TEMPORAL_GLOBAL
+                                      : variant == 6 ? MC_NN_TEMPORAL_LOCAL
+                                                     : MC_NN_TEMPORAL_NONE,
+                          .temporal_score = variant == 5   ? MC_TATTN_MLP
+                                            : variant == 6 ? MC_TATTN_COSINE : 0,
+                          .temporal_dim = variant >= 5 ? 7 : 0,
+                          .temporal_width = variant == 6 ? 8 : 0};
 }
 
 /* The element-wise passes split in parts (src/nn/parallel.h; run one after
@@ -447,8 +517,9 @@ static void test_parts_give_the_same_bits(void **state)
 
 /* Every per-sample buffer of a workspace for BATCH samples, with its
    floats per sample, stated here from the network's shapes (not from
-   net.c's table), and the per-part scratch rows. */
-enum { WORK_BUFFERS = 23 };
+   net.c's table; temporal attention's from the kernel's header), and the
+   per-part scratch rows. */
+enum { WORK_BUFFERS = 23 + 19 };
 
 typedef struct work_buffer {
     float *p;
@@ -463,6 +534,12 @@ static void list_work(const fixture *f, work_buffer out[WORK_BUFFERS + 1])
     const size_t r = s->horizon_masks ? s->horizon_rank : 0;
     const size_t soft_HD = s->horizon_masks && s->mask_topk ? H * D : 0;
     const size_t soft_np = s->anomaly_mask && s->anomaly_topk ? np : 0;
+    const bool ta = s->temporal != MC_NN_TEMPORAL_NONE;
+    const bool loc = s->temporal == MC_NN_TEMPORAL_LOCAL;
+    const bool cos = ta && s->temporal_score == MC_TATTN_COSINE;
+    const size_t L = ta ? s->lookback : 0, HT = ta ? H : 0, d = s->temporal_dim;
+    const size_t c = s->past_channels + 1, Cf = s->future_channels;
+    const mc_tattn_work *t = &w->tattn;
     const work_buffer list[WORK_BUFFERS + 1] = {
         {w->x_masked, BATCH * n_in}, {w->pre0, BATCH * D}, {w->h0, BATCH * D},
         {w->mask, BATCH * np}, {w->local, BATCH * np}, {w->pre, BATCH * D},
@@ -472,6 +549,15 @@ static void list_work(const fixture *f, work_buffer out[WORK_BUFFERS + 1])
         {w->demb_g, BATCH * r}, {w->dh, BATCH * D}, {w->dpre, BATCH * D},
         {w->dx_masked, BATCH * n_in}, {w->dmask, BATCH * np}, {w->dskip, BATCH * s->lookback},
         {w->attn_soft, BATCH * soft_HD}, {w->mask_soft, BATCH * soft_np},
+        /* temporal attention */
+        {t->kin, BATCH * L * c}, {t->fin, BATCH * HT * Cf}, {t->q, BATCH * HT * d},
+        {t->key, BATCH * L * d}, {t->val, BATCH * L * d}, {t->alpha, BATCH * HT * L},
+        {t->ctx, BATCH * HT * d}, {t->soft, loc ? BATCH * H * L : 0},
+        {t->centre, loc ? BATCH * H : 0}, {t->cosine, cos ? BATCH * H * L : 0},
+        {t->qnorm, cos ? BATCH * H : 0}, {t->knorm, cos ? BATCH * L : 0},
+        {t->dctx, BATCH * HT * d}, {t->dscore, BATCH * HT * L}, {t->dq, BATCH * HT * d},
+        {t->dkey, BATCH * L * d}, {t->dval, BATCH * L * d}, {t->dkin, BATCH * L * c},
+        {t->dfin, BATCH * HT * Cf},
         {w->row, MC_PARALLEL_MAX_PARTS * D}};
     memcpy(out, list, sizeof list);
 }
@@ -628,6 +714,31 @@ static void test_plan_refuses_bad_shapes(void **state)
     assert_int_equal(mc_net_plan(&s, 8, &lay, NULL), MC_OK);
     assert_int_equal(lay.rows[MC_T_HORIZON_U] * lay.rows[MC_T_HORIZON_E] * lay.rows[MC_T_HORIZON_W2],
                      0);
+    /* Temporal attention: an unknown kind, d = 0, a local window of width
+       0 and sizes past BLAS's int (batch x L rows) are refused; the
+       refusal names the part. */
+    s = small_shape();
+    s.temporal = (mc_nn_temporal)3;
+    assert_int_equal(mc_net_plan(&s, 8, &lay, &err), MC_ERR_ARGUMENT);
+    assert_contains(err.message, "temporal attention");
+    s.temporal = MC_NN_TEMPORAL_GLOBAL;
+    s.temporal_dim = 0;
+    assert_int_equal(mc_net_plan(&s, 8, &lay, &err), MC_ERR_ARGUMENT);
+    assert_contains(err.message, "temporal attention");
+    s.temporal_dim = 4;
+    s.temporal_score = 9;
+    assert_int_equal(mc_net_plan(&s, 8, &lay, &err), MC_ERR_ARGUMENT);
+    assert_contains(err.message, "unknown score");
+    s.temporal_score = MC_TATTN_DOT;
+    assert_int_equal(mc_net_plan(&s, 8, &lay, NULL), MC_OK);
+    s.temporal = MC_NN_TEMPORAL_LOCAL;
+    assert_int_equal(mc_net_plan(&s, 8, &lay, &err), MC_ERR_ARGUMENT);
+    assert_contains(err.message, "width");
+    s.temporal_width = 3;
+    assert_int_equal(mc_net_plan(&s, 8, &lay, NULL), MC_OK);
+    s.lookback = 4096;
+    assert_int_equal(mc_net_plan(&s, (size_t)1 << 19, &lay, &err), MC_ERR_ARGUMENT);
+    assert_contains(err.message, "temporal attention too large");
     /* A rank whose products overflow is refused, not allocated. */
     s = small_shape();
     s.horizon = (size_t)1 << 20;
@@ -644,10 +755,11 @@ static void test_plan_refuses_bad_shapes(void **state)
 static void test_tensor_table(void **state)
 {
     (void)state;
-    static const char *const names[] = {"feature.W", "feature.b", "anomaly.W", "anomaly.b",
-                                        "horizon.W", "horizon.b", "head.V",    "head.c",
-                                        "skip.S",    "anomaly.u", "horizon.U", "horizon.E",
-                                        "horizon.W2"};
+    static const char *const names[] = {
+        "feature.W",   "feature.b",   "anomaly.W",  "anomaly.b",  "horizon.W",  "horizon.b",
+        "head.V",      "head.c",      "skip.S",     "anomaly.u",  "horizon.U",  "horizon.E",
+        "horizon.W2",  "temporal.Wq", "temporal.E", "temporal.Wk", "temporal.P", "temporal.Wv",
+        "temporal.C",  "temporal.v",  "temporal.g", "temporal.wp", "temporal.bp"};
     assert_int_equal(sizeof names / sizeof names[0], MC_T_COUNT);
     for (int t = 0; t < MC_T_COUNT; t++) {
         const mc_tensor_spec *spec = mc_tensor_info((mc_tensor)t);
@@ -686,9 +798,142 @@ static void test_tensor_table(void **state)
     }
 }
 
+/* The kernel's shape for a network's, written out here. */
+static mc_tattn_shape kernel_shape(const mc_net_shape *s)
+{
+    return (mc_tattn_shape){.lookback = s->lookback, .horizon = s->horizon,
+                            .past_channels = s->past_channels,
+                            .future_channels = s->future_channels, .quantiles = s->quantiles,
+                            .dim = s->temporal_dim, .score = (mc_tattn_score)s->temporal_score,
+                            .local = s->temporal == MC_NN_TEMPORAL_LOCAL,
+                            .width = (float)s->temporal_width};
+}
+
+/* Temporal attention's rows of the table are its kernel's tensors: the
+   same names, shapes, 1-D-ness and decay, for each score, global and local,
+   with and without known-future inputs; none without temporal attention. */
+static void test_temporal_rows_are_the_kernels(void **state)
+{
+    (void)state;
+    for (int variant = 0; variant < 16; variant++) {
+        mc_net_shape s = small_shape();
+        s.temporal = variant < 8 ? MC_NN_TEMPORAL_GLOBAL : MC_NN_TEMPORAL_LOCAL;
+        s.temporal_score = variant % 4;
+        s.future_channels = (variant / 4) % 2 ? 0 : 3;
+        s.quantiles = 3;
+        s.temporal_dim = 5;
+        s.temporal_width = 4;
+        mc_net_layout lay;
+        assert_int_equal(mc_net_plan(&s, 8, &lay, NULL), MC_OK);
+        const mc_tattn_shape ts = kernel_shape(&s);
+        mc_tattn_layout tl;
+        assert_int_equal(mc_tattn_plan(&ts, 8, &tl, NULL), MC_OK);
+        size_t values = 0;
+        for (int i = 0; i < MC_TATTN_T_COUNT; i++) {
+            const mc_tensor t = (mc_tensor)(MC_T_TEMPORAL_WQ + i);
+            assert_string_equal(mc_tensor_name(t), mc_tattn_tensor_name((mc_tattn_tensor)i));
+            assert_int_equal(mc_tensor_is_vector(t), mc_tattn_tensor_is_vector((mc_tattn_tensor)i));
+            assert_int_equal(mc_tensor_decays(t), mc_tattn_tensor_decays((mc_tattn_tensor)i));
+            assert_int_equal(mc_tensor_size(&lay, t), tl.rows[i] * tl.cols[i]);
+            if (tl.rows[i] * tl.cols[i] == 0)
+                continue;
+            assert_int_equal(lay.rows[t], tl.rows[i]);
+            assert_int_equal(lay.cols[t], tl.cols[i]);
+            values += tl.rows[i] * tl.cols[i];
+        }
+        assert_int_equal(values, tl.total);
+        s.temporal = MC_NN_TEMPORAL_NONE;
+        assert_int_equal(mc_net_plan(&s, 8, &lay, NULL), MC_OK);
+        for (int t = MC_T_TEMPORAL_WQ; t < MC_T_COUNT; t++)
+            assert_int_equal(mc_tensor_size(&lay, (mc_tensor)t), 0);
+    }
+}
+
+/* The network with temporal attention computes the network without it plus
+   the kernel's term, the kernel run alone on its own parameter block and
+   workspace: outputs, every gradient and the input gradient, for each
+   score, global and local, with and without the anomaly mask (whose x~ the
+   attention does not read). */
+static void test_temporal_term_composes(void **state)
+{
+    (void)state;
+    for (int variant = 0; variant < 6; variant++) {
+        mc_net_shape s = variant_shape(variant % 2 ? 2 : 0); /* without, with the anomaly mask */
+        s.temporal = variant >= 4 ? MC_NN_TEMPORAL_LOCAL : MC_NN_TEMPORAL_GLOBAL;
+        s.temporal_score = variant < 4 ? variant : variant - 2;
+        s.temporal_dim = 6;
+        s.temporal_width = 5;
+        fixture f; /* the network with attention */
+        setup_fixture(&f, &s, MC_NN_LOSS_PINBALL, false);
+        const size_t HQ = mc_net_n_output(&s), n_in = f.n_in, total = f.lay.total;
+        analytic(&f);
+
+        /* Without: the same parameters but the temporal rows, which come last. */
+        mc_net_shape s0 = s;
+        s0.temporal = MC_NN_TEMPORAL_NONE;
+        mc_net_layout lay0;
+        assert_int_equal(mc_net_plan(&s0, BATCH, &lay0, NULL), MC_OK);
+        assert_int_equal(lay0.total, f.lay.offset[MC_T_TEMPORAL_WQ]);
+        mc_net_work w0;
+        assert_int_equal(mc_net_work_alloc(&w0, &s0, BATCH, NULL), MC_OK);
+        float *g0 = malloc(lay0.total * sizeof(float)), *dx0 = malloc(BATCH * n_in * sizeof(float));
+        assert_true(g0 && dx0);
+        mc_net_forward(&w0, f.params, &lay0, &s0, f.x, BATCH);
+        mc_net_backward(&w0, g0, dx0, f.params, &lay0, &s0, f.x, f.dy, BATCH);
+
+        /* The kernel alone, its tensors copied into a block of its own layout. */
+        const mc_tattn_shape ts = kernel_shape(&s);
+        mc_tattn_layout tl;
+        assert_int_equal(mc_tattn_plan(&ts, BATCH, &tl, NULL), MC_OK);
+        float *kp = calloc(tl.total, sizeof(float)), *kg = calloc(tl.total, sizeof(float));
+        float *block = malloc(BATCH * tl.work_total * sizeof(float));
+        float *ky = calloc(BATCH * HQ, sizeof(float)), *kdx = calloc(BATCH * n_in, sizeof(float));
+        assert_true(kp && kg && block && ky && kdx);
+        for (int i = 0; i < MC_TATTN_T_COUNT; i++) {
+            const mc_tensor t = (mc_tensor)(MC_T_TEMPORAL_WQ + i);
+            memcpy(kp + tl.offset[i], f.params + f.lay.offset[t],
+                   mc_tensor_size(&f.lay, t) * sizeof(float));
+        }
+        mc_tattn_work kw;
+        mc_tattn_work_bind(&kw, block, &ts, BATCH, true);
+        const mc_tattn_params kpv = mc_tattn_params_view(kp, &tl);
+        mc_tattn_grads kgv = mc_tattn_grads_view(kg, &tl);
+        mc_tattn_forward(ky, &kw, f.x, &kpv, &ts, BATCH);
+        mc_tattn_backward(&kgv, kdx, &kw, f.dy, &kpv, &ts, BATCH);
+
+        for (size_t i = 0; i < BATCH * HQ; i++)
+            assert_close(f.w.y[i], (double)w0.y[i] + ky[i], 1e-6, 1e-6);
+        for (size_t i = 0; i < lay0.total; i++)
+            assert_close(f.grads[i], g0[i], 1e-6, 1e-6);
+        for (int i = 0; i < MC_TATTN_T_COUNT; i++) {
+            const mc_tensor t = (mc_tensor)(MC_T_TEMPORAL_WQ + i);
+            for (size_t j = 0; j < mc_tensor_size(&f.lay, t); j++)
+                assert_close(f.grads[f.lay.offset[t] + j], kg[tl.offset[i] + j], 1e-6, 1e-6);
+        }
+        assert_int_equal(total, lay0.total + tl.total);
+        for (size_t i = 0; i < BATCH * n_in; i++)
+            assert_close(f.dx[i], (double)dx0[i] + kdx[i], 1e-6, 1e-6);
+        /* The attention weights the network keeps are the kernel's. */
+        for (size_t i = 0; i < BATCH * s.horizon * s.lookback; i++)
+            assert_close(f.w.tattn.alpha[i], kw.alpha[i], 1e-7, 1e-6);
+
+        free(kp);
+        free(kg);
+        free(block);
+        free(ky);
+        free(kdx);
+        free(g0);
+        free(dx0);
+        mc_net_work_free(&w0);
+        teardown_fixture(&f);
+    }
+}
+
 /* The initialiser as it was written before the table (a list of fan-ins
    in tensor order, then the constants), kept here as the reference: every
-   model trained with a given seed depends on its draws. */
+   model trained with a given seed depends on its draws. Temporal
+   attention's tensors, appended since, draw next at the scales its kernel's
+   layout gives, then take its constants (a constant tensor draws too). */
 static void reference_init(float *p, const mc_net_layout *lay, const mc_net_shape *s,
                            uint64_t seed)
 {
@@ -697,13 +942,25 @@ static void reference_init(float *p, const mc_net_layout *lay, const mc_net_shap
     gsl_rng_set(rng, (unsigned long)(seed ^ (seed >> 32)));
     const double n_in = (double)mc_net_n_input(s), D = (double)s->hidden;
     const double r = s->horizon_rank ? (double)s->horizon_rank : 1.0;
-    const double fan_in[MC_T_COUNT] = {n_in, n_in, D, D, D, D, D, D, (double)s->lookback,
-                                       1, D, D, r};
+    double scale[MC_T_COUNT] = {n_in, n_in, D, D, D, D, D, D, (double)s->lookback, 1, D, D, r};
+    for (int t = 0; t < MC_T_TEMPORAL_WQ; t++)
+        scale[t] = 1.0 / sqrt(scale[t]);
+    mc_tattn_layout tl = {0};
+    if (s->temporal != MC_NN_TEMPORAL_NONE) {
+        const mc_tattn_shape ts = kernel_shape(s);
+        assert_int_equal(mc_tattn_plan(&ts, 1, &tl, NULL), MC_OK);
+    }
+    for (int i = 0; i < MC_TATTN_T_COUNT; i++) /* a constant's draws at scale 1, unused */
+        scale[MC_T_TEMPORAL_WQ + i] = tl.init_scale[i] > 0 ? tl.init_scale[i] : 1.0;
     for (int t = 0; t < MC_T_COUNT; t++)
         for (size_t i = 0; i < lay->rows[t] * lay->cols[t]; i++)
-            p[lay->offset[t] + i] =
-                (float)((2.0 * gsl_rng_uniform(rng) - 1.0) * (1.0 / sqrt(fan_in[t])));
+            p[lay->offset[t] + i] = (float)((2.0 * gsl_rng_uniform(rng) - 1.0) * scale[t]);
     gsl_rng_free(rng);
+    for (int i = 0; i < MC_TATTN_T_COUNT; i++) {
+        const mc_tensor t = (mc_tensor)(MC_T_TEMPORAL_WQ + i);
+        for (size_t j = 0; tl.init_scale[i] == 0 && j < lay->rows[t] * lay->cols[t]; j++)
+            p[lay->offset[t] + j] = tl.init_value[i];
+    }
     const struct { mc_tensor t; float v; } constants[] = {
         {MC_T_ANOMALY_B, 3.0f},
         {MC_T_HORIZON_B, s->mask_kind == MC_NN_MASK_SOFTMAX ? 0.0f : 2.0f},
@@ -912,6 +1169,8 @@ int main(void)
         cmocka_unit_test(test_naive_gemm),
         cmocka_unit_test(test_plan_refuses_bad_shapes),
         cmocka_unit_test(test_tensor_table),
+        cmocka_unit_test(test_temporal_rows_are_the_kernels),
+        cmocka_unit_test(test_temporal_term_composes),
         cmocka_unit_test(test_init_params_match_the_reference),
         cmocka_unit_test(test_blas_matches_naive),
         cmocka_unit_test(test_parts_give_the_same_bits),

@@ -1,8 +1,9 @@
 /**
  * @file maskcast/explain.h
  * @brief Reading a trained model's masks: which inputs its forecasts rest on
- * (permutation importance per horizon step) and which past load values its
- * anomaly mask shuts out (anomaly scores), with precision and recall against
+ * (permutation importance per horizon step, and where a model with temporal
+ * attention looks in its lookback) and which past load values its anomaly
+ * mask shuts out (anomaly scores), with precision and recall against
  * recorded anomalies. docs/EXPLAIN.md gives the methods and their formulas.
  *
  * Both calls read a model and a regularised history frame (column 0 the
@@ -166,6 +167,31 @@ MC_API double mc_explanation_spread(const mc_explanation *x, size_t g, size_t k)
     group's positive increase (negative ones counting 0), in [0, 1]; 0 when no group
     raises the error. */
 MC_API double mc_explanation_share(const mc_explanation *x, size_t g, size_t k);
+
+/**
+ * Whether the model explained has temporal attention (docs/MODEL.md), so
+ * that mc_explanation_attention() reports where it looks.
+ */
+MC_API bool mc_explanation_has_attention(const mc_explanation *x);
+
+/** The lags mc_explanation_attention() covers: the model's lookback L with temporal
+    attention, 0 without. */
+MC_API size_t mc_explanation_attention_lags(const mc_explanation *x);
+
+/**
+ * Where the temporal attention of step k looks: the mean over the origins of
+ * its weight on lag `lag`, from the forecasts of the inputs as they are (not
+ * shuffled). Lag j is the past step j steps before the origin: lag 1 is the
+ * lookback's last step (the one right before the first target), lag L its
+ * first; for step k (0-based) the target lies k steps after the origin, so
+ * lag j is j + k steps before it. Lags run from 1 to
+ * mc_explanation_attention_lags(); k == H gives the mean over the steps.
+ * A step's weights are in [0, 1] and sum to 1 over the lags for global
+ * attention; a local window's sum to at most 1 (it is not renormalised).
+ * @return the mean weight; NAN without temporal attention, or for k or lag
+ *         out of range.
+ */
+MC_API double mc_explanation_attention(const mc_explanation *x, size_t k, size_t lag);
 
 /** @} */
 

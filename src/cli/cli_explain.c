@@ -40,6 +40,9 @@ static void help(FILE *f)
         "Output: CSV 'horizon,group,mae,permuted_mae,increase,increase_sd,share', one row\n"
         "per step and group, then the rows of horizon 'all' (every step pooled); 'share'\n"
         "is the group's part of the sum of the positive increases at that step.\n"
+        "For a model with temporal attention, --table adds where each step's attention\n"
+        "looks (its 3 lags of largest mean weight over the origins; lag 1 is the last\n"
+        "step before the origin) and --json the mean weight of every step and lag.\n"
         "\n"
         "  -m, --model FILE       the model file written by 'maskcast train'\n"
         "  --days N               origins whose horizon lies in the last N days of the\n"
@@ -243,6 +246,77 @@ static void write_table(FILE *o, const mc_explain *r, const char *first, const c
     fputc('\n', o);
 }
 
+enum { TOP_LAGS = 3 };
+
+/* Step k's TOP_LAGS lags (1 ..) of largest mean weight, largest first (the
+   nearer lag first among equals); returns how many (fewer when L is). */
+static size_t top_lags(const mc_explain *r, size_t k, size_t top[TOP_LAGS])
+{
+    size_t n = 0;
+    for (size_t lag = 1; lag <= r->lookback; lag++) {
+        const double a = mc_explain_attention(r, k, lag);
+        size_t at = n < TOP_LAGS ? n++ : TOP_LAGS;
+        while (at > 0 && a > mc_explain_attention(r, k, top[at - 1])) {
+            if (at < TOP_LAGS)
+                top[at] = top[at - 1];
+            at--;
+        }
+        if (at < TOP_LAGS)
+            top[at] = lag;
+    }
+    return n;
+}
+
+/* Where the temporal attention looks: each step's largest mean weights.
+   `linear`: the model kept is the linear forecaster, which ignores them. */
+static void write_attention_table(FILE *o, const mc_explain *r, bool local, bool linear)
+{
+    fprintf(o, "\nWhere the temporal attention looks: for each step, the %d lags with the\n"
+               "largest mean attention weight over the %zu origins (lag 1 is the last step\n"
+               "before the origin, lag %zu the lookback's first; spread evenly, each lag\n"
+               "would get %.3f%s):\n",
+            TOP_LAGS, r->n_origins, r->lookback, 1.0 / (double)r->lookback,
+            local ? "; a local window's weights sum to at most 1" : "");
+    if (linear)
+        fprintf(o, "(the model kept is the linear forecaster, whose forecasts do not use them)\n");
+    fputc('\n', o);
+    fprintf(o, "%-6s %s\n", "step", "lag (mean weight)");
+    for (size_t k = 0; k < r->horizon; k++) {
+        size_t top[TOP_LAGS];
+        const size_t n = top_lags(r, k, top);
+        fprintf(o, "%-6zu", k + 1);
+        for (size_t i = 0; i < n; i++)
+            fprintf(o, "%slag %zu %.3f", i ? " | " : " ", top[i],
+                    mc_explain_attention(r, k, top[i]));
+        if (local) {
+            double sum = 0.0;
+            for (size_t lag = 1; lag <= r->lookback; lag++)
+                sum += mc_explain_attention(r, k, lag);
+            fprintf(o, "   (sum %.3f)", sum);
+        }
+        fputc('\n', o);
+    }
+}
+
+/* The (H, L) mean weights: weights[k][j] is step k + 1's on lag j + 1. */
+static void attention_json(cJSON *j, const mc_explain *r, const char *kind)
+{
+    cJSON *a = cJSON_AddObjectToObject(j, "attention");
+    cJSON_AddStringToObject(a, "kind", kind);
+    cJSON_AddNumberToObject(a, "lags", (double)r->lookback);
+    cJSON_AddStringToObject(a, "weights_are",
+                            "weights[k][j]: the mean over the origins of step k+1's attention "
+                            "weight on lag j+1, the (j+1)-th step before the origin (lag 1 is the "
+                            "last step before it)");
+    cJSON *rows = cJSON_AddArrayToObject(a, "weights");
+    for (size_t k = 0; k < r->horizon; k++) {
+        cJSON *row = cJSON_CreateArray();
+        for (size_t lag = 1; lag <= r->lookback; lag++)
+            cJSON_AddItemToArray(row, cJSON_CreateNumber(mc_explain_attention(r, k, lag)));
+        cJSON_AddItemToArray(rows, row);
+    }
+}
+
 static cJSON *step_json(const mc_explain *r, size_t k)
 {
     const size_t K = r->horizon + 1;
@@ -266,7 +340,7 @@ static cJSON *step_json(const mc_explain *r, size_t k)
 }
 
 static int write_json(FILE *o, const mc_explain *r, const explain_args *a, const char *first,
-                      const char *last, int64_t stride, FILE *err)
+                      const char *last, int64_t stride, const char *temporal, FILE *err)
 {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "model", a->model);
@@ -282,6 +356,8 @@ static int write_json(FILE *o, const mc_explain *r, const explain_args *a, const
     for (size_t k = 0; k < r->horizon; k++)
         cJSON_AddItemToArray(steps, step_json(r, k));
     cJSON_AddItemToObject(j, "all", step_json(r, r->horizon));
+    if (r->attention != NULL)
+        attention_json(j, r, temporal);
     return mc_cli_print_json(j, o, err);
 }
 
@@ -331,12 +407,18 @@ int mc_cli_explain(int argc, char **argv, FILE *out, FILE *err)
     FILE *w = mc_cli_output_open(&o, a.output, out, err);
     if (w == NULL)
         goto done;
+    char temporal[32];
+    if (mc_model_get_option(m, "temporal", temporal, sizeof temporal, NULL) != MC_OK)
+        strcpy(temporal, "none");
     status = MC_EXIT_OK;
     if (a.json)
-        status = write_json(w, r, &a, first, last, stride_s, err);
-    else if (a.table)
+        status = write_json(w, r, &a, first, last, stride_s, temporal, err);
+    else if (a.table) {
         write_table(w, r, first, last, stride, a.same_time);
-    else
+        if (r->attention != NULL)
+            write_attention_table(w, r, strcmp(temporal, "local") == 0,
+                                  mc_model_best_epoch(m) == 0);
+    } else
         write_csv(w, r);
     if (mc_cli_output_close(&o, status == MC_EXIT_OK, err) != 0 && status == MC_EXIT_OK)
         status = MC_EXIT_FAILURE;

@@ -88,14 +88,24 @@ static void print_text(const mc_model *m, const char *path, FILE *out)
         snprintf(masks, sizeof masks, " (%s, from horizon embeddings of rank %s)", kind, rank);
     else if (option_on(m, "horizon_masks"))
         snprintf(masks, sizeof masks, " (%s)", kind);
+    /* Temporal attention, named only when a model has it. */
+    char temporal[256] = "", tk[32], score[32], dim[32], width[32], window[64] = "";
+    option(m, "temporal", tk, sizeof tk);
+    if (strcmp(tk, "local") == 0)
+        snprintf(window, sizeof window, ", window %s steps",
+                 option(m, "temporal_width", width, sizeof width));
+    if (tk[0] != '\0' && strcmp(tk, "none") != 0)
+        snprintf(temporal, sizeof temporal, "; temporal attention %s (%s score, d %s%s)", tk,
+                 option(m, "temporal_score", score, sizeof score),
+                 option(m, "temporal_dim", dim, sizeof dim), window);
     char hidden[32], act[32];
-    fprintf(out, "  network     hidden %s, %s; anomaly mask %s; horizon masks %s%s; skip %s\n",
+    fprintf(out, "  network     hidden %s, %s; anomaly mask %s; horizon masks %s%s; skip %s%s\n",
             option(m, "hidden", hidden, sizeof hidden), option(m, "activation", act, sizeof act),
             option_on(m, "anomaly_mask")
                 ? (option_on(m, "mask_local") ? "on (with local evidence)" : "on")
                 : "off",
             option_on(m, "horizon_masks") ? "on" : "off", masks,
-            option_on(m, "skip") ? "on" : "off");
+            option_on(m, "skip") ? "on" : "off", temporal);
     fprintf(out, "  options\n");
     static const char *const labels[] = {"window", "features", "network", "loss"};
     for (int g = MC_GROUP_WINDOW; g <= MC_GROUP_LOSS; g++) {
@@ -104,13 +114,19 @@ static void print_text(const mc_model *m, const char *path, FILE *out)
     }
     const size_t total = mc_model_parameter_count(m);
     fprintf(out, "  parameters  %zu (%.1f KiB)\n", total, (double)total * 4.0 / 1024.0);
+    int name_width = 10; /* the longest name's, at least */
+    for (size_t i = 0; i < mc_model_tensor_count(m); i++) {
+        size_t shape[2], ndim = 0;
+        const int len = (int)strlen(mc_model_tensor(m, i, shape, &ndim));
+        name_width = len > name_width ? len : name_width;
+    }
     for (size_t i = 0; i < mc_model_tensor_count(m); i++) {
         size_t shape[2], ndim = 0;
         const char *t = mc_model_tensor(m, i, shape, &ndim);
         if (ndim == 1)
-            fprintf(out, "    %-10s [%zu]\n", t, shape[0]);
+            fprintf(out, "    %-*s [%zu]\n", name_width, t, shape[0]);
         else
-            fprintf(out, "    %-10s [%zu, %zu]\n", t, shape[0], shape[1]);
+            fprintf(out, "    %-*s [%zu, %zu]\n", name_width, t, shape[0], shape[1]);
     }
     mc_training_record rec;
     mc_model_training_record(m, &rec);

@@ -141,7 +141,21 @@ void mc_explain_free(mc_explain *r)
     free(r->mae);
     free(r->increase);
     free(r->spread);
+    free(r->attention);
     free(r);
+}
+
+double mc_explain_attention(const mc_explain *r, size_t k, size_t lag)
+{
+    const size_t H = r->horizon, L = r->lookback;
+    if (r->attention == NULL || k > H || lag < 1 || lag > L)
+        return NAN;
+    if (k < H)
+        return r->attention[k * L + lag - 1];
+    double sum = 0.0;
+    for (size_t j = 0; j < H; j++)
+        sum += r->attention[j * L + lag - 1];
+    return sum / (double)H;
 }
 
 double mc_explain_share(const mc_explain *r, size_t g, size_t k)
@@ -264,10 +278,13 @@ static mc_status work_alloc(explain_work *w, mc_explain **out, const mc_model *m
         r->mae = calloc(K, sizeof *r->mae);
         r->increase = mc_realloc_array(NULL, MC_EXPLAIN_MAX_GROUPS, K * sizeof *r->increase);
         r->spread = mc_realloc_array(NULL, MC_EXPLAIN_MAX_GROUPS, K * sizeof *r->spread);
+        if (m->shape.temporal != MC_NN_TEMPORAL_NONE)
+            r->attention = calloc(H * m->shape.lookback, sizeof *r->attention);
     }
     *out = r;
     if (!w->x0 || !w->x || !w->level0 || !w->level || !w->actual || !w->out || !w->mae_perm ||
-        !w->perm || !r || !r->scored || !r->mae || !r->increase || !r->spread)
+        !w->perm || !r || !r->scored || !r->mae || !r->increase || !r->spread ||
+        (m->shape.temporal != MC_NN_TEMPORAL_NONE && !r->attention))
         return mc_error_nomem(err, "explaining the model");
     return MC_OK;
 }
@@ -339,6 +356,22 @@ static void summarise(mc_explain *r, size_t g, const double *mae_perm)
     }
 }
 
+/* Sums over n origins of each step's weights by lookback row (a (H, L)
+   block, row L - 1 the last) into means by lag (lag j + 1 at j), in place. */
+static void attention_by_lag(double *a, size_t H, size_t L, size_t n)
+{
+    for (size_t k = 0; k < H; k++) {
+        double *row = a + k * L;
+        for (size_t i = 0, j = L - 1; i < j; i++, j--) {
+            const double t = row[i];
+            row[i] = row[j];
+            row[j] = t;
+        }
+        for (size_t j = 0; j < L; j++)
+            row[j] /= (double)n;
+    }
+}
+
 mc_status mc_explain_run(mc_explain **out, const mc_model *m, const mc_series *s,
                          const size_t *origins, size_t n, const mc_explain_options *opt,
                          mc_error *err)
@@ -354,6 +387,7 @@ mc_status mc_explain_run(mc_explain **out, const mc_model *m, const mc_series *s
     st = work_alloc(&w, &r, m, n, R, err);
     if (st == MC_OK) {
         r->horizon = H;
+        r->lookback = m->shape.lookback;
         r->n_origins = n;
         r->repeats = R;
         r->n_groups = mc_explain_groups(m, r->groups);
@@ -374,14 +408,18 @@ mc_status mc_explain_run(mc_explain **out, const mc_model *m, const mc_series *s
         else
             st = mc_explain_shuffles(w.perm, n, R, opt->seed, opt->strata, err);
     }
+    /* The forecasts from the inputs as they are, with where their attention looks. */
+    double *rows = r != NULL ? r->attention : NULL; /* (H, L), l the lookback's row */
     if (st == MC_OK)
-        st = mc_model_predict_inputs(m, w.x0, w.level0, n, w.out, NULL, err);
+        st = mc_model_predict_inputs(m, w.x0, w.level0, n, w.out, NULL, rows, err);
     if (st == MC_OK)
         step_mae(r->mae, w.out, w.actual, n, m);
+    if (st == MC_OK && rows != NULL)
+        attention_by_lag(rows, H, m->shape.lookback, n);
     for (size_t g = 0; st == MC_OK && g < r->n_groups; g++) {
         for (size_t j = 0; st == MC_OK && j < R; j++) {
             mc_explain_permute(w.x, w.level, w.x0, w.level0, n, m, &r->groups[g], w.perm + j * n);
-            st = mc_model_predict_inputs(m, w.x, w.level, n, w.out, NULL, err);
+            st = mc_model_predict_inputs(m, w.x, w.level, n, w.out, NULL, NULL, err);
             if (st == MC_OK)
                 step_mae(w.mae_perm + j * K, w.out, w.actual, n, m);
         }

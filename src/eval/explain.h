@@ -62,6 +62,11 @@ typedef struct mc_explain {
     double *mae;                  /* (H + 1) of the forecasts from the inputs as they are */
     double *increase;             /* (G, H + 1) mean over the permutations of MAE' - MAE */
     double *spread;               /* (G, H + 1) standard deviation of MAE' - MAE over them */
+    size_t lookback;              /* L */
+    double *attention;            /* (H, L) with temporal attention, else NULL: the mean over
+                                     the origins of step k's attention weight on lag j + 1 at
+                                     [k * L + j] (lag 1: the lookback's last step, the one
+                                     before the origin), from the inputs as they are */
 } mc_explain;
 
 /*
@@ -69,8 +74,10 @@ typedef struct mc_explain {
  * `s` (a series bound to the model, mc_model_bind()), each with L <= t and
  * t + H <= rows. Forecasts are scored against the load at the target times
  * where it was observed; a quantile model is scored by its median (the 0.5
- * level, else the middle one). Needs n >= 2 and R >= 1. Allocates *out,
- * which the caller frees with mc_explain_free(); on failure stores NULL.
+ * level, else the middle one). With temporal attention, also the mean
+ * attention weights of the unshuffled forecasts. Needs n >= 2 and R >= 1.
+ * Allocates *out, which the caller frees with mc_explain_free(); on failure
+ * stores NULL.
  */
 mc_status mc_explain_run(mc_explain **out, const mc_model *m, const mc_series *s,
                          const size_t *origins, size_t n, const mc_explain_options *opt,
@@ -85,6 +92,10 @@ void mc_explain_free(mc_explain *r);
  */
 mc_status mc_explain_shuffles(size_t *perm, size_t n, size_t repeats, uint64_t seed,
                               const size_t *strata, mc_error *err);
+
+/* The mean attention weight of step k (k == H: the mean over the steps) on
+   lag `lag` (1 .. L); NAN without temporal attention or out of range. */
+double mc_explain_attention(const mc_explain *r, size_t k, size_t lag);
 
 /* Group g's share of the importance at step k (k == H: all steps): its
    increase over the sum of all groups' increases, negative increases

@@ -152,3 +152,15 @@ double mc_explanation_share(const mc_explanation *x, size_t g, size_t k)
 {
     return g < x->r->n_groups && k <= x->r->horizon ? mc_explain_share(x->r, g, k) : NAN;
 }
+
+bool mc_explanation_has_attention(const mc_explanation *x) { return x->r->attention != NULL; }
+
+size_t mc_explanation_attention_lags(const mc_explanation *x)
+{
+    return x->r->attention != NULL ? x->r->lookback : 0;
+}
+
+double mc_explanation_attention(const mc_explanation *x, size_t k, size_t lag)
+{
+    return mc_explain_attention(x->r, k, lag);
+}

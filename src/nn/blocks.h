@@ -17,6 +17,7 @@
 
 #include "nn/gemm.h"
 #include "nn/shape.h"
+#include "nn/temporal_attention.h"
 #include "nn/tensors.h"
 
 /* What every block's pass reads besides its activations. */
@@ -126,5 +127,26 @@ void mc_skip_forward(float *y /* (B, H*Q) += */, float *skip_in /* (B, L) m . P_
 /* dS, and the gradient of the skip's input. */
 void mc_skip_backward(float *dskip /* (B, L) */, const float *skip_in /* (B, L) */,
                       const float *dy /* (B, H*Q) */, const mc_block_pass *p);
+
+/* ---- temporal attention (temporal.c) -------------------------------------------
+   y_kq += ctx_k . C_kq, ctx_k = sum_l a_kl val_l: for each step k a query
+   from its known-future inputs attends over the L past steps of x (the
+   kernel of nn/temporal_attention.h, over rows of the tensor table). It
+   reads x as given, not x~: the anomaly mask gates the feature mapping and
+   the skip, and attention weighs the past steps by itself. */
+
+/* The kernel's shape for the network's (temporal attention switched on). */
+mc_tattn_shape mc_temporal_shape(const mc_net_shape *s);
+
+/* y += the attention term; fills the kernel's forward cache, tw->alpha (B, H, L)
+   the attention weights. tw: the kernel's buffers for these B samples. */
+void mc_temporal_forward(float *y /* (B, H*Q) += */, mc_tattn_work *tw,
+                         const float *x /* (B, n_in) */, const mc_block_pass *p);
+
+/* After mc_temporal_forward on the same samples: the temporal tensors'
+   gradients (+=) from dy and, when dx is not NULL, dx += what reaches x
+   through the attention. Overwrites tw's backward scratch. */
+void mc_temporal_backward(float *dx /* (B, n_in) += or NULL */, mc_tattn_work *tw,
+                          const float *dy /* (B, H*Q) */, const mc_block_pass *p);
 
 #endif /* MC_NN_BLOCKS_H */

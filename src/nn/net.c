@@ -32,6 +32,8 @@ void mc_net_forward_rows(mc_net_work *w, const float *params, const mc_net_layou
                        &p);
     if (s->skip)
         mc_skip_forward(w->y, w->skip_in, x, s->anomaly_mask ? w->mask : NULL, &p);
+    if (s->temporal != MC_NN_TEMPORAL_NONE)
+        mc_temporal_forward(w->y, &w->tattn, x, &p);
 }
 
 double mc_net_mask_penalty(const mc_net_work *w, const mc_net_shape *s, size_t B)
@@ -77,12 +79,16 @@ void mc_net_backward_rows(mc_net_work *w, float *grads, float *dx /* (B, n_in) o
                 for (size_t l = 0; l < L; l++)
                     dx[b * n_in + l * Cp] += dskip[b * L + l];
         }
-        return;
+    } else {
+        /* dh0 overwrites dh, which the second pass is done with. */
+        mc_anomaly_backward(w->dh, w->dmask, w->mask, w->mask_soft, w->local, w->h0, x,
+                            w->dx_masked, dskip, &p);
+        mc_feature_backward(dx, w->dpre, w->dh, w->pre0, x, &p);
+        if (dx != NULL)
+            mc_anomaly_backward_input(dx, w->mask, w->local, w->dmask, w->dx_masked, dskip, &p);
     }
-    /* dh0 overwrites dh, which the second pass is done with. */
-    mc_anomaly_backward(w->dh, w->dmask, w->mask, w->mask_soft, w->local, w->h0, x, w->dx_masked,
-                        dskip, &p);
-    mc_feature_backward(dx, w->dpre, w->dh, w->pre0, x, &p);
-    if (dx != NULL)
-        mc_anomaly_backward_input(dx, w->mask, w->local, w->dmask, w->dx_masked, dskip, &p);
+    /* Last, though its forward came last too: its input gradient adds to
+       what the blocks above wrote. */
+    if (s->temporal != MC_NN_TEMPORAL_NONE)
+        mc_temporal_backward(dx, &w->tattn, dy, &p);
 }

@@ -25,6 +25,11 @@
  * so the mask parameters grow as H*(r + D) (e_k and the per-horizon bias)
  * rather than H*D^2. b_a keeps its shape (H*D) in both forms.
  *
+ * With temporal attention each step's outputs also read a context from the
+ * past steps (nn/temporal_attention.h, docs/MODEL.md):
+ *
+ *   y_kq += ctx_k . C_kq,  ctx_k = sum_l a_kl val_l,  a_k = softmax_l(score(q_k, key_l))
+ *
  * Switches: without the anomaly mask m = 1 and h = h0 (one pass); without
  * horizon masks a = 1; without the skip S is absent; the softmax variant
  * sets a_k = D * softmax(h W_a,k + b_a,k) (each mask's mean is 1).
@@ -44,7 +49,9 @@
  *   blocks.h     the blocks' forward/backward pairs, one file each:
  *                feature.c (h = phi(x W_e + b_e)), anomaly.c (m, x~, local
  *                evidence, closing penalty), horizon.c (per-horizon masks,
- *                full or from embeddings, fused with the heads), skip.c
+ *                full or from embeddings, fused with the heads), skip.c,
+ *                temporal.c (temporal attention, over the kernel of
+ *                temporal_attention.[ch])
  *   net.c        the composition: which blocks, in which order
  *   work.c       the workspace's buffers
  *   batch.c      mc_net_forward / mc_net_backward: a batch whole or in
@@ -78,6 +85,7 @@
 #include "nn/gemm.h"
 #include "nn/kinds.h"
 #include "nn/shape.h"
+#include "nn/temporal_attention.h"
 #include "nn/tensors.h"
 
 /*
@@ -125,6 +133,9 @@ typedef struct mc_net_work {
     /* skip */
     float *skip_in;    /* (B, L) m . P_target */
     float *dskip;      /* (B, L) gradient of skip_in */
+    /* temporal attention: the kernel's buffers, each rows of samples (its
+       alpha (B, H, L) the attention weights after a forward pass) */
+    mc_tattn_work tattn;
 } mc_net_work;
 
 mc_status mc_net_work_alloc(mc_net_work *w, const mc_net_shape *s, size_t capacity, mc_error *err);

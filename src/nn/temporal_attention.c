@@ -43,7 +43,7 @@ typedef struct work_buffer {
     bool backward;
 } work_buffer;
 
-enum { WORK_BUFFERS = 19 };
+enum { WORK_BUFFERS = MC_TATTN_WORK_BUFFERS };
 
 static void work_buffers(mc_tattn_work *w, const mc_tattn_shape *s, work_buffer out[WORK_BUFFERS])
 {
@@ -74,6 +74,17 @@ size_t mc_tattn_work_floats(const mc_tattn_shape *s, bool backward)
         if (backward || !bufs[i].backward)
             n += bufs[i].per_sample;
     return n;
+}
+
+size_t mc_tattn_work_buffer(mc_tattn_work *w, const mc_tattn_shape *s, size_t i, float ***p,
+                            bool *backward)
+{
+    work_buffer bufs[WORK_BUFFERS];
+    work_buffers(w, s, bufs);
+    *p = bufs[i].p;
+    if (backward != NULL)
+        *backward = bufs[i].backward;
+    return bufs[i].per_sample;
 }
 
 void mc_tattn_work_bind(mc_tattn_work *w, float *block, const mc_tattn_shape *s, size_t capacity,

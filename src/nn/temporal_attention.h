@@ -186,6 +186,21 @@ typedef struct mc_tattn_work {
    lay->work_forward (the same numbers, from a planned shape). */
 size_t mc_tattn_work_floats(const mc_tattn_shape *s, bool backward);
 
+/* The workspace's buffers, one by one (mc_tattn_work_buffer). */
+enum { MC_TATTN_WORK_BUFFERS = 19 };
+
+/*
+ * Buffer i of w (i < MC_TATTN_WORK_BUFFERS), for a caller that keeps the
+ * buffers in a table of its own rather than in one block (the network's
+ * workspace, whose batch slices are rows of every buffer): stores the
+ * address of w's pointer in *p and, when `backward` is not NULL, whether
+ * the buffer is backward scratch; returns its floats per sample, 0 for a
+ * buffer the shape does not use. Such a caller fills gemm and capacity
+ * itself.
+ */
+size_t mc_tattn_work_buffer(mc_tattn_work *w, const mc_tattn_shape *s, size_t i, float ***p,
+                            bool *backward);
+
 /*
  * Points w's buffers into `block`, which holds capacity *
  * mc_tattn_work_floats(s, backward) floats and stays the caller's; without

@@ -8,6 +8,8 @@
 #include "common/checked.h"
 #include "common/error.h"
 #include "common/gsl_quiet.h"
+#include "nn/blocks.h"
+#include "nn/temporal_attention.h"
 
 size_t mc_net_n_past(const mc_net_shape *s) { return s->lookback * s->past_channels; }
 
@@ -31,6 +33,9 @@ size_t mc_net_dim(const mc_net_shape *s, mc_dim d)
     case MC_DIM_MASKS: return s->horizon * s->hidden;
     case MC_DIM_OUTPUT: return mc_net_n_output(s);
     case MC_DIM_RANK: return s->horizon_masks ? s->horizon_rank : 0;
+    case MC_DIM_FUTURE: return s->future_channels;
+    case MC_DIM_KEY: return s->past_channels + 1;
+    case MC_DIM_ATTENTION: return s->temporal != MC_NN_TEMPORAL_NONE ? s->temporal_dim : 0;
     }
     return 0;
 }
@@ -43,6 +48,20 @@ static bool horizon_masks(const mc_net_shape *s) { return s->horizon_masks; }
 static bool full_masks(const mc_net_shape *s) { return s->horizon_masks && s->horizon_rank == 0; }
 static bool embedded_masks(const mc_net_shape *s) { return s->horizon_masks && s->horizon_rank > 0; }
 static bool skip(const mc_net_shape *s) { return s->skip; }
+/* Temporal attention's tensors are the ones its kernel uses for the shape:
+   queries from inputs only when there are known-future inputs, v for the
+   additive score, g for the cosine, the centre's wp and bp for a local window. */
+static bool temporal(const mc_net_shape *s) { return s->temporal != MC_NN_TEMPORAL_NONE; }
+static bool temporal_query(const mc_net_shape *s) { return temporal(s) && s->future_channels > 0; }
+static bool temporal_mlp(const mc_net_shape *s)
+{
+    return temporal(s) && s->temporal_score == MC_TATTN_MLP;
+}
+static bool temporal_cosine(const mc_net_shape *s)
+{
+    return temporal(s) && s->temporal_score == MC_TATTN_COSINE;
+}
+static bool temporal_local(const mc_net_shape *s) { return s->temporal == MC_NN_TEMPORAL_LOCAL; }
 
 /* ---- constant initial values ---------------------------------------------- */
 
@@ -65,6 +84,13 @@ static float zero(const mc_net_shape *s)
 {
     (void)s;
     return 0.0f;
+}
+
+/* The cosine score's temperature (nn/temporal_attention.h). */
+static float cosine_temperature(const mc_net_shape *s)
+{
+    (void)s;
+    return MC_TATTN_COSINE_G0;
 }
 
 /* The scale of a linear layer's default initialisation is 1/sqrt(fan in):
@@ -101,6 +127,34 @@ static const mc_tensor_spec MC_TENSORS[MC_T_COUNT] = {
                         .cols = MC_DIM_RANK, .fan_in = MC_DIM_HIDDEN},
     [MC_T_HORIZON_W2] = {.name = "horizon.W2", .present = embedded_masks, .rows = MC_DIM_RANK,
                          .cols = MC_DIM_HIDDEN, .decays = true, .fan_in = MC_DIM_RANK},
+    /* Temporal attention, as its kernel lays it out (mc_tattn_plan): the
+       projections decay, the embeddings E and P (offsets of projections of
+       order 1, drawn at scale 1), the temperature and the bias do not; g
+       starts at MC_TATTN_COSINE_G0, bp at 0 (windows start mid-lookback). */
+    [MC_T_TEMPORAL_WQ] = {.name = "temporal.Wq", .present = temporal_query, .rows = MC_DIM_FUTURE,
+                          .cols = MC_DIM_ATTENTION, .decays = true, .fan_in = MC_DIM_FUTURE},
+    [MC_T_TEMPORAL_E] = {.name = "temporal.E", .present = temporal, .rows = MC_DIM_HORIZON,
+                         .cols = MC_DIM_ATTENTION, .fan_in = MC_DIM_ONE},
+    [MC_T_TEMPORAL_WK] = {.name = "temporal.Wk", .present = temporal, .rows = MC_DIM_KEY,
+                          .cols = MC_DIM_ATTENTION, .decays = true, .fan_in = MC_DIM_KEY},
+    [MC_T_TEMPORAL_P] = {.name = "temporal.P", .present = temporal, .rows = MC_DIM_LOOKBACK,
+                         .cols = MC_DIM_ATTENTION, .fan_in = MC_DIM_ONE},
+    [MC_T_TEMPORAL_WV] = {.name = "temporal.Wv", .present = temporal, .rows = MC_DIM_KEY,
+                          .cols = MC_DIM_ATTENTION, .decays = true, .fan_in = MC_DIM_KEY},
+    [MC_T_TEMPORAL_C] = {.name = "temporal.C", .present = temporal, .rows = MC_DIM_OUTPUT,
+                         .cols = MC_DIM_ATTENTION, .decays = true, .fan_in = MC_DIM_ATTENTION},
+    [MC_T_TEMPORAL_V] = {.name = "temporal.v", .present = temporal_mlp, .rows = MC_DIM_ATTENTION,
+                         .cols = MC_DIM_ONE, .vector = true, .decays = true,
+                         .fan_in = MC_DIM_ATTENTION},
+    [MC_T_TEMPORAL_G] = {.name = "temporal.g", .present = temporal_cosine, .rows = MC_DIM_ONE,
+                         .cols = MC_DIM_ONE, .vector = true, .fan_in = MC_DIM_ONE,
+                         .constant = cosine_temperature},
+    [MC_T_TEMPORAL_WP] = {.name = "temporal.wp", .present = temporal_local,
+                          .rows = MC_DIM_ATTENTION, .cols = MC_DIM_ONE, .vector = true,
+                          .decays = true, .fan_in = MC_DIM_ATTENTION},
+    [MC_T_TEMPORAL_BP] = {.name = "temporal.bp", .present = temporal_local, .rows = MC_DIM_ONE,
+                          .cols = MC_DIM_ONE, .vector = true, .fan_in = MC_DIM_ONE,
+                          .constant = zero},
 };
 
 const mc_tensor_spec *mc_tensor_info(mc_tensor t) { return &MC_TENSORS[t]; }
@@ -138,9 +192,6 @@ mc_status mc_net_plan(const mc_net_shape *s, size_t max_batch, mc_net_layout *la
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
                             "lookback, horizon, past channels, hidden units, quantiles and batch "
                             "size must all be at least 1");
-    if (s->temporal != MC_NN_TEMPORAL_NONE)
-        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
-                            "temporal attention is not built into the network yet");
     /* Every BLAS dimension and leading dimension is an int; element counts of
        the largest buffers (batch x H*D, n_in x D, D x H*D) must fit size_t. */
     const size_t big = (size_t)INT_MAX;
@@ -157,6 +208,16 @@ mc_status mc_net_plan(const mc_net_shape *s, size_t max_batch, mc_net_layout *la
                             "the network is too large (lookback %zu, horizon %zu, hidden %zu, "
                             "horizon rank %zu)",
                             L, H, D, r);
+    if ((unsigned)s->temporal > MC_NN_TEMPORAL_LOCAL)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "unknown temporal attention kind %u",
+                            (unsigned)s->temporal);
+    if (s->temporal != MC_NN_TEMPORAL_NONE) { /* its sizes, BLAS's ints included */
+        const mc_tattn_shape ts = mc_temporal_shape(s);
+        mc_tattn_layout tl;
+        const mc_status st = mc_tattn_plan(&ts, max_batch, &tl, err);
+        if (st != MC_OK)
+            return st;
+    }
     size_t total = 0;
     for (int t = 0; t < MC_T_COUNT; t++) {
         const mc_tensor_spec *spec = &MC_TENSORS[t];

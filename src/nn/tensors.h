@@ -35,6 +35,17 @@ typedef enum mc_tensor {
     MC_T_HORIZON_U,     /* (D, r) hidden features into the embedding space */
     MC_T_HORIZON_E,     /* (H, r) e_k, one embedding per horizon */
     MC_T_HORIZON_W2,    /* (r, D) embedding to mask pre-activations */
+    /* temporal attention (nn/temporal_attention.h, in its tensor order) */
+    MC_T_TEMPORAL_WQ,   /* (Cf, d) known-future inputs to queries */
+    MC_T_TEMPORAL_E,    /* (H, d) horizon embedding, the queries' offset */
+    MC_T_TEMPORAL_WK,   /* (Cp+1, d) past values and flag to keys */
+    MC_T_TEMPORAL_P,    /* (L, d) lag-position embedding, the keys' offset */
+    MC_T_TEMPORAL_WV,   /* (Cp+1, d) past values and flag to values */
+    MC_T_TEMPORAL_C,    /* (H*Q, d) context to outputs */
+    MC_T_TEMPORAL_V,    /* (d) the additive score's weights */
+    MC_T_TEMPORAL_G,    /* (1) the cosine score's temperature */
+    MC_T_TEMPORAL_WP,   /* (d) query to the local window's centre */
+    MC_T_TEMPORAL_BP,   /* (1) the centre's bias */
     MC_T_COUNT
 } mc_tensor;
 
@@ -49,7 +60,10 @@ typedef enum mc_dim {
     MC_DIM_HORIZON,  /* H */
     MC_DIM_MASKS,    /* H*D */
     MC_DIM_OUTPUT,   /* H*Q */
-    MC_DIM_RANK      /* r (0 without horizon masks) */
+    MC_DIM_RANK,     /* r (0 without horizon masks) */
+    MC_DIM_FUTURE,   /* Cf */
+    MC_DIM_KEY,      /* Cp + 1: a past step's values and observed flag */
+    MC_DIM_ATTENTION /* d (0 without temporal attention) */
 } mc_dim;
 
 /* One row of the tensor table. */

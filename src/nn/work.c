@@ -5,6 +5,7 @@
 
 #include "common/checked.h"
 #include "common/error.h"
+#include "nn/blocks.h"
 #include "nn/net_internal.h"
 #include "nn/parallel.h"
 
@@ -16,7 +17,7 @@ typedef struct work_buffer {
     size_t per_sample;
 } work_buffer;
 
-enum { WORK_BUFFERS = 23 };
+enum { NET_BUFFERS = 23, WORK_BUFFERS = NET_BUFFERS + MC_TATTN_WORK_BUFFERS };
 
 /* Indices a top-k of k out of n needs (nn/topk.h): none for k = 0 or k >= n. */
 static size_t topk_indices(size_t k, size_t n) { return k < n ? k : 0; }
@@ -38,7 +39,7 @@ static void work_buffers(mc_net_work *w, const mc_net_shape *s, work_buffer out[
     const size_t soft_HD = s->horizon_masks && s->mask_topk > 0 ? HD : 0;
     const size_t soft_np = s->anomaly_mask && s->anomaly_topk > 0 ? np : 0;
     /* In the order they were always allocated in. */
-    const work_buffer bufs[WORK_BUFFERS] = {
+    const work_buffer bufs[NET_BUFFERS] = {
         /* horizon embeddings */
         {&w->emb_g, r}, {&w->emb_pre, Hr}, {&w->emb, Hr}, {&w->demb, Hr}, {&w->demb_g, r},
         /* feature mapping and anomaly mask */
@@ -52,6 +53,13 @@ static void work_buffers(mc_net_work *w, const mc_net_shape *s, work_buffer out[
         /* hard masks */
         {&w->attn_soft, soft_HD}, {&w->mask_soft, soft_np}};
     memcpy(out, bufs, sizeof bufs);
+    /* temporal attention: the kernel's buffers, forward and backward */
+    const bool temporal = s->temporal != MC_NN_TEMPORAL_NONE;
+    const mc_tattn_shape ts = mc_temporal_shape(s);
+    for (size_t i = 0; i < MC_TATTN_WORK_BUFFERS; i++) {
+        const size_t n = mc_tattn_work_buffer(&w->tattn, &ts, i, &out[NET_BUFFERS + i].p, NULL);
+        out[NET_BUFFERS + i].per_sample = temporal ? n : 0;
+    }
 }
 
 mc_status mc_net_work_alloc(mc_net_work *w, const mc_net_shape *s, size_t capacity, mc_error *err)

@@ -151,8 +151,18 @@ mc_status mc_model_predict(const mc_model *m, const mc_series *s, const size_t *
     return st;
 }
 
+/* attention (H, L) += the batch's attention weights, summed over its samples. */
+static void add_attention(double *attention, const mc_model *m, const mc_net_work *w,
+                          size_t batch)
+{
+    const size_t HL = m->shape.horizon * m->shape.lookback;
+    for (size_t b = 0; b < batch; b++)
+        for (size_t i = 0; i < HL; i++)
+            attention[i] += (double)w->tattn.alpha[b * HL + i];
+}
+
 mc_status mc_model_predict_inputs(const mc_model *m, const float *x, const float *level, size_t n,
-                                  double *out, float *mask, mc_error *err)
+                                  double *out, float *mask, double *attention, mc_error *err)
 {
     const size_t L = m->shape.lookback, HQ = mc_net_n_output(&m->shape);
     const size_t n_in = mc_net_n_input(&m->shape);
@@ -163,6 +173,8 @@ mc_status mc_model_predict_inputs(const mc_model *m, const float *x, const float
         const size_t batch = n - i < B ? n - i : B;
         mc_net_forward(&w, m->params, &m->layout, &m->shape, x + i * n_in, batch);
         write_outputs(m, &w, level + i, batch, out + i * HQ, mask ? mask + i * L : NULL);
+        if (attention != NULL && m->shape.temporal != MC_NN_TEMPORAL_NONE)
+            add_attention(attention, m, &w, batch);
     }
     mc_net_work_free(&w);
     return st;

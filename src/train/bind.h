@@ -44,10 +44,12 @@ mc_status mc_model_predict(const mc_model *m, const mc_series *s, const size_t *
  * mc_window_gather() and the model's window spec: x (n, n_in) and the levels
  * the gather returned (n). For callers that change the inputs before the
  * forward pass (permutation importance); nothing is checked but the sizes the
- * model implies.
+ * model implies. When `attention` is not NULL and the model has temporal
+ * attention, attention (H, L) += the attention weights a_kl of the n
+ * forecasts, summed over them (l the lookback's row, L - 1 the last).
  */
 mc_status mc_model_predict_inputs(const mc_model *m, const float *x, const float *level, size_t n,
-                                  double *out, float *mask, mc_error *err);
+                                  double *out, float *mask, double *attention, mc_error *err);
 
 /* What predictions need for batches of up to `capacity` origins, allocated once. */
 typedef struct mc_predict_work {

@@ -141,7 +141,8 @@ static void zero_tensor(float *params, const mc_net_layout *lay, mc_tensor t)
     memset(params + lay->offset[t], 0, lay->rows[t] * lay->cols[t] * sizeof(float));
 }
 
-/* The skip S = W' on every quantile's rows, the offsets c = b, V = 0. */
+/* The skip S = W' on every quantile's rows, the offsets c = b, V = 0, and
+   temporal attention's context weights C = 0 (its term vanishes). */
 static void write_params(float *params, const mc_model *m, const double *W, const double *b)
 {
     const mc_net_layout *lay = &m->layout;
@@ -154,6 +155,7 @@ static void write_params(float *params, const mc_model *m, const double *W, cons
             c[k * Q + q] = (float)b[k];
         }
     zero_tensor(params, lay, MC_T_HEAD_V);
+    zero_tensor(params, lay, MC_T_TEMPORAL_C);
 }
 
 /* Scratch of the solve, all (L, H) but the vectors. */

@@ -26,7 +26,7 @@
  * `params` (layout.total floats): m's parameters with the anomaly mask made
  * constant (its weights and local-evidence weights zero: every lag scaled by
  * the same sigmoid of its bias), the skip S the fit, the head offsets c its
- * intercepts and the heads' weights V zero. The network with `params`
+ * intercepts and the heads' weights V zero (temporal attention's C too). The network with `params`
  * forecasts exactly the fit. w is a workspace for `batch` samples; x,
  * target, weight and level are gather buffers for `batch` windows.
  * Deterministic; allocates O(L^2 + L H) doubles. Sets *fitted to false (and
