@@ -35,10 +35,10 @@ enum { MAX_ARGS = 64, MAX_OPTIONS = 128 };
 #define MISSING_MODEL "/nonexistent/maskcast-fuzz/model.safetensors"
 
 /* Every option of every command, from the CLI's own tables where they are
-   shared; the file options are dropped in LLVMFuzzerInitialize(). */
-static const struct option ALL_OPTIONS[] = {
+   shared (the model's from the library's option table, appended in
+   LLVMFuzzerInitialize()); the file options are dropped there. */
+static const struct option OWN_OPTIONS[] = {
     MC_CLI_DATA_LONG_OPTIONS,
-    MC_CLI_MODEL_LONG_OPTIONS("stride"),
     {"train-stride", required_argument, NULL, 0},
     {"test-start", required_argument, NULL, 0},
     {"test-days", required_argument, NULL, 0},
@@ -59,6 +59,7 @@ static const struct option ALL_OPTIONS[] = {
     {"same-time", no_argument, NULL, 0},
     {"repeats", required_argument, NULL, 0},
     {"table", no_argument, NULL, 0},
+    {NULL, 0, NULL, 0},
 };
 
 /* Options that read or write files (or stdin), or only print help. */
@@ -91,7 +92,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     static char names[MAX_OPTIONS][40];
-    for (size_t i = 0; i < sizeof ALL_OPTIONS / sizeof ALL_OPTIONS[0]; i++) {
+    static struct option ALL_OPTIONS[MC_CLI_MAX_OPTIONS];
+    mc_cli_model_long_options(ALL_OPTIONS, OWN_OPTIONS, "stride");
+    for (size_t i = 0; ALL_OPTIONS[i].name != NULL; i++) {
         bool file = false;
         for (size_t k = 0; k < sizeof FILE_OPTIONS / sizeof FILE_OPTIONS[0]; k++)
             file = file || strcmp(ALL_OPTIONS[i].name, FILE_OPTIONS[k]) == 0;
