@@ -32,19 +32,6 @@ typedef struct fixture {
     float *params, *grads, *x, *dx, *target, *weight, *dy;
 } fixture;
 
-static uint32_t rng_state;
-
-static float uniform(float lo, float hi)
-{
-    rng_state = rng_state * 1664525u + 1013904223u;
-    return lo + (hi - lo) * (float)(rng_state >> 8) / 16777216.0f;
-}
-
-static void fill(float *p, size_t n, float lo, float hi)
-{
-    for (size_t i = 0; i < n; i++)
-        p[i] = uniform(lo, hi);
-}
 
 #define RELU_MARGIN 0.04
 #define LOSS_MARGIN 0.15
@@ -106,30 +93,30 @@ static void setup_fixture(fixture *f, const mc_net_shape *s, mc_nn_loss kind, bo
 
     /* Draw until every ReLU input and every loss residual is clear of its
        kink, so finite differences measure the derivative that exists. */
-    rng_state = 2385u + (uint32_t)kind * 7u;
+    *test_rng() = 2385u + (uint32_t)kind * 7u;
     for (int attempt = 0;; attempt++) {
         assert_true(attempt < 5000); /* pinball with every part on needs ~1,300 */
-        fill(f->params, f->lay.total, -0.45f, 0.45f);
+        test_fill(f->params, f->lay.total, -0.45f, 0.45f);
         /* Masks half open, so the sigmoids have slope. */
-        fill(f->params + f->lay.offset[MC_T_ANOMALY_B], f->lay.rows[MC_T_ANOMALY_B], 0.5f, 1.5f);
+        test_fill(f->params + f->lay.offset[MC_T_ANOMALY_B], f->lay.rows[MC_T_ANOMALY_B], 0.5f, 1.5f);
         /* Horizon embeddings of either sign but clear of 0, so that h U + e_k
            keeps away from ReLU's kink in most draws. */
         float *E = f->params + f->lay.offset[MC_T_HORIZON_E];
         for (size_t i = 0; i < f->lay.rows[MC_T_HORIZON_E] * f->lay.cols[MC_T_HORIZON_E]; i++)
-            E[i] = (i % 2 ? 1.0f : -1.0f) * uniform(0.3f, 0.7f);
+            E[i] = (i % 2 ? 1.0f : -1.0f) * test_uniform(0.3f, 0.7f);
         /* Attention that matters: context weights of order 1, and a cosine
            temperature that makes the softmax far from flat, so that the
            temporal tensors' gradients are not all small. */
-        fill(f->params + f->lay.offset[MC_T_TEMPORAL_C], mc_tensor_size(&f->lay, MC_T_TEMPORAL_C),
+        test_fill(f->params + f->lay.offset[MC_T_TEMPORAL_C], mc_tensor_size(&f->lay, MC_T_TEMPORAL_C),
              -1.2f, 1.2f);
-        fill(f->params + f->lay.offset[MC_T_TEMPORAL_G], mc_tensor_size(&f->lay, MC_T_TEMPORAL_G),
+        test_fill(f->params + f->lay.offset[MC_T_TEMPORAL_G], mc_tensor_size(&f->lay, MC_T_TEMPORAL_G),
              2.5f, 3.5f);
-        fill(f->x, BATCH * f->n_in, -1.5f, 1.5f);
+        test_fill(f->x, BATCH * f->n_in, -1.5f, 1.5f);
         const size_t np = mc_net_n_past(&f->s), L = f->s.lookback;
         for (size_t b = 0; b < BATCH; b++)
             for (size_t l = 0; l < L; l++) /* observed flags */
                 f->x[b * f->n_in + np + l] = (l + b) % 3 ? 1.0f : 0.0f;
-        fill(f->target, BATCH * H, -1.0f, 1.0f);
+        test_fill(f->target, BATCH * H, -1.0f, 1.0f);
         for (size_t i = 0; i < BATCH * H; i++)
             f->weight[i] = i % 5 == 3 ? 0.0f : 1.0f; /* some targets missing */
         if (!avoid_kinks || clear_of_kinks(f))
@@ -492,8 +479,8 @@ static void test_parts_give_the_same_bits(void **state)
     float *p1 = malloc(n * sizeof(float)), *pk = malloc(n * sizeof(float));
     float *g = malloc(n * sizeof(float));
     assert_true(p1 && pk && g);
-    rng_state = 4242u;
-    fill(p1, n, -0.5f, 0.5f);
+    *test_rng() = 4242u;
+    test_fill(p1, n, -0.5f, 0.5f);
     memcpy(pk, p1, n * sizeof(float));
     mc_adamw one, many;
     assert_int_equal(mc_adamw_init(&one, n, NULL), MC_OK);
@@ -501,7 +488,7 @@ static void test_parts_give_the_same_bits(void **state)
     one.parts = 1;
     many.parts = 7;
     for (int step = 0; step < 3; step++) {
-        fill(g, n, -0.02f, 0.02f);
+        test_fill(g, n, -0.02f, 0.02f);
         mc_adamw_step(&one, p1, g, &lay, 3e-3, 0.05, 0.8);
         mc_adamw_step(&many, pk, g, &lay, 3e-3, 0.05, 0.8);
     }
@@ -1047,10 +1034,10 @@ static void test_softmax_against_double(void **state)
     (void)state;
     enum { ROWS = 3, COLS = 37 };
     float pre[ROWS * COLS], out[ROWS * COLS];
-    rng_state = 977u;
+    *test_rng() = 977u;
     for (size_t c = 0; c < COLS; c++) {
-        pre[c] = uniform(-3.0f, 3.0f);
-        pre[COLS + c] = uniform(-60.0f, 60.0f); /* many terms underflow */
+        pre[c] = test_uniform(-3.0f, 3.0f);
+        pre[COLS + c] = test_uniform(-60.0f, 60.0f); /* many terms underflow */
         pre[2 * COLS + c] = 1.385f;             /* all equal: every weight 1 */
     }
     mc_mean_one_softmax_forward(out, pre, ROWS, COLS);
@@ -1091,8 +1078,8 @@ static void test_grad_norm_against_naive(void **state)
     (void)state;
     enum { N = 1003 }; /* not a multiple of the 8 partial sums */
     float g[N];
-    rng_state = 4242u;
-    fill(g, N, -2.0f, 2.0f);
+    *test_rng() = 4242u;
+    test_fill(g, N, -2.0f, 2.0f);
     double ref = 0.0;
     for (size_t i = 0; i < N; i++)
         ref += (double)g[i] * g[i];
@@ -1120,13 +1107,13 @@ static void test_adamw_against_textbook(void **state)
     float *p = malloc(n * sizeof *p), *g = malloc(n * sizeof *g);
     double *rp = malloc(n * sizeof *rp), *rm = calloc(n, sizeof *rm), *rv = calloc(n, sizeof *rv);
     assert_true(p && g && rp && rm && rv);
-    rng_state = 31337u;
-    fill(p, n, -0.5f, 0.5f);
+    *test_rng() = 31337u;
+    test_fill(p, n, -0.5f, 0.5f);
     for (size_t i = 0; i < n; i++)
         rp[i] = p[i];
     const double lr = 3e-3, wd = 0.05, b1 = 0.9, b2 = 0.999, eps = 1e-8;
     for (int step = 1; step <= 5; step++) {
-        fill(g, n, -0.02f, 0.02f);
+        test_fill(g, n, -0.02f, 0.02f);
         g[step] = 0.0f; /* a zero gradient: the update is m's alone */
         const double scale = step % 2 ? 0.6 : 1.0;
         mc_adamw_step(&opt, p, g, &lay, lr, wd, scale);

@@ -34,19 +34,6 @@ enum { BATCH = 4 };
 #define ATOL 2e-5
 #define RELU_MARGIN 0.02
 
-static uint32_t rng_state;
-
-static float uniform(float lo, float hi)
-{
-    rng_state = rng_state * 1664525u + 1013904223u;
-    return lo + (hi - lo) * (float)(rng_state >> 8) / 16777216.0f;
-}
-
-static void fill(float *p, size_t n, float lo, float hi)
-{
-    for (size_t i = 0; i < n; i++)
-        p[i] = uniform(lo, hi);
-}
 
 /* ---- the twin ------------------------------------------------------------------ */
 
@@ -273,21 +260,21 @@ static void setup_fixture(fixture *f, const mc_net_shape *s)
                   .mask_soft = calloc(BATCH * np, sizeof(float))};
     assert_true(f->params && f->grads && f->x && f->dx && f->c && f->t.p && f->t.x &&
                 f->t.attn_hard && f->t.attn_soft && f->t.mask_hard && f->t.mask_soft);
-    rng_state = 2385u;
+    *test_rng() = 2385u;
     for (int attempt = 0;; attempt++) {
         assert_true(attempt < 5000);
-        fill(f->params, f->lay.total, -0.45f, 0.45f);
+        test_fill(f->params, f->lay.total, -0.45f, 0.45f);
         /* The masks' weights spread out, so that kept and dropped differ. */
-        fill(f->params + f->lay.offset[MC_T_ANOMALY_B], f->lay.rows[MC_T_ANOMALY_B], -1.0f, 2.0f);
-        fill(f->params + f->lay.offset[MC_T_HORIZON_B], f->lay.rows[MC_T_HORIZON_B], -1.0f, 1.5f);
+        test_fill(f->params + f->lay.offset[MC_T_ANOMALY_B], f->lay.rows[MC_T_ANOMALY_B], -1.0f, 2.0f);
+        test_fill(f->params + f->lay.offset[MC_T_HORIZON_B], f->lay.rows[MC_T_HORIZON_B], -1.0f, 1.5f);
         float *E = f->params + f->lay.offset[MC_T_HORIZON_E];
         for (size_t i = 0; i < f->lay.rows[MC_T_HORIZON_E] * f->lay.cols[MC_T_HORIZON_E]; i++)
-            E[i] = (i % 2 ? 1.0f : -1.0f) * uniform(0.3f, 0.7f);
-        fill(f->x, BATCH * f->n_in, -1.5f, 1.5f);
+            E[i] = (i % 2 ? 1.0f : -1.0f) * test_uniform(0.3f, 0.7f);
+        test_fill(f->x, BATCH * f->n_in, -1.5f, 1.5f);
         for (size_t b = 0; b < BATCH; b++)
             for (size_t l = 0; l < f->s.lookback; l++) /* observed flags */
                 f->x[b * f->n_in + np + l] = (l + b) % 3 ? 1.0f : 0.0f;
-        fill(f->c, BATCH * HQ, -1.0f, 1.0f);
+        test_fill(f->c, BATCH * HQ, -1.0f, 1.0f);
         network_at_point(f);
         f->t.mode = TWIN_SURROGATE;
         twin_objective(&f->t);

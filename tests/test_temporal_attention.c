@@ -22,19 +22,6 @@ enum { MAX_L = 64, MAX_H = 16, MAX_D = 32, MAX_C = 8 };
 static const mc_tattn_score KINDS[4] = {MC_TATTN_DOT, MC_TATTN_SCALED_DOT, MC_TATTN_COSINE,
                                         MC_TATTN_MLP};
 
-static uint32_t rng_state;
-
-static float uniform(float lo, float hi)
-{
-    rng_state = rng_state * 1664525u + 1013904223u;
-    return lo + (hi - lo) * (float)(rng_state >> 8) / 16777216.0f;
-}
-
-static void fill(float *p, size_t n, float lo, float hi)
-{
-    for (size_t i = 0; i < n; i++)
-        p[i] = uniform(lo, hi);
-}
 
 typedef struct fixture {
     mc_tattn_shape s;
@@ -77,18 +64,18 @@ static void setup(fixture *f, const mc_tattn_shape *s, size_t B, uint32_t seed)
     assert_true(f->params && f->grads && f->x && f->dx && f->y && f->dy && f->block && f->pd &&
                 f->xd && f->dyd);
 
-    rng_state = seed;
-    fill(f->params, P, -0.6f, 0.6f);
+    *test_rng() = seed;
+    test_fill(f->params, P, -0.6f, 0.6f);
     if (f->lay.rows[MC_TATTN_G])
         f->params[f->lay.offset[MC_TATTN_G]] = 2.385f; /* a softmax neither flat nor one-hot */
     if (f->lay.rows[MC_TATTN_BP])
         f->params[f->lay.offset[MC_TATTN_BP]] = 0.315f;
-    fill(f->x, B * f->n_in, -1.5f, 1.5f);
+    test_fill(f->x, B * f->n_in, -1.5f, 1.5f);
     const size_t L = s->lookback, np = L * s->past_channels;
     for (size_t b = 0; b < B; b++)
         for (size_t l = 0; l < L; l++) /* observed flags */
             f->x[b * f->n_in + np + l] = (l + b) % 3 ? 1.0f : 0.0f;
-    fill(f->dy, B * f->HQ, -1.0f, 1.0f);
+    test_fill(f->dy, B * f->HQ, -1.0f, 1.0f);
     for (size_t i = 0; i < P; i++)
         f->pd[i] = f->params[i];
     for (size_t i = 0; i < B * f->n_in; i++)

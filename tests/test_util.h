@@ -12,6 +12,28 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A small deterministic generator of high-entropy test inputs: set its
+   state with *test_rng() = seed; one state per test program. */
+static inline uint32_t *test_rng(void)
+{
+    static uint32_t state;
+    return &state;
+}
+
+/* Uniform in [lo, hi), from test_rng's state. */
+static inline float test_uniform(float lo, float hi)
+{
+    uint32_t *s = test_rng();
+    *s = *s * 1664525u + 1013904223u;
+    return lo + (hi - lo) * (float)(*s >> 8) / 16777216.0f;
+}
+
+static inline void test_fill(float *p, size_t n, float lo, float hi)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = test_uniform(lo, hi);
+}
+
 /* Fails the test unless |got - want| <= atol + rtol * |want|. */
 #define assert_close(got, want, atol, rtol) \
     mc_assert_close((got), (want), (atol), (rtol), #got, __FILE__, __LINE__)
