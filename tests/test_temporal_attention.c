@@ -570,6 +570,32 @@ static void test_layout(void **state)
                 assert_int_equal(lay.work_forward, fwd);
                 assert_int_equal(lay.work_total, fwd + L * c + H * Cf + 2 * H * d + 2 * L * d + H * L);
                 assert_int_equal(mc_tattn_work_floats(&s, true), lay.work_total);
+                /* The buffers one by one, as a caller with a buffer table of
+                   its own sees them: every pointer bind sets, each once, the
+                   per-sample sizes summing to the formula's, forward first. */
+                float block[4 * 1024];
+                assert_true(4 * lay.work_total <= sizeof block / sizeof *block);
+                mc_tattn_work w;
+                mc_tattn_work_bind(&w, block, &s, 4, true);
+                size_t per_sample = 0, forward = 0, bound = 0;
+                for (size_t i = 0; i < MC_TATTN_WORK_BUFFERS; i++) {
+                    float **ptr = NULL;
+                    bool backward = true;
+                    const size_t n = mc_tattn_work_buffer(&w, &s, i, &ptr, &backward);
+                    assert_true((char *)ptr >= (char *)&w && (char *)(ptr + 1) <= (char *)(&w + 1));
+                    assert_int_equal(*ptr != NULL, n > 0);
+                    for (size_t j = 0; j < i; j++) {
+                        float **other = NULL;
+                        mc_tattn_work_buffer(&w, &s, j, &other, NULL);
+                        assert_true(other != ptr);
+                    }
+                    per_sample += n;
+                    forward += backward ? 0 : n;
+                    bound += *ptr != NULL;
+                }
+                assert_int_equal(per_sample, lay.work_total);
+                assert_int_equal(forward, lay.work_forward);
+                assert_true(bound >= 12);
             }
     assert_true(mc_tattn_tensor_decays(MC_TATTN_WK) && !mc_tattn_tensor_decays(MC_TATTN_E) &&
                 !mc_tattn_tensor_decays(MC_TATTN_POS) && !mc_tattn_tensor_decays(MC_TATTN_G));
