@@ -664,12 +664,10 @@ bool mc_options_from_json(const cJSON *c, mc_model_options *mo, size_t *past_cha
         if (v == NULL && r->absent != NULL) {
             /* An absent count's value may lie below the option's minimum (a
                temporal_dim of 0 means no temporal attention). */
-            uint64_t count = 0;
             if (r->info.type == MC_OPTION_COUNT)
                 *(size_t *)p = (size_t)strtoull(r->absent, NULL, 10);
             else
                 mc_options_set(mo, NULL, r->info.name, r->absent, NULL);
-            (void)count;
             continue;
         }
         if (!entry_from_json(r, v, p, &fact, what, size))
