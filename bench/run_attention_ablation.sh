@@ -5,9 +5,11 @@
 # (series, variant) with MAPE, MASE, the model kept (network or linear) and
 # the backtest's seconds (training and forecasting, one run each).
 #
-#   bash bench/run_attention_ablation.sh [-b BUILD] [-y YARDSTICK] [-o OUT] [-s "SERIES ..."] [VARIANT ...]
+#   bash bench/run_attention_ablation.sh [-b BUILD] [-y YARDSTICK] [-o OUT] [-s "SERIES ..."] [-r SEED] [VARIANT ...]
 #
-# Forecasts and logs stay in OUT/VARIANT (default ./ablation-out); a series
+# -r SEED trains with --seed SEED (default 1, the CLI's own default).
+# Forecasts and logs stay in OUT/VARIANT, or OUT/VARIANT.seedN for a seed
+# other than 1 (default OUT ./ablation-out); a series
 # whose scored forecasts are already there is scored again, not rerun, so an
 # interrupted run resumes. Needs Debian's python3-pandas and python3-sklearn
 # (the yardstick's scorer).
@@ -19,13 +21,15 @@ build=$here/../build
 yard=$here/../../shared/yardstick
 series="vic_elec_first120d pjme_first90d vic_elec_first365d pjme_first365d vic_elec pjme"
 out=ablation-out
-while getopts ":b:y:o:s:" opt; do
+seed=1
+while getopts ":b:y:o:s:r:" opt; do
   case $opt in
     b) build=$(cd "$OPTARG" && pwd) ;;
     y) yard=$OPTARG ;;
     o) out=$OPTARG ;;
     s) series=$OPTARG ;;
-    *) sed -n '8,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
+    r) seed=$OPTARG ;;
+    *) sed -n '8,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
@@ -56,19 +60,21 @@ for s in $series; do
   per_day=$(/usr/bin/python3 -c "import json;print(json.load(open('$yard/series/$s.json'))['steps_per_day'])")
   for v in "${variants[@]}"; do
     opts=$(options "$v" "$per_day") || exit 2
-    mkdir -p "$out/$v"
-    if [ -s "$out/$v/$s.csv" ]; then
-        row=$(/usr/bin/python3 "$yard/score.py" "$s" "$out/$v/$s.csv" --tool maskcast)
+    dir=$out/$v
+    if [ "$seed" != 1 ]; then dir=$out/$v.seed$seed; opts="$opts --seed $seed"; fi
+    mkdir -p "$dir"
+    if [ -s "$dir/$s.csv" ]; then
+        row=$(/usr/bin/python3 "$yard/score.py" "$s" "$dir/$s.csv" --tool maskcast)
         row="$row - |"
     else
         # shellcheck disable=SC2086
-        row=$(OUT=$out/$v MASKCAST=$build/maskcast bash "$yard/run_maskcast.sh" "$s" -- $opts 2>&1 |
+        row=$(OUT=$dir MASKCAST=$build/maskcast bash "$yard/run_maskcast.sh" "$s" -- $opts 2>&1 |
               grep "^| $s ")
     fi
     kept=network
-    grep -q "linear forecaster (ridge on the load lags) was kept" "$out/$v/$s.out" 2>/dev/null &&
+    grep -q "linear forecaster (ridge on the load lags.*was kept" "$dir/$s.out" 2>/dev/null &&
         kept=linear
-    echo "$row" | awk -F'|' -v v="$v" -v k="$kept" '{ gsub(/ /, "", $2); gsub(/ /, "", $5); gsub(/ /, "", $8); gsub(/ /, "", $9);
+    echo "$row" | awk -F'|' -v v="$v$([ "$seed" = 1 ] || echo " (seed $seed)")" -v k="$kept" '{ gsub(/ /, "", $2); gsub(/ /, "", $5); gsub(/ /, "", $8); gsub(/ /, "", $9);
       printf "| %s | %s | %s | %s | %s | %s |\n", $2, v, $5, $8, k, $9 }' | sed 's/|  /| /'
   done
 done

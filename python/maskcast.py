@@ -92,7 +92,7 @@ class _NetworkOptions(ctypes.Structure):
                 ("mask_local", ctypes.c_bool), ("mask_penalty", ctypes.c_double),
                 ("mask_topk", _c_size), ("anomaly_topk", _c_size), ("temporal", ctypes.c_int),
                 ("temporal_score", ctypes.c_int), ("temporal_dim", _c_size),
-                ("temporal_width", _c_size)]
+                ("temporal_width", _c_size), ("future_terms", ctypes.c_bool)]
 
 
 class _LossOptions(ctypes.Structure):

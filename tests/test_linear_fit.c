@@ -8,6 +8,8 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_vector.h>
 
+#include "data/calendar.h"
+#include "nn/future_basis.h"
 #include "train/model_internal.h"
 #include "train/selection.h"
 
@@ -172,6 +174,44 @@ static void model_forecast(const mc_model *m, const char *full_csv, size_t origi
     free(csv);
 }
 
+/* As model_forecast, the known-future rows of the horizon given with their
+   load left out. */
+static void model_forecast_known(const mc_model *m, const char *full_csv, size_t origin,
+                                 double *out)
+{
+    char *csv = csv_prefix(full_csv, origin + HORIZON);
+    for (size_t k = 0; k < HORIZON; k++)
+        blank_load(csv, origin + k);
+    mc_frame *hist = frame_of(csv);
+    int64_t times[HORIZON];
+    mc_error err;
+    const mc_status st = mc_model_forecast(m, hist, NULL, times, out, &err);
+    if (st != MC_OK)
+        print_error("%s\n", err.message);
+    assert_int_equal(st, MC_OK);
+    mc_frame_free(hist);
+    free(csv);
+}
+
+/* The model of one epoch of a network that stays untrained (so that it
+   loses to the linear fit) on f with mo; *t keeps the trainer, for its
+   origins (the caller frees both). */
+static mc_model *untrained_model(mc_trainer **t, const mc_frame *f, const mc_model_options *mo)
+{
+    mc_train_options to;
+    mc_train_options_defaults(&to);
+    to.max_epochs = 1;
+    to.learning_rate = 1e-12;
+    to.augment_probability = 0.0;
+    assert_int_equal(mc_trainer_init(t, f, mo, &to, NULL), MC_OK);
+    bool done = false;
+    while (!done)
+        assert_int_equal(mc_trainer_step(*t, &done, NULL), MC_OK);
+    mc_model *m = NULL;
+    assert_int_equal(mc_trainer_model(*t, &m, NULL), MC_OK);
+    return m;
+}
+
 static void test_linear_forecaster_is_the_ridge_fit(void **state)
 {
     (void)state;
@@ -188,22 +228,13 @@ static void test_linear_forecaster_is_the_ridge_fit(void **state)
     mo.window.horizon = HORIZON;
     mo.network.hidden = 8;
     mo.network.anomaly_mask = false; /* the skip sees the lags as they are */
-    mc_train_options to;
-    mc_train_options_defaults(&to);
-    to.max_epochs = 1;
-    to.learning_rate = 1e-12; /* a network that stays untrained loses to the linear fit */
-    to.augment_probability = 0.0;
+    mo.network.future_terms = false;  /* the lags alone (the joint fit: below) */
     mc_trainer *t = NULL;
-    assert_int_equal(mc_trainer_init(&t, f, &mo, &to, NULL), MC_OK);
+    mc_model *m = untrained_model(&t, f, &mo);
     const size_t *train, *val;
     size_t n_train, n_val;
     mc_trainer_origins(t, &train, &n_train, &val, &n_val);
     assert_true(n_train > 4 * LOOKBACK && n_val > 2 * HORIZON);
-    bool done = false;
-    while (!done)
-        assert_int_equal(mc_trainer_step(t, &done, NULL), MC_OK);
-    mc_model *m = NULL;
-    assert_int_equal(mc_trainer_model(t, &m, NULL), MC_OK);
     const size_t level_steps = m->level_steps;
     assert_int_equal(level_steps, 24); /* one day, the default */
 
@@ -251,6 +282,211 @@ static void test_linear_forecaster_is_the_ridge_fit(void **state)
     free(csv);
 }
 
+/* ---- the joint fit: lags and the future term's basis ---------------------- */
+
+enum { TERMS = MC_BASIS_CALENDAR_TERMS + MC_BASIS_COVARIATE_TERMS, COLS = LOOKBACK + TERMS };
+
+/* A joint fit in load units: forecast_k = lv + b_k + sum_l W[k][l] (x_l - lv)
+   + sum_j G[k][j] phi_kj. */
+typedef struct joint_fit {
+    double W[HORIZON][LOOKBACK];
+    double G[HORIZON][TERMS];
+    double b[HORIZON];
+} joint_fit;
+
+/* The basis at row r: the calendar of its time, then the temperature scaled
+   by the model's scaler. */
+static void basis_at(double *phi, const mc_frame *f, size_t r, const double temp_scaler[2])
+{
+    float ch[MC_BASIS_CALENDAR_CHANNELS + 1], out[TERMS];
+    mc_calendar_features(ch, mc_frame_times(f)[r], NULL);
+    ch[MC_BASIS_CALENDAR_CHANNELS] =
+        (float)((mc_frame_values(f, 1)[r] - temp_scaler[0]) / temp_scaler[1]);
+    mc_future_basis(out, ch, MC_BASIS_CALENDAR_CHANNELS + 1, true);
+    for (size_t j = 0; j < TERMS; j++)
+        phi[j] = out[j];
+}
+
+/* Step k's design row [x - lv ; phi_k] of the window at `origin`. */
+static void design_row(double *z, const mc_frame *f, size_t origin, size_t k, size_t level_steps,
+                       const double temp_scaler[2])
+{
+    const double *y = mc_frame_values(f, 0);
+    const double lv = level_of(y, origin, level_steps);
+    for (size_t l = 0; l < LOOKBACK; l++)
+        z[l] = y[origin - LOOKBACK + l] - lv;
+    basis_at(z + LOOKBACK, f, origin + k, temp_scaler);
+}
+
+/* Every penalty's joint fit, step by step, as the least-squares solution of
+   the centred design stacked on the penalty's square root (the lags'
+   lambda * trace(Xc'Xc) / L, each basis function's lambda times its own
+   centred sum of squares), by an SVD with a pseudo-inverse: no Schur
+   complement, no shared eigenbasis. */
+static void naive_joint_fits(joint_fit *fits, const mc_frame *f, const size_t *train, size_t n,
+                             size_t level_steps, const double temp_scaler[2])
+{
+    const double *y = mc_frame_values(f, 0);
+    gsl_matrix *z = gsl_matrix_alloc(n, COLS);
+    gsl_matrix *a = gsl_matrix_alloc(n + COLS, COLS), *v = gsl_matrix_alloc(COLS, COLS);
+    gsl_vector *s = gsl_vector_alloc(COLS), *work = gsl_vector_alloc(COLS);
+    gsl_vector *rhs = gsl_vector_alloc(n + COLS), *beta = gsl_vector_alloc(COLS);
+    double *yc = malloc(n * sizeof *yc);
+    assert_true(z && a && v && s && work && rhs && beta && yc);
+    for (size_t k = 0; k < HORIZON; k++) {
+        double mean[COLS] = {0}, ybar = 0.0, row[COLS];
+        for (size_t i = 0; i < n; i++) {
+            design_row(row, f, train[i], k, level_steps, temp_scaler);
+            for (size_t c = 0; c < COLS; c++) {
+                gsl_matrix_set(z, i, c, row[c]);
+                mean[c] += row[c] / (double)n;
+            }
+            yc[i] = y[train[i] + k] - level_of(y, train[i], level_steps);
+            ybar += yc[i] / (double)n;
+        }
+        double trace = 0.0, ss[COLS] = {0};
+        for (size_t i = 0; i < n; i++) {
+            for (size_t c = 0; c < COLS; c++) {
+                const double d = gsl_matrix_get(z, i, c) - mean[c];
+                gsl_matrix_set(z, i, c, d);
+                ss[c] += d * d;
+            }
+            yc[i] -= ybar;
+        }
+        for (size_t l = 0; l < LOOKBACK; l++)
+            trace += ss[l];
+        for (size_t p = 0; p < N_PENALTIES; p++) {
+            gsl_matrix_set_zero(a);
+            gsl_vector_set_zero(rhs);
+            for (size_t i = 0; i < n; i++) {
+                for (size_t c = 0; c < COLS; c++)
+                    gsl_matrix_set(a, i, c, gsl_matrix_get(z, i, c));
+                gsl_vector_set(rhs, i, yc[i]);
+            }
+            for (size_t c = 0; c < COLS; c++) {
+                const double pen = PENALTIES[p] * (c < LOOKBACK ? trace / LOOKBACK : ss[c]);
+                gsl_matrix_set(a, n + c, c, sqrt(pen));
+            }
+            assert_int_equal(gsl_linalg_SV_decomp(a, v, s, work), 0);
+            const double top = gsl_vector_get(s, 0);
+            for (size_t c = 0; c < COLS; c++) /* a pseudo-inverse, as the level's collinear lags need */
+                if (gsl_vector_get(s, c) <= 1e-7 * top)
+                    gsl_vector_set(s, c, 0.0);
+            assert_int_equal(gsl_linalg_SV_solve(a, v, s, rhs, beta), 0);
+            joint_fit *fit = &fits[p];
+            double b = ybar;
+            for (size_t c = 0; c < COLS; c++) {
+                const double w = gsl_vector_get(beta, c);
+                if (c < LOOKBACK)
+                    fit->W[k][c] = w;
+                else
+                    fit->G[k][c - LOOKBACK] = w;
+                b -= w * mean[c];
+            }
+            fit->b[k] = b;
+        }
+    }
+    gsl_matrix_free(z);
+    gsl_matrix_free(a);
+    gsl_matrix_free(v);
+    gsl_vector_free(s);
+    gsl_vector_free(work);
+    gsl_vector_free(rhs);
+    gsl_vector_free(beta);
+    free(yc);
+}
+
+static double joint_forecast(const joint_fit *fit, const mc_frame *f, size_t origin, size_t k,
+                             size_t level_steps, const double temp_scaler[2])
+{
+    double row[COLS];
+    design_row(row, f, origin, k, level_steps, temp_scaler);
+    double out = level_of(mc_frame_values(f, 0), origin, level_steps) + fit->b[k];
+    for (size_t l = 0; l < LOOKBACK; l++)
+        out += fit->W[k][l] * row[l];
+    for (size_t j = 0; j < TERMS; j++)
+        out += fit->G[k][j] * row[LOOKBACK + j];
+    return out;
+}
+
+/* With the future term, the fit regresses each step on the lags and on the
+   basis of its calendar and temperature, jointly: the model forecasts what a
+   naive SVD of the whole design, penalty by penalty, does with the penalty
+   chosen on the same validation windows. */
+static void test_linear_forecaster_fits_the_future_terms(void **state)
+{
+    (void)state;
+    char *csv = synthetic_csv(HOURS, 0);
+    mc_frame *f = frame_of(csv);
+    mc_model_options mo;
+    mc_model_options_defaults(&mo);
+    mo.window.lookback = LOOKBACK;
+    mo.window.horizon = HORIZON;
+    mo.network.hidden = 8;
+    mo.network.anomaly_mask = false;
+    const char *future[] = {"temp"};
+    mo.features.future = future;
+    mo.features.n_future = 1;
+    mc_trainer *t = NULL;
+    mc_model *m = untrained_model(&t, f, &mo);
+    const size_t *train, *val;
+    size_t n_train, n_val;
+    mc_trainer_origins(t, &train, &n_train, &val, &n_val);
+    assert_int_equal(mc_model_best_epoch(m), 0); /* the linear forecaster */
+    assert_int_equal(m->layout.cols[MC_T_SKIP_G], TERMS);
+    double temp_scaler[2];
+    assert_true(mc_model_column_scaler(m, 1, &temp_scaler[0], &temp_scaler[1]));
+    const size_t level_steps = m->level_steps;
+    static joint_fit fits[N_PENALTIES];
+    naive_joint_fits(fits, f, train, n_train, level_steps, temp_scaler);
+    size_t best = 0;
+    double best_sse = INFINITY;
+    const double *y = mc_frame_values(f, 0);
+    for (size_t p = 0; p < N_PENALTIES; p++) {
+        double sse = 0.0;
+        for (size_t i = 0; i < n_val; i++)
+            for (size_t k = 0; k < HORIZON; k++) {
+                const double e = joint_forecast(&fits[p], f, val[i], k, level_steps, temp_scaler) -
+                                 y[val[i] + k];
+                sse += e * e;
+            }
+        if (sse < best_sse) {
+            best_sse = sse;
+            best = p;
+        }
+    }
+    const size_t origins[] = {val[0], val[n_val / 2], val[n_val - 1], HOURS - HORIZON};
+    double farthest = 0.0;
+    for (size_t i = 0; i < sizeof origins / sizeof origins[0]; i++) {
+        double got[HORIZON];
+        model_forecast_known(m, csv, origins[i], got);
+        for (size_t k = 0; k < HORIZON; k++) {
+            const double want = joint_forecast(&fits[best], f, origins[i], k, level_steps, temp_scaler);
+            assert_close(got[k], want, 1e-3, 1e-5);
+            for (size_t p = 0; p < N_PENALTIES; p++)
+                farthest = fmax(farthest, fabs(joint_forecast(&fits[p], f, origins[i], k,
+                                                              level_steps, temp_scaler) - want));
+        }
+    }
+    assert_true(farthest > 0.1);
+    /* And the basis pays: the validation error of the joint fit is below the
+       lags' alone (the load drops on weekends and rises with |temp - 15|). */
+    static naive_fit lags[N_PENALTIES];
+    size_t *fit_train = malloc(n_train * sizeof *fit_train);
+    assert_non_null(fit_train);
+    const size_t n_fit = complete_windows(fit_train, train, n_train, mc_frame_states(f, 0));
+    naive_fits(lags, y, fit_train, n_fit, level_steps);
+    free(fit_train);
+    double lag_best = INFINITY;
+    for (size_t p = 0; p < N_PENALTIES; p++)
+        lag_best = fmin(lag_best, naive_mse(&lags[p], y, val, n_val, level_steps));
+    assert_true(best_sse / (double)(n_val * HORIZON) < 0.8 * lag_best);
+    mc_model_free(m);
+    mc_trainer_free(t);
+    mc_frame_free(f);
+    free(csv);
+}
+
 /* Around 1000 with AR(1) noise, plus (when `weekend` is not 0) a daily
    shape and `weekend` less on Saturdays and Sundays: a week the lookback
    cannot see, so only the calendar explains the drop. */
@@ -278,7 +514,7 @@ static char *series_csv(size_t hours, double weekend)
     return text;
 }
 
-static size_t best_epoch_of(const char *csv, bool calendar)
+static size_t best_epoch_of(const char *csv, bool calendar, bool future_terms)
 {
     mc_frame *f = frame_of(csv);
     mc_model_options mo;
@@ -287,6 +523,7 @@ static size_t best_epoch_of(const char *csv, bool calendar)
     mo.window.horizon = HORIZON;
     mo.network.hidden = 16;
     mo.features.calendar = calendar;
+    mo.network.future_terms = future_terms;
     mc_train_options to;
     mc_train_options_defaults(&to);
     to.max_epochs = 12;
@@ -331,14 +568,15 @@ static void test_quantile_models_keep_the_network(void **state)
 static void test_network_kept_only_when_clearly_better(void **state)
 {
     (void)state;
-    /* Weekends the lags cannot foresee and the calendar explains: the
-       network beats the linear forecaster and is kept. */
+    /* Weekends the lags cannot foresee and the calendar explains, when the
+       linear forecaster has only the lags: the network beats it and is
+       kept. */
     char *weekly = series_csv(HOURS, 400.0);
-    assert_true(best_epoch_of(weekly, true) > 0);
+    assert_true(best_epoch_of(weekly, true, false) > 0);
     free(weekly);
     /* Noise around a level: the linear forecaster is kept (epoch 0). */
     char *ar = series_csv(HOURS, 0.0);
-    assert_int_equal(best_epoch_of(ar, false), 0);
+    assert_int_equal(best_epoch_of(ar, false, true), 0);
     free(ar);
 }
 
@@ -381,6 +619,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linear_forecaster_is_the_ridge_fit),
+        cmocka_unit_test(test_linear_forecaster_fits_the_future_terms),
         cmocka_unit_test(test_network_kept_only_when_clearly_better),
         cmocka_unit_test(test_quantile_models_keep_the_network),
         cmocka_unit_test(test_one_standard_error_rule),

@@ -111,6 +111,7 @@ static mc_frame *small_history(void)
 typedef struct variant {
     mc_loss_kind loss;
     bool anomaly_mask, horizon_masks, skip, calendar, normalize_level, mask_local;
+    bool future_terms;
     mc_activation activation;
     mc_mask_kind mask_kind;
     size_t horizon_rank; /* 0: the full W_a */
@@ -131,7 +132,9 @@ static variant variant_of(unsigned i)
                      .normalize_level = i % 7 != 4,
                      .activation = i % 3 == 1 ? MC_ACTIVATION_GELU : MC_ACTIVATION_RELU,
                      .mask_kind = i % 4 == 2 ? MC_MASK_SOFTMAX : MC_MASK_SIGMOID,
-                     .mask_local = i % 3 == 2}; /* variant 0 (the crafted files' base) ends with skip.S */
+                     .mask_local = i % 3 == 2,
+                     /* variant 0 (the crafted files' base) ends with skip.S */
+                     .future_terms = i % 4 == 1 || i % 4 == 2};
 }
 
 /* An untrained model with seeded weights and high-entropy scalers and record. */
@@ -148,6 +151,7 @@ static mc_model *small_model(const variant *v, uint64_t seed)
     mo.network.horizon_masks = v->horizon_masks;
     mo.network.horizon_rank = v->horizon_rank;
     mo.network.skip = v->skip;
+    mo.network.future_terms = v->future_terms;
     mo.network.mask_local = v->mask_local;
     mo.network.mask_topk = v->mask_topk;
     mo.network.anomaly_topk = v->anomaly_topk;
@@ -358,7 +362,8 @@ static void check_tensor_set(const unsigned char *b, size_t size, const variant 
         {"anomaly.W", v->anomaly_mask}, {"anomaly.b", v->anomaly_mask},
         {"horizon.W", v->horizon_masks}, {"horizon.b", v->horizon_masks},
         {"head.V", true},              {"head.c", true},
-        {"skip.S", v->skip},           {"anomaly.u", v->anomaly_mask && v->mask_local}};
+        {"skip.S", v->skip},           {"anomaly.u", v->anomaly_mask && v->mask_local},
+        {"skip.G", v->future_terms}};
     size_t present = 0;
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         assert_int_equal(mc_st_find(f, want[i].name) != NULL, want[i].present);

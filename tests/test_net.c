@@ -10,6 +10,7 @@
 #include "nn/activation.h"
 #include "nn/adamw.h"
 #include "nn/loss.h"
+#include "nn/future_basis.h"
 #include "nn/net.h"
 #include "nn/parallel.h"
 #include "nn/temporal_attention.h"
@@ -148,6 +149,10 @@ static uint64_t kinks(const fixture *f)
     }
     for (size_t i = 0; f->s.activation == MC_NN_RELU && i < n_embedded(f); i++)
         hsh = (hsh ^ (f->w.emb_pre[i] > 0)) * 1099511628211ull;
+    /* the future term's weekday indicators and hinges (its smooth terms
+       only add the odd skip) */
+    for (size_t i = 0; i < BATCH * f->s.horizon * mc_net_n_terms(&f->s); i++)
+        hsh = (hsh ^ (f->w.terms[i] > 0.0f)) * 1099511628211ull;
     const size_t H = f->s.horizon, Q = f->s.quantiles;
     for (size_t i = 0; i < BATCH * H; i++)
         for (size_t q = 0; q < Q && f->weight[i] > 0.0f; q++) {
@@ -303,6 +308,35 @@ static void test_gradients_every_loss_and_switch(void **state)
             assert_true(r.checked > 100);
             teardown_fixture(&f);
         }
+    /* The skip's known-future term, with and without the calendar's
+       channels ahead of two covariates, beside the other blocks in turn. */
+    for (size_t li = 0; li < 4; li++)
+        for (int variant = 0; variant < 4; variant++) {
+            mc_net_shape s = small_shape();
+            s.quantiles = losses[li] == MC_NN_LOSS_PINBALL ? 3 : 1;
+            s.activation = variant % 2 ? MC_NN_GELU : MC_NN_RELU;
+            s.future_terms = true;
+            s.calendar = variant < 2;
+            s.future_channels = (s.calendar ? MC_BASIS_CALENDAR_CHANNELS : 0) + 2;
+            s.anomaly_mask = (variant + (int)li) % 2 == 0;
+            s.skip = variant != 3;
+            s.horizon_masks = variant != 2;
+            fixture f;
+            setup_fixture(&f, &s, losses[li], true);
+            assert_int_equal(mc_net_n_terms(&s),
+                             (s.calendar ? MC_BASIS_CALENDAR_TERMS : 0) + 2 * MC_BASIS_COVARIATE_TERMS);
+            analytic(&f);
+            check_result r = check_all(&f, seen);
+            if (r.failed > 0 || r.skipped * 50 > r.checked)
+                print_error("loss %d future terms calendar %d anomaly %d skip %d: %zu of %zu "
+                            "wrong, %zu skipped at kinks\n",
+                            (int)losses[li], s.calendar, s.anomaly_mask, s.skip, r.failed,
+                            r.checked, r.skipped);
+            assert_int_equal(r.failed, 0);
+            assert_true(r.skipped * 50 <= r.checked);
+            assert_true(r.checked > 100);
+            teardown_fixture(&f);
+        }
     /* A tensor that no variant switches on would go unchecked: a new block
        needs its variant above. */
     for (int t = 0; t < MC_T_COUNT; t++) {
@@ -352,6 +386,7 @@ static void test_check_catches_wrong_gradients(void **state)
         s.temporal_score = rank == 0 ? MC_TATTN_COSINE : MC_TATTN_MLP;
         s.temporal_dim = 3;
         s.temporal_width = 3;
+        s.future_terms = rank > 0; /* on two covariates */
         fixture f;
         setup_fixture(&f, &s, MC_NN_LOSS_MSE, true);
         corrupt_each_tensor(&f, seen);
@@ -746,7 +781,7 @@ static void test_tensor_table(void **state)
         "feature.W",   "feature.b",   "anomaly.W",  "anomaly.b",  "horizon.W",  "horizon.b",
         "head.V",      "head.c",      "skip.S",     "anomaly.u",  "horizon.U",  "horizon.E",
         "horizon.W2",  "temporal.Wq", "temporal.E", "temporal.Wk", "temporal.P", "temporal.Wv",
-        "temporal.C",  "temporal.v",  "temporal.g", "temporal.wp", "temporal.bp"};
+        "temporal.C",  "temporal.v",  "temporal.g", "temporal.wp", "temporal.bp", "skip.G"};
     assert_int_equal(sizeof names / sizeof names[0], MC_T_COUNT);
     for (int t = 0; t < MC_T_COUNT; t++) {
         const mc_tensor_spec *spec = mc_tensor_info((mc_tensor)t);

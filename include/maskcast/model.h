@@ -142,6 +142,12 @@ typedef struct mc_network_options {
     mc_temporal_score temporal_score; /**< its score function (default scaled dot) */
     size_t temporal_dim;       /**< its query, key and value width d (default 16) */
     size_t temporal_width;     /**< local attention's window in steps; 0 (default): a day */
+    bool future_terms;         /**< default true: the skip's known-future term, a linear map
+                                  of a fixed basis of each target step's calendar and
+                                  known-future inputs (hour, weekday, season, holiday flags,
+                                  piecewise-linear covariates such as temperature) into its
+                                  forecast; the linear forecaster fits it with the skip
+                                  (docs/MODEL.md) */
 } mc_network_options;
 
 /** The training loss. */

@@ -416,7 +416,7 @@ static void summary(FILE *f, const mc_backtest *b, const backtest_args *a, const
         fprintf(f, " Inputs corrupted at rate %g.", a->bo.corrupt_rate);
     for (size_t m = 0; m < mc_backtest_methods(b); m++)
         if (mc_backtest_method_linear_kept(b, m) > 0)
-            fprintf(f, " %s: the linear forecaster (ridge on the load lags) was kept in %zu of %zu "
+            fprintf(f, " %s: the linear forecaster (ridge on the load lags, calendar and known-future inputs) was kept in %zu of %zu "
                        "models, the network not beating it on validation.",
                     mc_backtest_method_name(b, m), mc_backtest_method_linear_kept(b, m),
                     mc_backtest_method_models(b, m));

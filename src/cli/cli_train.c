@@ -136,7 +136,8 @@ int mc_cli_train(int argc, char **argv, FILE *out, FILE *err)
         goto done;
     }
     if (!a.quiet && a.model.to.linear_candidate && mc_model_best_epoch(model) == 0)
-        fprintf(err, "maskcast: kept the linear forecaster (ridge on the load lags): the network "
+        fprintf(err, "maskcast: kept the linear forecaster (ridge on the load lags, calendar and "
+                     "known-future inputs): the network "
                      "did not beat it on validation by more than one standard error\n");
     if (!a.quiet)
         fprintf(err, "maskcast: wrote %s (lookback %zu, horizon %zu steps; %.1f s)\n", a.output,

@@ -128,6 +128,20 @@ void mc_skip_forward(float *y /* (B, H*Q) += */, float *skip_in /* (B, L) m . P_
 void mc_skip_backward(float *dskip /* (B, L) */, const float *skip_in /* (B, L) */,
                       const float *dy /* (B, H*Q) */, const mc_block_pass *p);
 
+/* ---- the skip's known-future term (future_terms.c) -------------------------------
+   y_kq += G_kq . phi(F_k): each step's own future channels (calendar, then
+   covariates) through the fixed basis of nn/future_basis.h, weighed
+   linearly. It reads x as given: its inputs are known, never masked. */
+
+/* terms (B, H*P) keeps each step's basis for the backward pass. */
+void mc_future_terms_forward(float *y /* (B, H*Q) += */, float *terms /* (B, H*P) */,
+                             const float *x /* (B, n_in) */, const mc_block_pass *p);
+
+/* dG; dx += the gradient through the basis unless dx is NULL. */
+void mc_future_terms_backward(float *dx /* (B, n_in) += or NULL */,
+                              const float *terms /* (B, H*P) */, const float *x /* (B, n_in) */,
+                              const float *dy /* (B, H*Q) */, const mc_block_pass *p);
+
 /* ---- temporal attention (temporal.c) -------------------------------------------
    y_kq += ctx_k . C_kq, ctx_k = sum_l a_kl val_l: for each step k a query
    from its known-future inputs attends over the L past steps of x (the

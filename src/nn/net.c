@@ -32,6 +32,8 @@ void mc_net_forward_rows(mc_net_work *w, const float *params, const mc_net_layou
                        &p);
     if (s->skip)
         mc_skip_forward(w->y, w->skip_in, x, s->anomaly_mask ? w->mask : NULL, &p);
+    if (mc_net_n_terms(s) > 0)
+        mc_future_terms_forward(w->y, w->terms, x, &p);
     if (s->temporal != MC_NN_TEMPORAL_NONE)
         mc_temporal_forward(w->y, &w->tattn, x, &p);
 }
@@ -87,8 +89,10 @@ void mc_net_backward_rows(mc_net_work *w, float *grads, float *dx /* (B, n_in) o
         if (dx != NULL)
             mc_anomaly_backward_input(dx, w->mask, w->local, w->dmask, w->dx_masked, dskip, &p);
     }
-    /* Last, though its forward came last too: its input gradient adds to
-       what the blocks above wrote. */
+    /* Last, though their forwards came last too: their input gradients add
+       to what the blocks above wrote. */
+    if (mc_net_n_terms(s) > 0)
+        mc_future_terms_backward(dx, w->terms, x, dy, &p);
     if (s->temporal != MC_NN_TEMPORAL_NONE)
         mc_temporal_backward(dx, &w->tattn, dy, &p);
 }

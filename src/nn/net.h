@@ -133,6 +133,7 @@ typedef struct mc_net_work {
     /* skip */
     float *skip_in;    /* (B, L) m . P_target */
     float *dskip;      /* (B, L) gradient of skip_in */
+    float *terms;      /* (B, H*P) the future term's basis at each step */
     /* temporal attention: the kernel's buffers, each rows of samples (its
        alpha (B, H, L) the attention weights after a forward pass) */
     mc_tattn_work tattn;

@@ -23,6 +23,8 @@ typedef struct mc_net_shape {
     bool anomaly_mask;
     bool horizon_masks;
     bool skip;
+    bool future_terms;      /* the skip's known-future term (future_terms.c) */
+    bool calendar;          /* F_k starts with the calendar channels (nn/future_basis.h) */
     bool mask_local;        /* local evidence in the anomaly mask (needs anomaly_mask) */
     size_t horizon_rank;    /* r: 0 for the full W_a, else masks from horizon embeddings */
     float mask_penalty;     /* lambda of lambda * mean(1 - m): closing the mask costs */
@@ -38,5 +40,9 @@ typedef struct mc_net_shape {
 size_t mc_net_n_past(const mc_net_shape *s);   /* L * Cp */
 size_t mc_net_n_input(const mc_net_shape *s);  /* L * Cp + L + H * Cf */
 size_t mc_net_n_output(const mc_net_shape *s); /* H * Q */
+size_t mc_net_n_terms(const mc_net_shape *s);  /* P: the future term's basis, 0 without it */
+
+/* The most basis functions a future term may have (mc_net_plan checks). */
+enum { MC_NET_MAX_TERMS = 512 };
 
 #endif /* MC_NN_SHAPE_H */

@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "common/gsl_quiet.h"
 #include "nn/blocks.h"
+#include "nn/future_basis.h"
 #include "nn/temporal_attention.h"
 
 size_t mc_net_n_past(const mc_net_shape *s) { return s->lookback * s->past_channels; }
@@ -19,6 +20,11 @@ size_t mc_net_n_input(const mc_net_shape *s)
 }
 
 size_t mc_net_n_output(const mc_net_shape *s) { return s->horizon * s->quantiles; }
+
+size_t mc_net_n_terms(const mc_net_shape *s)
+{
+    return s->future_terms ? mc_future_basis_size(s->future_channels, s->calendar) : 0;
+}
 
 size_t mc_net_dim(const mc_net_shape *s, mc_dim d)
 {
@@ -36,6 +42,7 @@ size_t mc_net_dim(const mc_net_shape *s, mc_dim d)
     case MC_DIM_FUTURE: return s->future_channels;
     case MC_DIM_KEY: return s->past_channels + 1;
     case MC_DIM_ATTENTION: return s->temporal != MC_NN_TEMPORAL_NONE ? s->temporal_dim : 0;
+    case MC_DIM_TERMS: return mc_net_n_terms(s);
     }
     return 0;
 }
@@ -48,6 +55,7 @@ static bool horizon_masks(const mc_net_shape *s) { return s->horizon_masks; }
 static bool full_masks(const mc_net_shape *s) { return s->horizon_masks && s->horizon_rank == 0; }
 static bool embedded_masks(const mc_net_shape *s) { return s->horizon_masks && s->horizon_rank > 0; }
 static bool skip(const mc_net_shape *s) { return s->skip; }
+static bool future_terms(const mc_net_shape *s) { return mc_net_n_terms(s) > 0; }
 /* Temporal attention's tensors are the ones its kernel uses for the shape:
    queries from inputs only when there are known-future inputs, v for the
    additive score, g for the cosine, the centre's wp and bp for a local window. */
@@ -155,6 +163,10 @@ static const mc_tensor_spec MC_TENSORS[MC_T_COUNT] = {
     [MC_T_TEMPORAL_BP] = {.name = "temporal.bp", .present = temporal_local, .rows = MC_DIM_ONE,
                           .cols = MC_DIM_ONE, .vector = true, .fan_in = MC_DIM_ONE,
                           .constant = zero},
+    /* Zero, as S: the term starts silent, or at the linear fit. */
+    [MC_T_SKIP_G] = {.name = "skip.G", .present = future_terms, .rows = MC_DIM_OUTPUT,
+                     .cols = MC_DIM_TERMS, .decays = true, .fan_in = MC_DIM_TERMS,
+                     .constant = zero},
 };
 
 const mc_tensor_spec *mc_tensor_info(mc_tensor t) { return &MC_TENSORS[t]; }
@@ -211,6 +223,11 @@ mc_status mc_net_plan(const mc_net_shape *s, size_t max_batch, mc_net_layout *la
     if ((unsigned)s->temporal > MC_NN_TEMPORAL_LOCAL)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "unknown temporal attention kind %u",
                             (unsigned)s->temporal);
+    if (mc_net_n_terms(s) > MC_NET_MAX_TERMS || !product_fits(max_batch, H, mc_net_n_terms(s), SIZE_MAX / 8))
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "the future term's basis has %zu functions, more than %d (too many "
+                            "known-future inputs)",
+                            mc_net_n_terms(s), (int)MC_NET_MAX_TERMS);
     if (s->temporal != MC_NN_TEMPORAL_NONE) { /* its sizes, BLAS's ints included */
         const mc_tattn_shape ts = mc_temporal_shape(s);
         mc_tattn_layout tl;

@@ -46,6 +46,7 @@ typedef enum mc_tensor {
     MC_T_TEMPORAL_G,    /* (1) the cosine score's temperature */
     MC_T_TEMPORAL_WP,   /* (d) query to the local window's centre */
     MC_T_TEMPORAL_BP,   /* (1) the centre's bias */
+    MC_T_SKIP_G,        /* (H*Q, P) the skip's known-future term (nn/future_basis.h) */
     MC_T_COUNT
 } mc_tensor;
 
@@ -63,7 +64,8 @@ typedef enum mc_dim {
     MC_DIM_RANK,     /* r (0 without horizon masks) */
     MC_DIM_FUTURE,   /* Cf */
     MC_DIM_KEY,      /* Cp + 1: a past step's values and observed flag */
-    MC_DIM_ATTENTION /* d (0 without temporal attention) */
+    MC_DIM_ATTENTION, /* d (0 without temporal attention) */
+    MC_DIM_TERMS      /* P (0 without the future term) */
 } mc_dim;
 
 /* One row of the tensor table. */

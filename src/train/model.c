@@ -4,6 +4,8 @@
 
 #include "common/checked.h"
 #include "common/error.h"
+#include "data/calendar.h"
+#include "nn/future_basis.h"
 #include "nn/temporal_attention.h"
 #include "train/model_internal.h"
 
@@ -11,6 +13,8 @@ enum { DAY_SECONDS = 86400 };
 
 /* The public enums carry the network's values (nn/kinds.h): a model's
    options pass to the network unchanged. */
+_Static_assert((int)MC_CALENDAR_CHANNELS == (int)MC_BASIS_CALENDAR_CHANNELS,
+               "the future term's basis reads the calendar's channels");
 _Static_assert(MC_ACTIVATION_RELU == (int)MC_NN_RELU && MC_ACTIVATION_GELU == (int)MC_NN_GELU,
                "activations");
 _Static_assert(MC_MASK_SIGMOID == (int)MC_NN_MASK_SIGMOID &&
@@ -41,7 +45,7 @@ void mc_model_options_defaults(mc_model_options *o)
                                       .mask_local = true, .mask_penalty = 0.1,
                                       .temporal = MC_TEMPORAL_NONE,
                                       .temporal_score = MC_SCORE_SCALED_DOT,
-                                      .temporal_dim = 16};
+                                      .temporal_dim = 16, .future_terms = true};
     o->loss = (mc_loss_options){.kind = MC_LOSS_MAE, .huber_delta = 1.0, .n_quantiles = 3,
                                 .quantiles = {0.1, 0.5, 0.9}};
 }
@@ -147,6 +151,8 @@ void mc_model_shape(const mc_model_options *mo, mc_net_shape *shape)
                             .anomaly_mask = net->anomaly_mask,
                             .horizon_masks = net->horizon_masks,
                             .horizon_rank = horizon_rank(mo), .skip = net->skip,
+                            .future_terms = net->future_terms,
+                            .calendar = mo->features.calendar,
                             .mask_local = net->anomaly_mask && net->mask_local,
                             .mask_penalty = net->anomaly_mask ? (float)net->mask_penalty : 0.0f,
                             .mask_topk = net->horizon_masks ? net->mask_topk : 0,
@@ -179,6 +185,7 @@ static mc_model_options resolved_options(const mc_model *m, const mc_model_optio
     c.network.temporal_score = (mc_temporal_score)m->shape.temporal_score;
     c.network.temporal_dim = m->shape.temporal_dim;
     c.network.temporal_width = m->shape.temporal_width;
+    c.network.future_terms = mc_net_n_terms(&m->shape) > 0;
     c.loss.n_quantiles = m->loss.kind == MC_NN_LOSS_PINBALL ? m->loss.n_quantiles : 0;
     for (size_t q = 0; q < MC_MAX_QUANTILES; q++)
         c.loss.quantiles[q] = q < c.loss.n_quantiles ? (double)m->loss.quantiles[q] : 0.0;

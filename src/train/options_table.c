@@ -192,6 +192,13 @@ static const row ROWS[] = {
               .help = "local temporal attention's window width in steps (0, the default: a "
                       "day of steps)"},
      MO(network.temporal_width), .file = FILE_UNLESS_ABSENT, .absent = "0"},
+    {.info = {.name = "future_terms", .cli = "no-future-terms", .group = MC_GROUP_NETWORK,
+              .type = MC_OPTION_FLAG, .default_text = "true",
+              .help = "the skip's known-future term: each target step's calendar (hour, "
+                      "weekday, season, weekend and holiday) and known-future inputs (with "
+                      "piecewise-linear terms, as temperature needs) weighed linearly; the "
+                      "linear forecaster fits it in closed form"},
+     MO(network.future_terms), .file = FILE_UNLESS_ABSENT, .absent = "false"},
 
     /* Not in the model's configuration object. */
     {.info = {.name = "past", .cli = "past", .group = MC_GROUP_FEATURES,
