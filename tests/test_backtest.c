@@ -66,7 +66,7 @@ static void test_origins_daily_at_midnight(void **state)
         assert_int_equal(mc_backtest_first_target(b, i) % 86400, 0);
     }
     /* Methods: the model, then the four baselines. */
-    const char *names[] = {"maskcast", "naive", "seasonal-day", "seasonal-week", "linear"};
+    const char *names[] = {"maskcast", "naive", "seasonal-day", "seasonal-week", "calendar-regression"};
     assert_int_equal(mc_backtest_methods(b), 5);
     for (size_t m = 0; m < 5; m++)
         assert_string_equal(mc_backtest_method_name(b, m), names[m]);
@@ -236,8 +236,8 @@ static void test_corruption_touches_inputs_only(void **state)
         changed += mc_backtest_forecasts(a, naive)[i] != mc_backtest_forecasts(b, naive)[i];
     }
     assert_true(changed > 0);
-    /* The linear baseline sees no lags: corruption cannot change it. */
-    const size_t lin = method_index(a, "linear");
+    /* The calendar regression sees no lags: corruption cannot change it. */
+    const size_t lin = method_index(a, "calendar-regression");
     for (size_t i = 0; i < N * H; i++)
         assert_true(mc_backtest_forecasts(a, lin)[i] == mc_backtest_forecasts(b, lin)[i]);
     mc_backtest_free(a);

@@ -580,6 +580,11 @@ typedef struct mc_training_record {
     int64_t first_time;     /**< the instant (Unix seconds) of the first row trained on */
     int64_t last_time;      /**< and of the last */
     uint64_t seed;          /**< the training seed */
+    double network_val_loss; /**< the network's validation loss at its best epoch (scaled
+                                units; NAN without a validation tail or an epoch) */
+    double linear_val_loss; /**< the linear forecaster's (NAN when none was fitted: see
+                               mc_train_options.linear_candidate); the model is the one with
+                               best_val_loss, the linear forecaster when best_epoch is 0 */
 } mc_training_record;
 
 /** Fills *out (not NULL) with the model's training record. */

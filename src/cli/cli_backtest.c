@@ -36,8 +36,11 @@ static void help(FILE *f)
         "on the rows before the first origin (and validated on their tail), or retrained from\n"
         "scratch on the rows before every N-th origin with --refit-every. Baselines forecast\n"
         "the very same origins: naive (last value), seasonal naive (a day and a week back) and\n"
-        "a linear regression (trend, time of day x weekday, month, and a temperature cubic\n"
-        "per time of day when --temperature names a column). Filled (not observed) actuals\n"
+        "calendar-regression (least squares on trend, time of day x weekday, month, and a\n"
+        "temperature cubic per time of day when --temperature names a column). The model's\n"
+        "row names what each trained model kept: maskcast (network), maskcast (linear) for\n"
+        "the linear forecaster training fits beside the network, or maskcast (linear K/N)\n"
+        "when K of N refitted models kept it. Filled (not observed) actuals\n"
         "are never scored. Known-future inputs (--future) are read at the target times: when\n"
         "those are measurements, the scores are those of a perfect weather forecast.\n"
         "\n"
@@ -56,8 +59,8 @@ static void help(FILE *f)
         "  --ablations            also the model without the anomaly mask and without the\n"
         "                         per-horizon masks\n"
         "  --no-baselines         only the model (and ablations)\n"
-        "  --temperature COL      temperature column for the linear baseline (default: the\n"
-        "                         first --future column, if any)\n"
+        "  --temperature COL      temperature column for the calendar-regression baseline\n"
+        "                         (default: the first --future column, if any)\n"
         "  --corrupt-inputs RATE  corrupt this share of the load the test origins see as input\n"
         "                         (spikes, drop-outs, stuck readings; actuals untouched), to\n"
         "                         measure robustness\n"
@@ -390,6 +393,23 @@ static void fmt(char *out, size_t size, double v, int digits, bool general)
 
 enum { MAX_SUMMARY_METHODS = 16 };
 
+/* A method's name in the table: a trained method's says which forecaster
+   its models kept ("maskcast (linear)", "maskcast (linear 3/5)"). */
+static void method_label(char *out, size_t size, const mc_backtest *b, size_t m)
+{
+    const char *name = mc_backtest_method_name(b, m);
+    const size_t models = mc_backtest_method_models(b, m);
+    const size_t linear = mc_backtest_method_linear_kept(b, m);
+    if (models == 0)
+        snprintf(out, size, "%s", name);
+    else if (linear == 0)
+        snprintf(out, size, "%s (network)", name);
+    else if (linear == models)
+        snprintf(out, size, "%s (linear)", name);
+    else
+        snprintf(out, size, "%s (linear %zu/%zu)", name, linear, models);
+}
+
 /* The table a person reads: overall metrics, then MAPE by horizon step. */
 static void summary(FILE *f, const mc_backtest *b, const backtest_args *a, const mc_frame *frame)
 {
@@ -416,12 +436,20 @@ static void summary(FILE *f, const mc_backtest *b, const backtest_args *a, const
         fprintf(f, " Inputs corrupted at rate %g.", a->bo.corrupt_rate);
     for (size_t m = 0; m < mc_backtest_methods(b); m++)
         if (mc_backtest_method_linear_kept(b, m) > 0)
-            fprintf(f, " %s: the linear forecaster (ridge on the load lags, calendar and known-future inputs) was kept in %zu of %zu "
-                       "models, the network not beating it on validation.",
+            fprintf(f, " %s: the linear forecaster (ridge on the load lags, calendar and "
+                       "known-future inputs) was kept in %zu of %zu models, the network not "
+                       "beating it on validation.",
                     mc_backtest_method_name(b, m), mc_backtest_method_linear_kept(b, m),
                     mc_backtest_method_models(b, m));
     fputs("\n\n", f);
-    fprintf(f, "%-18s %10s %10s %7s %7s %6s %6s %9s %8s\n", "method", "MAE", "RMSE", "MAPE%",
+    int name_width = 18;
+    char label[MAX_SUMMARY_METHODS][64];
+    for (size_t m = 0; m < M; m++) {
+        method_label(label[m], sizeof label[m], b, m);
+        if ((int)strlen(label[m]) > name_width)
+            name_width = (int)strlen(label[m]);
+    }
+    fprintf(f, "%-*s %10s %10s %7s %7s %6s %6s %9s %8s\n", name_width, "method", "MAE", "RMSE", "MAPE%",
             "sMAPE%", "MASE", "skill", "coverage", "seconds");
     for (size_t m = 0; m < M; m++) {
         mc_backtest_metrics x;
@@ -435,7 +463,7 @@ static void summary(FILE *f, const mc_backtest *b, const backtest_args *a, const
         fmt(c[5], 24, x.skill, 3, false);
         fmt(c[6], 24, x.coverage, 3, false);
         fmt(c[7], 24, mc_backtest_method_seconds(b, m), 1, false);
-        fprintf(f, "%-18s %10s %10s %7s %7s %6s %6s %9s %8s\n", mc_backtest_method_name(b, m),
+        fprintf(f, "%-*s %10s %10s %7s %7s %6s %6s %9s %8s\n", name_width, label[m],
                 c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]);
     }
     fprintf(f, "\nMAPE%% by horizon step%s\n%-6s", H > 48 ? " (every 24th)" : "", "step");

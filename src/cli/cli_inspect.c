@@ -142,6 +142,14 @@ static void print_text(const mc_model *m, const char *path, FILE *out)
                 rec.epochs, rec.best_epoch, rec.best_val_loss, (unsigned long long)rec.seed);
     fprintf(out, "              %zu training and %zu validation origins, data %s .. %s UTC\n",
             rec.train_origins, rec.val_origins, first, last);
+    if (isfinite(rec.linear_val_loss) || isfinite(rec.network_val_loss)) {
+        fputs("  candidates ", out);
+        if (isfinite(rec.network_val_loss))
+            fprintf(out, "  network %.4f%s", rec.network_val_loss, rec.best_epoch > 0 ? " (kept)" : "");
+        if (isfinite(rec.linear_val_loss))
+            fprintf(out, "  linear %.4f%s", rec.linear_val_loss, rec.best_epoch == 0 ? " (kept)" : "");
+        fputs("  (validation loss)\n", out);
+    }
 }
 
 /* Option `o`'s value (text) as JSON of its type. */
@@ -204,6 +212,12 @@ static int print_json(const mc_model *m, const char *path, FILE *out, FILE *err)
     if (isfinite(rec.best_val_loss))
         cJSON_AddNumberToObject(r, "best_val_loss", rec.best_val_loss);
     cJSON_AddNumberToObject(r, "seed", (double)rec.seed);
+    cJSON_AddStringToObject(r, "kept", rec.best_epoch == 0 ? "linear" : "network");
+    cJSON *cand = cJSON_AddObjectToObject(r, "candidates");
+    if (isfinite(rec.network_val_loss))
+        cJSON_AddNumberToObject(cand, "network", rec.network_val_loss);
+    if (isfinite(rec.linear_val_loss))
+        cJSON_AddNumberToObject(cand, "linear", rec.linear_val_loss);
     return mc_cli_print_json(o, out, err);
 }
 

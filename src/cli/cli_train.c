@@ -85,6 +85,23 @@ static int parse_args(train_args *a, int argc, char **argv, FILE *out, FILE *err
     return mc_cli_data_check(&a->data, err) ? MC_EXIT_OK : MC_EXIT_USAGE;
 }
 
+/* Each candidate's validation loss and which one the model is. */
+static void report_candidates(const mc_model *model, FILE *err)
+{
+    mc_training_record rec;
+    mc_model_training_record(model, &rec);
+    if (!isfinite(rec.linear_val_loss))
+        return;
+    if (isfinite(rec.network_val_loss))
+        fprintf(err, "maskcast: validation loss: network %.4f (its best epoch), linear "
+                     "forecaster %.4f\n",
+                rec.network_val_loss, rec.linear_val_loss);
+    if (rec.best_epoch == 0)
+        fprintf(err, "maskcast: kept the linear forecaster (ridge on the load lags, calendar and "
+                     "known-future inputs): the network did not beat it on validation by more "
+                     "than one standard error\n");
+}
+
 int mc_cli_train(int argc, char **argv, FILE *out, FILE *err)
 {
     train_args a;
@@ -135,10 +152,8 @@ int mc_cli_train(int argc, char **argv, FILE *out, FILE *err)
         status = MC_EXIT_FAILURE;
         goto done;
     }
-    if (!a.quiet && a.model.to.linear_candidate && mc_model_best_epoch(model) == 0)
-        fprintf(err, "maskcast: kept the linear forecaster (ridge on the load lags, calendar and "
-                     "known-future inputs): the network "
-                     "did not beat it on validation by more than one standard error\n");
+    if (!a.quiet)
+        report_candidates(model, err);
     if (!a.quiet)
         fprintf(err, "maskcast: wrote %s (lookback %zu, horizon %zu steps; %.1f s)\n", a.output,
                 a.model.mo.window.lookback, a.model.mo.window.horizon, mc_model_train_seconds(model));

@@ -338,9 +338,9 @@ static mc_status run_linear(mc_backtest *b, const mc_frame *f, const int64_t *wa
     char q[MC_ERROR_NAME_SIZE];
     if (bo->temperature != NULL && temp == NULL)
         return mc_error_set(err, MC_ERR_COLUMN, 0, 0,
-                            "the data has no column \"%s\" for the linear baseline's temperature "
+                            "the data has no column \"%s\" for the calendar-regression baseline's temperature "
                             "(read it with --covariates)", mc_error_name(q, bo->temperature));
-    bt_method *m = add_method(b, "linear", err);
+    bt_method *m = add_method(b, "calendar-regression", err);
     if (m == NULL)
         return MC_ERR_NOMEM;
     const double t0 = now_seconds();

@@ -1,4 +1,5 @@
 /* The model object: options, creation, initial weights, accessors. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -205,6 +206,7 @@ mc_status mc_model_create(mc_model **out, const mc_model_options *mo, int64_t st
     if (m == NULL)
         return mc_error_nomem(err, "creating the model");
     m->step = step;
+    m->record.network_val_loss = m->record.linear_val_loss = NAN;
     m->day_steps = step < DAY_SECONDS ? (size_t)(DAY_SECONDS / step) : 1;
     const mc_feature_options *feat = &mo->features;
     m->calendar = feat->calendar;

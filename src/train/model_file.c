@@ -126,6 +126,11 @@ static cJSON *record_json(const mc_model *m)
     ok = ok && put(o, "first_time", cJSON_CreateNumber((double)r->first_time));
     ok = ok && put(o, "last_time", cJSON_CreateNumber((double)r->last_time));
     ok = ok && put(o, "seed", cJSON_CreateString(seed));
+    /* the candidates' losses, where known (files before them lack them) */
+    if (isfinite(r->network_val_loss))
+        ok = ok && put(o, "network_val_loss", exact(r->network_val_loss));
+    if (isfinite(r->linear_val_loss))
+        ok = ok && put(o, "linear_val_loss", exact(r->linear_val_loss));
     return built(o, ok);
 }
 
@@ -300,6 +305,10 @@ static void read_record(const cJSON *t, mc_train_record *rec)
     rec->best_val_loss = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "best_val_loss"))
                              ? v->valuedouble : NAN;
     rec->last_train_loss = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "last_train_loss"))
+                               ? v->valuedouble : NAN;
+    rec->network_val_loss = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "network_val_loss"))
+                                ? v->valuedouble : NAN;
+    rec->linear_val_loss = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "linear_val_loss"))
                                ? v->valuedouble : NAN;
     rec->first_time = whole_or_zero(cJSON_GetObjectItemCaseSensitive(t, "first_time"));
     rec->last_time = whole_or_zero(cJSON_GetObjectItemCaseSensitive(t, "last_time"));

@@ -68,5 +68,6 @@ void mc_model_training_record(const mc_model *m, mc_training_record *out)
                                 .best_val_loss = r->best_val_loss,
                                 .train_origins = r->train_origins, .val_origins = r->val_origins,
                                 .first_time = r->first_time, .last_time = r->last_time,
-                                .seed = r->seed};
+                                .seed = r->seed, .network_val_loss = r->network_val_loss,
+                                .linear_val_loss = r->linear_val_loss};
 }

@@ -21,6 +21,9 @@ typedef struct mc_train_record {
     size_t train_origins, val_origins;
     int64_t first_time, last_time; /* instants of the rows trained on */
     uint64_t seed;
+    /* the candidates' validation losses: the network's best epoch, the
+       linear forecaster (NAN where there was none) */
+    double network_val_loss, linear_val_loss;
 } mc_train_record;
 
 /*

@@ -471,6 +471,8 @@ mc_status mc_trainer_model(const mc_trainer *t, mc_model **out, mc_error *err)
     mc_status st = mc_model_clone(out, t->model, err);
     if (st != MC_OK)
         return st;
+    (*out)->record.network_val_loss = t->best_epoch > 0 && t->n_val > 0 ? t->best_val : NAN;
+    (*out)->record.linear_val_loss = t->linear != NULL ? t->linear_val : NAN;
     if (t->linear != NULL && !network_beats_linear(t)) {
         memcpy((*out)->params, t->linear, t->model->layout.total * sizeof(float));
         (*out)->record.best_epoch = 0;
