@@ -92,7 +92,8 @@ class _NetworkOptions(ctypes.Structure):
                 ("mask_local", ctypes.c_bool), ("mask_penalty", ctypes.c_double),
                 ("mask_topk", _c_size), ("anomaly_topk", _c_size), ("temporal", ctypes.c_int),
                 ("temporal_score", ctypes.c_int), ("temporal_dim", _c_size),
-                ("temporal_width", _c_size), ("future_terms", ctypes.c_bool)]
+                ("temporal_width", _c_size), ("future_terms", ctypes.c_bool),
+                ("blend", ctypes.c_bool)]
 
 
 class _LossOptions(ctypes.Structure):
@@ -183,6 +184,8 @@ for _name in ("horizon", "lookback", "quantiles", "past_columns", "future_column
     _declare("mc_model_" + _name, _c_size, _vp)
 _declare("mc_model_step", ctypes.c_int64, _vp)
 _declare("mc_model_column_name", ctypes.c_char_p, _vp, _c_size)
+_declare("mc_model_kept", ctypes.c_char_p, _vp)
+_declare("mc_model_get_option", _st, _vp, ctypes.c_char_p, ctypes.c_char_p, _c_size, _err)
 _declare("mc_model_quantile_level", ctypes.c_double, _vp, _c_size)
 _declare("mc_option_count", _c_size)
 _declare("mc_option_at", _P(_OptionInfo), _c_size)
@@ -419,6 +422,20 @@ class Model:
     step = property(lambda self: _lib.mc_model_step(self._h))
     # 0 when training kept the linear forecaster instead of the network
     best_epoch = property(lambda self: _lib.mc_model_best_epoch(self._h))
+
+    def option(self, name):
+        """The model's setting `name` as its file records it, as text."""
+        buf = ctypes.create_string_buffer(256)
+        err = _Error()
+        _check(_lib.mc_model_get_option(self._h, name.encode(), buf, len(buf), ctypes.byref(err)),
+               err)
+        return buf.value.decode()
+
+    @property
+    def kept(self):
+        """What training kept: "network", "linear" (the linear forecaster) or
+        "blend" (of the two, weights in the tensor blend.w)."""
+        return _lib.mc_model_kept(self._h).decode()
 
     @property
     def quantiles(self):

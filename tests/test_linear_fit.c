@@ -13,7 +13,7 @@
 #include "train/model_internal.h"
 #include "train/selection.h"
 
-enum { LOOKBACK = 48, HORIZON = 12 };
+enum { LOOKBACK = 48, HORIZON = 12, BLEND_EPOCHS = 12 };
 
 /* The penalties src/train/linear_fit.c tries, relative to the mean lag
    variance times the window count. */
@@ -514,6 +514,97 @@ static char *series_csv(size_t hours, double weekend)
     return text;
 }
 
+/* A blend forecasts w times the network plus 1 - w times the linear
+   forecaster, and its linear half is the ridge fit (checked against the
+   naive SVD fit above): the model with blend.w set to 1 is the network's
+   forecast, with 0 the naive fit's. Weekends that the lags cannot foresee
+   and the network's calendar explains, a linear forecaster on the lags
+   alone: the mixture beats both. */
+static void test_blend_is_the_mixture(void **state)
+{
+    (void)state;
+    char *csv = series_csv(HOURS, 400.0);
+    mc_frame *f = frame_of(csv);
+    mc_model_options mo;
+    mc_model_options_defaults(&mo);
+    mo.window.lookback = LOOKBACK;
+    mo.window.horizon = HORIZON;
+    mo.network.hidden = 16;
+    mo.network.anomaly_mask = false;
+    mo.network.future_terms = false;
+    mc_train_options to;
+    mc_train_options_defaults(&to);
+    to.max_epochs = BLEND_EPOCHS;
+    to.batch_size = 64;
+    to.validation_fraction = 0.2;
+    mc_trainer *t = NULL;
+    assert_int_equal(mc_trainer_init(&t, f, &mo, &to, NULL), MC_OK);
+    bool done = false;
+    while (!done)
+        assert_int_equal(mc_trainer_step(t, &done, NULL), MC_OK);
+    mc_model *m = NULL;
+    assert_int_equal(mc_trainer_model(t, &m, NULL), MC_OK);
+    if (strcmp(mc_model_kept(m), "blend") != 0)
+        print_error("kept %s, blend weight %g\n", mc_model_kept(m), m->record.blend_weight);
+    assert_string_equal(mc_model_kept(m), "blend");
+    const size_t *train, *val;
+    size_t n_train, n_val;
+    mc_trainer_origins(t, &train, &n_train, &val, &n_val);
+    mc_model *net = NULL, *lin = NULL;
+    assert_int_equal(mc_model_clone(&net, m, NULL), MC_OK);
+    assert_int_equal(mc_model_clone(&lin, m, NULL), MC_OK);
+    const float *w = m->params + m->layout.offset[MC_T_BLEND_W];
+    for (size_t k = 0; k < HORIZON; k++) {
+        assert_true(w[k] > 0.0f && w[k] < 1.0f);
+        net->params[net->layout.offset[MC_T_BLEND_W] + k] = 1.0f;
+        lin->params[lin->layout.offset[MC_T_BLEND_W] + k] = 0.0f;
+    }
+    const double *y = mc_frame_values(f, 0);
+    static naive_fit fits[N_PENALTIES];
+    naive_fits(fits, y, train, n_train, m->level_steps); /* no load is missing */
+    size_t best = 0;
+    double best_mse = INFINITY;
+    for (size_t p = 0; p < N_PENALTIES; p++) {
+        const double mse = naive_mse(&fits[p], y, val, n_val, m->level_steps);
+        if (mse < best_mse) {
+            best_mse = mse;
+            best = p;
+        }
+    }
+    const size_t origins[] = {val[0], val[n_val - 1], HOURS - HORIZON};
+    for (size_t i = 0; i < sizeof origins / sizeof origins[0]; i++) {
+        double got[HORIZON], yn[HORIZON], yl[HORIZON];
+        model_forecast(m, csv, origins[i], got);
+        model_forecast(net, csv, origins[i], yn);
+        model_forecast(lin, csv, origins[i], yl);
+        for (size_t k = 0; k < HORIZON; k++) {
+            assert_close(got[k], w[k] * yn[k] + (1.0 - w[k]) * yl[k], 1e-4, 1e-5);
+            assert_close(yl[k], naive_forecast(&fits[best], y, origins[i], k, m->level_steps),
+                         1e-3, 1e-5);
+        }
+    }
+    /* The file keeps it. */
+    void *bytes = NULL;
+    size_t size = 0;
+    mc_model *back = NULL;
+    assert_int_equal(mc_model_save_buffer(m, &bytes, &size, NULL), MC_OK);
+    assert_int_equal(mc_model_load_buffer(&back, bytes, size, "blend", NULL), MC_OK);
+    assert_string_equal(mc_model_kept(back), "blend");
+    double again[HORIZON], got[HORIZON];
+    model_forecast(m, csv, origins[0], got);
+    model_forecast(back, csv, origins[0], again);
+    for (size_t k = 0; k < HORIZON; k++)
+        assert_true(got[k] == again[k]);
+    free(bytes);
+    mc_model_free(back);
+    mc_model_free(net);
+    mc_model_free(lin);
+    mc_model_free(m);
+    mc_trainer_free(t);
+    mc_frame_free(f);
+    free(csv);
+}
+
 static size_t best_epoch_of(const char *csv, bool calendar, bool future_terms)
 {
     mc_frame *f = frame_of(csv);
@@ -620,6 +711,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linear_forecaster_is_the_ridge_fit),
         cmocka_unit_test(test_linear_forecaster_fits_the_future_terms),
+        cmocka_unit_test(test_blend_is_the_mixture),
         cmocka_unit_test(test_network_kept_only_when_clearly_better),
         cmocka_unit_test(test_quantile_models_keep_the_network),
         cmocka_unit_test(test_one_standard_error_rule),

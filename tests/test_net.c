@@ -293,6 +293,7 @@ static void test_gradients_every_loss_and_switch(void **state)
             s.skip = (variant + (int)li) % 2 == 0;
             s.horizon_masks = variant != 6;
             s.horizon_rank = variant == 3 ? 2 : 0;
+            s.blend = s.quantiles == 1 && variant == 2; /* the blend's dy reaches attention */
             fixture f;
             setup_fixture(&f, &s, losses[li], true);
             analytic(&f);
@@ -309,7 +310,9 @@ static void test_gradients_every_loss_and_switch(void **state)
             teardown_fixture(&f);
         }
     /* The skip's known-future term, with and without the calendar's
-       channels ahead of two covariates, beside the other blocks in turn. */
+       channels ahead of two covariates, beside the other blocks in turn;
+       and the blend with a linear forecaster (point losses), with and
+       without the basis. */
     for (size_t li = 0; li < 4; li++)
         for (int variant = 0; variant < 4; variant++) {
             mc_net_shape s = small_shape();
@@ -321,16 +324,19 @@ static void test_gradients_every_loss_and_switch(void **state)
             s.anomaly_mask = (variant + (int)li) % 2 == 0;
             s.skip = variant != 3;
             s.horizon_masks = variant != 2;
+            s.blend = s.quantiles == 1 && variant != 1;
+            s.future_terms = variant != 3 || !s.blend; /* a blend without the basis */
             fixture f;
             setup_fixture(&f, &s, losses[li], true);
-            assert_int_equal(mc_net_n_terms(&s),
+            if (s.future_terms)
+                assert_int_equal(mc_net_n_terms(&s),
                              (s.calendar ? MC_BASIS_CALENDAR_TERMS : 0) + 2 * MC_BASIS_COVARIATE_TERMS);
             analytic(&f);
             check_result r = check_all(&f, seen);
             if (r.failed > 0 || r.skipped * 50 > r.checked)
-                print_error("loss %d future terms calendar %d anomaly %d skip %d: %zu of %zu "
+                print_error("loss %d future terms %d calendar %d blend %d anomaly %d skip %d: %zu of %zu "
                             "wrong, %zu skipped at kinks\n",
-                            (int)losses[li], s.calendar, s.anomaly_mask, s.skip, r.failed,
+                            (int)losses[li], s.future_terms, s.calendar, s.blend, s.anomaly_mask, s.skip, r.failed,
                             r.checked, r.skipped);
             assert_int_equal(r.failed, 0);
             assert_true(r.skipped * 50 <= r.checked);
@@ -387,6 +393,7 @@ static void test_check_catches_wrong_gradients(void **state)
         s.temporal_dim = 3;
         s.temporal_width = 3;
         s.future_terms = rank > 0; /* on two covariates */
+        s.blend = true;
         fixture f;
         setup_fixture(&f, &s, MC_NN_LOSS_MSE, true);
         corrupt_each_tensor(&f, seen);
@@ -781,7 +788,8 @@ static void test_tensor_table(void **state)
         "feature.W",   "feature.b",   "anomaly.W",  "anomaly.b",  "horizon.W",  "horizon.b",
         "head.V",      "head.c",      "skip.S",     "anomaly.u",  "horizon.U",  "horizon.E",
         "horizon.W2",  "temporal.Wq", "temporal.E", "temporal.Wk", "temporal.P", "temporal.Wv",
-        "temporal.C",  "temporal.v",  "temporal.g", "temporal.wp", "temporal.bp", "skip.G"};
+        "temporal.C",  "temporal.v",  "temporal.g", "temporal.wp", "temporal.bp", "skip.G",
+        "linear.S",    "linear.G",    "linear.c",   "blend.w"};
     assert_int_equal(sizeof names / sizeof names[0], MC_T_COUNT);
     for (int t = 0; t < MC_T_COUNT; t++) {
         const mc_tensor_spec *spec = mc_tensor_info((mc_tensor)t);

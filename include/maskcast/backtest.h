@@ -115,6 +115,10 @@ MC_API size_t mc_backtest_method_models(const mc_backtest *b, size_t method);
     network (mc_model_best_epoch() 0; docs/MODEL.md). */
 MC_API size_t mc_backtest_method_linear_kept(const mc_backtest *b, size_t method);
 
+/** Of those models, how many blend the network with the linear forecaster
+   (mc_model_kept() "blend"). */
+MC_API size_t mc_backtest_method_blend_kept(const mc_backtest *b, size_t method);
+
 /** Origins scored. */
 MC_API size_t mc_backtest_origins(const mc_backtest *b);
 MC_API size_t mc_backtest_horizon(const mc_backtest *b); /**< steps scored per origin (H) */

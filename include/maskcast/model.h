@@ -148,6 +148,10 @@ typedef struct mc_network_options {
                                   piecewise-linear covariates such as temperature) into its
                                   forecast; the linear forecaster fits it with the skip
                                   (docs/MODEL.md) */
+    bool blend;                /**< set by training, never by the caller (training refuses
+                                  it): the model's forecasts blend the network's with the
+                                  linear forecaster's, one weight per step (tensors linear.*
+                                  and blend.w; docs/MODEL.md) */
 } mc_network_options;
 
 /** The training loss. */
@@ -585,7 +589,16 @@ typedef struct mc_training_record {
     double linear_val_loss; /**< the linear forecaster's (NAN when none was fitted: see
                                mc_train_options.linear_candidate); the model is the one with
                                best_val_loss, the linear forecaster when best_epoch is 0 */
+    double blend_weight;    /**< the network's weight in the blend of the two that training
+                               weighed (NAN when none was) */
+    double blend_val_loss;  /**< that blend's validation loss (NAN when none); the model is
+                               the blend when mc_model_get_option(m, "blend") is true */
 } mc_training_record;
+
+/** What training kept: "network", "linear" (the linear forecaster, best
+   epoch 0) or "blend" (the network's forecasts blended with the linear
+   forecaster's, weights in the tensor blend.w). A static string. */
+MC_API const char *mc_model_kept(const mc_model *m);
 
 /** Fills *out (not NULL) with the model's training record. */
 MC_API void mc_model_training_record(const mc_model *m, mc_training_record *out);

@@ -38,9 +38,9 @@ static void help(FILE *f)
         "the very same origins: naive (last value), seasonal naive (a day and a week back) and\n"
         "calendar-regression (least squares on trend, time of day x weekday, month, and a\n"
         "temperature cubic per time of day when --temperature names a column). The model's\n"
-        "row names what each trained model kept: maskcast (network), maskcast (linear) for\n"
-        "the linear forecaster training fits beside the network, or maskcast (linear K/N)\n"
-        "when K of N refitted models kept it. Filled (not observed) actuals\n"
+        "row names what its trained models kept: maskcast (network), maskcast (linear) for\n"
+        "the linear forecaster training fits beside the network, maskcast (blend) for a\n"
+        "blend of the two, or maskcast (N/L/B) counting each among refitted models. Filled (not observed) actuals\n"
         "are never scored. Known-future inputs (--future) are read at the target times: when\n"
         "those are measurements, the scores are those of a perfect weather forecast.\n"
         "\n"
@@ -350,6 +350,8 @@ static int write_json(FILE *f, const mc_backtest *b, const backtest_args *a, FIL
             cJSON_AddNumberToObject(mo, "models", (double)mc_backtest_method_models(b, m));
             cJSON_AddNumberToObject(mo, "linear_kept",
                                     (double)mc_backtest_method_linear_kept(b, m));
+            cJSON_AddNumberToObject(mo, "blend_kept",
+                                    (double)mc_backtest_method_blend_kept(b, m));
         }
         mc_backtest_metrics x;
         mc_backtest_metrics_of(b, m, H, &x, NULL);
@@ -400,14 +402,15 @@ static void method_label(char *out, size_t size, const mc_backtest *b, size_t m)
     const char *name = mc_backtest_method_name(b, m);
     const size_t models = mc_backtest_method_models(b, m);
     const size_t linear = mc_backtest_method_linear_kept(b, m);
+    const size_t blend = mc_backtest_method_blend_kept(b, m);
+    const size_t network = models - linear - blend;
     if (models == 0)
         snprintf(out, size, "%s", name);
-    else if (linear == 0)
-        snprintf(out, size, "%s (network)", name);
-    else if (linear == models)
-        snprintf(out, size, "%s (linear)", name);
+    else if (network == models || linear == models || blend == models)
+        snprintf(out, size, "%s (%s)", name,
+                 network == models ? "network" : linear == models ? "linear" : "blend");
     else
-        snprintf(out, size, "%s (linear %zu/%zu)", name, linear, models);
+        snprintf(out, size, "%s (%zu/%zu/%zu)", name, network, linear, blend);
 }
 
 /* The table a person reads: overall metrics, then MAPE by horizon step. */

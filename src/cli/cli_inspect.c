@@ -133,7 +133,11 @@ static void print_text(const mc_model *m, const char *path, FILE *out)
     char first[40], last[40];
     mc_time_to_text(rec.first_time, 0, false, first, sizeof first);
     mc_time_to_text(rec.last_time, 0, false, last, sizeof last);
-    if (rec.best_epoch == 0)
+    if (strcmp(mc_model_kept(m), "blend") == 0)
+        fprintf(out, "  training    %zu epochs, best %zu blended with the linear forecaster "
+                     "(validation loss %.4f), seed %llu\n",
+                rec.epochs, rec.best_epoch, rec.best_val_loss, (unsigned long long)rec.seed);
+    else if (rec.best_epoch == 0)
         fprintf(out, "  training    %zu epochs, the linear forecaster kept (validation loss %.4f), "
                      "seed %llu\n",
                 rec.epochs, rec.best_val_loss, (unsigned long long)rec.seed);
@@ -142,12 +146,18 @@ static void print_text(const mc_model *m, const char *path, FILE *out)
                 rec.epochs, rec.best_epoch, rec.best_val_loss, (unsigned long long)rec.seed);
     fprintf(out, "              %zu training and %zu validation origins, data %s .. %s UTC\n",
             rec.train_origins, rec.val_origins, first, last);
+    const char *kept = mc_model_kept(m);
     if (isfinite(rec.linear_val_loss) || isfinite(rec.network_val_loss)) {
         fputs("  candidates ", out);
         if (isfinite(rec.network_val_loss))
-            fprintf(out, "  network %.4f%s", rec.network_val_loss, rec.best_epoch > 0 ? " (kept)" : "");
+            fprintf(out, "  network %.4f%s", rec.network_val_loss,
+                    strcmp(kept, "network") == 0 ? " (kept)" : "");
         if (isfinite(rec.linear_val_loss))
-            fprintf(out, "  linear %.4f%s", rec.linear_val_loss, rec.best_epoch == 0 ? " (kept)" : "");
+            fprintf(out, "  linear %.4f%s", rec.linear_val_loss,
+                    strcmp(kept, "linear") == 0 ? " (kept)" : "");
+        if (isfinite(rec.blend_val_loss))
+            fprintf(out, "  blend %.2f x network %.4f%s", rec.blend_weight, rec.blend_val_loss,
+                    strcmp(kept, "blend") == 0 ? " (kept)" : "");
         fputs("  (validation loss)\n", out);
     }
 }
@@ -212,12 +222,16 @@ static int print_json(const mc_model *m, const char *path, FILE *out, FILE *err)
     if (isfinite(rec.best_val_loss))
         cJSON_AddNumberToObject(r, "best_val_loss", rec.best_val_loss);
     cJSON_AddNumberToObject(r, "seed", (double)rec.seed);
-    cJSON_AddStringToObject(r, "kept", rec.best_epoch == 0 ? "linear" : "network");
+    cJSON_AddStringToObject(r, "kept", mc_model_kept(m));
     cJSON *cand = cJSON_AddObjectToObject(r, "candidates");
     if (isfinite(rec.network_val_loss))
         cJSON_AddNumberToObject(cand, "network", rec.network_val_loss);
     if (isfinite(rec.linear_val_loss))
         cJSON_AddNumberToObject(cand, "linear", rec.linear_val_loss);
+    if (isfinite(rec.blend_val_loss)) {
+        cJSON_AddNumberToObject(cand, "blend", rec.blend_val_loss);
+        cJSON_AddNumberToObject(r, "blend_weight", rec.blend_weight);
+    }
     return mc_cli_print_json(o, out, err);
 }
 

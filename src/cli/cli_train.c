@@ -96,7 +96,13 @@ static void report_candidates(const mc_model *model, FILE *err)
         fprintf(err, "maskcast: validation loss: network %.4f (its best epoch), linear "
                      "forecaster %.4f\n",
                 rec.network_val_loss, rec.linear_val_loss);
-    if (rec.best_epoch == 0)
+    if (isfinite(rec.blend_val_loss))
+        fprintf(err, "maskcast: validation loss: blend %.2f x network + %.2f x linear %.4f\n",
+                rec.blend_weight, 1.0 - rec.blend_weight, rec.blend_val_loss);
+    if (strcmp(mc_model_kept(model), "blend") == 0)
+        fprintf(err, "maskcast: kept the blend: it beat the linear forecaster on validation by "
+                     "more than one standard error\n");
+    else if (rec.best_epoch == 0)
         fprintf(err, "maskcast: kept the linear forecaster (ridge on the load lags, calendar and "
                      "known-future inputs): the network did not beat it on validation by more "
                      "than one standard error\n");

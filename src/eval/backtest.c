@@ -31,6 +31,7 @@ typedef struct bt_method {
     mc_metric_sums *sums;  /* (H + 1): per step, then overall */
     double seconds;
     size_t models, linear_kept; /* models trained; of those, the linear forecaster */
+    size_t blend_kept;          /* and the blend */
 } bt_method;
 
 struct mc_backtest {
@@ -226,7 +227,8 @@ static mc_status fit_and_forecast(mc_backtest *b, bt_method *m, model_run *run, 
     if (st != MC_OK)
         return st;
     m->models++;
-    m->linear_kept += to.linear_candidate && mc_model_best_epoch(model) == 0;
+    m->linear_kept += to.linear_candidate && strcmp(mc_model_kept(model), "linear") == 0;
+    m->blend_kept += strcmp(mc_model_kept(model), "blend") == 0;
     mc_bound bound;
     if ((st = mc_model_bind(&bound, model, run->frame, mc_frame_rows(run->frame), err)) != MC_OK) {
         mc_model_free(model);
@@ -527,6 +529,11 @@ size_t mc_backtest_method_models(const mc_backtest *b, size_t method)
 size_t mc_backtest_method_linear_kept(const mc_backtest *b, size_t method)
 {
     return method < b->n_methods ? b->methods[method].linear_kept : 0;
+}
+
+size_t mc_backtest_method_blend_kept(const mc_backtest *b, size_t method)
+{
+    return method < b->n_methods ? b->methods[method].blend_kept : 0;
 }
 
 size_t mc_backtest_origins(const mc_backtest *b) { return b->n_origins; }

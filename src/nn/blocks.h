@@ -142,6 +142,29 @@ void mc_future_terms_backward(float *dx /* (B, n_in) += or NULL */,
                               const float *terms /* (B, H*P) */, const float *x /* (B, n_in) */,
                               const float *dy /* (B, H*Q) */, const mc_block_pass *p);
 
+/* ---- the blend (blend.c) ------------------------------------------------------------
+   y_k = w_k y_k + (1 - w_k) (S_k . P_target + G_k . phi(F_k) + c_k): the
+   network's output (all blocks above) blended with a linear forecaster's
+   on the unmasked load lags and the future term's basis (Q = 1). Last in
+   the forward pass, first in the backward. */
+
+/* y_net keeps the network's own outputs for the backward pass; terms is the
+   future term's basis (NULL without one). */
+void mc_blend_forward(float *y /* (B, H) in: the network's, out: the blend */,
+                      float *y_net /* (B, H) */, const float *terms /* (B, H*P) or NULL */,
+                      const float *x /* (B, n_in) */, const mc_block_pass *p);
+
+/* dS_l, dG_l, dc_l, dw, and dy_net = w . dy, the gradient the network's
+   blocks see. */
+void mc_blend_backward(float *dy_net /* (B, H) */, const float *y_net /* (B, H) */,
+                       const float *terms /* (B, H*P) or NULL */, const float *x /* (B, n_in) */,
+                       const float *dy /* (B, H) */, const mc_block_pass *p);
+
+/* dx += the linear forecaster's input gradients (lags, and the basis's
+   channels through nn/future_basis.h). */
+void mc_blend_backward_input(float *dx /* (B, n_in) */, const float *dy /* (B, H) */,
+                             const float *x /* (B, n_in) */, const mc_block_pass *p);
+
 /* ---- temporal attention (temporal.c) -------------------------------------------
    y_kq += ctx_k . C_kq, ctx_k = sum_l a_kl val_l: for each step k a query
    from its known-future inputs attends over the L past steps of x (the

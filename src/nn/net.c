@@ -36,6 +36,8 @@ void mc_net_forward_rows(mc_net_work *w, const float *params, const mc_net_layou
         mc_future_terms_forward(w->y, w->terms, x, &p);
     if (s->temporal != MC_NN_TEMPORAL_NONE)
         mc_temporal_forward(w->y, &w->tattn, x, &p);
+    if (s->blend)
+        mc_blend_forward(w->y, w->y_net, mc_net_n_terms(s) > 0 ? w->terms : NULL, x, &p);
 }
 
 double mc_net_mask_penalty(const mc_net_work *w, const mc_net_shape *s, size_t B)
@@ -61,6 +63,12 @@ void mc_net_backward_rows(mc_net_work *w, float *grads, float *dx /* (B, n_in) o
         if (!written_whole(s, (mc_tensor)t))
             memset(grads + lay->offset[t], 0, mc_tensor_size(lay, (mc_tensor)t) * sizeof *grads);
 
+    /* The blend came last: the network's blocks see its share of dy. */
+    const float *dy_blend = dy;
+    if (s->blend) {
+        mc_blend_backward(w->dy_net, w->y_net, mc_net_n_terms(s) > 0 ? w->terms : NULL, x, dy, &p);
+        dy = w->dy_net;
+    }
     const float *dskip = NULL; /* (B, L) the gradient of the skip's m . P_target */
     if (s->skip) {
         mc_skip_backward(w->dskip, w->skip_in, dy, &p);
@@ -95,4 +103,6 @@ void mc_net_backward_rows(mc_net_work *w, float *grads, float *dx /* (B, n_in) o
         mc_future_terms_backward(dx, w->terms, x, dy, &p);
     if (s->temporal != MC_NN_TEMPORAL_NONE)
         mc_temporal_backward(dx, &w->tattn, dy, &p);
+    if (s->blend && dx != NULL)
+        mc_blend_backward_input(dx, dy_blend, x, &p);
 }

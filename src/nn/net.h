@@ -134,6 +134,8 @@ typedef struct mc_net_work {
     float *skip_in;    /* (B, L) m . P_target */
     float *dskip;      /* (B, L) gradient of skip_in */
     float *terms;      /* (B, H*P) the future term's basis at each step */
+    float *y_net;      /* (B, H) the network's outputs before the blend */
+    float *dy_net;     /* (B, H) their gradient */
     /* temporal attention: the kernel's buffers, each rows of samples (its
        alpha (B, H, L) the attention weights after a forward pass) */
     mc_tattn_work tattn;

@@ -25,6 +25,7 @@ typedef struct mc_net_shape {
     bool skip;
     bool future_terms;      /* the skip's known-future term (future_terms.c) */
     bool calendar;          /* F_k starts with the calendar channels (nn/future_basis.h) */
+    bool blend;             /* outputs blended with a linear forecaster's (blend.c; Q = 1) */
     bool mask_local;        /* local evidence in the anomaly mask (needs anomaly_mask) */
     size_t horizon_rank;    /* r: 0 for the full W_a, else masks from horizon embeddings */
     float mask_penalty;     /* lambda of lambda * mean(1 - m): closing the mask costs */

@@ -56,6 +56,8 @@ static bool full_masks(const mc_net_shape *s) { return s->horizon_masks && s->ho
 static bool embedded_masks(const mc_net_shape *s) { return s->horizon_masks && s->horizon_rank > 0; }
 static bool skip(const mc_net_shape *s) { return s->skip; }
 static bool future_terms(const mc_net_shape *s) { return mc_net_n_terms(s) > 0; }
+static bool blend(const mc_net_shape *s) { return s->blend; }
+static bool blend_terms(const mc_net_shape *s) { return s->blend && mc_net_n_terms(s) > 0; }
 /* Temporal attention's tensors are the ones its kernel uses for the shape:
    queries from inputs only when there are known-future inputs, v for the
    additive score, g for the cosine, the centre's wp and bp for a local window. */
@@ -88,6 +90,12 @@ static float open_horizon_masks(const mc_net_shape *s)
 
 /* The head offsets and the skip start at 0; local evidence starts unused, so
    the mask starts as DESIGN.md's. */
+static float one(const mc_net_shape *s)
+{
+    (void)s;
+    return 1.0f;
+}
+
 static float zero(const mc_net_shape *s)
 {
     (void)s;
@@ -167,6 +175,17 @@ static const mc_tensor_spec MC_TENSORS[MC_T_COUNT] = {
     [MC_T_SKIP_G] = {.name = "skip.G", .present = future_terms, .rows = MC_DIM_OUTPUT,
                      .cols = MC_DIM_TERMS, .decays = true, .fan_in = MC_DIM_TERMS,
                      .constant = zero},
+    /* The blend: written by training from its linear forecaster and the
+       weight chosen on validation; a new one is the network alone. */
+    [MC_T_LINEAR_S] = {.name = "linear.S", .present = blend, .rows = MC_DIM_HORIZON,
+                       .cols = MC_DIM_LOOKBACK, .fan_in = MC_DIM_LOOKBACK, .constant = zero},
+    [MC_T_LINEAR_G] = {.name = "linear.G", .present = blend_terms, .rows = MC_DIM_HORIZON,
+                       .cols = MC_DIM_TERMS, .fan_in = MC_DIM_TERMS, .constant = zero},
+    [MC_T_LINEAR_C] = {.name = "linear.c", .present = blend, .rows = MC_DIM_HORIZON,
+                       .cols = MC_DIM_ONE, .vector = true, .fan_in = MC_DIM_ONE,
+                       .constant = zero},
+    [MC_T_BLEND_W] = {.name = "blend.w", .present = blend, .rows = MC_DIM_HORIZON,
+                      .cols = MC_DIM_ONE, .vector = true, .fan_in = MC_DIM_ONE, .constant = one},
 };
 
 const mc_tensor_spec *mc_tensor_info(mc_tensor t) { return &MC_TENSORS[t]; }
@@ -204,6 +223,10 @@ mc_status mc_net_plan(const mc_net_shape *s, size_t max_batch, mc_net_layout *la
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
                             "lookback, horizon, past channels, hidden units, quantiles and batch "
                             "size must all be at least 1");
+    if (s->blend && s->quantiles != 1)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "a blend with the linear forecaster has one output per step, not "
+                            "quantiles");
     /* Every BLAS dimension and leading dimension is an int; element counts of
        the largest buffers (batch x H*D, n_in x D, D x H*D) must fit size_t. */
     const size_t big = (size_t)INT_MAX;

@@ -47,6 +47,11 @@ typedef enum mc_tensor {
     MC_T_TEMPORAL_WP,   /* (d) query to the local window's centre */
     MC_T_TEMPORAL_BP,   /* (1) the centre's bias */
     MC_T_SKIP_G,        /* (H*Q, P) the skip's known-future term (nn/future_basis.h) */
+    /* the blend with a linear forecaster (blend.c) */
+    MC_T_LINEAR_S,      /* (H, L) its lag weights, on the unmasked lags */
+    MC_T_LINEAR_G,      /* (H, P) its basis weights */
+    MC_T_LINEAR_C,      /* (H) its intercepts */
+    MC_T_BLEND_W,       /* (H) the network's weight in each step's forecast */
     MC_T_COUNT
 } mc_tensor;
 

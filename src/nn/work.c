@@ -17,7 +17,7 @@ typedef struct work_buffer {
     size_t per_sample;
 } work_buffer;
 
-enum { NET_BUFFERS = 24, WORK_BUFFERS = NET_BUFFERS + MC_TATTN_WORK_BUFFERS };
+enum { NET_BUFFERS = 26, WORK_BUFFERS = NET_BUFFERS + MC_TATTN_WORK_BUFFERS };
 
 /* Indices a top-k of k out of n needs (nn/topk.h): none for k = 0 or k >= n. */
 static size_t topk_indices(size_t k, size_t n) { return k < n ? k : 0; }
@@ -53,7 +53,9 @@ static void work_buffers(mc_net_work *w, const mc_net_shape *s, work_buffer out[
         /* hard masks */
         {&w->attn_soft, soft_HD}, {&w->mask_soft, soft_np},
         /* the future term's basis */
-        {&w->terms, s->horizon * mc_net_n_terms(s)}};
+        {&w->terms, s->horizon * mc_net_n_terms(s)},
+        /* the blend */
+        {&w->y_net, s->blend ? HQ : 0}, {&w->dy_net, s->blend ? HQ : 0}};
     memcpy(out, bufs, sizeof bufs);
     /* temporal attention: the kernel's buffers, forward and backward */
     const bool temporal = s->temporal != MC_NN_TEMPORAL_NONE;

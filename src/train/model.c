@@ -153,6 +153,7 @@ void mc_model_shape(const mc_model_options *mo, mc_net_shape *shape)
                             .horizon_masks = net->horizon_masks,
                             .horizon_rank = horizon_rank(mo), .skip = net->skip,
                             .future_terms = net->future_terms,
+                            .blend = net->blend,
                             .calendar = mo->features.calendar,
                             .mask_local = net->anomaly_mask && net->mask_local,
                             .mask_penalty = net->anomaly_mask ? (float)net->mask_penalty : 0.0f,
@@ -207,6 +208,7 @@ mc_status mc_model_create(mc_model **out, const mc_model_options *mo, int64_t st
         return mc_error_nomem(err, "creating the model");
     m->step = step;
     m->record.network_val_loss = m->record.linear_val_loss = NAN;
+    m->record.blend_weight = m->record.blend_val_loss = NAN;
     m->day_steps = step < DAY_SECONDS ? (size_t)(DAY_SECONDS / step) : 1;
     const mc_feature_options *feat = &mo->features;
     m->calendar = feat->calendar;
@@ -306,3 +308,70 @@ mc_status mc_model_init_params(mc_model *m, uint64_t seed, mc_error *err)
 {
     return mc_net_init_params(m->params, &m->layout, &m->shape, seed, err);
 }
+
+/* The linear forecaster's constant mask on each lag (1 without the anomaly
+   mask): its weights are zero, so one forward pass on any window gives it. */
+static mc_status linear_mask(const mc_model *m, const float *linear, float *out, mc_error *err)
+{
+    const size_t L = m->shape.lookback, Cp = m->shape.past_channels;
+    for (size_t l = 0; l < L; l++)
+        out[l] = 1.0f;
+    if (!m->shape.anomaly_mask)
+        return MC_OK;
+    mc_net_work w;
+    mc_status st = mc_net_work_alloc(&w, &m->shape, 1, err);
+    float *x = calloc(mc_net_n_input(&m->shape), sizeof *x);
+    if (st == MC_OK && x == NULL)
+        st = mc_error_nomem(err, "blending the forecasters");
+    if (st == MC_OK) {
+        mc_net_forward(&w, linear, &m->layout, &m->shape, x, 1);
+        for (size_t l = 0; l < L; l++)
+            out[l] = w.mask[l * Cp];
+    }
+    free(x);
+    mc_net_work_free(&w);
+    return st;
+}
+
+mc_status mc_model_set_blend(mc_model *m, const float *linear, const float *w, mc_error *err)
+{
+    mc_net_shape shape = m->shape;
+    shape.blend = true;
+    mc_net_layout lay;
+    mc_status st = mc_net_plan(&shape, (size_t)1 << 20, &lay, err);
+    if (st != MC_OK)
+        return st;
+    const size_t L = shape.lookback, H = shape.horizon, P = mc_net_n_terms(&shape);
+    float *p = calloc(lay.total, sizeof *p), *mask = calloc(L, sizeof *mask);
+    if (p == NULL || mask == NULL) {
+        free(p);
+        free(mask);
+        return mc_error_nomem(err, "blending the forecasters");
+    }
+    if ((st = linear_mask(m, linear, mask, err)) != MC_OK) {
+        free(p);
+        free(mask);
+        return st;
+    }
+    for (int t = 0; t < MC_T_COUNT; t++) /* the network's own tensors */
+        memcpy(p + lay.offset[t], m->params + m->layout.offset[t],
+               mc_tensor_size(&m->layout, (mc_tensor)t) * sizeof *p);
+    const float *S = linear + m->layout.offset[MC_T_SKIP_S], *c = linear + m->layout.offset[MC_T_HEAD_C];
+    const float *G = linear + m->layout.offset[MC_T_SKIP_G];
+    for (size_t k = 0; k < H; k++) {
+        for (size_t l = 0; l < L; l++)
+            p[lay.offset[MC_T_LINEAR_S] + k * L + l] = S[k * L + l] * mask[l];
+        for (size_t j = 0; j < P; j++)
+            p[lay.offset[MC_T_LINEAR_G] + k * P + j] = G[k * P + j];
+        p[lay.offset[MC_T_LINEAR_C] + k] = c[k];
+        p[lay.offset[MC_T_BLEND_W] + k] = w[k];
+    }
+    free(mask);
+    free(m->params);
+    m->params = p;
+    m->shape = shape;
+    m->layout = lay;
+    m->config.network.blend = true;
+    return MC_OK;
+}
+

@@ -131,6 +131,10 @@ static cJSON *record_json(const mc_model *m)
         ok = ok && put(o, "network_val_loss", exact(r->network_val_loss));
     if (isfinite(r->linear_val_loss))
         ok = ok && put(o, "linear_val_loss", exact(r->linear_val_loss));
+    if (isfinite(r->blend_val_loss)) {
+        ok = ok && put(o, "blend_weight", exact(r->blend_weight));
+        ok = ok && put(o, "blend_val_loss", exact(r->blend_val_loss));
+    }
     return built(o, ok);
 }
 
@@ -310,6 +314,10 @@ static void read_record(const cJSON *t, mc_train_record *rec)
                                 ? v->valuedouble : NAN;
     rec->linear_val_loss = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "linear_val_loss"))
                                ? v->valuedouble : NAN;
+    rec->blend_weight = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "blend_weight"))
+                            ? v->valuedouble : NAN;
+    rec->blend_val_loss = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "blend_val_loss"))
+                              ? v->valuedouble : NAN;
     rec->first_time = whole_or_zero(cJSON_GetObjectItemCaseSensitive(t, "first_time"));
     rec->last_time = whole_or_zero(cJSON_GetObjectItemCaseSensitive(t, "last_time"));
     v = cJSON_GetObjectItemCaseSensitive(t, "seed");

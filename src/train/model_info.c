@@ -61,6 +61,13 @@ const int64_t *mc_model_holidays(const mc_model *m, size_t *n)
     return m->holidays.days;
 }
 
+const char *mc_model_kept(const mc_model *m)
+{
+    if (m->shape.blend)
+        return "blend";
+    return m->record.best_epoch == 0 ? "linear" : "network";
+}
+
 void mc_model_training_record(const mc_model *m, mc_training_record *out)
 {
     const mc_train_record *r = &m->record;
@@ -69,5 +76,7 @@ void mc_model_training_record(const mc_model *m, mc_training_record *out)
                                 .train_origins = r->train_origins, .val_origins = r->val_origins,
                                 .first_time = r->first_time, .last_time = r->last_time,
                                 .seed = r->seed, .network_val_loss = r->network_val_loss,
-                                .linear_val_loss = r->linear_val_loss};
+                                .linear_val_loss = r->linear_val_loss,
+                                .blend_weight = r->blend_weight,
+                                .blend_val_loss = r->blend_val_loss};
 }

@@ -24,12 +24,21 @@ typedef struct mc_train_record {
     /* the candidates' validation losses: the network's best epoch, the
        linear forecaster (NAN where there was none) */
     double network_val_loss, linear_val_loss;
+    /* the blend of the two: the network's weight and the validation loss
+       (NAN where none was weighed) */
+    double blend_weight, blend_val_loss;
 } mc_train_record;
 
 /*
  * Channels, in model order: 0 the target, then the past covariates, then the
  * known-future covariates (a column may be both). Scalers follow that order.
  */
+/* Makes m's forecasts w (H) times the network's plus 1 - w times those of the
+   linear forecaster in `linear` (a parameter block of m's layout, as
+   mc_linear_fit_params writes it): the network's configuration with the
+   blend's tensors added, m's own tensors kept. */
+mc_status mc_model_set_blend(mc_model *m, const float *linear, const float *w, mc_error *err);
+
 struct mc_model {
     mc_net_shape shape;
     mc_net_layout layout;

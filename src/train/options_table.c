@@ -199,6 +199,11 @@ static const row ROWS[] = {
                       "piecewise-linear terms, as temperature needs) weighed linearly; the "
                       "linear forecaster fits it in closed form"},
      MO(network.future_terms), .file = FILE_UNLESS_ABSENT, .absent = "false"},
+    {.info = {.name = "blend", .group = MC_GROUP_NETWORK, .type = MC_OPTION_FLAG,
+              .default_text = "false",
+              .help = "set by training: the forecasts blend the network's with the linear "
+                      "forecaster's, the network's weight per step in blend.w"},
+     MO(network.blend), .file = FILE_UNLESS_ABSENT, .absent = "false"},
 
     /* Not in the model's configuration object. */
     {.info = {.name = "past", .cli = "past", .group = MC_GROUP_FEATURES,

@@ -45,6 +45,12 @@ struct mc_trainer {
     float *linear;
     double linear_val;
     double *window_loss, *best_loss, *linear_loss;
+    /* the blend of the best epoch and the linear forecaster, weighed when
+       training ends: the network's weight, its loss, each window's */
+    bool blend_weighed;
+    double blend_w, blend_val;
+    double *blend_loss;
+    float *blend_buf; /* (4, n_val, H) scratch: linear, network, targets, weights; and (H) */
     bool done;
     mc_train_progress progress;
     struct timespec t0;
@@ -95,6 +101,8 @@ void mc_trainer_free(mc_trainer *t)
     free(t->window_loss);
     free(t->best_loss);
     free(t->linear_loss);
+    free(t->blend_loss);
+    free(t->blend_buf);
     if (t->rng != NULL)
         gsl_rng_free(t->rng);
     free(t);
@@ -255,6 +263,14 @@ static mc_status fit_linear(mc_trainer *t, mc_error *err)
         return st;
     }
     t->linear_val = evaluate_params(t, t->linear, t->linear_loss);
+    /* The blend's scratch, now, so that no training step allocates. */
+    if (m->shape.quantiles == 1) {
+        const size_t H = m->shape.horizon;
+        t->blend_loss = mc_realloc_array(NULL, t->n_val, sizeof(double));
+        t->blend_buf = mc_realloc_array(NULL, 4 * t->n_val + 1, H * sizeof(float));
+        if (t->blend_loss == NULL || t->blend_buf == NULL)
+            return mc_error_nomem(err, "allocating the blend's validation outputs");
+    }
     return MC_OK;
 }
 
@@ -265,6 +281,10 @@ mc_status mc_trainer_init(mc_trainer **out, const mc_frame *frame, const mc_mode
     mc_status st = check_train_options(to, err);
     if (st != MC_OK)
         return st;
+    if (mo->network.blend)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "\"blend\" is set by training when it keeps a blend of the network "
+                            "and the linear forecaster; it cannot be asked for");
     if (mc_frame_step(frame) <= 0)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
                             "the frame must be regularised before training");
@@ -321,6 +341,72 @@ mc_status mc_trainer_init(mc_trainer **out, const mc_frame *frame, const mc_mode
                                       .best_val_loss = NAN};
     *out = t;
     return MC_OK;
+}
+
+/* The blend's weights tried: the network's share in steps of 1/BLEND_STEPS. */
+#define BLEND_STEPS 20
+
+/* The validation windows' outputs of `params` into y (n_val, H), with the
+   targets and weights when those are not NULL. */
+static void validation_outputs(mc_trainer *t, const float *params, float *y, float *target,
+                               float *weight)
+{
+    const mc_model *m = t->model;
+    const size_t B = t->opt.batch_size, H = m->shape.horizon;
+    for (size_t i = 0; i < t->n_val; i += B) {
+        const size_t batch = t->n_val - i < B ? t->n_val - i : B;
+        mc_window_gather(t->x, t->target, t->weight, t->level, &t->data.series, &t->spec, t->val + i,
+                         batch);
+        mc_net_forward(&t->work, params, &m->layout, &m->shape, t->x, batch);
+        memcpy(y + i * H, t->work.y, batch * H * sizeof *y);
+        if (target != NULL) {
+            memcpy(target + i * H, t->target, batch * H * sizeof *target);
+            memcpy(weight + i * H, t->weight, batch * H * sizeof *weight);
+        }
+    }
+}
+
+/* Weighs the blend w * network + (1 - w) * linear on the validation tail:
+   the w of least loss on a grid from 0 to 1 (one for all steps), and each
+   window's loss at it. Only point models with a linear forecaster (whose
+   fit allocated the scratch) and an epoch. */
+static void weigh_blend(mc_trainer *t)
+{
+    const mc_model *m = t->model;
+    if (t->blend_buf == NULL || t->best_epoch == 0 || t->n_val == 0)
+        return;
+    const size_t H = m->shape.horizon, n = t->n_val;
+    float *yl = t->blend_buf, *yn = yl + n * H, *tg = yn + n * H, *wt = tg + n * H;
+    float *row = wt + n * H;
+    {
+        validation_outputs(t, t->linear, yl, NULL, NULL);
+        validation_outputs(t, t->best, yn, tg, wt);
+        double best = INFINITY;
+        for (int g = 0; g <= BLEND_STEPS; g++) {
+            const float w = (float)g / BLEND_STEPS;
+            double total = 0.0, weight = 0.0;
+            for (size_t i = 0; i < n; i++) {
+                for (size_t k = 0; k < H; k++)
+                    row[k] = w * yn[i * H + k] + (1.0f - w) * yl[i * H + k];
+                const double ws = sum_of(wt + i * H, H);
+                total += ws * mc_loss_eval(NULL, row, tg + i * H, wt + i * H, 1, H, &m->loss);
+                weight += ws;
+            }
+            const double loss = weight > 0.0 ? total / weight : NAN;
+            if (loss < best) {
+                best = loss;
+                t->blend_w = w;
+            }
+        }
+        const float w = (float)t->blend_w;
+        for (size_t i = 0; i < n; i++) {
+            for (size_t k = 0; k < H; k++)
+                row[k] = w * yn[i * H + k] + (1.0f - w) * yl[i * H + k];
+            t->blend_loss[i] = mc_loss_eval(NULL, row, tg + i * H, wt + i * H, 1, H, &m->loss);
+        }
+        t->blend_val = best;
+        t->blend_weighed = isfinite(best);
+    }
 }
 
 /* Warm-up, then cosine decay to FINAL_LR_FRACTION of the peak. */
@@ -436,6 +522,8 @@ mc_status mc_trainer_step(mc_trainer *t, bool *done, mc_error *err)
     if (t->n_val > 0)
         mc_trainer_evaluate(t, &val, err);
     close_epoch(t, t->progress.train_loss, val);
+    if (t->done)
+        weigh_blend(t);
     t->model->record.seconds = seconds_since(&t->t0);
     t->progress.val_loss = val;
     t->progress.best_val_loss = t->best_val;
@@ -466,6 +554,16 @@ static bool network_beats_linear(const mc_trainer *t)
     return mc_clearly_better(t->best_loss, t->linear_loss, t->n_val, (H + stride - 1) / stride);
 }
 
+/* The blend is kept when it beats the linear forecaster clearly, as the
+   network must. */
+static bool blend_beats_linear(const mc_trainer *t)
+{
+    if (!t->blend_weighed)
+        return false;
+    const size_t stride = t->opt.origin_stride, H = t->model->shape.horizon;
+    return mc_clearly_better(t->blend_loss, t->linear_loss, t->n_val, (H + stride - 1) / stride);
+}
+
 mc_status mc_trainer_model(const mc_trainer *t, mc_model **out, mc_error *err)
 {
     mc_status st = mc_model_clone(out, t->model, err);
@@ -473,6 +571,24 @@ mc_status mc_trainer_model(const mc_trainer *t, mc_model **out, mc_error *err)
         return st;
     (*out)->record.network_val_loss = t->best_epoch > 0 && t->n_val > 0 ? t->best_val : NAN;
     (*out)->record.linear_val_loss = t->linear != NULL ? t->linear_val : NAN;
+    (*out)->record.blend_weight = t->blend_weighed ? t->blend_w : NAN;
+    (*out)->record.blend_val_loss = t->blend_weighed ? t->blend_val : NAN;
+    if (blend_beats_linear(t) && t->blend_w < 1.0) {
+        memcpy((*out)->params, t->best, t->model->layout.total * sizeof(float));
+        const size_t H = t->model->shape.horizon;
+        float *w = mc_realloc_array(NULL, H, sizeof *w);
+        for (size_t k = 0; w != NULL && k < H; k++)
+            w[k] = (float)t->blend_w;
+        (*out)->record.best_val_loss = t->blend_val;
+        st = w != NULL ? mc_model_set_blend(*out, t->linear, w, err)
+                       : mc_error_nomem(err, "blending the forecasters");
+        free(w);
+        if (st != MC_OK) {
+            mc_model_free(*out);
+            *out = NULL;
+        }
+        return st;
+    }
     if (t->linear != NULL && !network_beats_linear(t)) {
         memcpy((*out)->params, t->linear, t->model->layout.total * sizeof(float));
         (*out)->record.best_epoch = 0;
