@@ -80,7 +80,10 @@ void mc_window_gather(float *x, float *target, float *weight, float *level, cons
         float *fut = row + L * Cp + L;
         for (size_t k = 0; k < H; k++) {
             const size_t i = t + k;
-            if (cal)
+            if (cal && s->calendar != NULL)
+                memcpy(fut + k * Cf, s->calendar + i * MC_CALENDAR_CHANNELS,
+                       MC_CALENDAR_CHANNELS * sizeof *fut);
+            else if (cal)
                 mc_calendar_features(fut + k * Cf, s->wall[i], w->holidays);
             for (size_t c = 0; c < w->n_future; c++)
                 fut[k * Cf + cal + c] = scaled(s, w->scalers, w->future[c], i);

@@ -25,6 +25,10 @@ typedef struct mc_series {
     size_t n_columns;
     const double *const *values;    /* [n_columns](rows), NaN where missing */
     const uint8_t *const *states;   /* [n_columns](rows), mc_value_state */
+    /* (rows, MC_CALENDAR_CHANNELS) each row's calendar features with the
+       spec's holidays, computed once; NULL: computed as windows are
+       gathered (the same values) */
+    const float *calendar;
 } mc_series;
 
 /* value_scaled = (value - mean) / scale, fitted on the training span. */

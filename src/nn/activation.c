@@ -66,13 +66,15 @@ static inline float clamped_abs(uint32_t xb)
 }
 
 /* sigmoid(x) = 1 / (1 + e) for x >= 0 and e / (1 + e) for x < 0, with
-   e = exp(-|x|) <= 1: neither form overflows. */
+   e = exp(-|x|) <= 1: neither form overflows. |x| is capped at 87 as
+   clamped_abs() does (NaN passes: it compares false), written with float
+   comparisons and selects only, so that the loop over a row vectorises
+   (the integer form left it scalar); the bits are the same. */
 static inline float sigmoid1(float x)
 {
-    const uint32_t xb = bits_of(x);
-    const float e = exp_neg(clamped_abs(xb));
-    const uint32_t neg = 0u - (xb >> 31);
-    return float_of((BITS_ONE & ~neg) | (bits_of(e) & neg)) / (1.0f + e);
+    const float ax = fabsf(x);
+    const float e = exp_neg(ax > 87.0f ? 87.0f : ax);
+    return (x >= 0.0f ? 1.0f : e) / (1.0f + e);
 }
 
 MC_VECTOR_CLONES

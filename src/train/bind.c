@@ -33,8 +33,21 @@ mc_status mc_model_bind(mc_bound *b, const mc_model *m, const mc_frame *f, size_
         b->values[c] = mc_frame_values(f, j);
         b->states[c] = mc_frame_states(f, j);
     }
+    /* Each row's calendar once: windows overlap, and a row's features would
+       otherwise be computed once per window that reaches it. */
+    if (m->calendar) {
+        b->calendar = mc_realloc_array(NULL, rows ? rows : 1,
+                                       MC_CALENDAR_CHANNELS * sizeof *b->calendar);
+        if (b->calendar == NULL) {
+            mc_bound_free(b);
+            return mc_error_nomem(err, "preparing the data");
+        }
+        for (size_t i = 0; i < rows; i++)
+            mc_calendar_features(b->calendar + i * MC_CALENDAR_CHANNELS, b->wall[i],
+                                 &m->holidays);
+    }
     b->series = (mc_series){.rows = rows, .wall = b->wall, .n_columns = channels,
-                            .values = b->values, .states = b->states};
+                            .values = b->values, .states = b->states, .calendar = b->calendar};
     return MC_OK;
 }
 
@@ -55,7 +68,9 @@ mc_status mc_model_bind_history(mc_bound *b, const mc_model *m, const mc_frame *
 void mc_bound_free(mc_bound *b)
 {
     free(b->wall);
+    free(b->calendar);
     b->wall = NULL;
+    b->calendar = NULL;
 }
 
 enum { PREDICT_BATCH = 256 };

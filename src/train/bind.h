@@ -11,6 +11,7 @@
 
 typedef struct mc_bound {
     int64_t *wall; /* (rows) wall-clock times */
+    float *calendar; /* (rows, MC_CALENDAR_CHANNELS) with a calendar, else NULL */
     const double *values[1 + 2 * MC_MAX_COVARIATES];
     const uint8_t *states[1 + 2 * MC_MAX_COVARIATES];
     mc_series series; /* points into this struct: use it in place, never copy it */

@@ -1,10 +1,12 @@
 /*
  * The linear forecaster that training weighs the network against: a ridge
  * regression of each horizon step's target on the window's load lags (what
- * the skip sees), fitted in closed form, its penalty chosen on the
- * validation tail. It is written as the network's own parameters (the skip
- * and head offsets, the heads' weights at zero, the anomaly mask constant),
- * so that a model file holds either forecaster.
+ * the skip sees) and on the future term's basis of that step's calendar and
+ * known-future inputs (nn/future_basis.h), fitted in closed form, its
+ * penalty chosen on the validation tail. It is written as the network's own
+ * parameters (the skip's S and G, the head offsets, the heads' weights at
+ * zero, the anomaly mask constant), so that a model file holds either
+ * forecaster.
  */
 #ifndef MC_TRAIN_LINEAR_FIT_H
 #define MC_TRAIN_LINEAR_FIT_H
@@ -29,7 +31,9 @@
  * intercepts and the heads' weights V zero (temporal attention's C too). The network with `params`
  * forecasts exactly the fit. w is a workspace for `batch` samples; x,
  * target, weight and level are gather buffers for `batch` windows.
- * Deterministic; allocates O(L^2 + L H) doubles. Sets *fitted to false (and
+ * Of more than 32768 training windows, a regular subsample of about that
+ * many is fitted on (every stride-th). Deterministic; allocates
+ * O(L^2 + H (L P + P^2)) doubles, P the basis size. Sets *fitted to false (and
  * `params` holds no forecaster) when too few windows had every target
  * observed, the lags never vary, or no penalty could be scored.
  */
