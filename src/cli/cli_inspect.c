@@ -99,13 +99,15 @@ static void print_text(const mc_model *m, const char *path, FILE *out)
                  option(m, "temporal_score", score, sizeof score),
                  option(m, "temporal_dim", dim, sizeof dim), window);
     char hidden[32], act[32];
-    fprintf(out, "  network     hidden %s, %s; anomaly mask %s; horizon masks %s%s; skip %s%s\n",
+    fprintf(out, "  network     hidden %s, %s; anomaly mask %s; horizon masks %s%s; skip %s%s%s%s\n",
             option(m, "hidden", hidden, sizeof hidden), option(m, "activation", act, sizeof act),
             option_on(m, "anomaly_mask")
                 ? (option_on(m, "mask_local") ? "on (with local evidence)" : "on")
                 : "off",
             option_on(m, "horizon_masks") ? "on" : "off", masks,
-            option_on(m, "skip") ? "on" : "off", temporal);
+            option_on(m, "skip") ? "on" : "off",
+            option_on(m, "future_terms") ? " (with the future term)" : "", temporal,
+            option_on(m, "blend") ? "; blended with the linear forecaster" : "");
     fprintf(out, "  options\n");
     static const char *const labels[] = {"window", "features", "network", "loss"};
     for (int g = MC_GROUP_WINDOW; g <= MC_GROUP_LOSS; g++) {
