@@ -134,7 +134,7 @@ class _TrainOptions(ctypes.Structure):
                 ("validation_fraction", ctypes.c_double),
                 ("augment_probability", ctypes.c_double), ("linear_candidate", ctypes.c_bool),
                 ("seed", ctypes.c_uint64), ("train_rows", _c_size), ("progress", _ProgressFn),
-                ("progress_user", ctypes.c_void_p)]
+                ("progress_user", ctypes.c_void_p), ("time_limit", ctypes.c_double)]
 
 
 def _declare(name, restype, *argtypes):

@@ -71,6 +71,6 @@ int main(void)
     FIELD(mc_train_options, augment_probability); FIELD(mc_train_options, linear_candidate);
     FIELD(mc_train_options, seed);
     FIELD(mc_train_options, train_rows); FIELD(mc_train_options, progress);
-    FIELD(mc_train_options, progress_user);
+    FIELD(mc_train_options, progress_user); FIELD(mc_train_options, time_limit);
     return 0;
 }

@@ -174,6 +174,51 @@ static void test_cancellation(void **state)
     free(csv);
 }
 
+/* A time limit stops training before an epoch that would end past it: with
+   a limit no epoch can meet, the first runs and no other; the record says
+   so, and a negative limit is refused. */
+static void test_time_limit(void **state)
+{
+    (void)state;
+    char *csv = synthetic_csv(HOURS, 0);
+    mc_frame *f = frame_of(csv);
+    mc_model_options mo;
+    mc_train_options to;
+    small_options(&mo, &to);
+    to.time_limit = 1e-9;
+    mc_model *m = NULL;
+    assert_int_equal(mc_model_train(&m, f, &mo, &to, NULL), MC_OK);
+    mc_training_record rec;
+    mc_model_training_record(m, &rec);
+    assert_int_equal(rec.epochs, 1);
+    assert_true(rec.time_limited);
+    mc_model_free(m);
+    /* A limit never reached changes nothing: the same file as without. */
+    to.time_limit = 1e6;
+    void *with = NULL, *without = NULL;
+    size_t n_with = 0, n_without = 0;
+    assert_int_equal(mc_model_train(&m, f, &mo, &to, NULL), MC_OK);
+    mc_model_training_record(m, &rec);
+    assert_int_equal(rec.epochs, to.max_epochs);
+    assert_false(rec.time_limited);
+    assert_int_equal(mc_model_save_buffer(m, &with, &n_with, NULL), MC_OK);
+    mc_model_free(m);
+    to.time_limit = 0.0;
+    assert_int_equal(mc_model_train(&m, f, &mo, &to, NULL), MC_OK);
+    assert_int_equal(mc_model_save_buffer(m, &without, &n_without, NULL), MC_OK);
+    assert_int_equal(n_with, n_without);
+    assert_memory_equal(with, without, n_with);
+    mc_model_free(m);
+    free(with);
+    free(without);
+    to.time_limit = -1.0;
+    mc_error err;
+    assert_int_equal(mc_model_train(&m, f, &mo, &to, &err), MC_ERR_ARGUMENT);
+    assert_contains(err.message, "time limit");
+    mc_frame_free(f);
+    free(csv);
+}
+
 static void test_augmentation_touches_only_past_load(void **state)
 {
     (void)state;
@@ -418,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_learns_and_keeps_best),
         cmocka_unit_test(test_same_seed_same_file),
         cmocka_unit_test(test_cancellation),
+        cmocka_unit_test(test_time_limit),
         cmocka_unit_test(test_augmentation_touches_only_past_load),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_no_observed_target),

@@ -216,6 +216,11 @@ typedef struct mc_train_options {
     size_t train_rows;          /**< use rows [0, train_rows) of the frame; 0 = all */
     mc_progress_fn progress;    /**< may be NULL */
     void *progress_user;        /**< passed to progress */
+    double time_limit;          /**< seconds since mc_trainer_init() that training may take:
+                                     no epoch starts that would end past it, judged by the
+                                     epochs so far (the first always runs); 0 (default): no
+                                     limit. A limit makes the model depend on the machine's
+                                     speed. */
 } mc_train_options;
 
 /** Fills `opt` (not NULL) with the defaults described above. Thread-safe. */
@@ -593,6 +598,8 @@ typedef struct mc_training_record {
                                weighed (NAN when none was) */
     double blend_val_loss;  /**< that blend's validation loss (NAN when none); the model is
                                the blend when mc_model_get_option(m, "blend") is true */
+    bool time_limited;      /**< training stopped at mc_train_options.time_limit (known only
+                               to the process that trained: not in the model file) */
 } mc_training_record;
 
 /** What training kept: "network", "linear" (the linear forecaster, best

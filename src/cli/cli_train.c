@@ -90,6 +90,8 @@ static void report_candidates(const mc_model *model, FILE *err)
 {
     mc_training_record rec;
     mc_model_training_record(model, &rec);
+    if (rec.time_limited)
+        fprintf(err, "maskcast: stopped at the time limit after %zu epochs\n", rec.epochs);
     if (!isfinite(rec.linear_val_loss))
         return;
     if (isfinite(rec.network_val_loss))

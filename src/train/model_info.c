@@ -78,5 +78,6 @@ void mc_model_training_record(const mc_model *m, mc_training_record *out)
                                 .seed = r->seed, .network_val_loss = r->network_val_loss,
                                 .linear_val_loss = r->linear_val_loss,
                                 .blend_weight = r->blend_weight,
-                                .blend_val_loss = r->blend_val_loss};
+                                .blend_val_loss = r->blend_val_loss,
+                                .time_limited = r->time_limited};
 }

@@ -27,6 +27,7 @@ typedef struct mc_train_record {
     /* the blend of the two: the network's weight and the validation loss
        (NAN where none was weighed) */
     double blend_weight, blend_val_loss;
+    bool time_limited; /* stopped by mc_train_options.time_limit (not in the file) */
 } mc_train_record;
 
 /*

@@ -244,6 +244,13 @@ static const row ROWS[] = {
               .default_text = "1", .expect = "a number >= 0",
               .help = "global gradient-norm clip, 0 for none"},
      TO(clip_norm)},
+    {.info = {.name = "time_limit", .cli = "time-limit", .group = MC_GROUP_TRAINING,
+              .type = MC_OPTION_REAL, .min = 0, .max = 1e9, .metavar = "SECONDS",
+              .default_text = "0", .expect = "a number of seconds",
+              .help = "stop training before an epoch that would end past SECONDS since it "
+                      "began (the first epoch always runs; the model then depends on the "
+                      "machine's speed); 0: no limit"},
+     TO(time_limit)},
     {.info = {.name = "patience", .cli = "patience", .group = MC_GROUP_TRAINING,
               .type = MC_OPTION_COUNT, .min = 1, .max = HUGE_COUNT, .metavar = "N",
               .default_text = "8", .expect = "a count >= 1",

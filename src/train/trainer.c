@@ -114,11 +114,13 @@ static mc_status check_train_options(const mc_train_options *o, mc_error *err)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
                             "batch size, epochs and origin stride must be at least 1");
     if (!(o->learning_rate > 0.0) || o->weight_decay < 0.0 || o->clip_norm < 0.0 ||
+        !(o->time_limit >= 0.0) ||
         !(o->warmup_fraction >= 0.0 && o->warmup_fraction < 1.0) ||
         !(o->validation_fraction >= 0.0 && o->validation_fraction < 0.9) ||
         !(o->augment_probability >= 0.0 && o->augment_probability <= 1.0))
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
-                            "learning rate > 0, weight decay and clip >= 0, warm-up in [0, 1), "
+                            "learning rate > 0, weight decay, clip and time limit >= 0, warm-up in "
+                            "[0, 1), "
                             "validation fraction in [0, 0.9), augmentation in [0, 1]");
     return MC_OK;
 }
@@ -492,6 +494,15 @@ static void close_epoch(mc_trainer *t, double train_loss, double val)
 
 mc_status mc_trainer_step(mc_trainer *t, bool *done, mc_error *err)
 {
+    if (!t->done && t->epoch > 0 && t->opt.time_limit > 0.0) {
+        /* Another epoch as long as the mean one so far would end past it. */
+        const double spent = seconds_since(&t->t0);
+        if (spent + spent / (double)t->epoch > t->opt.time_limit) {
+            t->done = true;
+            t->model->record.time_limited = true;
+            weigh_blend(t);
+        }
+    }
     if (t->done) {
         *done = true;
         return MC_OK;
