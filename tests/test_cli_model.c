@@ -269,6 +269,82 @@ static void test_horizon_embeddings(void **state)
     unlink(hist.path);
 }
 
+/* tune: every combination of the tried values scored in the table, the one
+   of least MAPE written, trained on all the data with those values; tried
+   values are checked before any run, and data columns cannot be tried. */
+static void test_tune(void **state)
+{
+    (void)state;
+    temp_csv train;
+    write_series(&train, ROWS, 0);
+    char model[4200];
+    model_path(model, sizeof model);
+    cli_result r = RUN("tune", "--csv", train.path, "--target", "load", "--future", "temperature",
+                       "--lookback", "48", "--horizon", "12", "--epochs", "2",
+                       "--samples-per-epoch", "256", "--test-days", "5", "--try", "hidden=4,8",
+                       "--try", "mask_penalty=0.1,0.3,1", "-o", model);
+    if (r.status != 0)
+        print_error("%s\n", r.err);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "6 configurations");
+    /* The table's rows, and the best by MAPE. */
+    double best = INFINITY;
+    int best_row = 0;
+    char best_hidden[16] = "";
+    for (int row = 1; row <= 6; row++) {
+        char key[8];
+        snprintf(key, sizeof key, "\n%d ", row);
+        const char *line = strstr(r.out, key);
+        assert_non_null(line);
+        int n = 0;
+        char hidden[16], penalty[16], kept[16];
+        double mape = NAN, mae = NAN;
+        assert_int_equal(sscanf(line + 1, "%d %15s %15s %lf %lf %15s", &n, hidden, penalty, &mape,
+                                &mae, kept),
+                         6);
+        assert_int_equal(n, row);
+        assert_true(strcmp(hidden, row <= 3 ? "4" : "8") == 0);
+        if (mape < best) {
+            best = mape;
+            best_row = row;
+            snprintf(best_hidden, sizeof best_hidden, "%s", hidden);
+        }
+    }
+    char expect[64];
+    snprintf(expect, sizeof expect, "best: #%d;", best_row);
+    assert_contains(r.out, expect);
+    result_free(&r);
+    r = RUN("inspect", "-m", model, "--json");
+    assert_int_equal(r.status, 0);
+    cJSON *j = cJSON_Parse(r.out);
+    assert_non_null(j);
+    char *text = cJSON_PrintUnformatted(j);
+    char want[64];
+    snprintf(want, sizeof want, "\"hidden\":%s", best_hidden);
+    assert_contains(text, want);
+    cJSON_free(text);
+    cJSON_Delete(j);
+    result_free(&r);
+    unlink(model);
+    /* Refused before anything runs: a bad value, a column list, no such option. */
+    r = RUN("tune", "--csv", train.path, "--target", "load", "--try", "hidden=8,x", "-o", model);
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "invalid --try 'hidden=8,x'");
+    assert_string_equal(r.out, "");
+    result_free(&r);
+    r = RUN("tune", "--csv", train.path, "--target", "load", "--try", "future=temperature", "-o",
+            model);
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "cannot be tried");
+    result_free(&r);
+    r = RUN("tune", "--csv", train.path, "--target", "load", "--try", "width=3", "-o", model);
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "no such option");
+    result_free(&r);
+    assert_int_equal(access(model, F_OK), -1); /* nothing written */
+    unlink(train.path);
+}
+
 static void test_bad_model_files(void **state)
 {
     (void)state;
@@ -294,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_quantile_model_columns),
         cmocka_unit_test(test_column_both_past_and_future),
         cmocka_unit_test(test_horizon_embeddings),
+        cmocka_unit_test(test_tune),
         cmocka_unit_test(test_bad_model_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,6 +17,7 @@ static const subcommand SUBCOMMANDS[] = {
     {"forecast", mc_cli_forecast, "forecast the next horizon from a model and recent history"},
     {"inspect", mc_cli_inspect, "show a model file's configuration, sizes and training record"},
     {"backtest", mc_cli_backtest, "rolling-origin evaluation of the model against baselines"},
+    {"tune", mc_cli_tune, "search model and training options by backtest, write the best model"},
     {"explain", mc_cli_explain, "which inputs the forecasts rest on, per horizon step"},
     {"anomalies", mc_cli_anomalies, "where the anomaly mask shuts out past load values"},
 };

@@ -16,6 +16,7 @@ int mc_cli_train(int argc, char **argv, FILE *out, FILE *err);
 int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err);
 int mc_cli_inspect(int argc, char **argv, FILE *out, FILE *err);
 int mc_cli_backtest(int argc, char **argv, FILE *out, FILE *err);
+int mc_cli_tune(int argc, char **argv, FILE *out, FILE *err);
 int mc_cli_explain(int argc, char **argv, FILE *out, FILE *err);
 int mc_cli_anomalies(int argc, char **argv, FILE *out, FILE *err);
 
