@@ -93,7 +93,7 @@ class _NetworkOptions(ctypes.Structure):
                 ("mask_topk", _c_size), ("anomaly_topk", _c_size), ("temporal", ctypes.c_int),
                 ("temporal_score", ctypes.c_int), ("temporal_dim", _c_size),
                 ("temporal_width", _c_size), ("future_terms", ctypes.c_bool),
-                ("blend", ctypes.c_bool)]
+                ("blend", ctypes.c_bool), ("members", _c_size)]
 
 
 class _LossOptions(ctypes.Structure):

@@ -46,6 +46,7 @@ int main(void)
     FIELD(mc_network_options, temporal_width);
     FIELD(mc_network_options, future_terms);
     FIELD(mc_network_options, blend);
+    FIELD(mc_network_options, members);
     SIZE(mc_loss_options);
     FIELD(mc_loss_options, kind); FIELD(mc_loss_options, huber_delta);
     FIELD(mc_loss_options, n_quantiles); FIELD(mc_loss_options, quantiles);

@@ -219,6 +219,79 @@ static void test_time_limit(void **state)
     free(csv);
 }
 
+/* An ensemble forecasts the mean of its members' forecasts (members trained
+   for different epochs, so that what each kept may differ); its file holds
+   every member; members trained on other data, an ensemble as a member and
+   an ensemble asked of training are refused. */
+static void test_ensemble_is_the_mean(void **state)
+{
+    (void)state;
+    char *csv = synthetic_csv(HOURS, 0), *hist_csv = synthetic_csv(HOURS, 12);
+    mc_frame *f = frame_of(csv), *hist = frame_of(hist_csv);
+    mc_model_options mo;
+    mc_train_options to;
+    small_options(&mo, &to);
+    to.train_rows = HOURS - 12;
+    enum { N = 3 };
+    mc_model *members[N];
+    for (size_t i = 0; i < N; i++) {
+        to.seed = 100 + i;
+        to.max_epochs = 2 + 2 * i; /* members of different kinds, likely */
+        assert_int_equal(mc_model_train(&members[i], f, &mo, &to, NULL), MC_OK);
+    }
+    mc_model *e = NULL;
+    assert_int_equal(mc_model_ensemble(&e, (const mc_model *const *)members, N, NULL), MC_OK);
+    assert_int_equal(mc_model_members(e), N);
+    int64_t times[12];
+    double want[12] = {0}, got[12], one[12];
+    for (size_t i = 0; i < N; i++) {
+        assert_int_equal(mc_model_forecast(members[i], hist, NULL, times, one, NULL), MC_OK);
+        for (size_t k = 0; k < 12; k++)
+            want[k] += one[k] / N;
+    }
+    assert_int_equal(mc_model_forecast(e, hist, NULL, times, got, NULL), MC_OK);
+    for (size_t k = 0; k < 12; k++)
+        assert_close(got[k], want[k], 1e-4, 1e-6);
+    /* The file keeps every member. */
+    void *bytes = NULL;
+    size_t size = 0;
+    mc_model *back = NULL;
+    assert_int_equal(mc_model_save_buffer(e, &bytes, &size, NULL), MC_OK);
+    assert_int_equal(mc_model_load_buffer(&back, bytes, size, "ensemble", NULL), MC_OK);
+    assert_int_equal(mc_model_members(back), N);
+    double again[12];
+    assert_int_equal(mc_model_forecast(back, hist, NULL, times, again, NULL), MC_OK);
+    for (size_t k = 0; k < 12; k++)
+        assert_true(again[k] == got[k]);
+    free(bytes);
+    mc_model_free(back);
+    /* Refusals. */
+    mc_error err;
+    mc_model *other = NULL, *bad = NULL;
+    to.train_rows = HOURS - 48; /* other data: other scalers */
+    assert_int_equal(mc_model_train(&other, f, &mo, &to, NULL), MC_OK);
+    const mc_model *mixed[2] = {members[0], other};
+    assert_int_equal(mc_model_ensemble(&bad, mixed, 2, &err), MC_ERR_ARGUMENT);
+    assert_contains(err.message, "member 2 differs");
+    const mc_model *nested[2] = {members[0], e};
+    assert_int_equal(mc_model_ensemble(&bad, nested, 2, &err), MC_ERR_ARGUMENT);
+    assert_contains(err.message, "an ensemble itself");
+    assert_int_equal(mc_model_ensemble(&bad, nested, 0, &err), MC_ERR_ARGUMENT);
+    assert_null(bad);
+    /* Training refuses to make one. */
+    mo.network.members = 2;
+    assert_int_equal(mc_model_train(&bad, f, &mo, &to, &err), MC_ERR_ARGUMENT);
+    assert_contains(err.message, "members");
+    mc_model_free(other);
+    mc_model_free(e);
+    for (size_t i = 0; i < N; i++)
+        mc_model_free(members[i]);
+    mc_frame_free(f);
+    mc_frame_free(hist);
+    free(csv);
+    free(hist_csv);
+}
+
 static void test_augmentation_touches_only_past_load(void **state)
 {
     (void)state;
@@ -464,6 +537,7 @@ int main(void)
         cmocka_unit_test(test_same_seed_same_file),
         cmocka_unit_test(test_cancellation),
         cmocka_unit_test(test_time_limit),
+        cmocka_unit_test(test_ensemble_is_the_mean),
         cmocka_unit_test(test_augmentation_touches_only_past_load),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_no_observed_target),

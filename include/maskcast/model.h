@@ -152,6 +152,9 @@ typedef struct mc_network_options {
                                   it): the model's forecasts blend the network's with the
                                   linear forecaster's, one weight per step (tensors linear.*
                                   and blend.w; docs/MODEL.md) */
+    size_t members;            /**< set by mc_model_ensemble(), never by the caller (training
+                                  refuses more than 1): the networks the model averages; 1, the
+                                  default (0 also means one) */
 } mc_network_options;
 
 /** The training loss. */
@@ -194,6 +197,9 @@ typedef struct mc_train_progress {
 
 /** Return false to cancel training (the step then returns MC_ERR_CANCELLED). */
 typedef bool (*mc_progress_fn)(const mc_train_progress *progress, void *user);
+
+/** The most members an ensemble model holds (mc_model_ensemble()). */
+#define MC_MAX_MEMBERS 64
 
 /** Options for training; fill with mc_train_options_defaults(). */
 typedef struct mc_train_options {
@@ -361,6 +367,23 @@ MC_API void mc_trainer_free(mc_trainer *t);
 MC_API mc_status mc_model_train(mc_model **out, const mc_frame *frame,
                                 const mc_model_options *mo, const mc_train_options *to,
                                 mc_error *err);
+
+/**
+ * An ensemble: a new model (stored in *out, the caller frees it) whose
+ * forecasts (every quantile, and the anomaly mask) are the means of those of
+ * the `n` models given (1 to MC_MAX_MEMBERS), which it copies; they must
+ * have been trained with the same options on the same data (seeds apart):
+ * the same configuration, columns, scalers and holidays (MC_ERR_ARGUMENT
+ * names what differs). Members that kept a blend and members that did not
+ * mix: each is held as a blend, the others with the network's weight 1. An
+ * ensemble cannot be an ensemble's member. Its file holds every member
+ * (mc_model_members()); its training record is the first member's.
+ */
+MC_API mc_status mc_model_ensemble(mc_model **out, const mc_model *const *models, size_t n,
+                                   mc_error *err);
+
+/** The networks a model averages: 1, or an ensemble's members. */
+MC_API size_t mc_model_members(const mc_model *m);
 
 /** Frees a model. Free every mc_forecaster made from it first, and make sure
    no other thread is still using it. NULL is a no-op. */

@@ -130,6 +130,11 @@ static void print_text(const mc_model *m, const char *path, FILE *out)
         else
             fprintf(out, "    %-*s [%zu, %zu]\n", name_width, t, shape[0], shape[1]);
     }
+    if (mc_model_members(m) > 1)
+        fprintf(out, "  members     %zu networks, their forecasts averaged (the tensors above are "
+                     "the first's; the others' are named member1. .. member%zu.); the record "
+                     "below is the first's\n",
+                mc_model_members(m), mc_model_members(m) - 1);
     mc_training_record rec;
     mc_model_training_record(m, &rec);
     char first[40], last[40];
@@ -225,6 +230,7 @@ static int print_json(const mc_model *m, const char *path, FILE *out, FILE *err)
         cJSON_AddNumberToObject(r, "best_val_loss", rec.best_val_loss);
     cJSON_AddNumberToObject(r, "seed", (double)rec.seed);
     cJSON_AddStringToObject(r, "kept", mc_model_kept(m));
+    cJSON_AddNumberToObject(r, "members", (double)mc_model_members(m));
     cJSON *cand = cJSON_AddObjectToObject(r, "candidates");
     if (isfinite(rec.network_val_loss))
         cJSON_AddNumberToObject(cand, "network", rec.network_val_loss);

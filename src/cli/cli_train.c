@@ -25,6 +25,8 @@ static void help(FILE *f)
         "\n");
     mc_cli_model_help(f, "stride");
     fprintf(f,
+        "  --ensemble N           train N models with seeds seed..seed+N-1 and write one model\n"
+        "                         file whose forecasts are their mean (default 1)\n"
         "  -o, --output MODEL     the model file to write (required)\n"
         "  -q, --quiet            no progress\n"
         "  -h, --help             this help\n"
@@ -41,8 +43,11 @@ typedef struct train_args {
     mc_cli_data data;
     mc_cli_model model;
     const char *output;
+    size_t ensemble;
     bool quiet;
 } train_args;
+
+enum { OPT_ENSEMBLE = MC_OPT_MODEL_END };
 
 static int train_option(void *args, int c, const char *arg, FILE *err)
 {
@@ -53,6 +58,13 @@ static int train_option(void *args, int c, const char *arg, FILE *err)
     if (used != 0)
         return used;
     switch (c) {
+    case OPT_ENSEMBLE:
+        if (!mc_cli_parse_size(arg, 1, &a->ensemble) || a->ensemble > MC_MAX_MEMBERS) {
+            fprintf(err, "maskcast train: invalid --ensemble '%s': expected 1 to %d\n", arg,
+                    MC_MAX_MEMBERS);
+            return -1;
+        }
+        return 1;
     case 'o': a->output = arg; return 1;
     case 'q': a->quiet = true; return 1;
     default: return 0;
@@ -63,6 +75,7 @@ static int parse_args(train_args *a, int argc, char **argv, FILE *out, FILE *err
 {
     static const struct option own[] = {
         MC_CLI_DATA_LONG_OPTIONS,
+        {"ensemble", required_argument, NULL, OPT_ENSEMBLE},
         {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -110,6 +123,43 @@ static void report_candidates(const mc_model *model, FILE *err)
                      "than one standard error\n");
 }
 
+/* One model, or --ensemble N of them (seeds seed, seed+1, ...) made one;
+   NULL after a message on failure. */
+static mc_model *train_members(train_args *a, const mc_frame *frame, FILE *err)
+{
+    const size_t n = a->ensemble ? a->ensemble : 1;
+    mc_model *members[MC_MAX_MEMBERS] = {NULL};
+    mc_model *model = NULL;
+    mc_error e;
+    mc_status st = MC_OK;
+    for (size_t i = 0; st == MC_OK && i < n; i++) {
+        mc_train_options to = a->model.to;
+        to.seed += i;
+        mc_cli_progress progress;
+        mc_cli_progress_init(&progress, err, a->quiet);
+        to.progress = mc_cli_progress_report;
+        to.progress_user = &progress;
+        if (n > 1 && !a->quiet)
+            fprintf(err, "maskcast: member %zu of %zu (seed %llu)\n", i + 1, n,
+                    (unsigned long long)to.seed);
+        st = mc_model_train(&members[i], frame, &a->model.mo, &to, &e);
+        mc_cli_progress_end(&progress);
+        if (st == MC_OK && n > 1 && !a->quiet)
+            report_candidates(members[i], err);
+    }
+    if (st == MC_OK && n == 1) {
+        model = members[0];
+        members[0] = NULL;
+    } else if (st == MC_OK) {
+        st = mc_model_ensemble(&model, (const mc_model *const *)members, n, &e);
+    }
+    for (size_t i = 0; i < n; i++)
+        mc_model_free(members[i]);
+    if (st != MC_OK)
+        fprintf(err, "maskcast: %s\n", e.message);
+    return st == MC_OK ? model : NULL;
+}
+
 int mc_cli_train(int argc, char **argv, FILE *out, FILE *err)
 {
     train_args a;
@@ -136,17 +186,10 @@ int mc_cli_train(int argc, char **argv, FILE *out, FILE *err)
         status = MC_EXIT_FAILURE;
         goto done;
     }
-    mc_cli_progress progress;
-    mc_cli_progress_init(&progress, err, a.quiet);
-    a.model.to.progress = mc_cli_progress_report;
-    a.model.to.progress_user = &progress;
-    if (mc_model_train(&model, frame, &a.model.mo, &a.model.to, &e) != MC_OK) {
-        mc_cli_progress_end(&progress);
-        fprintf(err, "maskcast: %s\n", e.message);
+    if ((model = train_members(&a, frame, err)) == NULL) {
         status = MC_EXIT_FAILURE;
         goto done;
     }
-    mc_cli_progress_end(&progress);
     void *bytes = NULL;
     size_t size = 0;
     mc_status st = mc_model_save_buffer(model, &bytes, &size, &e);
@@ -160,7 +203,7 @@ int mc_cli_train(int argc, char **argv, FILE *out, FILE *err)
         status = MC_EXIT_FAILURE;
         goto done;
     }
-    if (!a.quiet)
+    if (!a.quiet && mc_model_members(model) == 1)
         report_candidates(model, err);
     if (!a.quiet)
         fprintf(err, "maskcast: wrote %s (lookback %zu, horizon %zu steps; %.1f s)\n", a.output,

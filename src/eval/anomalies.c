@@ -71,12 +71,13 @@ static bool mask_is_constant(const mc_model *m)
 {
     const mc_net_layout *lay = &m->layout;
     const mc_tensor inputs[] = {MC_T_ANOMALY_W, MC_T_ANOMALY_U};
-    for (size_t t = 0; t < 2; t++) {
-        const float *p = m->params + lay->offset[inputs[t]];
-        for (size_t i = 0; i < lay->rows[inputs[t]] * lay->cols[inputs[t]]; i++)
-            if (p[i] != 0.0f)
-                return false;
-    }
+    for (size_t j = 0; j < m->members; j++)
+        for (size_t t = 0; t < 2; t++) {
+            const float *p = m->params + j * lay->total + lay->offset[inputs[t]];
+            for (size_t i = 0; i < lay->rows[inputs[t]] * lay->cols[inputs[t]]; i++)
+                if (p[i] != 0.0f)
+                    return false;
+        }
     return true;
 }
 

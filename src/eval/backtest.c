@@ -208,27 +208,46 @@ typedef struct model_run {
     double levels[MC_MAX_QUANTILES];
 } model_run;
 
-/* Trains one model on rows [0, train_rows) and adds its forecasts at origins
-   [first, last) to m->point (and run->quantiles), weighted by `weight`. */
+/* Trains bo->ensemble models (seeds seed, seed+1, ...) on the rows before
+   origin `first`, makes them one (mc_model_ensemble, as train --ensemble
+   does), and writes its forecasts at origins [first, last) into m->point
+   (and run->quantiles). */
 static mc_status fit_and_forecast(mc_backtest *b, bt_method *m, model_run *run, size_t first,
-                                  size_t last, uint64_t seed, double weight, fit_report *report,
-                                  mc_error *err)
+                                  size_t last, fit_report *report, mc_error *err)
 {
-    mc_train_options to = *run->to;
-    to.train_rows = b->rows[first];
-    to.seed = seed;
-    if (run->bo->progress != NULL) {
-        to.progress = on_train_progress;
-        to.progress_user = report;
-    }
+    const size_t E = run->bo->ensemble ? run->bo->ensemble : 1;
     const double t0 = now_seconds();
-    mc_model *model = NULL;
-    mc_status st = mc_model_train(&model, run->frame, run->mo, &to, err);
+    mc_model *members[MC_MAX_MEMBERS] = {NULL}, *model = NULL;
+    mc_status st = E <= MC_MAX_MEMBERS ? MC_OK
+                                       : mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                                                      "an ensemble of at most %d models",
+                                                      MC_MAX_MEMBERS);
+    for (size_t e = 0; st == MC_OK && e < E; e++) {
+        mc_train_options to = *run->to;
+        to.train_rows = b->rows[first];
+        to.seed = run->to->seed + e;
+        if (run->bo->progress != NULL) {
+            to.progress = on_train_progress;
+            to.progress_user = report;
+        }
+        report->fit++;
+        st = mc_model_train(&members[e], run->frame, run->mo, &to, err);
+        if (st != MC_OK)
+            break;
+        m->models++;
+        m->linear_kept += to.linear_candidate && strcmp(mc_model_kept(members[e]), "linear") == 0;
+        m->blend_kept += strcmp(mc_model_kept(members[e]), "blend") == 0;
+    }
+    if (st == MC_OK && E == 1) {
+        model = members[0];
+        members[0] = NULL;
+    } else if (st == MC_OK) {
+        st = mc_model_ensemble(&model, (const mc_model *const *)members, E, err);
+    }
+    for (size_t e = 0; e < E && e < MC_MAX_MEMBERS; e++)
+        mc_model_free(members[e]);
     if (st != MC_OK)
         return st;
-    m->models++;
-    m->linear_kept += to.linear_candidate && strcmp(mc_model_kept(model), "linear") == 0;
-    m->blend_kept += strcmp(mc_model_kept(model), "blend") == 0;
     mc_bound bound;
     if ((st = mc_model_bind(&bound, model, run->frame, mc_frame_rows(run->frame), err)) != MC_OK) {
         mc_model_free(model);
@@ -249,9 +268,9 @@ static mc_status fit_and_forecast(mc_backtest *b, bt_method *m, model_run *run, 
         for (size_t i = 0; i < n; i++)
             for (size_t k = 0; k < H; k++) {
                 const double *o = out + i * HQ + (b->gap + k) * Q;
-                m->point[(first + i) * H + k] += weight * o[med];
+                m->point[(first + i) * H + k] = o[med];
                 for (size_t q = 0; q < run->n_quantiles; q++)
-                    run->quantiles[((first + i) * H + k) * Q + q] += weight * o[q];
+                    run->quantiles[((first + i) * H + k) * Q + q] = o[q];
             }
     }
     free(out);
@@ -298,11 +317,7 @@ static mc_status run_model(mc_backtest *b, const char *name, model_run *run, mc_
     mc_status st = MC_OK;
     for (size_t first = 0; st == MC_OK && first < N; first += every) {
         const size_t last = first + every < N ? first + every : N;
-        for (size_t e = 0; st == MC_OK && e < E; e++) {
-            report.fit++;
-            st = fit_and_forecast(b, m, run, first, last, run->to->seed + e, 1.0 / (double)E,
-                                  &report, err);
-        }
+        st = fit_and_forecast(b, m, run, first, last, &report, err);
     }
     if (st == MC_OK)
         score(b, m, run->n_quantiles > 1 ? run->quantiles : NULL, run->levels, Q);

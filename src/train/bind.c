@@ -106,6 +106,56 @@ static void write_outputs(const mc_model *m, const mc_net_work *w, const float *
     }
 }
 
+/* Per sample, the outputs and the anomaly mask an ensemble sums. */
+static size_t member_sums(const mc_model *m)
+{
+    return mc_net_n_output(&m->shape) + mc_net_n_past(&m->shape);
+}
+
+/* attention (H, L) += scale times the batch's attention weights, summed over
+   its samples. */
+static void add_attention(double *attention, const mc_model *m, const mc_net_work *w,
+                          size_t batch, double scale)
+{
+    const size_t HL = m->shape.horizon * m->shape.lookback;
+    for (size_t b = 0; b < batch; b++)
+        for (size_t i = 0; i < HL; i++)
+            attention[i] += scale * (double)w->tattn.alpha[b * HL + i];
+}
+
+/* The forward pass of every member on x, leaving in w->y and w->mask the
+   members' mean outputs and masks (summed in member order, so the same for
+   any batch); `sum` (batch, member_sums) is scratch, NULL for one member.
+   attention (may be NULL) gets the members' mean weights. */
+static void forward_members(const mc_model *m, mc_net_work *w, float *sum, const float *x,
+                            size_t batch, double *attention)
+{
+    const size_t HQ = mc_net_n_output(&m->shape), np = mc_net_n_past(&m->shape);
+    const size_t per = member_sums(m), M = m->members;
+    const bool temporal = attention != NULL && m->shape.temporal != MC_NN_TEMPORAL_NONE;
+    for (size_t j = 0; j < M; j++) {
+        mc_net_forward(w, m->params + j * m->layout.total, &m->layout, &m->shape, x, batch);
+        if (temporal)
+            add_attention(attention, m, w, batch, 1.0 / (double)M);
+        if (M == 1)
+            return;
+        for (size_t b = 0; b < batch; b++) {
+            float *s = sum + b * per;
+            for (size_t i = 0; i < HQ; i++)
+                s[i] = (j ? s[i] : 0.0f) + w->y[b * HQ + i];
+            for (size_t i = 0; m->shape.anomaly_mask && i < np; i++)
+                s[HQ + i] = (j ? s[HQ + i] : 0.0f) + w->mask[b * np + i];
+        }
+    }
+    for (size_t b = 0; b < batch; b++) {
+        const float *s = sum + b * per;
+        for (size_t i = 0; i < HQ; i++)
+            w->y[b * HQ + i] = s[i] / (float)M;
+        for (size_t i = 0; m->shape.anomaly_mask && i < np; i++)
+            w->mask[b * np + i] = s[HQ + i] / (float)M;
+    }
+}
+
 mc_status mc_predict_work_alloc(mc_predict_work *w, const mc_model *m, size_t capacity,
                                 mc_error *err)
 {
@@ -116,7 +166,9 @@ mc_status mc_predict_work_alloc(mc_predict_work *w, const mc_model *m, size_t ca
         return st;
     w->x = mc_realloc_array(NULL, B, mc_net_n_input(&m->shape) * sizeof *w->x);
     w->level = mc_realloc_array(NULL, B, sizeof *w->level);
-    if (w->x == NULL || w->level == NULL) {
+    if (m->members > 1)
+        w->sum = mc_realloc_array(NULL, B, member_sums(m) * sizeof *w->sum);
+    if (w->x == NULL || w->level == NULL || (m->members > 1 && w->sum == NULL)) {
         mc_predict_work_free(w);
         return mc_error_nomem(err, "allocating the forecasting workspace");
     }
@@ -129,6 +181,7 @@ void mc_predict_work_free(mc_predict_work *w)
     mc_net_work_free(&w->net);
     free(w->x);
     free(w->level);
+    free(w->sum);
     memset(w, 0, sizeof *w);
 }
 
@@ -149,7 +202,7 @@ mc_status mc_model_predict_with(const mc_model *m, mc_predict_work *w, const mc_
     for (size_t i = 0; i < n; i += B) {
         const size_t batch = n - i < B ? n - i : B;
         mc_window_gather(w->x, NULL, NULL, w->level, s, &spec, origins + i, batch);
-        mc_net_forward(&w->net, m->params, &m->layout, &m->shape, w->x, batch);
+        forward_members(m, &w->net, w->sum, w->x, batch, NULL);
         write_outputs(m, &w->net, w->level, batch, out + i * HQ, mask ? mask + i * L : NULL);
     }
     return MC_OK;
@@ -166,16 +219,6 @@ mc_status mc_model_predict(const mc_model *m, const mc_series *s, const size_t *
     return st;
 }
 
-/* attention (H, L) += the batch's attention weights, summed over its samples. */
-static void add_attention(double *attention, const mc_model *m, const mc_net_work *w,
-                          size_t batch)
-{
-    const size_t HL = m->shape.horizon * m->shape.lookback;
-    for (size_t b = 0; b < batch; b++)
-        for (size_t i = 0; i < HL; i++)
-            attention[i] += (double)w->tattn.alpha[b * HL + i];
-}
-
 mc_status mc_model_predict_inputs(const mc_model *m, const float *x, const float *level, size_t n,
                                   double *out, float *mask, double *attention, mc_error *err)
 {
@@ -184,13 +227,16 @@ mc_status mc_model_predict_inputs(const mc_model *m, const float *x, const float
     const size_t B = n < PREDICT_BATCH ? (n ? n : 1) : PREDICT_BATCH;
     mc_net_work w;
     mc_status st = mc_net_work_alloc(&w, &m->shape, B, err);
+    float *sum = NULL;
+    if (st == MC_OK && m->members > 1 &&
+        (sum = mc_realloc_array(NULL, B, member_sums(m) * sizeof *sum)) == NULL)
+        st = mc_error_nomem(err, "allocating the forecasting workspace");
     for (size_t i = 0; st == MC_OK && i < n; i += B) {
         const size_t batch = n - i < B ? n - i : B;
-        mc_net_forward(&w, m->params, &m->layout, &m->shape, x + i * n_in, batch);
+        forward_members(m, &w, sum, x + i * n_in, batch, attention);
         write_outputs(m, &w, level + i, batch, out + i * HQ, mask ? mask + i * L : NULL);
-        if (attention != NULL && m->shape.temporal != MC_NN_TEMPORAL_NONE)
-            add_attention(attention, m, &w, batch);
     }
+    free(sum);
     mc_net_work_free(&w);
     return st;
 }

@@ -58,6 +58,7 @@ typedef struct mc_predict_work {
     mc_net_work net;
     float *x;     /* (capacity, n_in) */
     float *level; /* (capacity) */
+    float *sum;   /* (capacity, H*Q + L*Cp) an ensemble's sums; NULL for one member */
 } mc_predict_work;
 
 /* Sizes a workspace for `m` (capacity 0 counts as 1); on failure it is empty. */

@@ -46,7 +46,8 @@ void mc_model_options_defaults(mc_model_options *o)
                                       .mask_local = true, .mask_penalty = 0.1,
                                       .temporal = MC_TEMPORAL_NONE,
                                       .temporal_score = MC_SCORE_SCALED_DOT,
-                                      .temporal_dim = 16, .future_terms = true};
+                                      .temporal_dim = 16, .future_terms = true,
+                                      .members = 1};
     o->loss = (mc_loss_options){.kind = MC_LOSS_MAE, .huber_delta = 1.0, .n_quantiles = 3,
                                 .quantiles = {0.1, 0.5, 0.9}};
 }
@@ -88,6 +89,8 @@ static mc_status check_options(const mc_model_options *mo, mc_error *err)
     if (mo->features.n_past > MC_MAX_COVARIATES || mo->features.n_future > MC_MAX_COVARIATES)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "at most %d past and %d future covariates",
                             MC_MAX_COVARIATES, MC_MAX_COVARIATES);
+    if (net->members > MC_MAX_MEMBERS)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "at most %d members", MC_MAX_MEMBERS);
     if (loss->kind == MC_LOSS_PINBALL) {
         if (loss->n_quantiles == 0 || loss->n_quantiles > MC_MAX_QUANTILES)
             return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "between 1 and %d quantiles",
@@ -238,7 +241,9 @@ mc_status mc_model_create(mc_model **out, const mc_model_options *mo, int64_t st
         return st;
     }
     const size_t channels = mc_model_channels(m);
-    m->params = mc_realloc_array(NULL, m->layout.total, sizeof *m->params);
+    m->members = mo->network.members > 1 ? mo->network.members : 1;
+    m->config.network.members = m->members;
+    m->params = mc_realloc_array(NULL, m->members, m->layout.total * sizeof *m->params);
     m->scalers = calloc(channels, sizeof *m->scalers);
     m->names = calloc(channels, sizeof *m->names);
     if (m->params == NULL || m->scalers == NULL || m->names == NULL) {
@@ -271,7 +276,7 @@ mc_status mc_model_clone(mc_model **out, const mc_model *m, mc_error *err)
     c->names = NULL;
     c->holidays = (mc_holidays){NULL, 0};
     const size_t channels = mc_model_channels(m);
-    c->params = mc_realloc_array(NULL, m->layout.total, sizeof *c->params);
+    c->params = mc_realloc_array(NULL, m->members, m->layout.total * sizeof *c->params);
     c->scalers = mc_realloc_array(NULL, channels, sizeof *c->scalers);
     c->names = calloc(channels, sizeof *c->names);
     mc_status st = c->params && c->scalers && c->names
@@ -284,7 +289,7 @@ mc_status mc_model_clone(mc_model **out, const mc_model *m, mc_error *err)
         mc_model_free(c);
         return st;
     }
-    memcpy(c->params, m->params, m->layout.total * sizeof *c->params);
+    memcpy(c->params, m->params, m->members * m->layout.total * sizeof *c->params);
     memcpy(c->scalers, m->scalers, channels * sizeof *c->scalers);
     *out = c;
     return MC_OK;
@@ -335,6 +340,9 @@ static mc_status linear_mask(const mc_model *m, const float *linear, float *out,
 
 mc_status mc_model_set_blend(mc_model *m, const float *linear, const float *w, mc_error *err)
 {
+    if (m->members != 1)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "a blend is made of one network, not an ensemble");
     mc_net_shape shape = m->shape;
     shape.blend = true;
     mc_net_layout lay;

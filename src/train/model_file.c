@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/checked.h"
 #include "common/error.h"
 #include "data/timestamp.h"
 #include "io/json.h"
@@ -104,6 +105,19 @@ static cJSON *holidays_json(const mc_model *m)
     return built(a, ok);
 }
 
+/* Member j's name of tensor t: member 0's are the table's ("feature.W"), so
+   that a single model's file is as before; member j > 0's are prefixed
+   ("member1.feature.W"). */
+enum { MEMBER_NAME = 48 };
+
+static void member_name(char out[MEMBER_NAME], size_t j, mc_tensor t)
+{
+    if (j == 0)
+        snprintf(out, MEMBER_NAME, "%s", mc_tensor_name(t));
+    else
+        snprintf(out, MEMBER_NAME, "member%zu.%s", j, mc_tensor_name(t));
+}
+
 /* No wall-clock time goes into the file: the same seed must give the same bytes. */
 static cJSON *record_json(const mc_model *m)
 {
@@ -141,17 +155,26 @@ static cJSON *record_json(const mc_model *m)
 /* Serialises the model; `path` NULL writes to a buffer instead. */
 static mc_status save(const mc_model *m, const char *path, void **buf, size_t *size, mc_error *err)
 {
-    mc_st_entry entries[MC_T_COUNT];
-    size_t n = 0;
-    for (int t = 0; t < MC_T_COUNT; t++) {
-        size_t dims[2];
-        const size_t ndim = mc_tensor_dims(&m->layout, (mc_tensor)t, dims);
-        if (ndim == 0)
-            continue;
-        entries[n++] = (mc_st_entry){.name = mc_tensor_name((mc_tensor)t), .ndim = ndim,
-                                     .shape = {dims[0], dims[1]},
-                                     .data = m->params + m->layout.offset[t]};
+    mc_st_entry *entries = mc_realloc_array(NULL, m->members, MC_T_COUNT * sizeof *entries);
+    char *names = mc_realloc_array(NULL, m->members, MC_T_COUNT * MEMBER_NAME);
+    if (entries == NULL || names == NULL) {
+        free(entries);
+        free(names);
+        return mc_error_nomem(err, "writing the model");
     }
+    size_t n = 0;
+    for (size_t j = 0; j < m->members; j++)
+        for (int t = 0; t < MC_T_COUNT; t++) {
+            size_t dims[2];
+            const size_t ndim = mc_tensor_dims(&m->layout, (mc_tensor)t, dims);
+            if (ndim == 0)
+                continue;
+            char *name = names + n * MEMBER_NAME;
+            member_name(name, j, (mc_tensor)t);
+            entries[n++] = (mc_st_entry){.name = name, .ndim = ndim, .shape = {dims[0], dims[1]},
+                                         .data = m->params + j * m->layout.total +
+                                                 m->layout.offset[t]};
+        }
     cJSON *parts[4] = {config_json(m), channels_json(m), holidays_json(m), record_json(m)};
     char *text[4] = {NULL, NULL, NULL, NULL};
     mc_status st = MC_OK;
@@ -171,6 +194,8 @@ static mc_status save(const mc_model *m, const char *path, void **buf, size_t *s
     }
     for (int i = 0; i < 4; i++)
         cJSON_free(text[i]);
+    free(entries);
+    free(names);
     return st;
 }
 
@@ -347,10 +372,13 @@ static mc_status check_tensors(const reader *r, const mc_st_file *f, const mc_mo
     if (mc_net_plan(&shape, 1, &layout, &plan_err) != MC_OK)
         return bad(r, plan_err.message);
     size_t expected = 0;
+    const size_t members = mo->network.members > 1 ? mo->network.members : 1;
+    for (size_t j = 0; j < members; j++)
     for (int t = 0; t < MC_T_COUNT; t++) {
         size_t want[2];
         const size_t ndim = mc_tensor_dims(&layout, (mc_tensor)t, want);
-        const char *name = mc_tensor_name((mc_tensor)t);
+        char name[MEMBER_NAME];
+        member_name(name, j, (mc_tensor)t);
         const mc_st_tensor_info *info = mc_st_find(f, name);
         char what[256];
         if (ndim == 0) {
@@ -385,12 +413,14 @@ static mc_status check_tensors(const reader *r, const mc_st_file *f, const mc_mo
 /* The values of the tensors check_tensors() accepted; all must be finite. */
 static mc_status read_tensors(const reader *r, const mc_st_file *f, mc_model *m)
 {
+    for (size_t j = 0; j < m->members; j++)
     for (int t = 0; t < MC_T_COUNT; t++) {
         const size_t n = mc_tensor_size(&m->layout, (mc_tensor)t);
-        const char *name = mc_tensor_name((mc_tensor)t);
+        char name[MEMBER_NAME];
+        member_name(name, j, (mc_tensor)t);
         if (n == 0)
             continue;
-        float *p = m->params + m->layout.offset[t];
+        float *p = m->params + j * m->layout.total + m->layout.offset[t];
         mc_status st = mc_st_read_f32(f, name, p, n, r->err);
         if (st != MC_OK)
             return st;

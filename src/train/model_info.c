@@ -44,7 +44,7 @@ const char *mc_model_tensor(const mc_model *m, size_t i, size_t shape[2], size_t
     return NULL;
 }
 
-size_t mc_model_parameter_count(const mc_model *m) { return m->layout.total; }
+size_t mc_model_parameter_count(const mc_model *m) { return m->members * m->layout.total; }
 
 bool mc_model_column_scaler(const mc_model *m, size_t j, double *mean, double *scale)
 {

@@ -43,7 +43,8 @@ mc_status mc_model_set_blend(mc_model *m, const float *linear, const float *w, m
 struct mc_model {
     mc_net_shape shape;
     mc_net_layout layout;
-    float *params;            /* (layout.total) */
+    size_t members;           /* networks averaged (mc_model_ensemble), at least 1 */
+    float *params;            /* (members, layout.total): member j at j * layout.total */
     mc_loss_spec loss;
     int64_t step;             /* seconds between rows */
     size_t day_steps;

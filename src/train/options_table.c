@@ -204,6 +204,11 @@ static const row ROWS[] = {
               .help = "set by training: the forecasts blend the network's with the linear "
                       "forecaster's, the network's weight per step in blend.w"},
      MO(network.blend), .file = FILE_UNLESS_ABSENT, .absent = "false"},
+    {.info = {.name = "members", .group = MC_GROUP_NETWORK, .type = MC_OPTION_COUNT, .min = 0,
+              .max = MC_MAX_MEMBERS, .default_text = "1", .expect = "a count from 1 to 64",
+              .help = "set by mc_model_ensemble: the members whose forecasts the model "
+                      "averages (each one trained with its own seed)"},
+     MO(network.members), .file = FILE_UNLESS_ABSENT, .absent = "1"},
 
     /* Not in the model's configuration object. */
     {.info = {.name = "past", .cli = "past", .group = MC_GROUP_FEATURES,

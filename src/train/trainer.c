@@ -283,6 +283,10 @@ mc_status mc_trainer_init(mc_trainer **out, const mc_frame *frame, const mc_mode
     mc_status st = check_train_options(to, err);
     if (st != MC_OK)
         return st;
+    if (mo->network.members > 1)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "\"members\" is set by mc_model_ensemble() from models trained "
+                            "one by one; training makes one");
     if (mo->network.blend)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
                             "\"blend\" is set by training when it keeps a blend of the network "
