@@ -433,8 +433,9 @@ class Model:
 
     @property
     def kept(self):
-        """What training kept: "network", "linear" (the linear forecaster) or
-        "blend" (of the two, weights in the tensor blend.w)."""
+        """What training kept: "network", "linear" (the linear forecaster),
+        "blend" (of the two, weights in the tensor blend.w), or "ensemble" for
+        a model of several members (train --ensemble)."""
         return _lib.mc_model_kept(self._h).decode()
 
     @property

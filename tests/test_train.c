@@ -242,6 +242,7 @@ static void test_ensemble_is_the_mean(void **state)
     mc_model *e = NULL;
     assert_int_equal(mc_model_ensemble(&e, (const mc_model *const *)members, N, NULL), MC_OK);
     assert_int_equal(mc_model_members(e), N);
+    assert_string_equal(mc_model_kept(e), "ensemble");
     int64_t times[12];
     double want[12] = {0}, got[12], one[12];
     for (size_t i = 0; i < N; i++) {

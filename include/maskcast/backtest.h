@@ -41,9 +41,9 @@ typedef struct mc_backtest_options {
     size_t gap;               /**< steps between an origin and its first target (default 0) */
     size_t refit_every;       /**< retrain from scratch every N origins; 0 = train once (default) */
     size_t ensemble;          /**< models averaged per method, seeds seed .. seed+N-1 (default 1) */
-    bool baselines;           /**< naive, seasonal naive (day, week), linear regression (default true) */
+    bool baselines;           /**< naive, seasonal naive (day, week), calendar regression (default true) */
     bool ablations;           /**< also the model without the anomaly mask / per-horizon masks */
-    const char *temperature;  /**< column the linear baseline uses as temperature, or NULL */
+    const char *temperature;  /**< column the calendar-regression baseline uses as temperature, or NULL */
     double corrupt_rate;      /**< share of the test origins' input load values corrupted (0) */
     uint64_t corrupt_seed;    /**< default 1 */
     mc_backtest_progress_fn progress; /**< may be NULL */

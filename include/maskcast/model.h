@@ -627,7 +627,9 @@ typedef struct mc_training_record {
 
 /** What training kept: "network", "linear" (the linear forecaster, best
    epoch 0) or "blend" (the network's forecasts blended with the linear
-   forecaster's, weights in the tensor blend.w). A static string. */
+   forecaster's, weights in the tensor blend.w); "ensemble" for a model of
+   several members (mc_model_ensemble(): each kept its own). A static
+   string. */
 MC_API const char *mc_model_kept(const mc_model *m);
 
 /** Fills *out (not NULL) with the model's training record. */

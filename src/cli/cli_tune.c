@@ -51,8 +51,8 @@ static void help(FILE *f)
         "                         names (hidden, lookback, loss, mask_penalty, linear_candidate,\n"
         "                         future_terms, learning_rate, ...: 'maskcast train --help'\n"
         "                         spells them with dashes); up to %d options of %d values,\n"
-        "                         %d combinations (default: hidden=32,64 and a lookback of one\n"
-        "                         and two weeks)\n"
+        "                         %d combinations (without --try: hidden=32,64 and a lookback\n"
+        "                         of one and two weeks, in place of --hidden and --lookback)\n"
         "  --test-days N          days scored at the end of the data (default 28)\n",
         MAX_TRIES, MAX_VALUES, MAX_CONFIGS);
     mc_cli_model_help(f, "stride");

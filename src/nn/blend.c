@@ -1,5 +1,6 @@
 /* The blend of the network's forecast with a linear forecaster's, one weight
-   per horizon step: what training keeps when the mixture beats both on the
+   per horizon step: what training keeps when the mixture, with the
+   network's weight below 1, beats the linear forecaster clearly on the
    validation tail (train/trainer.c). The linear part is the closed-form fit
    of train/linear_fit.c, its lag weights taken on the unmasked lags (the
    fit's constant mask folded in). */

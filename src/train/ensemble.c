@@ -20,7 +20,7 @@ static bool same_network(const mc_net_shape *a, const mc_net_shape *b)
            a->hidden == b->hidden && a->quantiles == b->quantiles &&
            a->activation == b->activation && a->mask_kind == b->mask_kind &&
            a->anomaly_mask == b->anomaly_mask && a->horizon_masks == b->horizon_masks &&
-           a->skip == b->skip && a->future_terms == b->future_terms &&
+           a->skip == b->skip && mc_net_n_terms(a) == mc_net_n_terms(b) &&
            a->calendar == b->calendar && a->mask_local == b->mask_local &&
            a->horizon_rank == b->horizon_rank && a->mask_penalty == b->mask_penalty &&
            a->mask_topk == b->mask_topk && a->anomaly_topk == b->anomaly_topk &&

@@ -63,6 +63,8 @@ const int64_t *mc_model_holidays(const mc_model *m, size_t *n)
 
 const char *mc_model_kept(const mc_model *m)
 {
+    if (m->members > 1)
+        return "ensemble";
     if (m->shape.blend)
         return "blend";
     return m->record.best_epoch == 0 ? "linear" : "network";

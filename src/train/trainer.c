@@ -53,7 +53,7 @@ struct mc_trainer {
     float *blend_buf; /* (4, n_val, H) scratch: linear, network, targets, weights; and (H) */
     bool done;
     mc_train_progress progress;
-    struct timespec t0;
+    struct timespec t0, t_epochs; /* mc_trainer_init; the first epoch's start */
 };
 
 void mc_train_options_defaults(mc_train_options *o)
@@ -255,10 +255,12 @@ static mc_status fit_linear(mc_trainer *t, mc_error *err)
     if (t->linear == NULL)
         return mc_error_nomem(err, "allocating the linear forecaster");
     bool fitted = false;
-    const mc_status st = mc_linear_fit_params(t->linear, m, &t->work, &t->data.series, &t->spec,
-                                              t->train, t->n_train, t->val, t->n_val,
-                                              t->opt.batch_size, t->x, t->target, t->weight,
-                                              t->level, &fitted, err);
+    mc_status st = mc_linear_fit_params(t->linear, m, &t->work, &t->data.series, &t->spec,
+                                        t->train, t->n_train, t->val, t->n_val,
+                                        t->opt.batch_size, t->x, t->target, t->weight, t->level,
+                                        &fitted, err);
+    if (st != MC_OK && st != MC_ERR_NOMEM)
+        st = MC_OK; /* the solve failed: an optional candidate, not a failed training */
     if (st != MC_OK || !fitted) {
         free(t->linear);
         t->linear = NULL;
@@ -498,10 +500,13 @@ static void close_epoch(mc_trainer *t, double train_loss, double val)
 
 mc_status mc_trainer_step(mc_trainer *t, bool *done, mc_error *err)
 {
+    if (t->epoch == 0)
+        clock_gettime(CLOCK_MONOTONIC, &t->t_epochs);
     if (!t->done && t->epoch > 0 && t->opt.time_limit > 0.0) {
-        /* Another epoch as long as the mean one so far would end past it. */
+        /* Another epoch as long as the mean one so far (the set-up and the
+           linear fit before the first not counted) would end past it. */
         const double spent = seconds_since(&t->t0);
-        if (spent + spent / (double)t->epoch > t->opt.time_limit) {
+        if (spent + seconds_since(&t->t_epochs) / (double)t->epoch > t->opt.time_limit) {
             t->done = true;
             t->model->record.time_limited = true;
             weigh_blend(t);
