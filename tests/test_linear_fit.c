@@ -121,6 +121,33 @@ static double naive_mse(const naive_fit *f, const double *y, const size_t *val, 
     return sse / (double)(n * HORIZON);
 }
 
+/* The penalty whose naive fit has the least validation error. */
+static size_t best_naive(const naive_fit *fits, const double *y, const size_t *val, size_t n_val,
+                         size_t level_steps)
+{
+    size_t best = 0;
+    double best_mse = INFINITY;
+    for (size_t p = 0; p < N_PENALTIES; p++) {
+        const double mse = naive_mse(&fits[p], y, val, n_val, level_steps);
+        if (mse < best_mse) {
+            best_mse = mse;
+            best = p;
+        }
+    }
+    return best;
+}
+
+/* The small model these tests train: the window above, `hidden` units,
+   no anomaly mask (the skip sees the lags as they are). */
+static void small_linear_options(mc_model_options *mo, size_t hidden)
+{
+    mc_model_options_defaults(mo);
+    mo->window.lookback = LOOKBACK;
+    mo->window.horizon = HORIZON;
+    mo->network.hidden = hidden;
+    mo->network.anomaly_mask = false;
+}
+
 /* The first `rows` data rows of a CSV text (header kept), malloc'd. */
 static char *csv_prefix(const char *csv, size_t rows)
 {
@@ -223,12 +250,8 @@ static void test_linear_forecaster_is_the_ridge_fit(void **state)
         blank_load(csv, gaps[i]);
     mc_frame *f = frame_of(csv);
     mc_model_options mo;
-    mc_model_options_defaults(&mo);
-    mo.window.lookback = LOOKBACK;
-    mo.window.horizon = HORIZON;
-    mo.network.hidden = 8;
-    mo.network.anomaly_mask = false; /* the skip sees the lags as they are */
-    mo.network.future_terms = false;  /* the lags alone (the joint fit: below) */
+    small_linear_options(&mo, 8);
+    mo.network.future_terms = false; /* the lags alone (the joint fit: below) */
     mc_trainer *t = NULL;
     mc_model *m = untrained_model(&t, f, &mo);
     const size_t *train, *val;
@@ -249,15 +272,7 @@ static void test_linear_forecaster_is_the_ridge_fit(void **state)
     static naive_fit fits[N_PENALTIES];
     naive_fits(fits, y, fit_train, n_fit, level_steps);
     free(fit_train);
-    size_t best = 0;
-    double best_mse = INFINITY;
-    for (size_t p = 0; p < N_PENALTIES; p++) {
-        const double mse = naive_mse(&fits[p], y, val, n_val, level_steps);
-        if (mse < best_mse) {
-            best_mse = mse;
-            best = p;
-        }
-    }
+    const size_t best = best_naive(fits, y, val, n_val, level_steps);
     /* The model forecasts what the chosen fit does, at origins in the
        validation tail and after it. */
     const size_t origins[] = {val[0], val[n_val / 2], val[n_val - 1], HOURS - HORIZON};
@@ -419,11 +434,7 @@ static void test_linear_forecaster_fits_the_future_terms(void **state)
     char *csv = synthetic_csv(HOURS, 0);
     mc_frame *f = frame_of(csv);
     mc_model_options mo;
-    mc_model_options_defaults(&mo);
-    mo.window.lookback = LOOKBACK;
-    mo.window.horizon = HORIZON;
-    mo.network.hidden = 8;
-    mo.network.anomaly_mask = false;
+    small_linear_options(&mo, 8);
     const char *future[] = {"temp"};
     mo.features.future = future;
     mo.features.n_future = 1;
@@ -526,11 +537,7 @@ static void test_blend_is_the_mixture(void **state)
     char *csv = series_csv(HOURS, 400.0);
     mc_frame *f = frame_of(csv);
     mc_model_options mo;
-    mc_model_options_defaults(&mo);
-    mo.window.lookback = LOOKBACK;
-    mo.window.horizon = HORIZON;
-    mo.network.hidden = 16;
-    mo.network.anomaly_mask = false;
+    small_linear_options(&mo, 16);
     mo.network.future_terms = false;
     mc_train_options to;
     mc_train_options_defaults(&to);
@@ -562,15 +569,7 @@ static void test_blend_is_the_mixture(void **state)
     const double *y = mc_frame_values(f, 0);
     static naive_fit fits[N_PENALTIES];
     naive_fits(fits, y, train, n_train, m->level_steps); /* no load is missing */
-    size_t best = 0;
-    double best_mse = INFINITY;
-    for (size_t p = 0; p < N_PENALTIES; p++) {
-        const double mse = naive_mse(&fits[p], y, val, n_val, m->level_steps);
-        if (mse < best_mse) {
-            best_mse = mse;
-            best = p;
-        }
-    }
+    const size_t best = best_naive(fits, y, val, n_val, m->level_steps);
     const size_t origins[] = {val[0], val[n_val - 1], HOURS - HORIZON};
     for (size_t i = 0; i < sizeof origins / sizeof origins[0]; i++) {
         double got[HORIZON], yn[HORIZON], yl[HORIZON];

@@ -190,14 +190,10 @@ static int parse_args(backtest_args *a, int argc, char **argv, FILE *out, FILE *
     const int st = mc_cli_parse_options(&cmd, a, argc, argv, out, err);
     if (st != MC_EXIT_OK)
         return st;
-    if (a->data.csv == NULL || optind < argc) {
-        if (optind < argc)
-            fprintf(err, "maskcast backtest: unexpected argument '%s'\n", argv[optind]);
-        else
-            fprintf(err, "maskcast backtest: --csv FILE is required\n");
-        fprintf(err, "Run 'maskcast backtest --help' for the options.\n");
-        return MC_EXIT_USAGE;
-    }
+    const int rest = mc_cli_check_arguments(&cmd, a->data.csv == NULL ? "--csv FILE" : NULL,
+                                            argc, argv, err);
+    if (rest != MC_EXIT_OK)
+        return rest;
     if (a->test_start != NULL && a->bo.test_days != 0) {
         fprintf(err, "maskcast backtest: give --test-start or --test-days, not both\n");
         return MC_EXIT_USAGE;

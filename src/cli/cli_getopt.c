@@ -25,3 +25,16 @@ int mc_cli_parse_options(const mc_cli_command *cmd, void *args, int argc, char *
     }
     return MC_EXIT_OK;
 }
+
+int mc_cli_check_arguments(const mc_cli_command *cmd, const char *missing, int argc, char **argv,
+                           FILE *err)
+{
+    if (missing == NULL && optind >= argc)
+        return MC_EXIT_OK;
+    if (optind < argc)
+        fprintf(err, "maskcast %s: unexpected argument '%s'\n", cmd->name, argv[optind]);
+    else
+        fprintf(err, "maskcast %s: %s is required\n", cmd->name, missing);
+    fprintf(err, "Run 'maskcast %s --help' for the options.\n", cmd->name);
+    return MC_EXIT_USAGE;
+}

@@ -31,4 +31,12 @@ enum { MC_CLI_HELP_SHOWN = -1 };
 int mc_cli_parse_options(const mc_cli_command *cmd, void *args, int argc, char **argv, FILE *out,
                          FILE *err);
 
+/*
+ * After mc_cli_parse_options(): MC_EXIT_USAGE after a message when an
+ * argument is left over or `missing` (the spelling of a required option not
+ * given, "--csv FILE"; NULL when none is) is not NULL, else MC_EXIT_OK.
+ */
+int mc_cli_check_arguments(const mc_cli_command *cmd, const char *missing, int argc, char **argv,
+                           FILE *err);
+
 #endif /* MC_CLI_CLI_GETOPT_H */

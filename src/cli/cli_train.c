@@ -87,14 +87,9 @@ static int parse_args(train_args *a, int argc, char **argv, FILE *out, FILE *err
     if (st != MC_EXIT_OK)
         return st;
     const char *missing = a->data.csv == NULL ? "--csv FILE" : a->output == NULL ? "-o MODEL" : NULL;
-    if (missing != NULL || optind < argc) {
-        if (optind < argc)
-            fprintf(err, "maskcast train: unexpected argument '%s'\n", argv[optind]);
-        else
-            fprintf(err, "maskcast train: %s is required\n", missing);
-        fprintf(err, "Run 'maskcast train --help' for the options.\n");
-        return MC_EXIT_USAGE;
-    }
+    const int rest = mc_cli_check_arguments(&cmd, missing, argc, argv, err);
+    if (rest != MC_EXIT_OK)
+        return rest;
     return mc_cli_data_check(&a->data, err) ? MC_EXIT_OK : MC_EXIT_USAGE;
 }
 

@@ -168,14 +168,9 @@ static int parse_args(tune_args *a, int argc, char **argv, FILE *out, FILE *err)
     if (st != MC_EXIT_OK)
         return st;
     const char *missing = a->data.csv == NULL ? "--csv FILE" : a->output == NULL ? "-o MODEL" : NULL;
-    if (missing != NULL || optind < argc) {
-        if (optind < argc)
-            fprintf(err, "maskcast tune: unexpected argument '%s'\n", argv[optind]);
-        else
-            fprintf(err, "maskcast tune: %s is required\n", missing);
-        fprintf(err, "Run 'maskcast tune --help' for the options.\n");
-        return MC_EXIT_USAGE;
-    }
+    const int rest = mc_cli_check_arguments(&cmd, missing, argc, argv, err);
+    if (rest != MC_EXIT_OK)
+        return rest;
     size_t configs = 1;
     for (size_t i = 0; i < a->n_tries; i++)
         configs *= a->tries[i].n;

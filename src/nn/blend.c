@@ -86,7 +86,7 @@ void mc_blend_backward_input(float *dx, const float *dy, const float *x, const m
                 continue;
             for (size_t j = 0; j < P; j++)
                 g[j] = dl * G[k * P + j];
-            const size_t f = mc_net_n_past(s) + L + k * Cf;
+            const size_t f = mc_block_future_at(s, k);
             mc_future_basis_backward(dxb + f, xb + f, g, Cf, s->calendar);
         }
     }

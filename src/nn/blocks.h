@@ -43,6 +43,12 @@ static inline float *mc_block_grad(const mc_block_pass *p, mc_tensor t)
     return p->grads + p->lay->offset[t];
 }
 
+/* Where step k's future channels F_k start in one sample's input row. */
+static inline size_t mc_block_future_at(const mc_net_shape *s, size_t k)
+{
+    return mc_net_n_past(s) + s->lookback + k * s->future_channels;
+}
+
 /* ---- feature mapping (feature.c): h = phi(in W_e + b_e) -------------------- */
 
 /* Run on x, and with the anomaly mask a second time on x~ (sharing W_e, b_e). */

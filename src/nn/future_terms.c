@@ -7,12 +7,6 @@
 #include "nn/blocks.h"
 #include "nn/future_basis.h"
 
-/* Step k's future channels in sample row x. */
-static const float *future_of(const float *x, const mc_net_shape *s, size_t k)
-{
-    return x + mc_net_n_past(s) + s->lookback + k * s->future_channels;
-}
-
 void mc_future_terms_forward(float *y, float *terms, const float *x, const mc_block_pass *p)
 {
     const mc_net_shape *s = p->s;
@@ -22,7 +16,8 @@ void mc_future_terms_forward(float *y, float *terms, const float *x, const mc_bl
     for (size_t b = 0; b < B; b++)
         for (size_t k = 0; k < H; k++) {
             float *phi = terms + (b * H + k) * P;
-            mc_future_basis(phi, future_of(x + b * n_in, s, k), s->future_channels, s->calendar);
+            mc_future_basis(phi, x + b * n_in + mc_block_future_at(s, k), s->future_channels,
+                            s->calendar);
             for (size_t q = 0; q < Q; q++) {
                 const float *g = G + (k * Q + q) * P;
                 float acc = 0.0f;
@@ -57,9 +52,8 @@ void mc_future_terms_backward(float *dx, const float *terms, const float *x, con
                         g[j] += d * G[(k * Q + q) * P + j];
             }
             if (dx != NULL) {
-                float *df = dx + b * n_in + mc_net_n_past(s) + s->lookback + k * s->future_channels;
-                mc_future_basis_backward(df, future_of(x + b * n_in, s, k), g,
-                                         s->future_channels, s->calendar);
+                const size_t f = b * n_in + mc_block_future_at(s, k);
+                mc_future_basis_backward(dx + f, x + f, g, s->future_channels, s->calendar);
             }
         }
 }

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "common/checked.h"
 #include "common/error.h"
@@ -206,6 +207,14 @@ size_t mc_tensor_dims(const mc_net_layout *lay, mc_tensor t, size_t dims[2])
     if (mc_tensor_size(lay, t) == 0)
         return 0;
     return MC_TENSORS[t].vector ? 1 : 2;
+}
+
+void mc_tensors_copy(float *to, const mc_net_layout *to_lay, const float *from,
+                     const mc_net_layout *from_lay)
+{
+    for (int t = 0; t < MC_T_COUNT; t++)
+        memcpy(to + to_lay->offset[t], from + from_lay->offset[t],
+               mc_tensor_size(from_lay, (mc_tensor)t) * sizeof *to);
 }
 
 /* a*b*c without overflow, and within `limit`. */

@@ -119,6 +119,12 @@ static inline size_t mc_tensor_size(const mc_net_layout *lay, mc_tensor t)
    configuration has no such tensor. */
 size_t mc_tensor_dims(const mc_net_layout *lay, mc_tensor t, size_t dims[2]);
 
+/* Copies every tensor of `from` (laid out by from_lay) into `to` (laid out
+   by to_lay, a layout of the same network with blocks added): tensors
+   to_lay has and from_lay does not are left as they are. */
+void mc_tensors_copy(float *to, const mc_net_layout *to_lay, const float *from,
+                     const mc_net_layout *from_lay);
+
 /*
  * Checks that the shape is usable and that every product of sizes a batch of
  * `max_batch` needs fits both size_t and the int that BLAS takes. Fills the

@@ -59,9 +59,7 @@ static const char *differs(const mc_model *a, const mc_model *b)
 static void member_params(float *out, const mc_net_layout *lay, const mc_model *m)
 {
     memset(out, 0, lay->total * sizeof *out);
-    for (int t = 0; t < MC_T_COUNT; t++)
-        memcpy(out + lay->offset[t], m->params + m->layout.offset[t],
-               mc_tensor_size(&m->layout, (mc_tensor)t) * sizeof *out);
+    mc_tensors_copy(out, lay, m->params, &m->layout);
     if (!m->shape.blend)
         for (size_t k = 0; k < lay->rows[MC_T_BLEND_W]; k++)
             out[lay->offset[MC_T_BLEND_W] + k] = 1.0f;

@@ -361,9 +361,7 @@ mc_status mc_model_set_blend(mc_model *m, const float *linear, const float *w, m
         free(mask);
         return st;
     }
-    for (int t = 0; t < MC_T_COUNT; t++) /* the network's own tensors */
-        memcpy(p + lay.offset[t], m->params + m->layout.offset[t],
-               mc_tensor_size(&m->layout, (mc_tensor)t) * sizeof *p);
+    mc_tensors_copy(p, &lay, m->params, &m->layout); /* the network's own tensors */
     const float *S = linear + m->layout.offset[MC_T_SKIP_S], *c = linear + m->layout.offset[MC_T_HEAD_C];
     const float *G = linear + m->layout.offset[MC_T_SKIP_G];
     for (size_t k = 0; k < H; k++) {

@@ -319,6 +319,13 @@ static int64_t whole_or_zero(const cJSON *v)
     return (int64_t)v->valuedouble;
 }
 
+/* The number at `key` of object t, or NAN (absent, or not a number). */
+static double number_or_nan(const cJSON *t, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
 static void read_record(const cJSON *t, mc_train_record *rec)
 {
     /* The record informs; it is not needed to forecast, so gaps are zeros. */
@@ -330,22 +337,15 @@ static void read_record(const cJSON *t, mc_train_record *rec)
         *sizes[i].out = cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e15
                             ? (size_t)v->valuedouble : 0;
     }
-    const cJSON *v;
-    rec->best_val_loss = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "best_val_loss"))
-                             ? v->valuedouble : NAN;
-    rec->last_train_loss = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "last_train_loss"))
-                               ? v->valuedouble : NAN;
-    rec->network_val_loss = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "network_val_loss"))
-                                ? v->valuedouble : NAN;
-    rec->linear_val_loss = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "linear_val_loss"))
-                               ? v->valuedouble : NAN;
-    rec->blend_weight = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "blend_weight"))
-                            ? v->valuedouble : NAN;
-    rec->blend_val_loss = cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(t, "blend_val_loss"))
-                              ? v->valuedouble : NAN;
+    rec->best_val_loss = number_or_nan(t, "best_val_loss");
+    rec->last_train_loss = number_or_nan(t, "last_train_loss");
+    rec->network_val_loss = number_or_nan(t, "network_val_loss");
+    rec->linear_val_loss = number_or_nan(t, "linear_val_loss");
+    rec->blend_weight = number_or_nan(t, "blend_weight");
+    rec->blend_val_loss = number_or_nan(t, "blend_val_loss");
     rec->first_time = whole_or_zero(cJSON_GetObjectItemCaseSensitive(t, "first_time"));
     rec->last_time = whole_or_zero(cJSON_GetObjectItemCaseSensitive(t, "last_time"));
-    v = cJSON_GetObjectItemCaseSensitive(t, "seed");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, "seed");
     rec->seed = cJSON_IsString(v) ? strtoull(v->valuestring, NULL, 10) : 0;
 }
 
@@ -373,8 +373,9 @@ static mc_status check_tensors(const reader *r, const mc_st_file *f, const mc_mo
         return bad(r, plan_err.message);
     size_t expected = 0;
     const size_t members = mo->network.members > 1 ? mo->network.members : 1;
-    for (size_t j = 0; j < members; j++)
-    for (int t = 0; t < MC_T_COUNT; t++) {
+    for (size_t i = 0; i < members * MC_T_COUNT; i++) { /* member j's tensor t */
+        const size_t j = i / MC_T_COUNT;
+        const mc_tensor t = (mc_tensor)(i % MC_T_COUNT);
         size_t want[2];
         const size_t ndim = mc_tensor_dims(&layout, (mc_tensor)t, want);
         char name[MEMBER_NAME];
@@ -413,19 +414,20 @@ static mc_status check_tensors(const reader *r, const mc_st_file *f, const mc_mo
 /* The values of the tensors check_tensors() accepted; all must be finite. */
 static mc_status read_tensors(const reader *r, const mc_st_file *f, mc_model *m)
 {
-    for (size_t j = 0; j < m->members; j++)
-    for (int t = 0; t < MC_T_COUNT; t++) {
-        const size_t n = mc_tensor_size(&m->layout, (mc_tensor)t);
+    for (size_t i = 0; i < m->members * MC_T_COUNT; i++) { /* member j's tensor t */
+        const size_t j = i / MC_T_COUNT;
+        const mc_tensor t = (mc_tensor)(i % MC_T_COUNT);
+        const size_t n = mc_tensor_size(&m->layout, t);
         char name[MEMBER_NAME];
-        member_name(name, j, (mc_tensor)t);
+        member_name(name, j, t);
         if (n == 0)
             continue;
         float *p = m->params + j * m->layout.total + m->layout.offset[t];
         mc_status st = mc_st_read_f32(f, name, p, n, r->err);
         if (st != MC_OK)
             return st;
-        for (size_t i = 0; i < n; i++)
-            if (!isfinite(p[i])) {
+        for (size_t v = 0; v < n; v++)
+            if (!isfinite(p[v])) {
                 char what[160];
                 snprintf(what, sizeof what, "tensor \"%s\" holds a value that is not finite",
                          name);
