@@ -119,6 +119,11 @@ MC_API size_t mc_backtest_method_linear_kept(const mc_backtest *b, size_t method
    (mc_model_kept() "blend"). */
 MC_API size_t mc_backtest_method_blend_kept(const mc_backtest *b, size_t method);
 
+/** Writes a method's name with what training kept into `out` (`size` bytes,
+    truncated): "maskcast (blend)", "maskcast (2/1/0)" for a mix of
+    network / linear / blend models, the bare name for baselines. */
+MC_API void mc_backtest_method_label(const mc_backtest *b, size_t method, char *out, size_t size);
+
 /** Origins scored. */
 MC_API size_t mc_backtest_origins(const mc_backtest *b);
 MC_API size_t mc_backtest_horizon(const mc_backtest *b); /**< steps scored per origin (H) */
@@ -133,6 +138,14 @@ MC_API size_t mc_backtest_train_rows(const mc_backtest *b);
 MC_API const double *mc_backtest_actuals(const mc_backtest *b);
 /** Point forecasts of a method (origins x H): the median for quantile models. */
 MC_API const double *mc_backtest_forecasts(const mc_backtest *b, size_t method);
+
+/** Quantile levels of a quantile model's method (Q), 0 for point forecasts. */
+MC_API size_t mc_backtest_method_quantiles(const mc_backtest *b, size_t method);
+/** Level q (increasing) of a method's quantiles, NAN out of range. */
+MC_API double mc_backtest_method_quantile_level(const mc_backtest *b, size_t method, size_t q);
+/** Every quantile of a quantile model's method (origins x H x Q), NULL for
+    point forecasts. */
+MC_API const double *mc_backtest_method_quantile_forecasts(const mc_backtest *b, size_t method);
 
 /** Metrics of a method at horizon step `step` (0-based), or overall when
    step == mc_backtest_horizon(b), into *out (not NULL). */

@@ -66,6 +66,15 @@ typedef struct mc_column_summary {
 MC_API mc_status mc_frame_describe_column(const mc_frame *frame, size_t j, mc_column_summary *out,
                                           mc_error *err);
 
+/**
+ * As mc_frame_describe_column(), and writes the row of every outlier, in
+ * row order, into `rows` (room for mc_frame_rows(frame) entries, not NULL:
+ * MC_ERR_ARGUMENT); out->outliers of them are written.
+ */
+MC_API mc_status mc_frame_describe_column_rows(const mc_frame *frame, size_t j,
+                                               mc_column_summary *out, size_t *rows,
+                                               mc_error *err);
+
 #ifdef __cplusplus
 }
 #endif

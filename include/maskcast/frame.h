@@ -236,6 +236,12 @@ typedef enum mc_value_state {
  * regularised or freed; the caller must not free or change them.
  */
 
+/** Where a row of a regularised frame came from: bits of mc_frame_row_flags(). */
+typedef enum mc_row_flag {
+    MC_ROW_INSERTED = 1, /**< the file had no row at this instant (a gap) */
+    MC_ROW_MERGED = 2    /**< several file rows had this instant (merged by the duplicate policy) */
+} mc_row_flag;
+
 /** Number of rows. */
 MC_API size_t mc_frame_rows(const mc_frame *frame);
 
@@ -270,6 +276,9 @@ MC_API const uint8_t *mc_frame_states(const mc_frame *frame, size_t j);
 
 /** Step in seconds after regularisation; 0 before. */
 MC_API int64_t mc_frame_step(const mc_frame *frame);
+
+/** Per-row mc_row_flag bits (rows), or NULL before mc_frame_regularize(). */
+MC_API const uint8_t *mc_frame_row_flags(const mc_frame *frame);
 
 /** What reading and regularising found. Fields are only appended in new versions. */
 typedef struct mc_frame_report {

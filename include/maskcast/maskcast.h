@@ -9,6 +9,7 @@
  *   - maskcast/model.h     the forecasting model: training, forecasting, files
  *   - maskcast/backtest.h  rolling-origin backtests against baselines
  *   - maskcast/explain.h   what the forecasts rest on; anomaly scores from the mask
+ *   - maskcast/report.h    a report's data as JSON, for pictures (docs/REPORT.md)
  *
  * Conventions: every name starts with mc_; every fallible call returns an
  * mc_status (MC_OK is 0) and fills an mc_error the caller owns; every
@@ -99,6 +100,7 @@
 #include "maskcast/explain.h"
 #include "maskcast/frame.h"
 #include "maskcast/model.h"
+#include "maskcast/report.h"
 #include "maskcast/status.h"
 #include "maskcast/version.h"
 

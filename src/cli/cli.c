@@ -20,6 +20,7 @@ static const subcommand SUBCOMMANDS[] = {
     {"tune", mc_cli_tune, "search model and training options by backtest, write the best model"},
     {"explain", mc_cli_explain, "which inputs the forecasts rest on, per horizon step"},
     {"anomalies", mc_cli_anomalies, "where the anomaly mask shuts out past load values"},
+    {"report", mc_cli_report, "a command's results as charts in one HTML file for a browser"},
 };
 
 static void usage(FILE *f)

@@ -10,17 +10,19 @@
 #include "cli/cli_model_data.h"
 #include "cli/cli_model_opts.h"
 #include "cli/cli_output.h"
+#include "cli/cli_report.h"
 #include "data/timestamp.h"
 #include "eval/anomalies.h"
 #include "maskcast/model.h"
 
-enum { OPT_THRESHOLD = MC_OPT_DATA_END, OPT_TOP, OPT_TRUTH, OPT_START, OPT_JSON };
+enum { OPT_THRESHOLD = MC_OPT_DATA_END, OPT_TOP, OPT_TRUTH, OPT_START, OPT_JSON, OPT_REPORT };
 
 static void help(FILE *f)
 {
     fprintf(f,
         "Usage: maskcast anomalies -m MODEL --csv FILE [--threshold T] [--top N]\n"
         "                          [--start TIME] [--truth FILE] [--json] [-o OUT]\n"
+        "                          [--report FILE.html]\n"
         "\n"
         "Scores every past load value by how far the model's anomaly mask closes on it\n"
         "and lists the strongest. The model reads the data in windows of its lookback; a\n"
@@ -47,6 +49,9 @@ static void help(FILE *f)
         "                         after the CSV, in the object with --json\n"
         "  --json                 one JSON object instead of CSV\n"
         "  -o, --output FILE      write there instead of standard output (atomically)\n"
+        MC_CLI_REPORT_HELP
+        "                         (the load with the flagged values and the recorded\n"
+        "                         anomalies, the mask's weight beneath it)\n"
         "  -h, --help             this help\n"
         "\n"
         "%s"
@@ -63,6 +68,7 @@ typedef struct anomaly_args {
     double threshold;
     size_t top;
     bool json;
+    mc_cli_report_file report;
 } anomaly_args;
 
 static int bad(FILE *err, const char *opt, const char *arg, const char *want)
@@ -87,6 +93,7 @@ static int anomaly_option(void *args, int c, const char *arg, FILE *err)
     case OPT_TRUTH: a->truth = arg; return 1;
     case OPT_START: a->start = arg; return 1;
     case OPT_JSON: a->json = true; return 1;
+    case OPT_REPORT: a->report.path = arg; return 1;
     default: return 0;
     }
 }
@@ -102,6 +109,7 @@ static int parse(anomaly_args *a, int argc, char **argv, FILE *out, FILE *err)
         {"truth", required_argument, NULL, OPT_TRUTH},
         {"start", required_argument, NULL, OPT_START},
         {"json", no_argument, NULL, OPT_JSON},
+        {"report", required_argument, NULL, OPT_REPORT},
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -265,6 +273,28 @@ static int write_json(FILE *o, const listing *l, const char *model, double thres
     return mc_cli_print_json(j, o, err);
 }
 
+/* The report: the load, the flagged values and the recorded anomalies (truth
+   may be NULL), and the mask's weight. */
+static int write_report(anomaly_args *a, int argc, char **argv, const mc_model *m,
+                        const mc_frame *f, const mc_anomaly_scores *s,
+                        const mc_anomaly_truth *truth, const int64_t *wall, FILE *err)
+{
+    uint8_t *recorded = truth != NULL ? malloc(s->rows ? s->rows : 1) : NULL;
+    if (truth != NULL && recorded == NULL) {
+        fprintf(err, "maskcast: out of memory\n");
+        return MC_EXIT_FAILURE;
+    }
+    for (size_t i = 0; recorded != NULL && i < s->rows; i++)
+        recorded[i] = mc_anomaly_truth_contains(truth, wall[i]);
+    mc_report *r = mc_cli_report_new(argc, argv, &a->data, f, a->model, m, err);
+    mc_error e;
+    const mc_status st = r != NULL ? mc_report_add_anomaly_scores(r, s, f, a->threshold,
+                                                                   recorded, &e)
+                                   : MC_ERR_NOMEM;
+    free(recorded);
+    return mc_cli_report_finish(&a->report, r, st, &e, err);
+}
+
 int mc_cli_anomalies(int argc, char **argv, FILE *out, FILE *err)
 {
     anomaly_args a;
@@ -285,6 +315,8 @@ int mc_cli_anomalies(int argc, char **argv, FILE *out, FILE *err)
         goto done;
     }
     status = MC_EXIT_FAILURE;
+    if (mc_cli_report_open(&a.report, err) != 0)
+        goto done;
     if (mc_model_load(&m, a.model, &e) != MC_OK) {
         fprintf(err, "maskcast: %s\n", e.message);
         goto done;
@@ -326,7 +358,10 @@ int mc_cli_anomalies(int argc, char **argv, FILE *out, FILE *err)
         status = MC_EXIT_FAILURE;
     if (status == MC_EXIT_OK && !a.json && l.agree != NULL)
         print_agreement(err, l.agree);
+    if (status == MC_EXIT_OK && a.report.path != NULL)
+        status = write_report(&a, argc, argv, m, f, &s, l.truth, b.series.wall, err);
 done:
+    mc_cli_report_close(&a.report, NULL, err);
     free(rows);
     mc_anomaly_truth_free(&truth);
     mc_anomaly_scores_free(&s);

@@ -11,6 +11,7 @@
 #include "cli/cli_model_opts.h"
 #include "cli/cli_output.h"
 #include "cli/cli_progress.h"
+#include "cli/cli_report.h"
 #include "data/frame_lookup.h"
 #include "data/timestamp.h"
 #include "maskcast/backtest.h"
@@ -18,7 +19,7 @@
 enum {
     OPT_TEST_START = MC_OPT_MODEL_END, OPT_TEST_DAYS, OPT_STRIDE, OPT_ORIGIN_TIME, OPT_GAP,
     OPT_REFIT, OPT_ENSEMBLE, OPT_ABLATIONS, OPT_NO_BASELINES, OPT_TEMPERATURE, OPT_CORRUPT,
-    OPT_CORRUPT_SEED, OPT_FORECASTS, OPT_METRICS, OPT_JSON
+    OPT_CORRUPT_SEED, OPT_FORECASTS, OPT_METRICS, OPT_JSON, OPT_REPORT
 };
 
 static void help(FILE *f)
@@ -28,7 +29,7 @@ static void help(FILE *f)
         "                         [--stride DUR] [--origin-time HH:MM] [--gap DUR]\n"
         "                         [--refit-every N] [--ensemble N] [--ablations]\n"
         "                         [--forecasts FILE] [--metrics FILE] [--json FILE]\n"
-        "                         [model and training options]\n"
+        "                         [--report FILE.html] [model and training options]\n"
         "\n"
         "Rolling-origin evaluation. Origins are placed in a test span at the end of the\n"
         "data, one every --stride at --origin-time; each forecasts --horizon steps starting\n"
@@ -70,6 +71,9 @@ static void help(FILE *f)
         "  --forecasts FILE       per-origin forecasts of every method, CSV\n"
         "  --metrics FILE         metrics per method and horizon step, CSV ('all' = overall)\n"
         "  --json FILE            the same metrics as JSON\n"
+        MC_CLI_REPORT_HELP
+        "                         (actual against forecast, errors by step, hour and\n"
+        "                         weekday, the worst days)\n"
         "  -q, --quiet            no progress\n"
         "  -h, --help             this help\n"
         "\n");
@@ -89,6 +93,7 @@ typedef struct backtest_args {
     mc_cli_model model;
     mc_backtest_options bo;
     const char *test_start, *forecasts, *metrics, *json;
+    mc_cli_report_file report;
     int64_t stride_seconds, gap_seconds;
     bool quiet;
 } backtest_args;
@@ -157,6 +162,7 @@ static int backtest_option(void *args, int c, const char *arg, FILE *err)
     case OPT_FORECASTS: a->forecasts = arg; return 1;
     case OPT_METRICS: a->metrics = arg; return 1;
     case OPT_JSON: a->json = arg; return 1;
+    case OPT_REPORT: a->report.path = arg; return 1;
     default: return 0;
     }
 }
@@ -180,6 +186,7 @@ static int parse_args(backtest_args *a, int argc, char **argv, FILE *out, FILE *
         {"forecasts", required_argument, NULL, OPT_FORECASTS},
         {"metrics", required_argument, NULL, OPT_METRICS},
         {"json", required_argument, NULL, OPT_JSON},
+        {"report", required_argument, NULL, OPT_REPORT},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -391,24 +398,6 @@ static void fmt(char *out, size_t size, double v, int digits, bool general)
 
 enum { MAX_SUMMARY_METHODS = 16 };
 
-/* A method's name in the table: a trained method's says which forecaster
-   its models kept ("maskcast (linear)", "maskcast (linear 3/5)"). */
-static void method_label(char *out, size_t size, const mc_backtest *b, size_t m)
-{
-    const char *name = mc_backtest_method_name(b, m);
-    const size_t models = mc_backtest_method_models(b, m);
-    const size_t linear = mc_backtest_method_linear_kept(b, m);
-    const size_t blend = mc_backtest_method_blend_kept(b, m);
-    const size_t network = models - linear - blend;
-    if (models == 0)
-        snprintf(out, size, "%s", name);
-    else if (network == models || linear == models || blend == models)
-        snprintf(out, size, "%s (%s)", name,
-                 network == models ? "network" : linear == models ? "linear" : "blend");
-    else
-        snprintf(out, size, "%s (%zu/%zu/%zu)", name, network, linear, blend);
-}
-
 /* The table a person reads: overall metrics, then MAPE by horizon step. */
 static void summary(FILE *f, const mc_backtest *b, const backtest_args *a, const mc_frame *frame)
 {
@@ -444,7 +433,7 @@ static void summary(FILE *f, const mc_backtest *b, const backtest_args *a, const
     int name_width = 18;
     char label[MAX_SUMMARY_METHODS][64];
     for (size_t m = 0; m < M; m++) {
-        method_label(label[m], sizeof label[m], b, m);
+        mc_backtest_method_label(b, m, label[m], sizeof label[m]);
         if ((int)strlen(label[m]) > name_width)
             name_width = (int)strlen(label[m]);
     }
@@ -490,6 +479,16 @@ static void summary(FILE *f, const mc_backtest *b, const backtest_args *a, const
           " MASE scales by its in-sample MAE.\n", f);
 }
 
+/* The report: the backtest's charts. MC_EXIT_OK or MC_EXIT_FAILURE. */
+static int write_report(backtest_args *a, int argc, char **argv, const mc_backtest *b,
+                        const mc_frame *frame, FILE *err)
+{
+    mc_report *r = mc_cli_report_new(argc, argv, &a->data, frame, NULL, NULL, err);
+    mc_error e;
+    const mc_status st = r != NULL ? mc_report_add_backtest(r, b, frame, &e) : MC_ERR_NOMEM;
+    return mc_cli_report_finish(&a->report, r, st, &e, err);
+}
+
 int mc_cli_backtest(int argc, char **argv, FILE *out, FILE *err)
 {
     backtest_args a;
@@ -513,6 +512,10 @@ int mc_cli_backtest(int argc, char **argv, FILE *out, FILE *err)
             status = MC_EXIT_FAILURE;
             goto done;
         }
+    if (mc_cli_report_open(&a.report, err) != 0) {
+        status = MC_EXIT_FAILURE;
+        goto done;
+    }
     if ((frame = mc_cli_model_load(&a.model, &a.data, columns, err)) == NULL) {
         status = MC_EXIT_FAILURE;
         goto done;
@@ -537,6 +540,8 @@ int mc_cli_backtest(int argc, char **argv, FILE *out, FILE *err)
     for (int k = 0; k < 3; k++)
         if (paths[k] != NULL)
             status |= write_file(&files[k], err, b, &a, frame, k);
+    if (a.report.path != NULL)
+        status |= write_report(&a, argc, argv, b, frame, err);
     if (fflush(out) != 0 || ferror(out)) {
         fprintf(err, "maskcast: cannot write the summary\n");
         status = MC_EXIT_FAILURE;
@@ -544,6 +549,7 @@ int mc_cli_backtest(int argc, char **argv, FILE *out, FILE *err)
 done:
     for (int k = 0; k < 3; k++)
         mc_cli_output_close(&files[k], false, err); /* those not written: removed */
+    mc_cli_report_close(&a.report, NULL, err);
     mc_backtest_free(b);
     mc_frame_free(frame);
     mc_cli_model_free(&a.model);

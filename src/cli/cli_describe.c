@@ -8,10 +8,11 @@
 #include "cli/cli_data.h"
 #include "cli/cli_getopt.h"
 #include "cli/cli_output.h"
+#include "cli/cli_report.h"
 #include "common/error.h"
 #include "data/timestamp.h"
 
-enum { OPT_JSON = MC_OPT_DATA_END, OPT_HELP };
+enum { OPT_JSON = MC_OPT_DATA_END, OPT_REPORT };
 
 static void help(FILE *f)
 {
@@ -25,6 +26,9 @@ static void help(FILE *f)
             "than %.0f robust standard deviations from the median of the 3 values on each side).\n"
             "\n"
             "  --json                 print one JSON object instead of the table\n"
+            MC_CLI_REPORT_HELP
+            "                         (every column over time with its inserted rows, filled\n"
+            "                         values, merged duplicates and suspicious values)\n"
             "  -h, --help             this help\n"
             "\n"
             "%s"
@@ -173,6 +177,7 @@ static int print_json(const mc_frame *f, const char *path, const mc_column_summa
 typedef struct describe_args {
     mc_cli_data data;
     bool json;
+    mc_cli_report_file report;
 } describe_args;
 
 static int describe_option(void *args, int c, const char *arg, FILE *err)
@@ -183,6 +188,10 @@ static int describe_option(void *args, int c, const char *arg, FILE *err)
         a->json = true;
         return 1;
     }
+    if (used == 0 && c == OPT_REPORT) {
+        a->report.path = arg;
+        return 1;
+    }
     return used;
 }
 
@@ -191,6 +200,7 @@ int mc_cli_describe(int argc, char **argv, FILE *out, FILE *err)
     static const struct option longopts[] = {
         MC_CLI_DATA_LONG_OPTIONS,
         {"json", no_argument, NULL, OPT_JSON},
+        {"report", required_argument, NULL, OPT_REPORT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     static const mc_cli_command cmd = {"describe", "h", longopts, describe_option, help};
@@ -211,6 +221,10 @@ int mc_cli_describe(int argc, char **argv, FILE *out, FILE *err)
                 optind < argc ? argv[optind] : "");
         fprintf(err, "Run 'maskcast describe --help' for the options.\n");
         status = MC_EXIT_USAGE;
+        goto done;
+    }
+    if (mc_cli_report_open(&a.report, err) != 0) {
+        status = MC_EXIT_FAILURE;
         goto done;
     }
     mc_frame *f = mc_cli_data_load(&a.data, err);
@@ -236,9 +250,15 @@ int mc_cli_describe(int argc, char **argv, FILE *out, FILE *err)
         else
             print_table(f, a.data.csv, sum, a.data.step_given, out);
     }
+    if (status == MC_EXIT_OK && a.report.path != NULL) {
+        mc_report *r = mc_cli_report_new(argc, argv, &a.data, f, NULL, NULL, err);
+        const mc_status st = r != NULL ? mc_report_add_description(r, f, &e) : MC_ERR_NOMEM;
+        status = mc_cli_report_finish(&a.report, r, st, &e, err);
+    }
     free(sum);
     mc_frame_free(f);
 done:
+    mc_cli_report_close(&a.report, NULL, err);
     mc_cli_data_free(&a.data);
     return status;
 }

@@ -11,19 +11,20 @@
 #include "cli/cli_model_data.h"
 #include "cli/cli_model_opts.h"
 #include "cli/cli_output.h"
+#include "cli/cli_report.h"
 #include "data/timestamp.h"
 #include "eval/explain.h"
 #include "maskcast/model.h"
 
 enum { OPT_DAYS = MC_OPT_DATA_END, OPT_START, OPT_STRIDE, OPT_SAME_TIME, OPT_REPEATS, OPT_SEED,
-       OPT_TABLE, OPT_JSON };
+       OPT_TABLE, OPT_JSON, OPT_REPORT };
 
 static void help(FILE *f)
 {
     fprintf(f,
         "Usage: maskcast explain -m MODEL --csv FILE [--days N | --start TIME] [--stride DUR]\n"
         "                        [--same-time] [--repeats R] [--seed N] [--table | --json]\n"
-        "                        [-o OUT]\n"
+        "                        [-o OUT] [--report FILE.html]\n"
         "\n"
         "For each horizon step, how much the model's forecasts rest on each group of its\n"
         "inputs: the load over the last day of the lookback, the load before that, the\n"
@@ -59,6 +60,8 @@ static void help(FILE *f)
         "  --table                a table a person reads at a glance instead of CSV\n"
         "  --json                 one JSON object instead of CSV\n"
         "  -o, --output FILE      write there instead of standard output (atomically)\n"
+        MC_CLI_REPORT_HELP
+        "                         (the importance heatmap, the attention over the lags)\n"
         "  -h, --help             this help\n"
         "\n"
         "%s"
@@ -77,6 +80,7 @@ typedef struct explain_args {
     int64_t stride_seconds;
     mc_explain_options eo;
     bool same_time, table, json;
+    mc_cli_report_file report;
 } explain_args;
 
 static int bad(FILE *err, const char *opt, const char *arg, const char *want)
@@ -114,6 +118,7 @@ static int explain_option(void *args, int c, const char *arg, FILE *err)
     case OPT_SAME_TIME: a->same_time = true; return 1;
     case OPT_TABLE: a->table = true; return 1;
     case OPT_JSON: a->json = true; return 1;
+    case OPT_REPORT: a->report.path = arg; return 1;
     default: return 0;
     }
 }
@@ -132,6 +137,7 @@ static int parse(explain_args *a, int argc, char **argv, FILE *out, FILE *err)
         {"seed", required_argument, NULL, OPT_SEED},
         {"table", no_argument, NULL, OPT_TABLE},
         {"json", no_argument, NULL, OPT_JSON},
+        {"report", required_argument, NULL, OPT_REPORT},
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -361,6 +367,16 @@ static int write_json(FILE *o, const mc_explain *r, const explain_args *a, const
     return mc_cli_print_json(j, o, err);
 }
 
+/* The report: the importance heatmap, and the attention where the model has it. */
+static int write_report(explain_args *a, int argc, char **argv, const mc_model *m,
+                        const mc_frame *f, const mc_explain *x, FILE *err)
+{
+    mc_report *r = mc_cli_report_new(argc, argv, &a->data, f, a->model, m, err);
+    mc_error e;
+    const mc_status st = r != NULL ? mc_report_add_explain(r, x, &e) : MC_ERR_NOMEM;
+    return mc_cli_report_finish(&a->report, r, st, &e, err);
+}
+
 int mc_cli_explain(int argc, char **argv, FILE *out, FILE *err)
 {
     explain_args a;
@@ -379,6 +395,8 @@ int mc_cli_explain(int argc, char **argv, FILE *out, FILE *err)
         goto done;
     }
     status = MC_EXIT_FAILURE;
+    if (mc_cli_report_open(&a.report, err) != 0)
+        goto done;
     if (mc_model_load(&m, a.model, &e) != MC_OK) {
         fprintf(err, "maskcast: %s\n", e.message);
         goto done;
@@ -422,7 +440,10 @@ int mc_cli_explain(int argc, char **argv, FILE *out, FILE *err)
         write_csv(w, r);
     if (mc_cli_output_close(&o, status == MC_EXIT_OK, err) != 0 && status == MC_EXIT_OK)
         status = MC_EXIT_FAILURE;
+    if (status == MC_EXIT_OK && a.report.path != NULL)
+        status = write_report(&a, argc, argv, m, f, r, err);
 done:
+    mc_cli_report_close(&a.report, NULL, err);
     mc_explain_free(r);
     free(origins);
     free(strata);

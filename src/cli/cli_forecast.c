@@ -10,15 +10,17 @@
 #include "cli/cli_getopt.h"
 #include "cli/cli_model_data.h"
 #include "cli/cli_output.h"
+#include "cli/cli_report.h"
 #include "data/timestamp.h"
 #include "maskcast/model.h"
 
-enum { OPT_MODEL = MC_OPT_DATA_END, OPT_FUTURE_CSV, OPT_JSON };
+enum { OPT_MODEL = MC_OPT_DATA_END, OPT_FUTURE_CSV, OPT_JSON, OPT_REPORT };
 
 static void help(FILE *f)
 {
     fprintf(f,
         "Usage: maskcast forecast -m MODEL --csv HISTORY [--future-csv FILE] [-o OUT] [--json]\n"
+        "                         [--report FILE.html]\n"
         "\n"
         "Forecasts the model's horizon after the last observed load in HISTORY. The history\n"
         "needs at least the model's lookback of rows on the model's step, the load column\n"
@@ -33,6 +35,8 @@ static void help(FILE *f)
         "  --future-csv FILE      known-future values at the target times (same time format)\n"
         "  -o, --output FILE      write there instead of standard output (atomically)\n"
         "  --json                 JSON instead of CSV\n"
+        MC_CLI_REPORT_HELP
+        "                         (the recent history, the forecast, the quantile fan)\n"
         "  -h, --help             this help\n"
         "\n"
         "%s"
@@ -120,6 +124,7 @@ typedef struct forecast_args {
     mc_cli_data data;
     const char *model_path, *future_path, *output;
     bool json;
+    mc_cli_report_file report;
 } forecast_args;
 
 static int forecast_option(void *args, int c, const char *arg, FILE *err)
@@ -133,8 +138,24 @@ static int forecast_option(void *args, int c, const char *arg, FILE *err)
     case OPT_FUTURE_CSV: a->future_path = arg; return 1;
     case 'o': a->output = arg; return 1;
     case OPT_JSON: a->json = true; return 1;
+    case OPT_REPORT: a->report.path = arg; return 1;
     default: return 0;
     }
+}
+
+/* The report: the forecast after the recent history (a lookback, at least a week). */
+static int write_report(forecast_args *a, int argc, char **argv, const mc_model *m,
+                        const mc_frame *history, const int64_t *times, const double *values,
+                        FILE *err)
+{
+    const size_t week = (size_t)(7 * 86400 / mc_model_step(m)), rows = mc_frame_rows(history);
+    size_t shown = mc_model_lookback(m) > week ? mc_model_lookback(m) : week;
+    if (shown > rows)
+        shown = rows;
+    mc_report *r = mc_cli_report_new(argc, argv, &a->data, history, a->model_path, m, err);
+    mc_error e;
+    const mc_status st = r != NULL ? mc_report_add_forecast(r, m, history, shown, times, values, &e) : MC_ERR_NOMEM;
+    return mc_cli_report_finish(&a->report, r, st, &e, err);
 }
 
 int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
@@ -145,6 +166,7 @@ int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
         {"future-csv", required_argument, NULL, OPT_FUTURE_CSV},
         {"output", required_argument, NULL, 'o'},
         {"json", no_argument, NULL, OPT_JSON},
+        {"report", required_argument, NULL, OPT_REPORT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     static const mc_cli_command cmd = {"forecast", "m:o:h", longopts, forecast_option, help};
@@ -170,6 +192,10 @@ int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
         goto done;
     }
     mc_error e;
+    if (mc_cli_report_open(&a.report, err) != 0) {
+        status = MC_EXIT_FAILURE;
+        goto done;
+    }
     if (mc_model_load(&m, a.model_path, &e) != MC_OK) {
         fprintf(err, "maskcast: %s\n", e.message);
         status = MC_EXIT_FAILURE;
@@ -220,7 +246,10 @@ int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
         write_csv(f, m, times, values, offset, with_offset);
     if (mc_cli_output_close(&o, status == MC_EXIT_OK, err) != 0 && status == MC_EXIT_OK)
         status = MC_EXIT_FAILURE;
+    if (status == MC_EXIT_OK && a.report.path != NULL)
+        status = write_report(&a, argc, argv, m, history, times, values, err);
 done:
+    mc_cli_report_close(&a.report, NULL, err);
     free(times);
     free(values);
     mc_frame_free(history);

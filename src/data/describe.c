@@ -183,8 +183,8 @@ static bool steps_of_a_flag(const double *v, const uint8_t *state, size_t n, dou
     return true;
 }
 
-mc_status mc_frame_describe_column(const mc_frame *f, size_t j, mc_column_summary *out,
-                                   mc_error *err)
+static mc_status describe(const mc_frame *f, size_t j, mc_column_summary *out, size_t *rows,
+                          mc_error *err)
 {
     if (j >= f->n_columns)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "column %zu does not exist", j);
@@ -223,6 +223,8 @@ mc_status mc_frame_describe_column(const mc_frame *f, size_t j, mc_column_summar
                 continue;
             double score = fabs(resid[i] - centre) / s.robust_sd;
             if (score > MC_OUTLIER_SIGMAS) {
+                if (rows != NULL)
+                    rows[s.outliers] = i;
                 s.outliers++;
                 keep_example(&s, i, score);
             }
@@ -232,4 +234,18 @@ mc_status mc_frame_describe_column(const mc_frame *f, size_t j, mc_column_summar
     free(scratch);
     *out = s;
     return MC_OK;
+}
+
+mc_status mc_frame_describe_column(const mc_frame *f, size_t j, mc_column_summary *out,
+                                   mc_error *err)
+{
+    return describe(f, j, out, NULL, err);
+}
+
+mc_status mc_frame_describe_column_rows(const mc_frame *f, size_t j, mc_column_summary *out,
+                                        size_t *rows, mc_error *err)
+{
+    if (rows == NULL)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "no room for the outliers' rows");
+    return describe(f, j, out, rows, err);
 }

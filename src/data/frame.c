@@ -61,6 +61,7 @@ void mc_frame_free(mc_frame *f)
     free(f->column_reports);
     free(f->time);
     free(f->offset);
+    free(f->row_flags);
     free(f->marks);
     free(f->source);
     free(f->time_name);
@@ -78,6 +79,12 @@ static bool resize_arrays(mc_frame *f, size_t cap)
     if (o == NULL)
         return false;
     f->offset = o;
+    if (f->row_flags != NULL) {
+        uint8_t *r = mc_realloc_array(f->row_flags, cap, sizeof *r);
+        if (r == NULL)
+            return false;
+        f->row_flags = r;
+    }
     for (size_t j = 0; j < f->n_columns; j++) {
         double *v = mc_realloc_array(f->values[j], cap, sizeof *v);
         if (v == NULL)
@@ -173,6 +180,7 @@ const char *mc_frame_time_name(const mc_frame *f) { return f->time_name; }
 const int64_t *mc_frame_times(const mc_frame *f) { return f->time; }
 const int16_t *mc_frame_utc_offsets(const mc_frame *f) { return f->offset; }
 int64_t mc_frame_step(const mc_frame *f) { return f->step; }
+const uint8_t *mc_frame_row_flags(const mc_frame *f) { return f->row_flags; }
 const mc_frame_report *mc_frame_get_report(const mc_frame *f) { return &f->report; }
 
 const char *mc_frame_column_name(const mc_frame *f, size_t j)

@@ -29,6 +29,7 @@ struct mc_frame {
     int16_t *offset;     /* (capacity) UTC offsets, minutes */
     double **values;     /* (n_columns)(capacity) NaN = missing */
     uint8_t **states;    /* (n_columns)(capacity) mc_value_state */
+    uint8_t *row_flags;  /* (capacity) mc_row_flag bits, from regularisation on; else NULL */
     int64_t step;        /* 0 until regularised */
     bool regularized;
 

@@ -155,6 +155,8 @@ static void move_row(mc_frame *f, size_t to, size_t from)
 {
     if (to == from)
         return;
+    if (f->row_flags != NULL)
+        f->row_flags[to] = f->row_flags[from];
     f->time[to] = f->time[from];
     f->offset[to] = f->offset[from];
     for (size_t j = 0; j < f->n_columns; j++) {
@@ -198,7 +200,8 @@ static void resolve_duplicates(mc_frame *f, mc_duplicates policy)
             f->report.duplicate_times++;
             f->report.duplicate_rows += last - i;
         }
-        merge_duplicates(f, out++, i, last, policy);
+        merge_duplicates(f, out, i, last, policy);
+        f->row_flags[out++] = last > i ? MC_ROW_MERGED : 0;
         i = last + 1;
     }
     f->rows = out;
@@ -336,6 +339,7 @@ static mc_status insert_gaps(mc_frame *f, const grid_plan *p, mc_error *err)
             f->values[j][g] = NAN;
             f->states[j][g] = MC_VALUE_MISSING;
         }
+        f->row_flags[g] = MC_ROW_INSERTED;
         f->report.gap_rows++;
     }
     f->rows = n;
@@ -379,6 +383,11 @@ mc_status mc_frame_regularize(mc_frame *f, const mc_regularize_options *opt, mc_
         (st = plan_grid(f, order, opt->step, &plan, err)) != MC_OK) {
         free(order);
         return st;
+    }
+    free(f->row_flags);
+    if ((f->row_flags = calloc(f->capacity ? f->capacity : 1, 1)) == NULL) {
+        free(order);
+        return mc_error_nomem(err, "marking rows");
     }
     if (order != NULL) {
         bool ok = apply_order(f, order);

@@ -26,6 +26,7 @@
 #include "data/windows.h"
 #include "maskcast/explain.h"
 #include "maskcast/model.h"
+#include "maskcast/report.h"
 #include "maskcast/status.h"
 
 typedef struct mc_anomaly_scores {
@@ -96,5 +97,14 @@ bool mc_anomaly_truth_contains(const mc_anomaly_truth *t, int64_t wall);
  */
 mc_status mc_anomaly_rank(size_t *rows, size_t *n, const mc_anomaly_scores *s, double threshold,
                           mc_error *err);
+
+/* The scores behind a public result (anomalies_api.c). */
+const mc_anomaly_scores *mc_anomalies_result(const mc_anomalies *a);
+
+/* Appends the scores `a` of the rows of `history` to a report (report.c;
+   what mc_report_add_anomalies() does with the public result). */
+mc_status mc_report_add_anomaly_scores(mc_report *r, const mc_anomaly_scores *a,
+                                       const mc_frame *history, double threshold,
+                                       const uint8_t *recorded, mc_error *err);
 
 #endif /* MC_EVAL_ANOMALIES_H */

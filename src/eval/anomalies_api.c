@@ -95,6 +95,8 @@ mc_status mc_model_score_anomalies(mc_anomalies **out, const mc_model *model,
     return MC_OK;
 }
 
+const mc_anomaly_scores *mc_anomalies_result(const mc_anomalies *a) { return &a->s; }
+
 size_t mc_anomalies_rows(const mc_anomalies *a) { return a->s.rows; }
 const double *mc_anomalies_scores(const mc_anomalies *a) { return a->s.score; }
 const double *mc_anomalies_min_mask(const mc_anomalies *a) { return a->min_mask; }

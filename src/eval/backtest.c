@@ -32,6 +32,9 @@ typedef struct bt_method {
     double seconds;
     size_t models, linear_kept; /* models trained; of those, the linear forecaster */
     size_t blend_kept;          /* and the blend */
+    double *quantiles;          /* (origins, H, n_quantiles) of a quantile model, else NULL */
+    size_t n_quantiles;
+    double levels[MC_MAX_QUANTILES];
 } bt_method;
 
 struct mc_backtest {
@@ -319,9 +322,16 @@ static mc_status run_model(mc_backtest *b, const char *name, model_run *run, mc_
         const size_t last = first + every < N ? first + every : N;
         st = fit_and_forecast(b, m, run, first, last, &report, err);
     }
-    if (st == MC_OK)
-        score(b, m, run->n_quantiles > 1 ? run->quantiles : NULL, run->levels, Q);
-    free(run->quantiles);
+    if (st == MC_OK && run->n_quantiles > 1) {
+        score(b, m, run->quantiles, run->levels, Q);
+        m->quantiles = run->quantiles; /* kept for the result's readers */
+        m->n_quantiles = run->n_quantiles;
+        memcpy(m->levels, run->levels, sizeof m->levels);
+    } else {
+        if (st == MC_OK)
+            score(b, m, NULL, run->levels, Q);
+        free(run->quantiles);
+    }
     run->quantiles = NULL;
     return st;
 }
@@ -513,6 +523,7 @@ void mc_backtest_free(mc_backtest *b)
     for (size_t m = 0; m < b->n_methods; m++) {
         free(b->methods[m].point);
         free(b->methods[m].sums);
+        free(b->methods[m].quantiles);
     }
     free(b->methods);
     free(b->rows);
@@ -551,6 +562,25 @@ size_t mc_backtest_method_blend_kept(const mc_backtest *b, size_t method)
     return method < b->n_methods ? b->methods[method].blend_kept : 0;
 }
 
+void mc_backtest_method_label(const mc_backtest *b, size_t method, char *out, size_t size)
+{
+    if (size == 0)
+        return;
+    if (method >= b->n_methods) {
+        out[0] = '\0';
+        return;
+    }
+    const bt_method *m = &b->methods[method];
+    const size_t network = m->models - m->linear_kept - m->blend_kept;
+    if (m->models == 0)
+        snprintf(out, size, "%s", m->name);
+    else if (network == m->models || m->linear_kept == m->models || m->blend_kept == m->models)
+        snprintf(out, size, "%s (%s)", m->name,
+                 network == m->models ? "network" : m->linear_kept == m->models ? "linear" : "blend");
+    else
+        snprintf(out, size, "%s (%zu/%zu/%zu)", m->name, network, m->linear_kept, m->blend_kept);
+}
+
 size_t mc_backtest_origins(const mc_backtest *b) { return b->n_origins; }
 size_t mc_backtest_horizon(const mc_backtest *b) { return b->horizon; }
 size_t mc_backtest_train_rows(const mc_backtest *b) { return b->train_rows; }
@@ -566,6 +596,22 @@ size_t mc_backtest_first_target_row(const mc_backtest *b, size_t origin)
 }
 
 const double *mc_backtest_actuals(const mc_backtest *b) { return b->actual; }
+
+size_t mc_backtest_method_quantiles(const mc_backtest *b, size_t method)
+{
+    return method < b->n_methods ? b->methods[method].n_quantiles : 0;
+}
+
+double mc_backtest_method_quantile_level(const mc_backtest *b, size_t method, size_t q)
+{
+    return method < b->n_methods && q < b->methods[method].n_quantiles
+               ? b->methods[method].levels[q] : NAN;
+}
+
+const double *mc_backtest_method_quantile_forecasts(const mc_backtest *b, size_t method)
+{
+    return method < b->n_methods ? b->methods[method].quantiles : NULL;
+}
 
 const double *mc_backtest_forecasts(const mc_backtest *b, size_t method)
 {

@@ -25,6 +25,7 @@
 #include "data/windows.h"
 #include "maskcast/explain.h"
 #include "maskcast/model.h"
+#include "maskcast/report.h"
 #include "maskcast/status.h"
 
 /* The groups: load recent and earlier, observed flags, each covariate, calendar, holiday. */
@@ -130,5 +131,12 @@ mc_status mc_explain_pick_origins(size_t **out, size_t *n, const mc_model *m, co
 /* strata (n): the wall-clock time of day of each origin, in seconds, for
    mc_explain_options.strata (shuffling among origins at the same time of day). */
 void mc_explain_time_strata(size_t *strata, const mc_series *s, const size_t *origins, size_t n);
+
+/* The result behind a public explanation (explain_api.c). */
+const mc_explain *mc_explanation_result(const mc_explanation *x);
+
+/* Appends the explanation `x` to a report (report.c; what
+   mc_report_add_explanation() does with the public result). */
+mc_status mc_report_add_explain(mc_report *r, const mc_explain *x, mc_error *err);
 
 #endif /* MC_EVAL_EXPLAIN_H */

@@ -155,6 +155,8 @@ double mc_explanation_share(const mc_explanation *x, size_t g, size_t k)
 
 bool mc_explanation_has_attention(const mc_explanation *x) { return x->r->attention != NULL; }
 
+const mc_explain *mc_explanation_result(const mc_explanation *x) { return x->r; }
+
 size_t mc_explanation_attention_lags(const mc_explanation *x)
 {
     return x->r->attention != NULL ? x->r->lookback : 0;
