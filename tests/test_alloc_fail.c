@@ -2,7 +2,8 @@
  * Allocation-failure injection. Each path (reading a CSV, or building a frame
  * from arrays, then regularising and describing it; parsing JSON; saving and
  * loading a model; one epoch of training, by steps and by mc_model_train;
- * forecasting, with a forecaster and with mc_model_forecast; the model paths
+ * forecasting, with a forecaster and with mc_model_forecast; a report of a
+ * description, a forecast, a backtest and an explanation; the model paths
  * for a point and a quantile model) runs clean to count its allocations K,
  * then K times with the N-th allocation refused and K times with every
  * allocation from the N-th on refused. Every call must return MC_OK or
@@ -94,6 +95,11 @@ typedef struct fixture {
     mc_forecaster *forecaster;
     int64_t times[HORIZON];
     double values[HORIZON * 3];
+    /* The results a report is made of (setup), and the report a run made. */
+    mc_backtest *backtests[2];
+    mc_explanation *explanation;
+    mc_report *report;
+    const char *report_json;
 } fixture;
 
 /* Hourly load and temperature from 2023-03-20 on, with what regularising
@@ -372,6 +378,49 @@ static void forecast_release(void *state)
     fx->forecaster = NULL;
     memset(fx->times, 0, sizeof fx->times);
     memset(fx->values, 0, sizeof fx->values);
+}
+
+/* A report of every kind the fixture has results for: the frame described,
+   the history's forecast, a backtest and an explanation of the variant. */
+static mc_status report_run(void *state, mc_error *err)
+{
+    fixture *fx = state;
+    const mc_model *m = fx->models[fx->variant];
+    const char *columns[] = {"temp"};
+    const mc_report_header h = {.command = "maskcast report", .target = "load",
+                                .columns = columns, .n_columns = 1, .model = m};
+    mc_status st = mc_model_forecast(m, fx->history, NULL, fx->times, fx->values, err);
+    if (st == MC_OK)
+        st = mc_report_create(&fx->report, &h, err);
+    if (st == MC_OK)
+        st = mc_report_add_description(fx->report, fx->frame, err);
+    if (st == MC_OK)
+        st = mc_report_add_forecast(fx->report, m, fx->history, 2 * LOOKBACK, fx->times,
+                                    fx->values, err);
+    if (st == MC_OK)
+        st = mc_report_add_backtest(fx->report, fx->backtests[fx->variant], fx->frame, err);
+    if (st == MC_OK && fx->variant == 0)
+        st = mc_report_add_explanation(fx->report, fx->explanation, err);
+    if (st == MC_OK && (fx->report_json = mc_report_json(fx->report, err)) == NULL)
+        st = err->code;
+    return st;
+}
+
+/* The sections, not the header (which holds the time it was made). */
+static uint64_t report_fingerprint(void *state)
+{
+    const fixture *fx = state;
+    const char *sections = strstr(fx->report_json, "\"sections\"");
+    assert_non_null(sections);
+    return hash_bytes(HASH_INIT, sections, strlen(sections));
+}
+
+static void report_release(void *state)
+{
+    fixture *fx = state;
+    mc_report_free(fx->report);
+    fx->report = NULL;
+    fx->report_json = NULL;
 }
 
 /* A JSON text with every kind of value, escape and nesting cJSON reads: under
@@ -697,6 +746,16 @@ static void test_forecaster(void **state)
     fx->variant = 0;
 }
 
+static void test_report(void **state)
+{
+    fixture *fx = *state;
+    const path p[2] = {{"report", report_run, report_fingerprint, report_release},
+                       {"report-q", report_run, report_fingerprint, report_release}};
+    for (fx->variant = 0; fx->variant < 2; fx->variant++)
+        exercise(&p[fx->variant], fx);
+    fx->variant = 0;
+}
+
 static void test_forecast(void **state)
 {
     fixture *fx = *state;
@@ -767,7 +826,20 @@ static int setup(void **state)
         assert_int_equal(mc_model_save_buffer(*m, &fx->model_bytes[fx->variant],
                                               &fx->model_size[fx->variant], &err),
                          MC_OK);
+        mc_backtest_options bo;
+        mc_backtest_options_defaults(&bo);
+        bo.test_days = 2;
+        bo.stride = HORIZON;
+        st = mc_backtest_run(&fx->backtests[fx->variant], fx->frame, &mo, &to, &bo, &err);
+        if (st != MC_OK)
+            print_error("%s\n", err.message);
+        assert_int_equal(st, MC_OK);
     }
+    mc_explanation_options eo;
+    mc_explanation_options_defaults(&eo);
+    eo.days = 2;
+    eo.repeats = 1;
+    assert_int_equal(mc_model_explain(&fx->explanation, fx->models[0], fx->frame, &eo, NULL), MC_OK);
     assert_int_equal(mc_model_quantiles(fx->models[1]), 3);
     fx->variant = 0;
     *state = fx;
@@ -780,7 +852,9 @@ static int teardown(void **state)
     for (int v = 0; v < 2; v++) {
         free(fx->model_bytes[v]);
         mc_model_free(fx->models[v]);
+        mc_backtest_free(fx->backtests[v]);
     }
+    mc_explanation_free(fx->explanation);
     mc_frame_free(fx->history);
     mc_frame_free(fx->frame);
     remove(fx->holidays);
@@ -806,7 +880,7 @@ int main(void)
         cmocka_unit_test(test_save),       cmocka_unit_test(test_save_file),
         cmocka_unit_test(test_train_steps),
         cmocka_unit_test(test_train),      cmocka_unit_test(test_forecaster),
-        cmocka_unit_test(test_forecast),
+        cmocka_unit_test(test_forecast),   cmocka_unit_test(test_report),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -58,10 +58,11 @@ MC_API void mc_report_free(mc_report *r);
 /** @{ */
 
 /**
- * A forecast: the last `history_rows` rows of load in `history` (column 0,
- * a regularised frame; at least one row, at most the frame's rows) with its
- * filled values marked, and the forecast `values` (H x Q, as
- * mc_model_forecast() writes it) at the instants `times` (H) of `model`.
+ * A forecast: `history_rows` rows of load in `history` (column 0, a
+ * regularised frame; at least 1, fewer when the frame has fewer) up to its
+ * last observed value, with the filled values marked, and the forecast
+ * `values` (H x Q, as mc_model_forecast() writes it from that history) at the
+ * instants `times` (H) of `model`. MC_ERR_EMPTY when no load is observed.
  */
 MC_API mc_status mc_report_add_forecast(mc_report *r, const mc_model *model,
                                         const mc_frame *history, size_t history_rows,

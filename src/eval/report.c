@@ -327,7 +327,17 @@ mc_status mc_report_add_forecast(mc_report *r, const mc_model *model, const mc_f
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "a forecast report needs a model, "
                                                         "a history of load and its forecasts");
     const size_t H = mc_model_horizon(model), Q = mc_model_quantiles(model);
-    const size_t first = mc_frame_rows(history) - history_rows;
+    /* The history up to its last observed load, as the forecast reads it. */
+    const uint8_t *state = mc_frame_states(history, 0);
+    size_t end = mc_frame_rows(history);
+    while (end > 0 && state[end - 1] != MC_VALUE_OBSERVED)
+        end--;
+    if (history_rows > end)
+        history_rows = end;
+    if (history_rows == 0)
+        return mc_error_set(err, MC_ERR_EMPTY, 0, 0, "%s: no observed load to show",
+                            mc_frame_column_name(history, 0));
+    const size_t first = end - history_rows;
     const bool quantiles = mc_model_loss(model) == MC_LOSS_PINBALL && Q > 1;
     size_t median = Q / 2;
     for (size_t q = 0; q < Q; q++)
@@ -341,8 +351,7 @@ mc_status mc_report_add_forecast(mc_report *r, const mc_model *model, const mc_f
                                                     history_rows));
     ok = ok && mc_rj_put(s, "filled", mc_rj_runs(mark, history_rows, 1));
     /* The forecast's instants are the model's grid after the history's last row. */
-    const int64_t shift = mc_rj_wall(history, mc_frame_rows(history) - 1) -
-                          mc_frame_times(history)[mc_frame_rows(history) - 1];
+    const int64_t shift = mc_rj_wall(history, end - 1) - mc_frame_times(history)[end - 1];
     ok = ok && (fc = cJSON_AddObjectToObject(s, "forecast")) != NULL;
     ok = ok && mc_rj_put(fc, "start", cJSON_CreateNumber(1000.0 * (double)(times[0] + shift)));
     ok = ok && mc_rj_put(fc, "step", cJSON_CreateNumber(1000.0 * (double)mc_model_step(model)));
