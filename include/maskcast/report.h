@@ -100,8 +100,8 @@ MC_API mc_status mc_report_add_description(mc_report *r, const mc_frame *frame, 
 /** @} */
 
 /**
- * The report as one JSON text (docs/REPORT.md), NUL-terminated, with "</"
- * written "<\/" so that the text can sit inside an HTML script element.
+ * The report as one JSON text (docs/REPORT.md), NUL-terminated, with every
+ * "<" written "\u003c" so that the text can sit inside an HTML script element.
  * The text belongs to the report and stays valid until the next call on it
  * or mc_report_free(). NULL on allocation failure (`err` says so).
  */

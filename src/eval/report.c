@@ -272,11 +272,12 @@ const char *mc_report_json(mc_report *r, mc_error *err)
         mc_error_nomem(err, "the report's JSON");
         return NULL;
     }
-    /* "</" only occurs inside strings, where "<\/" means the same. */
+    /* "<" only occurs inside strings, where "\u003c" means the same; so no
+       "</script" nor "<!--" can end or confuse the page's script element. */
     size_t n = 0, extra = 0;
     for (; s[n]; n++)
-        extra += s[n] == '<' && s[n + 1] == '/';
-    char *t = malloc(n + extra + 1);
+        extra += s[n] == '<';
+    char *t = malloc(n + 5 * extra + 1);
     if (t == NULL) {
         cJSON_free(s);
         mc_error_nomem(err, "the report's JSON");
@@ -284,9 +285,11 @@ const char *mc_report_json(mc_report *r, mc_error *err)
     }
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
-        t[o++] = s[i];
-        if (s[i] == '<' && s[i + 1] == '/')
-            t[o++] = '\\';
+        if (s[i] == '<') {
+            memcpy(t + o, "\\u003c", 6);
+            o += 6;
+        } else
+            t[o++] = s[i];
     }
     t[o] = '\0';
     cJSON_free(s);

@@ -18,8 +18,10 @@ def main():
     with open(library, encoding="utf-8") as f:
         js = f.read()
     with open(data, encoding="utf-8") as f:
-        # "</" would end the script element early.
-        text = f.read().strip().replace("</", "<\\/")
+        # "</script" would end the script element early, and "<!--<script"
+        # would make the parser skip its real end.  "<" occurs only inside
+        # JSON strings, where \u003c means the same.
+        text = f.read().strip().replace("<", "\\u003c")
     for marker in (LIBRARY, DATA):
         if html.count(marker) != 1:
             sys.exit(f"{template}: {marker} must appear exactly once")

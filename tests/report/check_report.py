@@ -91,7 +91,7 @@ def report_data(path):
     m = re.search(r'<script type="application/json" id="mc-data">(.*?)</script>', page, re.S)
     if not m:
         sys.exit(f"FAIL: {path}: no mc-data script element")
-    return json.loads(m.group(1))  # "<\/" is a JSON escape for "/"
+    return json.loads(m.group(1))  # "<\/" and "\u003c" are JSON escapes
 
 
 def chromium(exe, url, extra):
