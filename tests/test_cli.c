@@ -507,6 +507,92 @@ static void test_describe_sample_load(void **state)
     result_free(&r);
 }
 
+/* The page written by `report describe`: the template with the data and the
+   chart library in place of its markers, nothing of the usual output. */
+static void test_report_writes_one_page(void **state)
+{
+    (void)state;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/mc_cli_report_%d.html", tmp_dir(), (int)getpid());
+    cli_result r = RUN("report", "describe", "--csv", g_sample_csv, "--target", "load", "-o", path);
+    if (r.status != 0)
+        fail_msg("report describe failed: %s", r.err);
+    assert_string_equal(r.out, "");
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char *page = slurp(f);
+    assert_true(strncmp(page, "<!DOCTYPE html>", 15) == 0);
+    assert_null(strstr(page, "@MC_REPORT_DATA@"));
+    assert_null(strstr(page, "/*@MC_CHART_LIBRARY@*/"));
+    assert_contains(page, "Licensed to the Apache Software Foundation");
+    /* The data, between the script element's tags, parses as the report. */
+    const char *open = strstr(page, "id=\"mc-data\">");
+    assert_non_null(open);
+    open += strlen("id=\"mc-data\">");
+    const char *close = strstr(open, "</script>");
+    assert_non_null(close);
+    char *json = strndup(open, (size_t)(close - open));
+    cJSON *j = cJSON_Parse(json);
+    assert_non_null(j);
+    const cJSON *header = member(j, "header");
+    assert_contains(string(header, "command"), "maskcast describe --csv");
+    assert_string_equal(string(header, "target"), "load");
+    const cJSON *section = cJSON_GetArrayItem(member(j, "sections"), 0);
+    assert_string_equal(string(section, "kind"), "describe");
+    assert_int_equal(number(member(section, "report"), "file_rows"), 26280);
+    cJSON_Delete(j);
+    free(json);
+    free(page);
+    remove(path);
+    result_free(&r);
+
+    /* --report on the command itself: the usual output, and the same page. */
+    r = RUN("describe", "--csv", g_sample_csv, "--target", "load", "--report", path);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "26280 in the file");
+    assert_int_equal(access(path, F_OK), 0);
+    remove(path);
+    result_free(&r);
+}
+
+static void test_report_refusals(void **state)
+{
+    (void)state;
+    cli_result r = RUN("report", "describe", "--csv", g_sample_csv);
+    assert_int_equal(r.status, MC_EXIT_USAGE);
+    assert_contains(r.err, "-o FILE.html");
+    result_free(&r);
+    r = RUN("report", "train", "--csv", g_sample_csv, "-o", "x.html");
+    assert_int_equal(r.status, MC_EXIT_USAGE);
+    assert_contains(r.err, "'train' draws no report");
+    result_free(&r);
+    r = RUN("report");
+    assert_int_equal(r.status, MC_EXIT_USAGE);
+    assert_contains(r.err, "Usage: maskcast report COMMAND");
+    result_free(&r);
+    r = RUN("describe", "--csv", g_sample_csv, "--report", "-");
+    assert_int_equal(r.status, MC_EXIT_FAILURE);
+    assert_contains(r.err, "a report is a file");
+    result_free(&r);
+    /* A report that cannot be written fails before the work, leaving nothing. */
+    r = RUN("describe", "--csv", g_sample_csv, "--report", "/nonexistent-dir/r.html");
+    assert_int_equal(r.status, MC_EXIT_FAILURE);
+    assert_contains(r.err, "/nonexistent-dir/r.html");
+    assert_string_equal(r.out, "");
+    result_free(&r);
+    /* A failing command leaves no report behind. */
+    char path[4200];
+    snprintf(path, sizeof path, "%s/mc_cli_report_fail_%d.html", tmp_dir(), (int)getpid());
+    r = RUN("report", "describe", "--csv", "/nonexistent-file.csv", "-o", path);
+    assert_int_equal(r.status, MC_EXIT_FAILURE);
+    assert_int_equal(access(path, F_OK), -1);
+    result_free(&r);
+    r = RUN("report", "--help");
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "maskcast report backtest");
+    result_free(&r);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1) {
@@ -541,6 +627,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_describe_json_on_hand_made_series),
         cmocka_unit_test(test_describe_table_shows_span_and_step),
         cmocka_unit_test(test_describe_sample_load),
+        cmocka_unit_test(test_report_writes_one_page),
+        cmocka_unit_test(test_report_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,6 +24,16 @@ static void small_options(mc_model_options *mo, mc_train_options *to)
     to->seed = 7;
 }
 
+/* The 0.1, 0.5 and 0.9 quantiles. */
+static void pinball(mc_model_options *mo)
+{
+    mo->loss.kind = MC_LOSS_PINBALL;
+    mo->loss.n_quantiles = 3;
+    mo->loss.quantiles[0] = 0.1;
+    mo->loss.quantiles[1] = 0.5;
+    mo->loss.quantiles[2] = 0.9;
+}
+
 /* The report's JSON parsed, and its only section. */
 static cJSON *parse(mc_report *r, cJSON **section)
 {
@@ -81,13 +91,8 @@ static mc_backtest *backtest(const mc_frame *f, bool quantiles)
     mc_model_options mo;
     mc_train_options to;
     small_options(&mo, &to);
-    if (quantiles) {
-        mo.loss.kind = MC_LOSS_PINBALL;
-        mo.loss.n_quantiles = 3;
-        mo.loss.quantiles[0] = 0.1;
-        mo.loss.quantiles[1] = 0.5;
-        mo.loss.quantiles[2] = 0.9;
-    }
+    if (quantiles)
+        pinball(&mo);
     mc_backtest_options bo;
     mc_backtest_options_defaults(&bo);
     bo.test_days = TEST_DAYS;
@@ -324,13 +329,8 @@ static mc_model *train(const mc_frame *f, bool quantiles)
     mc_train_options to;
     small_options(&mo, &to);
     to.linear_candidate = false;
-    if (quantiles) {
-        mo.loss.kind = MC_LOSS_PINBALL;
-        mo.loss.n_quantiles = 3;
-        mo.loss.quantiles[0] = 0.1;
-        mo.loss.quantiles[1] = 0.5;
-        mo.loss.quantiles[2] = 0.9;
-    }
+    if (quantiles)
+        pinball(&mo);
     mc_model *m = NULL;
     assert_int_equal(mc_model_train(&m, f, &mo, &to, NULL), MC_OK);
     return m;
