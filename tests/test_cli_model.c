@@ -4,6 +4,8 @@
 #include <cjson/cJSON.h>
 #include <math.h>
 
+#include "maskcast/maskcast.h"
+
 #define TWO_PI 6.283185307179586
 
 enum { DAYS = 21, ROWS = DAYS * 24, LOOKBACK = 48, HORIZON = 12 };
@@ -208,7 +210,61 @@ static void test_quantile_model_columns(void **state)
         assert_close(fc, q5, 0, 0);
         p = strchr(p, '\n') + 1;
     }
+    /* The CSV's numbers read back to the very doubles the library forecast. */
+    mc_model *m = NULL;
+    assert_int_equal(mc_model_load(&m, model, NULL), MC_OK);
+    mc_csv_options co;
+    mc_csv_options_defaults(&co);
+    co.target_column = "load";
+    co.covariates = (const char *[]){"temperature"};
+    co.n_covariates = 1;
+    mc_frame *history = NULL;
+    assert_int_equal(mc_frame_read_csv(&history, hist.path, &co, NULL), MC_OK);
+    mc_regularize_options ro;
+    mc_regularize_options_defaults(&ro);
+    assert_int_equal(mc_frame_regularize(history, &ro, NULL), MC_OK);
+    int64_t times[HORIZON];
+    double values[HORIZON * 3];
+    assert_int_equal(mc_model_forecast(m, history, NULL, times, values, NULL), MC_OK);
+    p = strchr(r.out, '\n') + 1;
+    for (size_t k = 0; k < HORIZON; k++) {
+        double fc, q1, q5, q9;
+        assert_int_equal(sscanf(p, "%*[^,],%*[^,],%lf,%lf,%lf,%lf", &fc, &q1, &q5, &q9), 4);
+        assert_true(q1 == values[3 * k] && q5 == values[3 * k + 1] && q9 == values[3 * k + 2]);
+        p = strchr(p, '\n') + 1;
+    }
+    mc_frame_free(history);
+    mc_model_free(m);
     result_free(&r);
+
+    /* The backtest's forecasts file has every quantile of the model. */
+    char path[4300];
+    snprintf(path, sizeof path, "%s.forecasts.csv", model);
+    r = RUN("backtest", "--csv", train.path, "--target", "load", "--future", "temperature",
+            "--lookback", "48", "--horizon", "12", "--hidden", "8", "--epochs", "2",
+            "--samples-per-epoch", "256", "--test-days", "2", "--loss=pinball", "--quiet",
+            "--forecasts", path);
+    if (r.status != 0)
+        print_error("%s\n", r.err);
+    assert_int_equal(r.status, 0);
+    result_free(&r);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char *text = slurp(f);
+    assert_true(strncmp(text, "origin,target_time,step,actual,maskcast,maskcast_q0.1,"
+                              "maskcast_q0.5,maskcast_q0.9,naive,", 88) == 0);
+    /* maskcast is its q0.5, and the quantiles are ordered, on every row. */
+    size_t rows = 0;
+    for (const char *line = strchr(text, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
+        double actual, point, q1, q5, q9;
+        assert_int_equal(sscanf(line, "%*[^,],%*[^,],%*[^,],%lf,%lf,%lf,%lf,%lf", &actual, &point,
+                                &q1, &q5, &q9), 5);
+        assert_true(point == q5 && q1 <= q5 && q5 <= q9);
+        rows++;
+    }
+    assert_int_equal(rows, 2 * HORIZON);
+    free(text);
+    unlink(path);
     unlink(model);
     unlink(train.path);
     unlink(hist.path);

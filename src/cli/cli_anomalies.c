@@ -177,9 +177,10 @@ static void write_csv(FILE *o, const listing *l)
         char when[40];
         mc_cli_row_time(l->frame, i, when, sizeof when);
         const double v = mc_frame_values(l->frame, 0)[i];
-        fprintf(o, "%s,", when);
+        char value[32] = "";
         if (!isnan(v))
-            fprintf(o, "%.6g", v);
+            mc_cli_format_number(value, sizeof value, v);
+        fprintf(o, "%s,%s", when, value);
         fprintf(o, ",%.4f,%.4f,%zu,%d", l->scores->score[i], (double)l->scores->min_mask[i],
                 l->scores->windows[i], mc_frame_states(l->frame, 0)[i] == MC_VALUE_OBSERVED);
         if (l->truth)

@@ -68,7 +68,8 @@ static void help(FILE *f)
         "  --corrupt-seed N       which corruption (default 1)\n"
         "\n"
         "Outputs (the summary table always goes to standard output):\n"
-        "  --forecasts FILE       per-origin forecasts of every method, CSV\n"
+        "  --forecasts FILE       per-origin forecasts of every method, CSV (every quantile\n"
+        "                         of a quantile model too)\n"
         "  --metrics FILE         metrics per method and horizon step, CSV ('all' = overall)\n"
         "  --json FILE            the same metrics as JSON\n"
         MC_CLI_REPORT_HELP
@@ -262,20 +263,30 @@ static bool on_progress(const mc_backtest_progress *p, void *user)
 
 /* ---- output ------------------------------------------------------------------- */
 
+/* ",v" in the shortest form that reads back exactly; "," alone for NaN. */
 static void put_number(FILE *f, double v)
 {
-    if (isnan(v))
+    char text[32];
+    if (isnan(v)) {
         fputs(",", f);
-    else
-        fprintf(f, ",%.6g", v);
+        return;
+    }
+    mc_cli_format_number(text, sizeof text, v);
+    fprintf(f, ",%s", text);
 }
 
+/* Every method's point forecast, and after it each quantile of a quantile
+   model's ("maskcast_q0.1", ...). */
 static void write_forecasts(FILE *f, const mc_backtest *b, const mc_frame *frame, size_t gap)
 {
     const size_t H = mc_backtest_horizon(b), M = mc_backtest_methods(b);
     fputs("origin,target_time,step,actual", f);
-    for (size_t m = 0; m < M; m++)
+    for (size_t m = 0; m < M; m++) {
         fprintf(f, ",%s", mc_backtest_method_name(b, m));
+        for (size_t q = 0; q < mc_backtest_method_quantiles(b, m); q++)
+            fprintf(f, ",%s_q%g", mc_backtest_method_name(b, m),
+                    mc_backtest_method_quantile_level(b, m, q));
+    }
     fputc('\n', f);
     const double *actual = mc_backtest_actuals(b);
     for (size_t i = 0; i < mc_backtest_origins(b); i++) {
@@ -286,8 +297,12 @@ static void write_forecasts(FILE *f, const mc_backtest *b, const mc_frame *frame
             mc_cli_row_time(frame, first + k, when, sizeof when);
             fprintf(f, "%s,%s,%zu", origin, when, k + 1);
             put_number(f, actual[i * H + k]);
-            for (size_t m = 0; m < M; m++)
+            for (size_t m = 0; m < M; m++) {
                 put_number(f, mc_backtest_forecasts(b, m)[i * H + k]);
+                const size_t Q = mc_backtest_method_quantiles(b, m);
+                for (size_t q = 0; q < Q; q++)
+                    put_number(f, mc_backtest_method_quantile_forecasts(b, m)[(i * H + k) * Q + q]);
+            }
             fputc('\n', f);
         }
     }

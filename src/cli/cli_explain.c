@@ -214,8 +214,15 @@ static void write_csv(FILE *o, const mc_explain *r)
                 fprintf(o, "%zu,", k + 1);
             else
                 fprintf(o, "all,");
-            fprintf(o, "%s,%.6g,%.6g,%.6g,%.6g,%.4f\n", r->groups[g].name, r->mae[k],
-                    r->mae[k] + inc, inc, r->spread[g * K + k], mc_explain_share(r, g, k));
+            const double v[5] = {r->mae[k], r->mae[k] + inc, inc, r->spread[g * K + k],
+                                 mc_explain_share(r, g, k)};
+            fprintf(o, "%s", r->groups[g].name);
+            for (int j = 0; j < 5; j++) {
+                char text[32];
+                mc_cli_format_number(text, sizeof text, v[j]);
+                fprintf(o, ",%s", text);
+            }
+            fputc('\n', o);
         }
 }
 

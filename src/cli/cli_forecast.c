@@ -67,9 +67,13 @@ static void write_csv(FILE *f, const mc_model *m, const int64_t *times, const do
     for (size_t k = 0; k < H; k++) {
         char when[40];
         mc_time_to_text(times[k], offset, with_offset, when, sizeof when);
-        fprintf(f, "%s,%zu,%.6g", when, k + 1, values[k * Q + (quantiles ? median_index(m) : 0)]);
-        for (size_t q = 0; quantiles && q < Q; q++)
-            fprintf(f, ",%.6g", values[k * Q + q]);
+        char text[32];
+        mc_cli_format_number(text, sizeof text, values[k * Q + (quantiles ? median_index(m) : 0)]);
+        fprintf(f, "%s,%zu,%s", when, k + 1, text);
+        for (size_t q = 0; quantiles && q < Q; q++) {
+            mc_cli_format_number(text, sizeof text, values[k * Q + q]);
+            fprintf(f, ",%s", text);
+        }
         fputc('\n', f);
     }
 }

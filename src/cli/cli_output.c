@@ -1,5 +1,6 @@
 #include "cli/cli_output.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,15 @@ int mc_cli_output_close(mc_cli_output *o, bool keep, FILE *err)
         return -1;
     }
     return 0;
+}
+
+void mc_cli_format_number(char *out, size_t size, double v)
+{
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(out, size, "%.*g", digits, v);
+        if (!isfinite(v) || strtod(out, NULL) == v)
+            return;
+    }
 }
 
 int mc_cli_print_json(cJSON *doc, FILE *f, FILE *err)

@@ -26,6 +26,11 @@ FILE *mc_cli_output_open(mc_cli_output *o, const char *path, FILE *stream, FILE 
    temporary. Returns 0 on success, -1 (with a message) on failure. */
 int mc_cli_output_close(mc_cli_output *o, bool keep, FILE *err);
 
+/* Writes v in the shortest form that reads back to the same double (at most
+   17 significant digits; "nan", "inf" and "-inf" as printf writes them), for
+   CSV numbers that lose nothing. `size` of 32 always suffices. */
+void mc_cli_format_number(char *out, size_t size, double v);
+
 /* Prints the JSON document `doc` (taken over and deleted) with a newline.
    MC_EXIT_OK, or MC_EXIT_FAILURE with a message when it cannot be printed. */
 int mc_cli_print_json(cJSON *doc, FILE *f, FILE *err);
