@@ -574,6 +574,14 @@ static void test_report_refusals(void **state)
     assert_int_equal(r.status, MC_EXIT_FAILURE);
     assert_contains(r.err, "a report is a file");
     result_free(&r);
+    r = RUN("report", "describe", "--csv", g_sample_csv, "-o", "/dev/stdout");
+    assert_int_equal(r.status, MC_EXIT_FAILURE);
+    assert_contains(r.err, "a report is a file");
+    result_free(&r);
+    r = RUN("report", "describe", "--help");
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "Usage: maskcast report COMMAND");
+    result_free(&r);
     /* A report that cannot be written fails before the work, leaving nothing. */
     r = RUN("describe", "--csv", g_sample_csv, "--report", "/nonexistent-dir/r.html");
     assert_int_equal(r.status, MC_EXIT_FAILURE);

@@ -59,8 +59,8 @@ MC_API void mc_report_free(mc_report *r);
 
 /**
  * A forecast: `history_rows` rows of load in `history` (column 0, a
- * regularised frame; at least 1, fewer when the frame has fewer) up to its
- * last observed value, with the filled values marked, and the forecast
+ * regularised frame; at least 1 and at most the frame's rows, fewer shown
+ * when the load's last observed value comes earlier) up to that value, with the filled values marked, and the forecast
  * `values` (H x Q, as mc_model_forecast() writes it from that history) at the
  * instants `times` (H) of `model`. MC_ERR_EMPTY when no load is observed.
  */

@@ -555,8 +555,8 @@ int mc_cli_backtest(int argc, char **argv, FILE *out, FILE *err)
     for (int k = 0; k < 3; k++)
         if (paths[k] != NULL)
             status |= write_file(&files[k], err, b, &a, frame, k);
-    if (a.report.path != NULL)
-        status |= write_report(&a, argc, argv, b, frame, err);
+    if (status == MC_EXIT_OK && a.report.path != NULL)
+        status = write_report(&a, argc, argv, b, frame, err);
     if (fflush(out) != 0 || ferror(out)) {
         fprintf(err, "maskcast: cannot write the summary\n");
         status = MC_EXIT_FAILURE;

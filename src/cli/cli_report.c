@@ -20,7 +20,7 @@ int mc_cli_report_open(mc_cli_report_file *rep, FILE *err)
 {
     if (rep->path == NULL)
         return 0;
-    if (strcmp(rep->path, "-") == 0) {
+    if (strcmp(rep->path, "-") == 0 || strcmp(rep->path, "/dev/stdout") == 0) {
         fprintf(err, "maskcast: a report is a file: give --report FILE.html\n");
         return -1;
     }
@@ -126,7 +126,7 @@ int mc_cli_report_close(mc_cli_report_file *rep, mc_report *r, FILE *err)
     mc_error e;
     const char *json = mc_report_json(r, &e);
     if (json == NULL) {
-        fprintf(err, "maskcast: %s\n", e.message);
+        fprintf(err, "maskcast: the report %s: %s\n", rep->path, e.message);
         mc_cli_output_close(&rep->out, false, err);
         return -1;
     }
@@ -142,7 +142,7 @@ int mc_cli_report_finish(mc_cli_report_file *rep, mc_report *r, mc_status added,
                          const mc_error *e, FILE *err)
 {
     if (r != NULL && added != MC_OK)
-        fprintf(err, "maskcast: %s\n", e->message);
+        fprintf(err, "maskcast: the report %s: %s\n", rep->path, e->message);
     const int st = mc_cli_report_close(rep, r != NULL && added == MC_OK ? r : NULL, err);
     const bool written = r != NULL && added == MC_OK && st == 0;
     mc_report_free(r);
@@ -208,7 +208,9 @@ int mc_cli_report(int argc, char **argv, FILE *out, FILE *err)
             path = argv[++i];
         else if (strncmp(argv[i], "--output=", 9) == 0)
             path = argv[i] + 9;
-        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+        else if (strncmp(argv[i], "-o", 2) == 0 && argv[i][2] != '\0')
+            path = argv[i] + 2;
+        else if (strcmp(argv[i], "--help") == 0) { /* the command's own would go nowhere */
             free(args);
             help(out);
             return MC_EXIT_OK;

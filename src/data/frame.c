@@ -180,7 +180,10 @@ const char *mc_frame_time_name(const mc_frame *f) { return f->time_name; }
 const int64_t *mc_frame_times(const mc_frame *f) { return f->time; }
 const int16_t *mc_frame_utc_offsets(const mc_frame *f) { return f->offset; }
 int64_t mc_frame_step(const mc_frame *f) { return f->step; }
-const uint8_t *mc_frame_row_flags(const mc_frame *f) { return f->row_flags; }
+const uint8_t *mc_frame_row_flags(const mc_frame *f)
+{
+    return f->regularized ? f->row_flags : NULL;
+}
 const mc_frame_report *mc_frame_get_report(const mc_frame *f) { return &f->report; }
 
 const char *mc_frame_column_name(const mc_frame *f, size_t j)

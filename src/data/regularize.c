@@ -384,6 +384,12 @@ mc_status mc_frame_regularize(mc_frame *f, const mc_regularize_options *opt, mc_
         free(order);
         return st;
     }
+    /* The room the full grid needs, taken now: nothing below can then fail
+       after the frame was changed. */
+    if (!mc_frame_reserve(f, plan.rows)) {
+        free(order);
+        return mc_error_nomem(err, "inserting missing rows");
+    }
     free(f->row_flags);
     if ((f->row_flags = calloc(f->capacity ? f->capacity : 1, 1)) == NULL) {
         free(order);

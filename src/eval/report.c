@@ -57,6 +57,10 @@ static void put_number(text *t, double v)
 {
     char buf[32];
     int n = isfinite(v) ? snprintf(buf, sizeof buf, "%.6g", v) : snprintf(buf, sizeof buf, "null");
+    /* JSON's decimal point, whatever LC_NUMERIC the application set. */
+    for (int i = 0; i < n; i++)
+        if (buf[i] == ',')
+            buf[i] = '.';
     put_text(t, buf, (size_t)n);
 }
 
@@ -325,7 +329,7 @@ mc_status mc_report_add_forecast(mc_report *r, const mc_model *model, const mc_f
                                  mc_error *err)
 {
     if (r == NULL || model == NULL || history == NULL || times == NULL || values == NULL ||
-        mc_frame_columns(history) == 0 || history_rows == 0 ||
+        mc_frame_columns(history) == 0 || mc_frame_step(history) <= 0 || history_rows == 0 ||
         history_rows > mc_frame_rows(history))
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "a forecast report needs a model, "
                                                         "a history of load and its forecasts");
@@ -349,9 +353,18 @@ mc_status mc_report_add_forecast(mc_report *r, const mc_model *model, const mc_f
     uint8_t *mark = filled_marks(history, first, history_rows);
     cJSON *s = section("forecast"), *fc = NULL, *qs = NULL;
     bool ok = s != NULL && mark != NULL;
-    ok = ok && mc_rj_put(s, "history", mc_rj_series(history, first,
-                                                    mc_frame_values(history, 0) + first,
-                                                    history_rows));
+    cJSON *hist = mc_rj_series(history, first, mc_frame_values(history, 0) + first, history_rows);
+    /* On the clock of the last row, as the forecast after it: a week that
+       crosses a daylight-saving change shows no gap or overlap there. */
+    const double end_ms = 1000.0 * (double)mc_rj_wall(history, end - 1);
+    if (hist != NULL)
+        cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(hist, "start"),
+                             end_ms - 1000.0 * (double)((int64_t)(history_rows - 1) *
+                                                        mc_frame_step(history)));
+    if (ok)
+        ok = mc_rj_put(s, "history", hist);
+    else
+        cJSON_Delete(hist);
     ok = ok && mc_rj_put(s, "filled", mc_rj_runs(mark, history_rows, 1));
     /* The forecast's instants are the model's grid after the history's last row. */
     const int64_t shift = mc_rj_wall(history, end - 1) - mc_frame_times(history)[end - 1];
@@ -375,9 +388,12 @@ mc_status mc_report_add_forecast(mc_report *r, const mc_model *model, const mc_f
 mc_status mc_report_add_backtest(mc_report *r, const mc_backtest *b, const mc_frame *frame,
                                  mc_error *err)
 {
-    if (r == NULL || b == NULL || frame == NULL || mc_frame_columns(frame) == 0)
+    if (r == NULL || b == NULL || frame == NULL || mc_frame_columns(frame) == 0 ||
+        mc_backtest_origins(b) == 0 || mc_backtest_horizon(b) == 0 || mc_frame_step(frame) <= 0 ||
+        mc_frame_rows(frame) < mc_backtest_first_target_row(b, mc_backtest_origins(b) - 1) +
+                                   mc_backtest_horizon(b))
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
-                            "a backtest report needs the backtest and its frame");
+                            "a backtest report needs the backtest and the frame it ran on");
     cJSON *s = mc_rj_backtest(b, frame);
     return mc_rj_append(r, s, s != NULL, "the backtest's report", err);
 }
@@ -555,7 +571,7 @@ static cJSON *column_json(const mc_frame *f, size_t j, size_t *outlier_rows)
 
 mc_status mc_report_add_description(mc_report *r, const mc_frame *frame, mc_error *err)
 {
-    if (r == NULL || frame == NULL || mc_frame_row_flags(frame) == NULL)
+    if (r == NULL || frame == NULL || mc_frame_step(frame) <= 0 || mc_frame_row_flags(frame) == NULL)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
                             "a describe report needs a regularised frame");
     const size_t n = mc_frame_rows(frame);
