@@ -316,6 +316,14 @@ static void test_anomalies_outputs(void **state)
     assert_int_equal(r.status, 0);
     assert_int_equal(count_lines(r.out), 1 + 48 - HORIZON);
     result_free(&r);
+
+    /* Nothing at the threshold: the header alone, and a note with the top score. */
+    r = RUN("anomalies", "-m", fx->model, "--csv", fx->data.path, "--threshold", "1");
+    assert_int_equal(r.status, 0);
+    assert_int_equal(count_lines(r.out), 1);
+    assert_contains(r.err, "no value scores 1 or more; the highest score is 0.");
+    assert_contains(r.err, "lower --threshold");
+    result_free(&r);
 }
 
 static void test_anomalies_failures(void **state)

@@ -274,6 +274,27 @@ static int write_json(FILE *o, const listing *l, const char *model, double thres
     return mc_cli_print_json(j, o, err);
 }
 
+/* An empty list is an answer, not a failure: say so, with the highest score
+   and where it is, so that a lower --threshold can be chosen. */
+static void say_nothing_flagged(FILE *err, const mc_frame *f, const mc_anomaly_scores *s,
+                                double threshold)
+{
+    size_t top = SIZE_MAX;
+    for (size_t i = 0; i < s->rows; i++)
+        if (!isnan(s->score[i]) && (top == SIZE_MAX || s->score[i] > s->score[top]))
+            top = i;
+    if (top == SIZE_MAX) {
+        fprintf(err, "maskcast anomalies: no value was scored\n");
+        return;
+    }
+    char when[40];
+    mc_cli_row_time(f, top, when, sizeof when);
+    fprintf(err,
+            "maskcast anomalies: no value scores %g or more; the highest score is %.4f, at %s "
+            "(lower --threshold to list more)\n",
+            threshold, s->score[top], when);
+}
+
 /* The report: the load, the flagged values and the recorded anomalies (truth
    may be NULL), and the mask's weight. */
 static int write_report(anomaly_args *a, int argc, char **argv, const mc_model *m,
@@ -359,6 +380,8 @@ int mc_cli_anomalies(int argc, char **argv, FILE *out, FILE *err)
         status = MC_EXIT_FAILURE;
     if (status == MC_EXIT_OK && !a.json && l.agree != NULL)
         print_agreement(err, l.agree);
+    if (status == MC_EXIT_OK && l.n == 0)
+        say_nothing_flagged(err, f, &s, a.threshold);
     if (status == MC_EXIT_OK && a.report.path != NULL)
         status = write_report(&a, argc, argv, m, f, &s, l.truth, b.series.wall, err);
 done:

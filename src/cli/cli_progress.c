@@ -22,7 +22,7 @@ void mc_cli_progress_init(mc_cli_progress *p, FILE *err, bool quiet)
     interrupted = 0;
     struct sigaction sa;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0;
+    sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C stops the process at once */
     sa.sa_handler = on_interrupt;
     sigaction(SIGINT, &sa, NULL);
 }
@@ -49,7 +49,8 @@ bool mc_cli_progress_report(const mc_train_progress *tp, void *user)
     mc_cli_progress *p = user;
     if (interrupted) {
         if (!p->quiet)
-            fprintf(p->err, "%sinterrupted: stopping\n", p->line_open ? "\n" : "");
+            fprintf(p->err, "%sinterrupted: stopping (Ctrl-C again to quit at once)\n",
+                    p->line_open ? "\n" : "");
         p->line_open = false;
         return false;
     }

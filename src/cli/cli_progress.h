@@ -1,5 +1,6 @@
 /* Training progress on standard error: a live line on a terminal, a line per
-   epoch otherwise, nothing with --quiet; Ctrl-C cancels cleanly. */
+   epoch otherwise, nothing with --quiet; a first Ctrl-C cancels cleanly (the
+   caller decides what to keep), a second ends the process at once. */
 #ifndef MC_CLI_CLI_PROGRESS_H
 #define MC_CLI_CLI_PROGRESS_H
 

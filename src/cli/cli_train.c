@@ -10,6 +10,7 @@
 #include "cli/cli_getopt.h"
 #include "cli/cli_model_opts.h"
 #include "cli/cli_progress.h"
+#include "common/error.h"
 #include "io/atomic_file.h"
 
 static void help(FILE *f)
@@ -21,7 +22,9 @@ static void help(FILE *f)
         "Trains the forecasting network on the load in a CSV and writes a model file\n"
         "(safetensors). The last part of the data (--val-fraction of the forecast origins,\n"
         "kept H steps away from the rest) judges the epochs; the best epoch's weights are\n"
-        "kept. Progress goes to standard error.\n"
+        "kept. Progress goes to standard error. Ctrl-C stops training and writes the best\n"
+        "model so far (the best epoch, or the linear forecaster); a second Ctrl-C quits at\n"
+        "once, writing nothing.\n"
         "\n");
     mc_cli_model_help(f, "stride");
     fprintf(f,
@@ -118,8 +121,36 @@ static void report_candidates(const mc_model *model, FILE *err)
                      "than one standard error\n");
 }
 
+/* Trains one model into *out. Interrupted (Ctrl-C), it keeps what training
+   has so far: the best epoch's network, or the linear forecaster; *stopped
+   says so. MC_ERR_CANCELLED when there is nothing worth keeping yet. */
+static mc_status train_one(mc_model **out, const mc_frame *frame, const mc_model_options *mo,
+                           const mc_train_options *to, bool *stopped, mc_error *e)
+{
+    *out = NULL;
+    mc_trainer *t = NULL;
+    mc_status st = mc_trainer_init(&t, frame, mo, to, e);
+    bool done = false;
+    while (st == MC_OK && !done)
+        st = mc_trainer_step(t, &done, e);
+    *stopped = st == MC_ERR_CANCELLED;
+    if (st == MC_OK || *stopped) {
+        const mc_status cancelled = st;
+        st = mc_trainer_model(t, out, e);
+        if (st == MC_OK && *stopped && mc_model_best_epoch(*out) == 0 &&
+            strcmp(mc_model_kept(*out), "linear") != 0) {
+            mc_model_free(*out); /* no epoch ended and no linear forecaster: untrained */
+            *out = NULL;
+            st = mc_error_set(e, cancelled, 0, 0, "training was interrupted before its first "
+                                                  "epoch ended: nothing to save");
+        }
+    }
+    mc_trainer_free(t);
+    return st;
+}
+
 /* One model, or --ensemble N of them (seeds seed, seed+1, ...) made one;
-   NULL after a message on failure. */
+   NULL after a message on failure. Interrupted, the members so far. */
 static mc_model *train_members(train_args *a, const mc_frame *frame, FILE *err)
 {
     const size_t n = a->ensemble ? a->ensemble : 1;
@@ -127,7 +158,9 @@ static mc_model *train_members(train_args *a, const mc_frame *frame, FILE *err)
     mc_model *model = NULL;
     mc_error e;
     mc_status st = MC_OK;
-    for (size_t i = 0; st == MC_OK && i < n; i++) {
+    size_t made = 0;
+    bool stopped = false;
+    for (size_t i = 0; st == MC_OK && !stopped && i < n; i++) {
         mc_train_options to = a->model.to;
         to.seed += i;
         mc_cli_progress progress;
@@ -137,16 +170,23 @@ static mc_model *train_members(train_args *a, const mc_frame *frame, FILE *err)
         if (n > 1 && !a->quiet)
             fprintf(err, "maskcast: member %zu of %zu (seed %llu)\n", i + 1, n,
                     (unsigned long long)to.seed);
-        st = mc_model_train(&members[i], frame, &a->model.mo, &to, &e);
+        st = train_one(&members[i], frame, &a->model.mo, &to, &stopped, &e);
         mc_cli_progress_end(&progress);
+        made += st == MC_OK;
         if (st == MC_OK && n > 1 && !a->quiet)
             report_candidates(members[i], err);
     }
-    if (st == MC_OK && n == 1) {
+    if (stopped && made > 0) {
+        st = MC_OK; /* what was trained is kept */
+        fprintf(err, "maskcast: interrupted: keeping %s so far (%zu of %zu model%s)\n",
+                mc_model_best_epoch(members[made - 1]) > 0 ? "the best epoch" : "the linear forecaster",
+                made, n, n > 1 ? "s" : "");
+    }
+    if (st == MC_OK && made == 1) {
         model = members[0];
         members[0] = NULL;
     } else if (st == MC_OK) {
-        st = mc_model_ensemble(&model, (const mc_model *const *)members, n, &e);
+        st = mc_model_ensemble(&model, (const mc_model *const *)members, made, &e);
     }
     for (size_t i = 0; i < n; i++)
         mc_model_free(members[i]);
