@@ -4,6 +4,7 @@
 #include <cjson/cJSON.h>
 #include <math.h>
 
+#include "data/timestamp.h"
 #include "maskcast/maskcast.h"
 
 #define TWO_PI 6.283185307179586
@@ -185,6 +186,45 @@ static void test_train_inspect_forecast(void **state)
     unlink(model);
     unlink(train.path);
     unlink(hist.path);
+}
+
+/* --from and --until train on the rows between, whatever else the file has. */
+static void test_train_from_until(void **state)
+{
+    (void)state;
+    temp_csv train;
+    write_series(&train, ROWS, 0);
+    char model[4200];
+    model_path(model, sizeof model);
+    cli_result r = RUN("train", "--csv", train.path, "--target", "load", "--future", "temperature",
+                       "--lookback", "48", "--horizon", "12", "--hidden", "8", "--epochs", "1",
+                       "--samples-per-epoch", "256", "--from", "2024-02-05", "--until",
+                       "2024-02-19 06:00", "-o", model);
+    if (r.status != 0)
+        print_error("%s\n", r.err);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.err, "training on 342 of 504 rows, 2024-02-05 00:00:00 .. 2024-02-19 05:00:00");
+    result_free(&r);
+    mc_model *m = NULL;
+    assert_int_equal(mc_model_load(&m, model, NULL), MC_OK);
+    mc_training_record rec;
+    mc_model_training_record(m, &rec);
+    char first[40], last[40];
+    mc_time_to_text(rec.first_time, 0, false, first, sizeof first);
+    mc_time_to_text(rec.last_time, 0, false, last, sizeof last);
+    assert_string_equal(first, "2024-02-05 00:00:00");
+    assert_string_equal(last, "2024-02-19 05:00:00");
+    mc_model_free(m);
+    r = RUN("train", "--csv", train.path, "--target", "load", "--from", "2030-01-01", "-o", model);
+    assert_int_equal(r.status, 1);
+    assert_contains(r.err, "no rows from 2030-01-01 until the end (the data runs from 2024-02-01");
+    result_free(&r);
+    r = RUN("train", "--csv", train.path, "--target", "load", "--until", "yesterday", "-o", model);
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "invalid --until 'yesterday'");
+    result_free(&r);
+    unlink(model);
+    unlink(train.path);
 }
 
 static void test_quantile_model_columns(void **state)
@@ -424,6 +464,7 @@ int main(void)
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_train_inspect_forecast),
         cmocka_unit_test(test_quantile_model_columns),
+        cmocka_unit_test(test_train_from_until),
         cmocka_unit_test(test_column_both_past_and_future),
         cmocka_unit_test(test_horizon_embeddings),
         cmocka_unit_test(test_tune),

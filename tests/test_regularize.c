@@ -494,6 +494,41 @@ static void test_daylight_saving_artefacts(void **state)
     mc_frame_free(f);
 }
 
+/* A slice holds the rows asked for, with their states and row flags. */
+static void test_slice(void **state)
+{
+    (void)state;
+    mc_frame *f = read_text("time,load\n2024-01-01 00:00,1\n2024-01-01 01:00,2\n"
+                            "2024-01-01 01:00,4\n2024-01-01 03:00,5\n2024-01-01 04:00,\n"
+                            "2024-01-01 05:00,7\n");
+    mc_frame *s = NULL;
+    assert_int_equal(mc_frame_slice(&s, f, 0, 2, NULL), MC_ERR_ARGUMENT); /* not regular */
+    assert_null(s);
+    mc_regularize_options ro;
+    mc_regularize_options_defaults(&ro);
+    regularize_ok(f, &ro);
+    assert_int_equal(mc_frame_rows(f), 6);
+    assert_int_equal(mc_frame_slice(&s, f, 5, 2, NULL), MC_ERR_ARGUMENT);
+    assert_int_equal(mc_frame_slice(&s, f, 1, 0, NULL), MC_ERR_ARGUMENT);
+    assert_int_equal(mc_frame_slice(&s, f, 1, 4, NULL), MC_OK);
+    assert_int_equal(mc_frame_rows(s), 4);
+    assert_int_equal(mc_frame_step(s), 3600);
+    assert_int_equal(mc_frame_times(s)[0], mc_frame_times(f)[1]);
+    assert_true(mc_frame_values(s, 0)[0] == 3.0); /* the duplicates' mean */
+    const uint8_t want_flags[4] = {MC_ROW_MERGED, MC_ROW_INSERTED, 0, 0};
+    const uint8_t want_states[4] = {MC_VALUE_OBSERVED, MC_VALUE_INTERPOLATED, MC_VALUE_OBSERVED,
+                                    MC_VALUE_INTERPOLATED};
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(mc_frame_row_flags(s)[i], want_flags[i]);
+        assert_int_equal(mc_frame_states(s, 0)[i], want_states[i]);
+        assert_true(mc_frame_values(s, 0)[i] == mc_frame_values(f, 0)[i + 1]);
+    }
+    assert_string_equal(mc_frame_column_name(s, 0), "load");
+    assert_int_equal(mc_frame_get_report(s)->duplicate_rows, 1);
+    mc_frame_free(s);
+    mc_frame_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -509,6 +544,7 @@ int main(void)
         cmocka_unit_test(test_jittered_times_refused),
         cmocka_unit_test(test_gap_across_offset_change),
         cmocka_unit_test(test_daylight_saving_artefacts),
+        cmocka_unit_test(test_slice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

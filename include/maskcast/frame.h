@@ -221,6 +221,18 @@ MC_API void mc_regularize_options_defaults(mc_regularize_options *opt);
 MC_API mc_status mc_frame_regularize(mc_frame *frame, const mc_regularize_options *opt,
                                      mc_error *err);
 
+/**
+ * Copies rows [first, first + rows) of the regularised frame `frame` into a
+ * new frame *out (regularised, the same columns, values, fill states and row
+ * flags; its reports are the whole file's), for training on part of the data
+ * (`maskcast train --from/--until`). The caller frees it with
+ * mc_frame_free(). MC_ERR_ARGUMENT for a frame not regularised or rows
+ * outside it (or none), MC_ERR_NOMEM; *out is NULL on failure. Reads `frame`
+ * only: threads may slice one frame at once.
+ */
+MC_API mc_status mc_frame_slice(mc_frame **out, const mc_frame *frame, size_t first, size_t rows,
+                                mc_error *err);
+
 /** State of one value. */
 typedef enum mc_value_state {
     MC_VALUE_OBSERVED = 0,     /**< read from the file */

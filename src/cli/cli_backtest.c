@@ -222,20 +222,11 @@ static int resolve_times(backtest_args *a, const mc_frame *f, FILE *err)
     a->bo.gap = (size_t)(a->gap_seconds / step);
     if (a->test_start == NULL)
         return MC_EXIT_OK;
-    mc_time_value v;
-    const char *why = mc_time_parse(a->test_start, strlen(a->test_start), MC_TIME_ISO, &v);
-    if (why != NULL) {
-        fprintf(err, "maskcast backtest: invalid --test-start '%s': %s\n", a->test_start, why);
-        return MC_EXIT_USAGE;
-    }
-    /* Without an offset the time is wall-clock, as the data's calendar is. */
+    size_t r;
+    const int st = mc_cli_row_at(f, "backtest", "--test-start", a->test_start, &r, err);
+    if (st != MC_EXIT_OK)
+        return st;
     const size_t rows = mc_frame_rows(f);
-    size_t r = 0;
-    for (; r < rows; r++) {
-        const int64_t t = mc_frame_times(f)[r];
-        if (v.has_offset ? t >= v.wall - 60 * (int64_t)v.offset : mc_frame_wall_time(f, r) >= v.wall)
-            break;
-    }
     a->bo.has_test_start = true;
     a->bo.test_start = r < rows ? mc_frame_times(f)[r] : INT64_MAX;
     return MC_EXIT_OK;

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "common/error.h"
+#include "data/frame_lookup.h"
 #include "data/timestamp.h"
 
 const char MC_CLI_DATA_HELP[] =
@@ -260,4 +262,25 @@ mc_frame *mc_cli_data_load(mc_cli_data *d, FILE *err)
             fprintf(err, "hint: %s\n", hint);
     }
     return f;
+}
+
+int mc_cli_row_at(const mc_frame *f, const char *command, const char *option, const char *text,
+                  size_t *row, FILE *err)
+{
+    mc_time_value v;
+    const char *why = mc_time_parse(text, strlen(text), MC_TIME_ISO, &v);
+    if (why != NULL) {
+        fprintf(err, "maskcast %s: invalid %s '%s': %s\n", command, option, text, why);
+        return MC_EXIT_USAGE;
+    }
+    /* Without an offset the time is wall-clock, as the data's calendar is. */
+    const size_t rows = mc_frame_rows(f);
+    size_t r = 0;
+    for (; r < rows; r++) {
+        const int64_t t = mc_frame_times(f)[r];
+        if (v.has_offset ? t >= v.wall - 60 * (int64_t)v.offset : mc_frame_wall_time(f, r) >= v.wall)
+            break;
+    }
+    *row = r;
+    return MC_EXIT_OK;
 }

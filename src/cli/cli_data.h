@@ -74,6 +74,13 @@ mc_frame *mc_cli_data_load(mc_cli_data *d, FILE *err);
    had offsets. `size` of 32 always suffices. */
 void mc_cli_row_time(const mc_frame *f, size_t row, char *out, size_t size);
 
+/* The first row of the regularised frame `f` at or after the time `text`
+   (ISO 8601; wall-clock like the data unless it carries an offset) into
+   *row, mc_frame_rows(f) when none is. MC_EXIT_OK, or MC_EXIT_USAGE after a
+   message naming `command` and `option` when the time does not parse. */
+int mc_cli_row_at(const mc_frame *f, const char *command, const char *option, const char *text,
+                  size_t *row, FILE *err);
+
 /* Parses "90s", "30min", "1h", "2d", "1w" or plain seconds (digits first: no
    blank, no sign); false if invalid. */
 bool mc_cli_parse_duration(const char *text, int64_t *seconds);

@@ -28,6 +28,10 @@ static void help(FILE *f)
         "\n");
     mc_cli_model_help(f, "stride");
     fprintf(f,
+        "  --from TIME            train on the rows from TIME on (ISO 8601, e.g. 2022-01-01;\n"
+        "                         wall-clock like the data unless it carries an offset)\n"
+        "  --until TIME           train on the rows before TIME, holding the rest out (the\n"
+        "                         file's order does not matter: rows are sorted first)\n"
         "  --ensemble N           train N models with seeds seed..seed+N-1 and write one model\n"
         "                         file whose forecasts are their mean (default 1)\n"
         "  -o, --output MODEL     the model file to write (required)\n"
@@ -46,11 +50,12 @@ typedef struct train_args {
     mc_cli_data data;
     mc_cli_model model;
     const char *output;
+    const char *from, *until; /* --from, --until: the rows trained on */
     size_t ensemble;
     bool quiet;
 } train_args;
 
-enum { OPT_ENSEMBLE = MC_OPT_MODEL_END };
+enum { OPT_ENSEMBLE = MC_OPT_MODEL_END, OPT_FROM, OPT_UNTIL };
 
 static int train_option(void *args, int c, const char *arg, FILE *err)
 {
@@ -68,6 +73,8 @@ static int train_option(void *args, int c, const char *arg, FILE *err)
             return -1;
         }
         return 1;
+    case OPT_FROM: a->from = arg; return 1;
+    case OPT_UNTIL: a->until = arg; return 1;
     case 'o': a->output = arg; return 1;
     case 'q': a->quiet = true; return 1;
     default: return 0;
@@ -79,6 +86,8 @@ static int parse_args(train_args *a, int argc, char **argv, FILE *out, FILE *err
     static const struct option own[] = {
         MC_CLI_DATA_LONG_OPTIONS,
         {"ensemble", required_argument, NULL, OPT_ENSEMBLE},
+        {"from", required_argument, NULL, OPT_FROM},
+        {"until", required_argument, NULL, OPT_UNTIL},
         {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -195,6 +204,43 @@ static mc_model *train_members(train_args *a, const mc_frame *frame, FILE *err)
     return st == MC_OK ? model : NULL;
 }
 
+/* Replaces *frame by its rows from --from and before --until. */
+static int select_rows(const train_args *a, mc_frame **frame, FILE *err)
+{
+    const size_t rows = mc_frame_rows(*frame);
+    size_t first = 0, end = rows;
+    int st = MC_EXIT_OK;
+    if (a->from != NULL)
+        st = mc_cli_row_at(*frame, "train", "--from", a->from, &first, err);
+    if (st == MC_EXIT_OK && a->until != NULL)
+        st = mc_cli_row_at(*frame, "train", "--until", a->until, &end, err);
+    if (st != MC_EXIT_OK || (first == 0 && end == rows))
+        return st;
+    if (first >= end) {
+        char a0[40], a1[40];
+        mc_cli_row_time(*frame, 0, a0, sizeof a0);
+        mc_cli_row_time(*frame, rows - 1, a1, sizeof a1);
+        fprintf(err, "maskcast train: no rows from %s until %s (the data runs from %s to %s)\n",
+                a->from ? a->from : "the start", a->until ? a->until : "the end", a0, a1);
+        return MC_EXIT_FAILURE;
+    }
+    mc_frame *slice = NULL;
+    mc_error e;
+    if (mc_frame_slice(&slice, *frame, first, end - first, &e) != MC_OK) {
+        fprintf(err, "maskcast: %s\n", e.message);
+        return MC_EXIT_FAILURE;
+    }
+    if (!a->quiet) {
+        char t0[40], t1[40];
+        mc_cli_row_time(slice, 0, t0, sizeof t0);
+        mc_cli_row_time(slice, end - first - 1, t1, sizeof t1);
+        fprintf(err, "maskcast: training on %zu of %zu rows, %s .. %s\n", end - first, rows, t0, t1);
+    }
+    mc_frame_free(*frame);
+    *frame = slice;
+    return MC_EXIT_OK;
+}
+
 int mc_cli_train(int argc, char **argv, FILE *out, FILE *err)
 {
     train_args a;
@@ -221,6 +267,8 @@ int mc_cli_train(int argc, char **argv, FILE *out, FILE *err)
         status = MC_EXIT_FAILURE;
         goto done;
     }
+    if ((status = select_rows(&a, &frame, err)) != MC_EXIT_OK)
+        goto done;
     if ((model = train_members(&a, frame, err)) == NULL) {
         status = MC_EXIT_FAILURE;
         goto done;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/checked.h"
+#include "common/error.h"
 
 static char *dup_string(const char *s)
 {
@@ -66,6 +67,40 @@ void mc_frame_free(mc_frame *f)
     free(f->source);
     free(f->time_name);
     free(f);
+}
+
+mc_status mc_frame_slice(mc_frame **out, const mc_frame *f, size_t first, size_t rows,
+                         mc_error *err)
+{
+    if (out == NULL || f == NULL || !f->regularized || rows == 0 || first > f->rows ||
+        rows > f->rows - first) {
+        if (out != NULL)
+            *out = NULL;
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "a slice needs a regularised frame and rows inside it");
+    }
+    *out = NULL;
+    mc_frame *s = mc_frame_alloc(f->source, f->time_name, (const char *const *)f->names,
+                                 f->n_columns);
+    if (s == NULL || !mc_frame_reserve(s, rows) ||
+        (s->row_flags = malloc(rows)) == NULL) {
+        mc_frame_free(s);
+        return mc_error_nomem(err, "slicing a frame");
+    }
+    memcpy(s->time, f->time + first, rows * sizeof *s->time);
+    memcpy(s->offset, f->offset + first, rows * sizeof *s->offset);
+    memcpy(s->row_flags, f->row_flags + first, rows);
+    for (size_t j = 0; j < f->n_columns; j++) {
+        memcpy(s->values[j], f->values[j] + first, rows * sizeof **s->values);
+        memcpy(s->states[j], f->states[j] + first, rows * sizeof **s->states);
+        s->column_reports[j] = f->column_reports[j];
+    }
+    s->rows = rows;
+    s->step = f->step;
+    s->regularized = true;
+    s->report = f->report;
+    *out = s;
+    return MC_OK;
 }
 
 /* Reallocates every per-row array to `cap` rows; on failure the frame stays valid. */
