@@ -300,7 +300,7 @@ static void test_describe_lenient_counts_non_numeric(void **state)
 /* A first column of row numbers, as R's write.csv writes it: read as Unix
    seconds by default, with a warning that names --time; none once the time
    column is named. */
-static void test_row_numbers_warned(void **state)
+static void test_row_numbers_refused(void **state)
 {
     (void)state;
     temp_csv t;
@@ -310,9 +310,11 @@ static void test_row_numbers_warned(void **state)
                    "\"3\",2012-01-01 01:00:00,4048.9\n"
                    "\"4\",2012-01-01 01:30:00,3877.6\n");
     cli_result r = RUN("describe", "--csv", t.path, "--target", "Demand");
-    assert_int_equal(r.status, 0);
-    assert_contains(r.err, "warning: the first column (unnamed) counts rows (1, 2, 3, ...)");
-    assert_contains(r.err, "--time");
+    assert_int_equal(r.status, 1);
+    assert_contains(r.err, t.path);
+    assert_contains(r.err, ": the first column (unnamed) counts rows (1, 2, 3, ...)");
+    assert_contains(r.err, "hint: --time names the column");
+    assert_string_equal(r.out, "");
     result_free(&r);
     r = RUN("describe", "--csv", t.path, "--target", "Demand", "--time", "Time");
     assert_int_equal(r.status, 0);
@@ -331,9 +333,12 @@ static void test_control_bytes_in_names(void **state)
     temp_write(&t, "\"\x1b]0;x\x07\",\"De\x1b[2Jmand\"\n"
                    "1,4382.8\n2,4263.4\n3,4048.9\n4,3877.6\n");
     cli_result r = RUN("describe", "--csv", t.path, "--target", "De\x1b[2Jmand");
-    assert_int_equal(r.status, 0);
-    assert_contains(r.err, "warning: the first column, '?]0;x?', counts rows (1, 2, 3, ...)");
+    assert_int_equal(r.status, 1);
+    assert_contains(r.err, ": the first column, '?]0;x?', counts rows (1, 2, 3, ...)");
     assert_lines_printable(r.err);
+    result_free(&r);
+    r = RUN("describe", "--csv", t.path, "--target", "De\x1b[2Jmand", "--time", "\x1b]0;x\x07");
+    assert_int_equal(r.status, 0);
     assert_contains(r.out, "  De?[2Jmand ");
     assert_lines_printable(r.out);
     result_free(&r);
@@ -628,7 +633,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_describe_missing_file),
         cmocka_unit_test(test_describe_non_numeric_value),
         cmocka_unit_test(test_describe_lenient_counts_non_numeric),
-        cmocka_unit_test(test_row_numbers_warned),
+        cmocka_unit_test(test_row_numbers_refused),
         cmocka_unit_test(test_control_bytes_in_names),
         cmocka_unit_test(test_describe_unknown_column),
         cmocka_unit_test(test_describe_duplicates_error_policy),

@@ -219,27 +219,29 @@ bool mc_cli_data_check(const mc_cli_data *d, FILE *err)
 
 /* A first column of row numbers (1, 2, 3, ..., as R's write.csv and
    pandas' to_csv write them) reads as Unix seconds in 1970 with a one-second
-   step: said before anyone trains on it. Only when the time column and its
-   format were left to the defaults. */
-static void warn_row_numbers(const mc_cli_data *d, const mc_frame *f, FILE *err)
+   step: refused before anyone trains on it, unless --time (or a time format)
+   says that column is meant. True when refused, after the message. */
+static bool refuse_row_numbers(const mc_cli_data *d, const mc_frame *f, FILE *err)
 {
     if (d->csv_opt.time_column != NULL || d->csv_opt.time_format != MC_TIME_AUTO)
-        return;
+        return false;
     const size_t n = mc_frame_rows(f);
     const int64_t *t = mc_frame_times(f);
     if (n < 3 || t[0] < 0 || t[0] > 1)
-        return;
+        return false;
     for (size_t i = 1; i < n; i++)
         if (t[i] != t[0] + (int64_t)i)
-            return;
-    char name[MC_ERROR_NAME_SIZE];
+            return false;
+    char name[MC_ERROR_NAME_SIZE], file[MC_ERROR_NAME_SIZE];
     mc_error_name(name, mc_frame_time_name(f));
+    mc_error_name(file, d->csv);
     fprintf(err,
-            "maskcast: warning: the first column%s%s%s counts rows (%lld, %lld, %lld, ...): read "
-            "as seconds since 1970 it makes a one-second series\n"
+            "maskcast: %s: the first column%s%s%s counts rows (%lld, %lld, %lld, ...): read "
+            "as seconds since 1970 it would make a one-second series\n"
             "hint: --time names the column that holds the times\n",
-            name[0] ? ", '" : " (unnamed)", name, name[0] ? "'," : "", (long long)t[0],
-            (long long)t[1], (long long)t[2]);
+            strcmp(d->csv, "-") == 0 ? "(stdin)" : file, name[0] ? ", '" : " (unnamed)", name,
+            name[0] ? "'," : "", (long long)t[0], (long long)t[1], (long long)t[2]);
+    return true;
 }
 
 mc_frame *mc_cli_data_load(mc_cli_data *d, FILE *err)
@@ -249,8 +251,10 @@ mc_frame *mc_cli_data_load(mc_cli_data *d, FILE *err)
     mc_status st = strcmp(d->csv, "-") == 0
                        ? mc_frame_read_csv_stream(&f, stdin, "(stdin)", &d->csv_opt, &e)
                        : mc_frame_read_csv(&f, d->csv, &d->csv_opt, &e);
-    if (st == MC_OK)
-        warn_row_numbers(d, f, err);
+    if (st == MC_OK && refuse_row_numbers(d, f, err)) {
+        mc_frame_free(f);
+        return NULL;
+    }
     if (st == MC_OK && (st = mc_frame_regularize(f, &d->reg_opt, &e)) != MC_OK) {
         mc_frame_free(f);
         f = NULL;
