@@ -570,6 +570,14 @@ static bool run_once(const path *p, fixture *fx, size_t fail_at, bool sticky, ui
                     p->name, fail_at, mode, mc_status_name(*st), mc_status_name(err.code),
                     err.message);
         ok = false;
+    } else if (*st == MC_ERR_NOMEM && (strstr(err.message, "creating the model") != NULL ||
+                                       strstr(err.message, "training buffers") != NULL ||
+                                       strstr(err.message, "the linear forecaster:") != NULL) &&
+               strstr(err.message, "a lookback of 24 steps of 3600 s") == NULL) {
+        /* The model's and the batches' memory grow with the window: say it. */
+        print_error("%s: allocation %zu refused (%s): the message does not give the window: "
+                    "\"%s\"\n", p->name, fail_at, mode, err.message);
+        ok = false;
     }
     if (*st == MC_OK) {
         const uint64_t h = p->fingerprint(fx);

@@ -492,7 +492,8 @@ mc_status mc_linear_fit_params(float *params, const mc_model *m, mc_net_work *w,
     const bool ok_tr = sums_alloc(&tr, d), ok_va = sums_alloc(&va, d), ok_v = solve_alloc(&v, d);
     mc_status st = MC_OK;
     if (!ok_tr || !ok_va || !ok_v || g.dx == NULL || g.dy == NULL || g.dp == NULL) {
-        st = mc_error_nomem(err, "fitting the linear forecaster");
+        /* Its sums grow as the lookback squared: say how long it is. */
+        st = mc_model_nomem(m, "fitting the linear forecaster", err);
         goto done;
     }
     /* Every stride-th window of a long history. */

@@ -197,6 +197,18 @@ static mc_model_options resolved_options(const mc_model *m, const mc_model_optio
     return c;
 }
 
+mc_status mc_model_nomem(const mc_model *m, const char *what, mc_error *err)
+{
+    const double days = (double)m->shape.lookback * (double)m->step / 86400.0;
+    return mc_error_set(err, MC_ERR_NOMEM, 0, 0,
+                        "out of memory while %s: a lookback of %zu steps of %lld s (%.1f days) "
+                        "and a horizon of %zu steps make %zu parameters (%.0f MB) and %zu inputs "
+                        "per window; a shorter lookback or fewer hidden units need less",
+                        what, m->shape.lookback, (long long)m->step, days, m->shape.horizon,
+                        m->layout.total, 4e-6 * (double)m->layout.total,
+                        mc_net_n_input(&m->shape));
+}
+
 mc_status mc_model_create(mc_model **out, const mc_model_options *mo, int64_t step,
                           const char *target, mc_holidays *holidays, mc_error *err)
 {
@@ -208,7 +220,7 @@ mc_status mc_model_create(mc_model **out, const mc_model_options *mo, int64_t st
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "the data step must be positive");
     mc_model *m = calloc(1, sizeof *m);
     if (m == NULL)
-        return mc_error_nomem(err, "creating the model");
+        return mc_error_nomem(err, "allocating a model");
     m->step = step;
     m->record.network_val_loss = m->record.linear_val_loss = NAN;
     m->record.blend_weight = m->record.blend_val_loss = NAN;
@@ -247,8 +259,9 @@ mc_status mc_model_create(mc_model **out, const mc_model_options *mo, int64_t st
     m->scalers = calloc(channels, sizeof *m->scalers);
     m->names = calloc(channels, sizeof *m->names);
     if (m->params == NULL || m->scalers == NULL || m->names == NULL) {
+        st = mc_model_nomem(m, "creating the model", err);
         mc_model_free(m);
-        return mc_error_nomem(err, "creating the model");
+        return st;
     }
     m->names[0] = dup_string(target);
     for (size_t c = 0; c < feat->n_past; c++)
@@ -258,7 +271,7 @@ mc_status mc_model_create(mc_model **out, const mc_model_options *mo, int64_t st
     for (size_t c = 0; c < channels; c++)
         if (m->names[c] == NULL) {
             mc_model_free(m);
-            return mc_error_nomem(err, "creating the model");
+            return mc_error_nomem(err, "copying the model's column names");
         }
     *out = m;
     return MC_OK;

@@ -89,4 +89,8 @@ mc_status mc_model_init_params(mc_model *m, uint64_t seed, mc_error *err);
 void mc_trainer_origins(const mc_trainer *t, const size_t **train, size_t *n_train,
                         const size_t **val, size_t *n_val);
 
+/* MC_ERR_NOMEM while `what`, with the window and the sizes it makes, so that
+   a lookback too long for the memory says so. */
+mc_status mc_model_nomem(const mc_model *m, const char *what, mc_error *err);
+
 #endif /* MC_TRAIN_MODEL_INTERNAL_H */

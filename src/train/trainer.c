@@ -207,7 +207,7 @@ static mc_status allocate_training(mc_trainer *t, mc_error *err)
     t->rng = gsl_rng_alloc(gsl_rng_mt19937);
     if (!t->grads || !t->best || !t->x || !t->target || !t->weight || !t->dy || !t->level ||
         !t->zero || !t->window_loss || !t->best_loss || !t->linear_loss || !t->rng)
-        return mc_error_nomem(err, "allocating training buffers");
+        return mc_model_nomem(m, "allocating training buffers", err);
     return MC_OK;
 }
 
