@@ -208,7 +208,13 @@ static void test_explain_outputs(void **state)
             "--stride", "1d", "--table");
     assert_int_equal(r.status, 0);
     assert_contains(r.out, "across the 10 origins");
-    assert_contains(r.out, "(2024-02-12 12:00:00 to 2024-02-21 12:00:00, every 1d;");
+    /* Daily origins at midnight, as a backtest's, unless --origin-time says otherwise. */
+    assert_contains(r.out, "(2024-02-12 00:00:00 to 2024-02-21 00:00:00, every 1d;");
+    result_free(&r);
+    r = RUN("explain", "-m", fx->model, "--csv", fx->data.path, "--start", "2024-02-12",
+            "--stride", "1d", "--origin-time", "06:00", "--table");
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "(2024-02-12 06:00:00 to 2024-02-21 06:00:00, every 1d;");
     assert_contains(r.out, "\nall ");
     assert_contains(r.out, "\nshare ");
     result_free(&r);

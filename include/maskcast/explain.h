@@ -84,6 +84,9 @@ typedef struct mc_explanation_options {
     const size_t *origins; /**< NULL: chosen as above (default); else `n_origins` rows of the
                                 history, each with lookback <= row and row + horizon <= rows */
     size_t n_origins;      /**< how many `origins` (at least 2) */
+    int64_t origin_time;   /**< with a stride of whole days: the origins' wall-clock time of
+                                day, seconds after midnight (default 0, as mc_backtest_run's);
+                                ignored for other strides */
 } mc_explanation_options;
 
 /** Fills `opt` (not NULL) with the defaults described above. Thread-safe. */

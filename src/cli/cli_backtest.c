@@ -105,16 +105,6 @@ static int bad(FILE *err, const char *opt, const char *arg, const char *want)
     return -1;
 }
 
-static bool parse_clock(const char *arg, int64_t *out)
-{
-    int h = 0, m = 0;
-    char tail = 0;
-    if (sscanf(arg, "%d:%d%c", &h, &m, &tail) != 2 || h < 0 || h > 23 || m < 0 || m > 59)
-        return false;
-    *out = 3600 * (int64_t)h + 60 * (int64_t)m;
-    return true;
-}
-
 /* Applies one backtest option; 1 done, 0 not ours, -1 invalid. */
 static int backtest_option(void *args, int c, const char *arg, FILE *err)
 {
@@ -137,7 +127,7 @@ static int backtest_option(void *args, int c, const char *arg, FILE *err)
         return mc_cli_parse_duration(arg, &a->gap_seconds) && a->gap_seconds >= 0
                    ? 1 : bad(err, "gap", arg, "a duration such as 14h");
     case OPT_ORIGIN_TIME:
-        return parse_clock(arg, &bo->origin_time) ? 1 : bad(err, "origin-time", arg, "HH:MM");
+        return mc_cli_parse_clock(arg, &bo->origin_time) ? 1 : bad(err, "origin-time", arg, "HH:MM");
     case OPT_REFIT:
         return mc_cli_parse_size(arg, 1, &bo->refit_every) ? 1 : bad(err, "refit-every", arg, ">= 1");
     case OPT_ENSEMBLE: {

@@ -288,3 +288,13 @@ int mc_cli_row_at(const mc_frame *f, const char *command, const char *option, co
     *row = r;
     return MC_EXIT_OK;
 }
+
+bool mc_cli_parse_clock(const char *arg, int64_t *out)
+{
+    int h = 0, m = 0;
+    char tail = 0;
+    if (sscanf(arg, "%d:%d%c", &h, &m, &tail) != 2 || h < 0 || h > 23 || m < 0 || m > 59)
+        return false;
+    *out = 3600 * (int64_t)h + 60 * (int64_t)m;
+    return true;
+}

@@ -85,6 +85,9 @@ int mc_cli_row_at(const mc_frame *f, const char *command, const char *option, co
    blank, no sign); false if invalid. */
 bool mc_cli_parse_duration(const char *text, int64_t *seconds);
 
+/* Parses a time of day "HH:MM" into seconds after midnight; false if invalid. */
+bool mc_cli_parse_clock(const char *arg, int64_t *out);
+
 /* Writes a duration compactly ("1h", "30min", "90s"). */
 void mc_cli_format_duration(int64_t seconds, char *out, size_t size);
 

@@ -17,7 +17,7 @@
 #include "maskcast/model.h"
 
 enum { OPT_DAYS = MC_OPT_DATA_END, OPT_START, OPT_STRIDE, OPT_SAME_TIME, OPT_REPEATS, OPT_SEED,
-       OPT_TABLE, OPT_JSON, OPT_REPORT };
+       OPT_TABLE, OPT_JSON, OPT_REPORT, OPT_ORIGIN_TIME };
 
 static void help(FILE *f)
 {
@@ -51,6 +51,8 @@ static void help(FILE *f)
         "  --start TIME           or origins from this time on (e.g. 2023-10-01)\n"
         "  --stride DUR           time between origins, counted back from the last one\n"
         "                         (default: the data's step, every origin)\n"
+        "  --origin-time HH:MM    with a stride of whole days, the origins' time of day, as\n"
+        "                         backtest's (default 00:00)\n"
         "  --same-time            shuffle only among origins at the same time of day, so\n"
         "                         that a moved window keeps its daily shape in step with\n"
         "                         the calendar (the time of day itself then counts 0);\n"
@@ -81,6 +83,7 @@ typedef struct explain_args {
     mc_explain_options eo;
     bool same_time, table, json;
     mc_cli_report_file report;
+    int64_t origin_time; /* --origin-time, seconds after midnight */
 } explain_args;
 
 static int bad(FILE *err, const char *opt, const char *arg, const char *want)
@@ -119,6 +122,8 @@ static int explain_option(void *args, int c, const char *arg, FILE *err)
     case OPT_TABLE: a->table = true; return 1;
     case OPT_JSON: a->json = true; return 1;
     case OPT_REPORT: a->report.path = arg; return 1;
+    case OPT_ORIGIN_TIME:
+        return mc_cli_parse_clock(arg, &a->origin_time) ? 1 : bad(err, "origin-time", arg, "HH:MM");
     default: return 0;
     }
 }
@@ -138,6 +143,7 @@ static int parse(explain_args *a, int argc, char **argv, FILE *out, FILE *err)
         {"table", no_argument, NULL, OPT_TABLE},
         {"json", no_argument, NULL, OPT_JSON},
         {"report", required_argument, NULL, OPT_REPORT},
+        {"origin-time", required_argument, NULL, OPT_ORIGIN_TIME},
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -173,6 +179,7 @@ static size_t *choose_origins(const explain_args *a, const mc_model *m, const mc
     mc_explanation_options_defaults(&opt);
     opt.days = a->days;
     opt.stride = a->stride_seconds;
+    opt.origin_time = a->origin_time;
     if (a->start != NULL) {
         mc_time_value tv;
         const char *why = mc_time_parse(a->start, strlen(a->start), MC_TIME_AUTO, &tv);

@@ -58,8 +58,15 @@ mc_status mc_explain_pick_origins(size_t **out, size_t *n_out, const mc_model *m
         first = end > span && end - span > first ? end - span : first;
     }
     const size_t stride = (size_t)(stride_s / m->step);
+    size_t last = end >= H ? end - H : 0;
+    /* Daily origins at the time of day a backtest's are. */
+    if (stride_s % 86400 == 0 && opt->origin_time >= 0 && opt->origin_time < 86400) {
+        while (last > first && s->wall[last] - 86400 * mc_time_days(s->wall[last]) !=
+                                   opt->origin_time)
+            last--;
+    }
     size_t n = 0;
-    for (size_t t = end >= H ? end - H : 0; t >= first && t + H <= end; t -= stride) {
+    for (size_t t = last; t >= first && t + H <= end; t -= stride) {
         n++;
         if (t < stride)
             break;
@@ -73,7 +80,7 @@ mc_status mc_explain_pick_origins(size_t **out, size_t *n_out, const mc_model *m
     if (origins == NULL)
         return mc_error_nomem(err, "choosing the origins");
     for (size_t i = 0; i < n; i++)
-        origins[n - 1 - i] = end - H - i * stride;
+        origins[n - 1 - i] = last - i * stride;
     *out = origins;
     *n_out = n;
     return MC_OK;
