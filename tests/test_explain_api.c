@@ -185,15 +185,23 @@ static void test_explain_chosen_origins(void **state)
     assert_same_as_internal(x, fx, given, 10, 2, 1, NULL);
     mc_explanation_free(x);
 
-    /* From an instant on, a day apart: 2 origins, 12 and 36 rows before the end. */
+    /* From an instant on, a day apart, at midnight as a backtest's origins
+       (the data ends at 23:00): 2 origins, 24 and 48 rows before the end. */
     opt.origins = NULL;
     opt.has_start = true;
     opt.start = mc_frame_times(fx->frame)[ROWS - 48];
     opt.stride = 86400;
     assert_int_equal(mc_model_explain(&x, fx->model, fx->frame, &opt, NULL), MC_OK);
+    const size_t midnight[] = {ROWS - 48, ROWS - 24};
+    assert_same_as_internal(x, fx, midnight, 2, 2, 1, NULL);
+    mc_explanation_free(x);
+    /* At noon: 12 and 36 rows before the end. */
+    opt.origin_time = 12 * 3600;
+    assert_int_equal(mc_model_explain(&x, fx->model, fx->frame, &opt, NULL), MC_OK);
     const size_t daily[] = {ROWS - 36, ROWS - 12};
     assert_same_as_internal(x, fx, daily, 2, 2, 1, NULL);
     mc_explanation_free(x);
+    opt.origin_time = 0;
 
     /* Shuffled among origins at the same time of day: strata are the hour (UTC times). */
     opt.has_start = false;
