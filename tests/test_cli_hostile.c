@@ -97,7 +97,7 @@ static void test_counts_refuse_blanks_and_signs(void **state)
         {"train", "--horizon"}, {"train", "--lookback"}, {"train", "--hidden"},
         {"train", "--horizon-rank"}, {"train", "--level-steps"}, {"train", "--epochs"},
         {"train", "--batch"}, {"train", "--patience"}, {"train", "--samples-per-epoch"},
-        {"train", "--stride"}, {"train", "--seed"}, {"train", "--step"},
+        {"train", "--train-stride"}, {"train", "--seed"}, {"train", "--step"},
         {"train", "--max-interpolate"}, {"backtest", "--test-days"}, {"backtest", "--stride"},
         {"backtest", "--gap"}, {"backtest", "--refit-every"}, {"backtest", "--ensemble"},
         {"backtest", "--corrupt-seed"}, {"backtest", "--train-stride"}, {"backtest", "--seed"},

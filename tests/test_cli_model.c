@@ -62,7 +62,7 @@ static void test_help_teaches_every_option(void **state)
                              "--no-horizon-masks", "--no-skip", "--loss", "--quantiles",
                              "--huber-delta", "--no-level", "--no-calendar", "--epochs",
                              "--batch", "--lr", "--weight-decay", "--clip", "--patience",
-                             "--val-fraction", "--augment", "--samples-per-epoch", "--stride",
+                             "--val-fraction", "--augment", "--samples-per-epoch", "--train-stride",
                              "--seed", "--output", "--quiet", "--csv", "--horizon-rank",
                              "Example"};
     for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)

@@ -129,6 +129,17 @@ bool mc_cli_parse_real(const char *arg, double lo, double hi, double *out)
     return true;
 }
 
+int mc_cli_model_old_stride(mc_cli_model *m, const char *arg, const char *command, FILE *err)
+{
+    fprintf(err, "maskcast %s: warning: --stride is deprecated here: it is --train-stride, the "
+                 "spacing of training origins (backtest's --stride spaces its forecast "
+                 "origins)\n", command);
+    for (size_t i = 0; i < mc_option_count(); i++)
+        if (strcmp(mc_option_at(i)->name, "origin_stride") == 0)
+            return mc_cli_model_option(m, MC_OPT_MODEL + (int)i, arg, command, err);
+    return -1;
+}
+
 /* Applies one model or training option; 1 done, 0 not ours, -1 invalid. */
 int mc_cli_model_option(mc_cli_model *a, int c, const char *arg, const char *command,
                         FILE *err)

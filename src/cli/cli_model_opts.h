@@ -42,6 +42,11 @@ typedef struct mc_cli_model {
     bool horizon_given, lookback_given;
 } mc_cli_model;
 
+/* The old spelling --stride of train's and tune's --train-stride: warns that
+   it is deprecated (backtest's --stride spaces forecast origins) and applies
+   it. 1 done, -1 invalid, as mc_cli_model_option(). */
+int mc_cli_model_old_stride(mc_cli_model *m, const char *arg, const char *command, FILE *err);
+
 /* Defaults of the library; `stride_name` as for mc_cli_model_long_options(). */
 void mc_cli_model_init(mc_cli_model *m, const char *stride_name);
 void mc_cli_model_free(mc_cli_model *m);

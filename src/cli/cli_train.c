@@ -26,7 +26,7 @@ static void help(FILE *f)
         "model so far (the best epoch, or the linear forecaster); a second Ctrl-C quits at\n"
         "once, writing nothing.\n"
         "\n");
-    mc_cli_model_help(f, "stride");
+    mc_cli_model_help(f, "train-stride");
     fprintf(f,
         "  --from TIME            train on the rows from TIME on (ISO 8601, e.g. 2022-01-01;\n"
         "                         wall-clock like the data unless it carries an offset)\n"
@@ -55,7 +55,7 @@ typedef struct train_args {
     bool quiet;
 } train_args;
 
-enum { OPT_ENSEMBLE = MC_OPT_MODEL_END, OPT_FROM, OPT_UNTIL };
+enum { OPT_ENSEMBLE = MC_OPT_MODEL_END, OPT_FROM, OPT_UNTIL, OPT_OLD_STRIDE };
 
 static int train_option(void *args, int c, const char *arg, FILE *err)
 {
@@ -73,6 +73,7 @@ static int train_option(void *args, int c, const char *arg, FILE *err)
             return -1;
         }
         return 1;
+    case OPT_OLD_STRIDE: return mc_cli_model_old_stride(&a->model, arg, "train", err);
     case OPT_FROM: a->from = arg; return 1;
     case OPT_UNTIL: a->until = arg; return 1;
     case 'o': a->output = arg; return 1;
@@ -86,6 +87,7 @@ static int parse_args(train_args *a, int argc, char **argv, FILE *out, FILE *err
     static const struct option own[] = {
         MC_CLI_DATA_LONG_OPTIONS,
         {"ensemble", required_argument, NULL, OPT_ENSEMBLE},
+        {"stride", required_argument, NULL, OPT_OLD_STRIDE}, /* deprecated: --train-stride */
         {"from", required_argument, NULL, OPT_FROM},
         {"until", required_argument, NULL, OPT_UNTIL},
         {"output", required_argument, NULL, 'o'},
@@ -93,7 +95,7 @@ static int parse_args(train_args *a, int argc, char **argv, FILE *out, FILE *err
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     struct option longopts[MC_CLI_MAX_OPTIONS];
-    const mc_cli_command cmd = {"train", "o:qh", mc_cli_model_long_options(longopts, own, "stride"),
+    const mc_cli_command cmd = {"train", "o:qh", mc_cli_model_long_options(longopts, own, "train-stride"),
                                 train_option, help};
     const int st = mc_cli_parse_options(&cmd, a, argc, argv, out, err);
     if (st != MC_EXIT_OK)
@@ -246,7 +248,7 @@ int mc_cli_train(int argc, char **argv, FILE *out, FILE *err)
     train_args a;
     memset(&a, 0, sizeof a);
     mc_cli_data_init(&a.data);
-    mc_cli_model_init(&a.model, "stride");
+    mc_cli_model_init(&a.model, "train-stride");
     int status = parse_args(&a, argc, argv, out, err);
     mc_frame *frame = NULL;
     mc_model *model = NULL;

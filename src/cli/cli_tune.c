@@ -11,7 +11,7 @@
 #include "cli/cli_model_opts.h"
 #include "io/atomic_file.h"
 
-enum { OPT_TRY = MC_OPT_MODEL_END, OPT_TEST_DAYS };
+enum { OPT_TRY = MC_OPT_MODEL_END, OPT_TEST_DAYS, OPT_OLD_STRIDE };
 
 /* The most options tried at once, values per option, configurations. */
 enum { MAX_TRIES = 8, MAX_VALUES = 8, MAX_CONFIGS = 64 };
@@ -55,7 +55,7 @@ static void help(FILE *f)
         "                         of one and two weeks, in place of --hidden and --lookback)\n"
         "  --test-days N          days scored at the end of the data (default 28)\n",
         MAX_TRIES, MAX_VALUES, MAX_CONFIGS);
-    mc_cli_model_help(f, "stride");
+    mc_cli_model_help(f, "train-stride");
     fprintf(f,
         "  -o, --output MODEL     the model file to write (required)\n"
         "  -q, --quiet            no table, no progress\n"
@@ -99,6 +99,7 @@ static int tune_option(void *args, int c, const char *arg, FILE *err)
     if (used != 0)
         return used;
     switch (c) {
+    case OPT_OLD_STRIDE: return mc_cli_model_old_stride(&a->model, arg, "tune", err);
     case OPT_TRY: {
         if (a->n_tries == MAX_TRIES) {
             fprintf(err, "maskcast tune: at most %d --try options\n", MAX_TRIES);
@@ -157,12 +158,13 @@ static int parse_args(tune_args *a, int argc, char **argv, FILE *out, FILE *err)
         MC_CLI_DATA_LONG_OPTIONS,
         {"try", required_argument, NULL, OPT_TRY},
         {"test-days", required_argument, NULL, OPT_TEST_DAYS},
+        {"stride", required_argument, NULL, OPT_OLD_STRIDE}, /* deprecated: --train-stride */
         {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     struct option longopts[MC_CLI_MAX_OPTIONS];
-    const mc_cli_command cmd = {"tune", "o:qh", mc_cli_model_long_options(longopts, own, "stride"),
+    const mc_cli_command cmd = {"tune", "o:qh", mc_cli_model_long_options(longopts, own, "train-stride"),
                                 tune_option, help};
     const int st = mc_cli_parse_options(&cmd, a, argc, argv, out, err);
     if (st != MC_EXIT_OK)
@@ -315,7 +317,7 @@ int mc_cli_tune(int argc, char **argv, FILE *out, FILE *err)
     memset(&a, 0, sizeof a);
     a.test_days = 28;
     mc_cli_data_init(&a.data);
-    mc_cli_model_init(&a.model, "stride");
+    mc_cli_model_init(&a.model, "train-stride");
     int status = parse_args(&a, argc, argv, out, err);
     mc_frame *frame = NULL;
     const char *columns[3 * MC_MAX_COVARIATES];
