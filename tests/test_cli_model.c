@@ -223,6 +223,32 @@ static void test_train_from_until(void **state)
     assert_int_equal(r.status, 2);
     assert_contains(r.err, "invalid --until 'yesterday'");
     result_free(&r);
+    /* The old spelling of --train-stride works, with a warning, and means the same. */
+    char again[4300];
+    snprintf(again, sizeof again, "%s.again", model);
+    r = RUN("train", "--csv", train.path, "--target", "load", "--lookback", "48", "--horizon", "12",
+            "--hidden", "8", "--epochs", "1", "--samples-per-epoch", "256", "-q", "--stride", "3",
+            "-o", model);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.err, "warning: --stride is deprecated here: it is --train-stride");
+    result_free(&r);
+    r = RUN("train", "--csv", train.path, "--target", "load", "--lookback", "48", "--horizon", "12",
+            "--hidden", "8", "--epochs", "1", "--samples-per-epoch", "256", "-q", "--train-stride",
+            "3", "-o", again);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.err, "");
+    result_free(&r);
+    FILE *f1 = fopen(model, "rb"), *f2 = fopen(again, "rb");
+    assert_non_null(f1);
+    assert_non_null(f2);
+    for (int c1 = 0, c2 = 0; c1 != EOF || c2 != EOF;) { /* byte for byte */
+        c1 = fgetc(f1);
+        c2 = fgetc(f2);
+        assert_int_equal(c1, c2);
+    }
+    fclose(f1);
+    fclose(f2);
+    unlink(again);
     unlink(model);
     unlink(train.path);
 }
