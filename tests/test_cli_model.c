@@ -308,27 +308,39 @@ static void test_quantile_model_columns(void **state)
     snprintf(path, sizeof path, "%s.forecasts.csv", model);
     r = RUN("backtest", "--csv", train.path, "--target", "load", "--future", "temperature",
             "--lookback", "48", "--horizon", "12", "--hidden", "8", "--epochs", "2",
-            "--samples-per-epoch", "256", "--test-days", "2", "--loss=pinball", "--quiet",
-            "--forecasts", path);
+            "--samples-per-epoch", "256", "--test-days", "6", "--loss=pinball", "--quiet",
+            "--intervals", "0.5", "--interval-window", "3", "--forecasts", path);
     if (r.status != 0)
         print_error("%s\n", r.err);
     assert_int_equal(r.status, 0);
+    assert_contains(r.out, "Prediction intervals (rolling conformal");
+    assert_contains(r.out, "\nmaskcast (");
     result_free(&r);
     FILE *f = fopen(path, "r");
     assert_non_null(f);
     char *text = slurp(f);
     assert_true(strncmp(text, "origin,target_time,step,actual,maskcast,maskcast_q0.1,"
-                              "maskcast_q0.5,maskcast_q0.9,naive,", 88) == 0);
+                              "maskcast_q0.5,maskcast_q0.9,maskcast_lo50,maskcast_hi50,naive,",
+                        116) == 0);
     /* maskcast is its q0.5, and the quantiles are ordered, on every row. */
-    size_t rows = 0;
+    size_t rows = 0, with_interval = 0;
     for (const char *line = strchr(text, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
-        double actual, point, q1, q5, q9;
-        assert_int_equal(sscanf(line, "%*[^,],%*[^,],%*[^,],%lf,%lf,%lf,%lf,%lf", &actual, &point,
-                                &q1, &q5, &q9), 5);
+        double actual, point, q1, q5, q9, lo, hi;
+        const int got = sscanf(line, "%*[^,],%*[^,],%*[^,],%lf,%lf,%lf,%lf,%lf,%lf,%lf", &actual,
+                               &point, &q1, &q5, &q9, &lo, &hi);
+        assert_true(got == 5 || got == 7); /* the first origins have no interval yet */
         assert_true(point == q5 && q1 <= q5 && q5 <= q9);
+        if (got == 7) {
+            assert_true(lo <= hi);
+            with_interval++;
+        }
         rows++;
     }
-    assert_int_equal(rows, 2 * HORIZON);
+    assert_int_equal(rows, 6 * HORIZON);
+    /* Origins a day apart forecast 12 steps, so every earlier origin's errors
+       are known; the 0.5 interval needs 3 of them (ranks 1 and 3 of 3): the
+       last 3 of the 6 origins have one. */
+    assert_int_equal(with_interval, 3 * HORIZON);
     free(text);
     unlink(path);
     unlink(model);

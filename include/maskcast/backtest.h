@@ -32,6 +32,9 @@ typedef struct mc_backtest_progress {
 typedef bool (*mc_backtest_progress_fn)(const mc_backtest_progress *progress, void *user);
 
 /** Options for mc_backtest_run(); fill with mc_backtest_options_defaults(). */
+/** The most interval levels a backtest computes (mc_backtest_options.intervals). */
+#define MC_MAX_INTERVALS 8
+
 typedef struct mc_backtest_options {
     bool has_test_start;      /**< true: the test span starts at test_start */
     int64_t test_start;       /**< epoch seconds; the first origin is the first at or after it */
@@ -48,6 +51,11 @@ typedef struct mc_backtest_options {
     uint64_t corrupt_seed;    /**< default 1 */
     mc_backtest_progress_fn progress; /**< may be NULL */
     void *progress_user;      /**< passed to progress */
+    size_t n_intervals;       /**< central prediction intervals per method (0: none, the
+                                   default; at most MC_MAX_INTERVALS) */
+    double intervals[MC_MAX_INTERVALS]; /**< their levels, in (0, 1), e.g. 0.8 and 0.95 */
+    size_t interval_window;   /**< rolling conformal: the errors of the last N origins whose
+                                   targets were all observed before each origin (0: 90) */
 } mc_backtest_options;
 
 /** Fills `opt` (not NULL) with the defaults described above. Thread-safe. */
@@ -146,6 +154,41 @@ MC_API double mc_backtest_method_quantile_level(const mc_backtest *b, size_t met
 /** Every quantile of a quantile model's method (origins x H x Q), NULL for
     point forecasts. */
 MC_API const double *mc_backtest_method_quantile_forecasts(const mc_backtest *b, size_t method);
+
+/**
+ * @name Prediction intervals
+ * With mc_backtest_options.n_intervals, every method gets central
+ * intervals around its point forecasts by rolling split conformal: at each
+ * origin, the errors at each step of the last interval_window origins whose
+ * targets were all observed before it give the bounds (split conformal's
+ * finite-sample ranks); NAN while too few errors exist for a level (the
+ * first origins). Works for point and quantile models alike.
+ */
+/** @{ */
+
+/** Interval levels (0 when none were asked for). */
+MC_API size_t mc_backtest_intervals(const mc_backtest *b);
+/** Level l, NAN out of range. */
+MC_API double mc_backtest_interval_level(const mc_backtest *b, size_t l);
+/** Lower and upper bounds of a method (origins x H x levels), NULL without intervals. */
+MC_API const double *mc_backtest_interval_lower(const mc_backtest *b, size_t method);
+MC_API const double *mc_backtest_interval_upper(const mc_backtest *b, size_t method);
+
+/** How a method's intervals at one level did. */
+typedef struct mc_backtest_interval_metrics {
+    size_t n;        /**< observed actuals with an interval */
+    double coverage; /**< share of them inside it */
+    double width;    /**< mean width, in the load's units */
+    double winkler;  /**< mean interval (Winkler) score: width plus 2 / (1 - level) times the miss */
+} mc_backtest_interval_metrics;
+
+/** A method's interval metrics at level l and step `step` (0-based), or over every step
+   when step == H, into *out. MC_ERR_ARGUMENT for an index out of range. */
+MC_API mc_status mc_backtest_interval_metrics_of(const mc_backtest *b, size_t method, size_t l,
+                                                 size_t step, mc_backtest_interval_metrics *out,
+                                                 mc_error *err);
+
+/** @} */
 
 /** Metrics of a method at horizon step `step` (0-based), or overall when
    step == mc_backtest_horizon(b), into *out (not NULL). */

@@ -19,7 +19,8 @@
 enum {
     OPT_TEST_START = MC_OPT_MODEL_END, OPT_TEST_DAYS, OPT_STRIDE, OPT_ORIGIN_TIME, OPT_GAP,
     OPT_REFIT, OPT_ENSEMBLE, OPT_ABLATIONS, OPT_NO_BASELINES, OPT_TEMPERATURE, OPT_CORRUPT,
-    OPT_CORRUPT_SEED, OPT_FORECASTS, OPT_METRICS, OPT_JSON, OPT_REPORT
+    OPT_CORRUPT_SEED, OPT_FORECASTS, OPT_METRICS, OPT_JSON, OPT_REPORT, OPT_INTERVALS,
+    OPT_INTERVAL_WINDOW
 };
 
 static void help(FILE *f)
@@ -66,6 +67,12 @@ static void help(FILE *f)
         "                         (spikes, drop-outs, stuck readings; actuals untouched), to\n"
         "                         measure robustness\n"
         "  --corrupt-seed N       which corruption (default 1)\n"
+        "  --intervals L1,L2      central prediction intervals at these levels for every\n"
+        "                         method (e.g. 0.8,0.95), by rolling conformal: at each\n"
+        "                         origin, the errors of the last --interval-window origins\n"
+        "                         already scored give the bounds, step by step; their\n"
+        "                         coverage, width and interval score follow the table\n"
+        "  --interval-window N    origins whose errors make the intervals (default 90)\n"
         "\n"
         "Outputs (the summary table always goes to standard output):\n"
         "  --forecasts FILE       per-origin forecasts of every method, CSV (every quantile\n"
@@ -105,6 +112,23 @@ static int bad(FILE *err, const char *opt, const char *arg, const char *want)
     return -1;
 }
 
+/* "0.8,0.95": the interval levels, each a share strictly between 0 and 1. */
+static int parse_levels(mc_backtest_options *bo, const char *arg, FILE *err)
+{
+    const char *p = arg;
+    bo->n_intervals = 0;
+    while (*p != '\0') {
+        char *end = NULL;
+        const double v = strtod(p, &end);
+        if (end == p || (*end != ',' && *end != '\0') || !(v > 0.0 && v < 1.0) ||
+            bo->n_intervals == MC_MAX_INTERVALS)
+            return bad(err, "intervals", arg, "levels between 0 and 1, e.g. 0.8,0.95 (at most 8)");
+        bo->intervals[bo->n_intervals++] = v;
+        p = *end == ',' ? end + 1 : end;
+    }
+    return bo->n_intervals > 0 ? 1 : bad(err, "intervals", arg, "levels, e.g. 0.8,0.95");
+}
+
 /* Applies one backtest option; 1 done, 0 not ours, -1 invalid. */
 static int backtest_option(void *args, int c, const char *arg, FILE *err)
 {
@@ -140,6 +164,10 @@ static int backtest_option(void *args, int c, const char *arg, FILE *err)
     case OPT_ABLATIONS: bo->ablations = true; return 1;
     case OPT_NO_BASELINES: bo->baselines = false; return 1;
     case OPT_TEMPERATURE: bo->temperature = arg; return 1;
+    case OPT_INTERVALS: return parse_levels(bo, arg, err);
+    case OPT_INTERVAL_WINDOW:
+        return mc_cli_parse_size(arg, 2, &bo->interval_window)
+                   ? 1 : bad(err, "interval-window", arg, "a count of origins, at least 2");
     case OPT_CORRUPT:
         return mc_cli_parse_real(arg, 0, 1, &bo->corrupt_rate)
                    ? 1 : bad(err, "corrupt-inputs", arg, "a share from 0 to 1 (0.05 is 5%)");
@@ -178,6 +206,8 @@ static int parse_args(backtest_args *a, int argc, char **argv, FILE *out, FILE *
         {"metrics", required_argument, NULL, OPT_METRICS},
         {"json", required_argument, NULL, OPT_JSON},
         {"report", required_argument, NULL, OPT_REPORT},
+        {"intervals", required_argument, NULL, OPT_INTERVALS},
+        {"interval-window", required_argument, NULL, OPT_INTERVAL_WINDOW},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -267,6 +297,10 @@ static void write_forecasts(FILE *f, const mc_backtest *b, const mc_frame *frame
         for (size_t q = 0; q < mc_backtest_method_quantiles(b, m); q++)
             fprintf(f, ",%s_q%g", mc_backtest_method_name(b, m),
                     mc_backtest_method_quantile_level(b, m, q));
+        for (size_t l = 0; l < mc_backtest_intervals(b); l++)
+            fprintf(f, ",%s_lo%g,%s_hi%g", mc_backtest_method_name(b, m),
+                    100.0 * mc_backtest_interval_level(b, l), mc_backtest_method_name(b, m),
+                    100.0 * mc_backtest_interval_level(b, l));
     }
     fputc('\n', f);
     const double *actual = mc_backtest_actuals(b);
@@ -283,6 +317,11 @@ static void write_forecasts(FILE *f, const mc_backtest *b, const mc_frame *frame
                 const size_t Q = mc_backtest_method_quantiles(b, m);
                 for (size_t q = 0; q < Q; q++)
                     put_number(f, mc_backtest_method_quantile_forecasts(b, m)[(i * H + k) * Q + q]);
+                const size_t L = mc_backtest_intervals(b);
+                for (size_t l = 0; l < L; l++) {
+                    put_number(f, mc_backtest_interval_lower(b, m)[(i * H + k) * L + l]);
+                    put_number(f, mc_backtest_interval_upper(b, m)[(i * H + k) * L + l]);
+                }
             }
             fputc('\n', f);
         }
@@ -355,6 +394,20 @@ static int write_json(FILE *f, const mc_backtest *b, const backtest_args *a, FIL
         mc_backtest_metrics x;
         mc_backtest_metrics_of(b, m, H, &x, NULL);
         cJSON_AddItemToObject(mo, "overall", metrics_json(&x));
+        if (mc_backtest_intervals(b) > 0) {
+            cJSON *iv = cJSON_AddArrayToObject(mo, "intervals");
+            for (size_t l = 0; l < mc_backtest_intervals(b); l++) {
+                mc_backtest_interval_metrics im;
+                mc_backtest_interval_metrics_of(b, m, l, H, &im, NULL);
+                cJSON *io = cJSON_CreateObject();
+                cJSON_AddNumberToObject(io, "level", mc_backtest_interval_level(b, l));
+                cJSON_AddNumberToObject(io, "n", (double)im.n);
+                add_number(io, "coverage", im.coverage);
+                add_number(io, "width", im.width);
+                add_number(io, "score", im.winkler);
+                cJSON_AddItemToArray(iv, io);
+            }
+        }
         cJSON *steps = cJSON_AddArrayToObject(mo, "steps");
         for (size_t k = 0; k < H; k++) {
             mc_backtest_metrics_of(b, m, k, &x, NULL);
@@ -393,6 +446,28 @@ static void fmt(char *out, size_t size, double v, int digits, bool general)
 }
 
 enum { MAX_SUMMARY_METHODS = 16 };
+
+/* Each method's intervals: coverage against the level, width, interval score. */
+static void interval_table(FILE *f, const mc_backtest *b, char label[][64], int name_width)
+{
+    const size_t M = mc_backtest_methods(b), H = mc_backtest_horizon(b);
+    fprintf(f, "\nPrediction intervals (rolling conformal: at each origin, the errors of the last "
+               "origins already scored)\n%-*s %6s %9s %10s %10s %8s\n",
+            name_width, "method", "level", "coverage", "width", "score", "n");
+    for (size_t m = 0; m < M && m < MAX_SUMMARY_METHODS; m++)
+        for (size_t l = 0; l < mc_backtest_intervals(b); l++) {
+            mc_backtest_interval_metrics x;
+            mc_backtest_interval_metrics_of(b, m, l, H, &x, NULL);
+            char c[3][24];
+            fmt(c[0], 24, 100.0 * x.coverage, 1, false);
+            fmt(c[1], 24, x.width, 5, true);
+            fmt(c[2], 24, x.winkler, 5, true);
+            fprintf(f, "%-*s %5g%% %8s%% %10s %10s %8zu\n", name_width, label[m],
+                    100.0 * mc_backtest_interval_level(b, l), c[0], c[1], c[2], x.n);
+        }
+    fputs("score: the mean interval (Winkler) score, width plus 2 / (1 - level) times the miss; "
+          "the first origins, with too few errors behind them, have no interval.\n", f);
+}
 
 /* The table a person reads: overall metrics, then MAPE by horizon step. */
 static void summary(FILE *f, const mc_backtest *b, const backtest_args *a, const mc_frame *frame)
@@ -473,6 +548,8 @@ static void summary(FILE *f, const mc_backtest *b, const backtest_args *a, const
     }
     fputs("\nskill = 1 - MAE / MAE of the weekly seasonal naive on the same points;"
           " MASE scales by its in-sample MAE.\n", f);
+    if (mc_backtest_intervals(b) > 0)
+        interval_table(f, b, label, name_width);
 }
 
 /* The report: the backtest's charts. MC_EXIT_OK or MC_EXIT_FAILURE. */

@@ -19,6 +19,7 @@
 #include "eval/baselines.h"
 #include "eval/backtest_methods.h"
 #include "eval/corrupt.h"
+#include "eval/intervals.h"
 #include "eval/metrics.h"
 #include "train/bind.h"
 #include "train/model_internal.h"
@@ -33,6 +34,7 @@ typedef struct bt_method {
     size_t models, linear_kept; /* models trained; of those, the linear forecaster */
     size_t blend_kept;          /* and the blend */
     double *quantiles;          /* (origins, H, n_quantiles) of a quantile model, else NULL */
+    double *lower, *upper;      /* (origins, H, levels) prediction intervals, else NULL */
     size_t n_quantiles;
     double levels[MC_MAX_QUANTILES];
 } bt_method;
@@ -46,6 +48,8 @@ struct mc_backtest {
     double mase_scale;
     size_t n_methods, methods_cap;
     bt_method *methods;    /* (n_methods): grows, so an added ablation needs no limit raised */
+    size_t n_levels;       /* prediction interval levels */
+    double levels[MC_MAX_INTERVALS];
 };
 
 void mc_backtest_options_defaults(mc_backtest_options *opt)
@@ -391,6 +395,33 @@ static mc_status run_linear(mc_backtest *b, const mc_frame *f, const int64_t *wa
     return st;
 }
 
+/* Every method's rolling conformal intervals at the levels asked for. */
+static mc_status add_intervals(mc_backtest *b, const mc_backtest_options *bo, mc_error *err)
+{
+    const size_t N = b->n_origins, H = b->horizon, L = bo->n_intervals;
+    b->n_levels = L;
+    memcpy(b->levels, bo->intervals, L * sizeof *b->levels);
+    size_t *first = mc_realloc_array(NULL, N ? N : 1, sizeof *first);
+    if (first == NULL)
+        return mc_error_nomem(err, "the prediction intervals");
+    for (size_t i = 0; i < N; i++)
+        first[i] = b->rows[i] + b->gap;
+    mc_status st = MC_OK;
+    for (size_t m = 0; st == MC_OK && m < b->n_methods; m++) {
+        bt_method *bm = &b->methods[m];
+        const size_t cells = N * H > 0 ? N * H : 1; /* N, H >= 1 here; never a 0-byte block */
+        bm->lower = mc_realloc_array(NULL, cells, L * sizeof *bm->lower);
+        bm->upper = mc_realloc_array(NULL, cells, L * sizeof *bm->upper);
+        st = bm->lower != NULL && bm->upper != NULL
+                 ? mc_rolling_intervals(bm->lower, bm->upper, b->actual, bm->point, b->rows,
+                                        first, N, H, b->levels, L,
+                                        bo->interval_window ? bo->interval_window : 90, err)
+                 : mc_error_nomem(err, "the prediction intervals");
+    }
+    free(first);
+    return st;
+}
+
 /* ---- the run ------------------------------------------------------------------ */
 
 static mc_status check_options(const mc_frame *f, const mc_model_options *mo,
@@ -410,6 +441,14 @@ static mc_status check_options(const mc_frame *f, const mc_model_options *mo,
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "the corruption rate must be in [0, 1]");
     if (bo->ensemble > 64)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "at most 64 models per ensemble");
+    if (bo->n_intervals > MC_MAX_INTERVALS)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "at most %d interval levels",
+                            MC_MAX_INTERVALS);
+    for (size_t l = 0; l < bo->n_intervals; l++)
+        if (!(bo->intervals[l] > 0.0 && bo->intervals[l] < 1.0))
+            return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                                "an interval's level is a share between 0 and 1, not %g",
+                                bo->intervals[l]);
     return MC_OK;
 }
 
@@ -506,6 +545,8 @@ mc_status mc_backtest_run(mc_backtest **out, const mc_frame *frame, const mc_mod
         if (st == MC_OK)
             st = run_linear(b, frame, wall, bo, err);
     }
+    if (st == MC_OK && bo->n_intervals > 0)
+        st = add_intervals(b, bo, err);
     free(wall);
     free(input);
     if (st != MC_OK) {
@@ -524,6 +565,8 @@ void mc_backtest_free(mc_backtest *b)
         free(b->methods[m].point);
         free(b->methods[m].sums);
         free(b->methods[m].quantiles);
+        free(b->methods[m].lower);
+        free(b->methods[m].upper);
     }
     free(b->methods);
     free(b->rows);
@@ -596,6 +639,52 @@ size_t mc_backtest_first_target_row(const mc_backtest *b, size_t origin)
 }
 
 const double *mc_backtest_actuals(const mc_backtest *b) { return b->actual; }
+
+size_t mc_backtest_intervals(const mc_backtest *b) { return b->n_levels; }
+
+double mc_backtest_interval_level(const mc_backtest *b, size_t l)
+{
+    return l < b->n_levels ? b->levels[l] : NAN;
+}
+
+const double *mc_backtest_interval_lower(const mc_backtest *b, size_t method)
+{
+    return method < b->n_methods ? b->methods[method].lower : NULL;
+}
+
+const double *mc_backtest_interval_upper(const mc_backtest *b, size_t method)
+{
+    return method < b->n_methods ? b->methods[method].upper : NULL;
+}
+
+mc_status mc_backtest_interval_metrics_of(const mc_backtest *b, size_t method, size_t l,
+                                          size_t step, mc_backtest_interval_metrics *out,
+                                          mc_error *err)
+{
+    if (method >= b->n_methods || l >= b->n_levels || step > b->horizon)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "no method %zu, interval %zu or step %zu (%zu methods, %zu "
+                            "intervals, %zu steps)",
+                            method, l, step, b->n_methods, b->n_levels, b->horizon);
+    const bt_method *m = &b->methods[method];
+    const size_t H = b->horizon, L = b->n_levels;
+    double inside = 0.0, width = 0.0, score = 0.0;
+    size_t n = 0;
+    for (size_t i = 0; i < b->n_origins * H; i++) {
+        const double y = b->actual[i], lo = m->lower[i * L + l], hi = m->upper[i * L + l];
+        if ((step < H && i % H != step) || isnan(y) || isnan(lo) || isnan(hi))
+            continue;
+        n++;
+        inside += y >= lo && y <= hi;
+        width += hi - lo;
+        score += mc_interval_score(lo, hi, y, b->levels[l]);
+    }
+    *out = (mc_backtest_interval_metrics){.n = n,
+                                          .coverage = n ? inside / (double)n : NAN,
+                                          .width = n ? width / (double)n : NAN,
+                                          .winkler = n ? score / (double)n : NAN};
+    return MC_OK;
+}
 
 size_t mc_backtest_method_quantiles(const mc_backtest *b, size_t method)
 {

@@ -1,0 +1,63 @@
+/* Rolling split-conformal intervals (intervals.h). */
+#include "eval/intervals.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "common/checked.h"
+#include "common/error.h"
+
+static int by_value(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+mc_status mc_rolling_intervals(double *lower, double *upper, const double *actual,
+                               const double *point, const size_t *origin,
+                               const size_t *first_target, size_t n, size_t H,
+                               const double *levels, size_t L, size_t window, mc_error *err)
+{
+    double *e = mc_realloc_array(NULL, window ? window : 1, sizeof *e);
+    if (e == NULL)
+        return mc_error_nomem(err, "the prediction intervals");
+    size_t known = 0; /* origins [0, known) have every target before origin i */
+    for (size_t i = 0; i < n; i++) {
+        while (known < i && first_target[known] + H <= origin[i])
+            known++;
+        const size_t from = known > window ? known - window : 0;
+        for (size_t k = 0; k < H; k++) {
+            size_t m = 0;
+            for (size_t j = from; j < known; j++) {
+                const double r = actual[j * H + k] - point[j * H + k];
+                if (!isnan(r))
+                    e[m++] = r;
+            }
+            qsort(e, m, sizeof *e, by_value);
+            const double p = point[i * H + k];
+            for (size_t l = 0; l < L; l++) {
+                const double a = (1.0 - levels[l]) / 2.0;
+                const double lo_rank = floor((double)(m + 1) * a);
+                const double hi_rank = ceil((double)(m + 1) * (1.0 - a));
+                const bool ok = !isnan(p) && lo_rank >= 1.0 && hi_rank <= (double)m;
+                const size_t at = (i * H + k) * L + l;
+                lower[at] = ok ? p + e[(size_t)lo_rank - 1] : NAN;
+                upper[at] = ok ? p + e[(size_t)hi_rank - 1] : NAN;
+            }
+        }
+    }
+    free(e);
+    return MC_OK;
+}
+
+double mc_interval_score(double lo, double hi, double y, double level)
+{
+    const double alpha = 1.0 - level;
+    double s = hi - lo;
+    if (y < lo)
+        s += 2.0 / alpha * (lo - y);
+    else if (y > hi)
+        s += 2.0 / alpha * (y - hi);
+    return s;
+}

@@ -1,0 +1,34 @@
+/* Prediction intervals from past errors: rolling split conformal. At each
+   origin, the errors of the last `window` origins whose targets were all
+   observed before it, step by step, give a central interval around the
+   point forecast at each level asked for. */
+#ifndef MC_EVAL_INTERVALS_H
+#define MC_EVAL_INTERVALS_H
+
+#include <stddef.h>
+
+#include "maskcast/status.h"
+
+/*
+ * For n origins of H steps: actual and point (n x H; NAN where not
+ * observed), origin[i] the row of origin i (the first row it does not see)
+ * and first_target[i] the row of its first target, both increasing. Writes
+ * lower and upper (n x H x L) for the L central levels (each in (0, 1)):
+ * with the m errors e = actual - point of step k at the last `window` origins
+ * j whose last target row first_target[j] + H - 1 lies before origin[i],
+ * sorted, the bounds are point + e(floor((m + 1) a)) and point +
+ * e(ceil((m + 1) (1 - a))) (1-based order statistics, a = (1 - level) / 2):
+ * split conformal's finite-sample rule. NAN where those ranks fall outside
+ * 1..m (too few errors yet) or the point forecast is not a number.
+ * MC_ERR_NOMEM, or MC_OK.
+ */
+mc_status mc_rolling_intervals(double *lower, double *upper, const double *actual,
+                               const double *point, const size_t *origin,
+                               const size_t *first_target, size_t n, size_t H,
+                               const double *levels, size_t L, size_t window, mc_error *err);
+
+/* The interval (Winkler) score of [lo, hi] at `level` for the actual y:
+   its width, plus 2 / (1 - level) times the distance by which y misses it. */
+double mc_interval_score(double lo, double hi, double y, double level);
+
+#endif /* MC_EVAL_INTERVALS_H */

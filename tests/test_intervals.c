@@ -1,0 +1,108 @@
+/* Rolling split-conformal intervals against a twin written from their
+   definition: the eligible origins found by a scan, the errors sorted by
+   insertion, the ranks counted out. */
+#include "test_util.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "eval/intervals.h"
+
+enum { N = 60, H = 5, L = 3, WINDOW = 17 };
+
+static const double LEVELS[L] = {0.5, 0.8, 0.95};
+
+/* The definition, literally. */
+static void twin(double *lower, double *upper, const double *actual, const double *point,
+                 const size_t *origin, const size_t *first, size_t window)
+{
+    double e[N];
+    for (size_t i = 0; i < N; i++) {
+        size_t eligible[N], n_el = 0;
+        for (size_t j = 0; j < N; j++)
+            if (first[j] + H - 1 < origin[i])
+                eligible[n_el++] = j;
+        const size_t from = n_el > window ? n_el - window : 0;
+        for (size_t k = 0; k < H; k++) {
+            size_t m = 0;
+            for (size_t t = from; t < n_el; t++) {
+                const double r = actual[eligible[t] * H + k] - point[eligible[t] * H + k];
+                if (isnan(r))
+                    continue;
+                size_t at = m++;
+                while (at > 0 && e[at - 1] > r) {
+                    e[at] = e[at - 1];
+                    at--;
+                }
+                e[at] = r;
+            }
+            for (size_t l = 0; l < L; l++) {
+                const double a = (1.0 - LEVELS[l]) / 2.0;
+                const long lo = (long)floor((double)(m + 1) * a);
+                const long hi = (long)ceil((double)(m + 1) * (1.0 - a));
+                const size_t at = (i * H + k) * L + l;
+                const bool ok = lo >= 1 && hi <= (long)m;
+                lower[at] = ok ? point[i * H + k] + e[lo - 1] : NAN;
+                upper[at] = ok ? point[i * H + k] + e[hi - 1] : NAN;
+            }
+        }
+    }
+}
+
+static void test_against_twin(void **state)
+{
+    (void)state;
+    double actual[N * H], point[N * H];
+    size_t origin[N], first[N];
+    /* Origins a step or two apart, forecasting from a gap of 1: several are
+       pending (targets not yet observed) at each origin. */
+    size_t row = 30;
+    for (size_t i = 0; i < N; i++) {
+        origin[i] = row;
+        first[i] = row + 1;
+        row += 1 + (i % 2);
+        for (size_t k = 0; k < H; k++) {
+            actual[i * H + k] = 100.0 + test_uniform(-10.0f, 10.0f);
+            point[i * H + k] = 100.0 + test_uniform(-10.0f, 10.0f);
+        }
+    }
+    actual[7 * H + 2] = NAN; /* an unobserved target is no error */
+    for (size_t window = 1; window <= N; window += WINDOW) {
+        double lo[N * H * L], hi[N * H * L], tlo[N * H * L], thi[N * H * L];
+        assert_int_equal(mc_rolling_intervals(lo, hi, actual, point, origin, first, N, H, LEVELS,
+                                              L, window, NULL),
+                         MC_OK);
+        twin(tlo, thi, actual, point, origin, first, window);
+        size_t with = 0;
+        for (size_t i = 0; i < N * H * L; i++) {
+            assert_true(isnan(lo[i]) == isnan(tlo[i]) && isnan(hi[i]) == isnan(thi[i]));
+            if (!isnan(lo[i])) {
+                assert_true(lo[i] == tlo[i] && hi[i] == thi[i]);
+                assert_true(lo[i] <= hi[i]);
+                with++;
+            }
+        }
+        /* Past the first origins, a window of 18 or more holds enough errors. */
+        if (window >= 18)
+            assert_true(with > N * H * L / 2);
+    }
+}
+
+static void test_interval_score(void **state)
+{
+    (void)state;
+    /* Inside: the width. Below or above: plus 2 / alpha times the miss. */
+    assert_true(mc_interval_score(10.0, 20.0, 15.0, 0.8) == 10.0);
+    assert_close(mc_interval_score(10.0, 20.0, 8.0, 0.8), 10.0 + 2.0 / 0.2 * 2.0, 1e-12, 0);
+    assert_close(mc_interval_score(10.0, 20.0, 23.0, 0.9), 10.0 + 2.0 / 0.1 * 3.0, 1e-12, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_against_twin),
+        cmocka_unit_test(test_interval_score),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
