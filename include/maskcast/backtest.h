@@ -31,10 +31,10 @@ typedef struct mc_backtest_progress {
 /** Return false to cancel the backtest (it then fails with MC_ERR_CANCELLED). */
 typedef bool (*mc_backtest_progress_fn)(const mc_backtest_progress *progress, void *user);
 
-/** Options for mc_backtest_run(); fill with mc_backtest_options_defaults(). */
 /** The most interval levels a backtest computes (mc_backtest_options.intervals). */
 #define MC_MAX_INTERVALS 8
 
+/** Options for mc_backtest_run(); fill with mc_backtest_options_defaults(). */
 typedef struct mc_backtest_options {
     bool has_test_start;      /**< true: the test span starts at test_start */
     int64_t test_start;       /**< epoch seconds; the first origin is the first at or after it */
@@ -170,8 +170,10 @@ MC_API const double *mc_backtest_method_quantile_forecasts(const mc_backtest *b,
 MC_API size_t mc_backtest_intervals(const mc_backtest *b);
 /** Level l, NAN out of range. */
 MC_API double mc_backtest_interval_level(const mc_backtest *b, size_t l);
-/** Lower and upper bounds of a method (origins x H x levels), NULL without intervals. */
+/** Lower bounds of a method's intervals (origins x H x levels; NAN where an origin has
+    none yet), NULL without intervals. */
 MC_API const double *mc_backtest_interval_lower(const mc_backtest *b, size_t method);
+/** Upper bounds, as mc_backtest_interval_lower(). */
 MC_API const double *mc_backtest_interval_upper(const mc_backtest *b, size_t method);
 
 /** How a method's intervals at one level did. */
