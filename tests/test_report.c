@@ -239,6 +239,16 @@ static void test_quantile_reliability(void **state)
         for (size_t i = 0; i < N * H; i++)
             below += actual[i] <= q[i * 3 + j];
         assert_same(at(item(rel, "observed"), j), (double)below / (double)(N * H));
+        double share;
+        size_t n;
+        assert_int_equal(mc_backtest_quantile_reliability(b, 0, j, H, &share, &n, NULL), MC_OK);
+        assert_int_equal(n, N * H);
+        assert_true(share == (double)below / (double)(N * H));
+        size_t below0 = 0; /* and at the first step alone */
+        for (size_t i = 0; i < N; i++)
+            below0 += actual[i * H] <= q[i * H * 3 + j];
+        assert_int_equal(mc_backtest_quantile_reliability(b, 0, j, 0, &share, &n, NULL), MC_OK);
+        assert_true(n == N && share == (double)below0 / (double)N);
     }
     for (size_t k = 0; k < H; k++) {
         size_t inside = 0;
@@ -248,6 +258,12 @@ static void test_quantile_reliability(void **state)
         }
         assert_same(at(item(rel, "coverage_by_step"), k), (double)inside / (double)N);
     }
+    double share;
+    size_t n;
+    assert_int_equal(mc_backtest_quantile_reliability(b, 0, 3, H, &share, &n, NULL),
+                     MC_ERR_ARGUMENT);
+    assert_int_equal(mc_backtest_quantile_reliability(b, 0, 0, H + 1, &share, &n, NULL),
+                     MC_ERR_ARGUMENT);
     /* The median is the point forecast. */
     for (size_t i = 0; i < N * H; i++)
         assert_true(q[i * 3 + 1] == mc_backtest_forecasts(b, 0)[i]);

@@ -154,6 +154,13 @@ MC_API double mc_backtest_method_quantile_level(const mc_backtest *b, size_t met
 /** Every quantile of a quantile model's method (origins x H x Q), NULL for
     point forecasts. */
 MC_API const double *mc_backtest_method_quantile_forecasts(const mc_backtest *b, size_t method);
+/** Reliability of quantile q of a method at step `step` (0-based), or over every step when
+    step == H: the share of observed actuals at or below it (ideally its level), into
+    *observed, over *n actuals. MC_ERR_ARGUMENT for an index out of range or a method
+    without quantiles. */
+MC_API mc_status mc_backtest_quantile_reliability(const mc_backtest *b, size_t method, size_t q,
+                                                  size_t step, double *observed, size_t *n,
+                                                  mc_error *err);
 
 /**
  * @name Prediction intervals

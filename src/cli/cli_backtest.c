@@ -408,6 +408,19 @@ static int write_json(FILE *f, const mc_backtest *b, const backtest_args *a, FIL
                 cJSON_AddItemToArray(iv, io);
             }
         }
+        if (mc_backtest_method_quantiles(b, m) > 0) {
+            cJSON *rel = cJSON_AddArrayToObject(mo, "reliability");
+            for (size_t q = 0; q < mc_backtest_method_quantiles(b, m); q++) {
+                double share = NAN;
+                size_t n = 0;
+                mc_backtest_quantile_reliability(b, m, q, H, &share, &n, NULL);
+                cJSON *ro = cJSON_CreateObject();
+                cJSON_AddNumberToObject(ro, "level", mc_backtest_method_quantile_level(b, m, q));
+                add_number(ro, "observed", share);
+                cJSON_AddNumberToObject(ro, "n", (double)n);
+                cJSON_AddItemToArray(rel, ro);
+            }
+        }
         cJSON *steps = cJSON_AddArrayToObject(mo, "steps");
         for (size_t k = 0; k < H; k++) {
             mc_backtest_metrics_of(b, m, k, &x, NULL);
@@ -550,6 +563,18 @@ static void summary(FILE *f, const mc_backtest *b, const backtest_args *a, const
           " MASE scales by its in-sample MAE.\n", f);
     if (mc_backtest_intervals(b) > 0)
         interval_table(f, b, label, name_width);
+    for (size_t m = 0; m < M; m++)
+        if (mc_backtest_method_quantiles(b, m) > 0) {
+            fprintf(f, "\n%s: observed share at or below each quantile:", label[m]);
+            for (size_t q = 0; q < mc_backtest_method_quantiles(b, m); q++) {
+                double share = NAN;
+                size_t n = 0;
+                mc_backtest_quantile_reliability(b, m, q, H, &share, &n, NULL);
+                fprintf(f, " q%g %.1f%%", mc_backtest_method_quantile_level(b, m, q),
+                        100.0 * share);
+            }
+            fputc('\n', f);
+        }
 }
 
 /* The report: the backtest's charts. MC_EXIT_OK or MC_EXIT_FAILURE. */

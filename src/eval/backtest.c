@@ -640,6 +640,27 @@ size_t mc_backtest_first_target_row(const mc_backtest *b, size_t origin)
 
 const double *mc_backtest_actuals(const mc_backtest *b) { return b->actual; }
 
+mc_status mc_backtest_quantile_reliability(const mc_backtest *b, size_t method, size_t q,
+                                           size_t step, double *observed, size_t *n,
+                                           mc_error *err)
+{
+    if (method >= b->n_methods || q >= b->methods[method].n_quantiles || step > b->horizon)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "no quantile %zu of method %zu at step %zu", q, method, step);
+    const bt_method *m = &b->methods[method];
+    const size_t H = b->horizon, Q = m->n_quantiles;
+    size_t below = 0, scored = 0;
+    for (size_t i = 0; i < b->n_origins * H; i++) {
+        if ((step < H && i % H != step) || isnan(b->actual[i]))
+            continue;
+        scored++;
+        below += b->actual[i] <= m->quantiles[i * Q + q];
+    }
+    *observed = scored ? (double)below / (double)scored : NAN;
+    *n = scored;
+    return MC_OK;
+}
+
 size_t mc_backtest_intervals(const mc_backtest *b) { return b->n_levels; }
 
 double mc_backtest_interval_level(const mc_backtest *b, size_t l)
