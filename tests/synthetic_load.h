@@ -71,4 +71,22 @@ static inline mc_frame *frame_of(const char *csv)
     return f;
 }
 
+/* A small, quick model of the series: a two-day window, a day ahead, the
+   temperature known ahead, two short epochs. */
+static inline void synthetic_small_options(mc_model_options *mo, mc_train_options *to)
+{
+    static const char *future[] = {"temp"};
+    mc_model_options_defaults(mo);
+    mo->window.lookback = 48;
+    mo->window.horizon = 24;
+    mo->network.hidden = 8;
+    mo->features.future = future;
+    mo->features.n_future = 1;
+    mc_train_options_defaults(to);
+    to->max_epochs = 2;
+    to->batch_size = 64;
+    to->samples_per_epoch = 256;
+    to->seed = 7;
+}
+
 #endif /* MC_TESTS_SYNTHETIC_LOAD_H */

@@ -7,21 +7,9 @@
 
 enum { BT_DAYS = 40, BT_HOURS = BT_DAYS * 24, TEST_DAYS = 6 };
 
-static const char *FUTURE[] = {"temp"};
-
 static void small_options(mc_model_options *mo, mc_train_options *to, mc_backtest_options *bo)
 {
-    mc_model_options_defaults(mo);
-    mo->window.lookback = 48;
-    mo->window.horizon = 24;
-    mo->network.hidden = 8;
-    mo->features.future = FUTURE;
-    mo->features.n_future = 1;
-    mc_train_options_defaults(to);
-    to->max_epochs = 2;
-    to->batch_size = 64;
-    to->samples_per_epoch = 256;
-    to->seed = 7;
+    synthetic_small_options(mo, to);
     mc_backtest_options_defaults(bo);
     bo->test_days = TEST_DAYS;
     bo->temperature = "temp";

@@ -7,23 +7,6 @@
 
 enum { BT_HOURS = 40 * 24, TEST_DAYS = 6 };
 
-static const char *FUTURE[] = {"temp"};
-
-static void small_options(mc_model_options *mo, mc_train_options *to)
-{
-    mc_model_options_defaults(mo);
-    mo->window.lookback = 48;
-    mo->window.horizon = 24;
-    mo->network.hidden = 8;
-    mo->features.future = FUTURE;
-    mo->features.n_future = 1;
-    mc_train_options_defaults(to);
-    to->max_epochs = 2;
-    to->batch_size = 64;
-    to->samples_per_epoch = 256;
-    to->seed = 7;
-}
-
 /* The 0.1, 0.5 and 0.9 quantiles. */
 static void pinball(mc_model_options *mo)
 {
@@ -90,7 +73,7 @@ static mc_backtest *backtest(const mc_frame *f, bool quantiles)
 {
     mc_model_options mo;
     mc_train_options to;
-    small_options(&mo, &to);
+    synthetic_small_options(&mo, &to);
     if (quantiles)
         pinball(&mo);
     mc_backtest_options bo;
@@ -343,7 +326,7 @@ static mc_model *train(const mc_frame *f, bool quantiles)
 {
     mc_model_options mo;
     mc_train_options to;
-    small_options(&mo, &to);
+    synthetic_small_options(&mo, &to);
     to.linear_candidate = false;
     if (quantiles)
         pinball(&mo);

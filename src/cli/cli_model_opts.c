@@ -10,9 +10,14 @@ const struct option *mc_cli_model_long_options(struct option *out, const struct 
                                                const char *stride_name)
 {
     size_t n = 0;
-    for (; own[n].name != NULL && n + 1 < MC_CLI_MAX_OPTIONS; n++)
+    bool owns_stride = false;
+    for (; own[n].name != NULL && n + 1 < MC_CLI_MAX_OPTIONS; n++) {
         out[n] = own[n];
-    for (size_t i = 0; i < mc_option_count() && i < MC_OPT_MODEL_END - MC_OPT_MODEL &&
+        owns_stride |= strcmp(own[n].name, "stride") == 0;
+    }
+    if (!owns_stride && n + 1 < MC_CLI_MAX_OPTIONS)
+        out[n++] = (struct option){"stride", required_argument, NULL, MC_OPT_MODEL_OLD_STRIDE};
+    for (size_t i = 0; i < mc_option_count() && i < MC_OPT_MODEL_OLD_STRIDE - MC_OPT_MODEL &&
                        n + 1 < MC_CLI_MAX_OPTIONS; i++) {
         const mc_option_info *o = mc_option_at(i);
         if (o->cli == NULL)
@@ -129,23 +134,20 @@ bool mc_cli_parse_real(const char *arg, double lo, double hi, double *out)
     return true;
 }
 
-int mc_cli_model_old_stride(mc_cli_model *m, const char *arg, const char *command, FILE *err)
-{
-    fprintf(err, "maskcast %s: warning: --stride is deprecated here: it is --train-stride, the "
-                 "spacing of training origins (backtest's --stride spaces its forecast "
-                 "origins)\n", command);
-    for (size_t i = 0; i < mc_option_count(); i++)
-        if (strcmp(mc_option_at(i)->name, "origin_stride") == 0)
-            return mc_cli_model_option(m, MC_OPT_MODEL + (int)i, arg, command, err);
-    return -1;
-}
-
 /* Applies one model or training option; 1 done, 0 not ours, -1 invalid. */
 int mc_cli_model_option(mc_cli_model *a, int c, const char *arg, const char *command,
                         FILE *err)
 {
     if (c < MC_OPT_MODEL || c >= MC_OPT_MODEL_END)
         return 0;
+    if (c == MC_OPT_MODEL_OLD_STRIDE) {
+        fprintf(err, "maskcast %s: warning: --stride is deprecated here: it is --%s, the "
+                     "spacing of training origins (backtest's --stride spaces its forecast "
+                     "origins)\n", command, a->stride_name);
+        for (size_t i = 0; i < mc_option_count(); i++)
+            if (strcmp(mc_option_at(i)->name, "origin_stride") == 0)
+                c = MC_OPT_MODEL + (int)i;
+    }
     const mc_option_info *o = mc_option_at((size_t)(c - MC_OPT_MODEL));
     if (o == NULL)
         return 0;

@@ -12,7 +12,8 @@
    table (mc_option_at) has code MC_OPT_MODEL + i. */
 enum {
     MC_OPT_MODEL = MC_OPT_DATA_END,
-    MC_OPT_MODEL_END = MC_OPT_MODEL + 64 /* subcommands number their own options from here */
+    MC_OPT_MODEL_END = MC_OPT_MODEL + 64, /* subcommands number their own options from here */
+    MC_OPT_MODEL_OLD_STRIDE = MC_OPT_MODEL_END - 1 /* --stride for --train-stride, deprecated */
 };
 
 /* Most long options a command has: its own and the model's. */
@@ -21,8 +22,10 @@ enum { MC_CLI_MAX_OPTIONS = 160 };
 /*
  * The command's long options: `own` (ending with a zeroed entry) followed by
  * every model and training option of the library's table that the command
- * line spells, the origin stride as `stride_name` ("stride" for train;
- * backtest uses --stride for its forecast origins). Written into out
+ * line spells, the origin stride as `stride_name` ("train-stride"). Where
+ * `own` has no --stride of its own (backtest's spaces forecast origins),
+ * --stride is kept as the origin stride's deprecated old spelling, applied
+ * with a warning by mc_cli_model_option(). Written into out
  * (MC_CLI_MAX_OPTIONS entries), which is returned, terminated.
  */
 const struct option *mc_cli_model_long_options(struct option *out, const struct option *own,
@@ -41,11 +44,6 @@ typedef struct mc_cli_model {
     const char *stride_name;   /* the origin stride's spelling, for messages */
     bool horizon_given, lookback_given;
 } mc_cli_model;
-
-/* The old spelling --stride of train's and tune's --train-stride: warns that
-   it is deprecated (backtest's --stride spaces forecast origins) and applies
-   it. 1 done, -1 invalid, as mc_cli_model_option(). */
-int mc_cli_model_old_stride(mc_cli_model *m, const char *arg, const char *command, FILE *err);
 
 /* Defaults of the library; `stride_name` as for mc_cli_model_long_options(). */
 void mc_cli_model_init(mc_cli_model *m, const char *stride_name);

@@ -45,11 +45,18 @@ int mc_cli_output_close(mc_cli_output *o, bool keep, FILE *err)
 
 void mc_cli_format_number(char *out, size_t size, double v)
 {
-    for (int digits = 1; digits <= 17; digits++) {
-        snprintf(out, size, "%.*g", digits, v);
-        if (!isfinite(v) || strtod(out, NULL) == v)
-            return;
+    /* 17 digits always read back, and so does any count above one that
+       does: bisect for the fewest (five tries, not up to seventeen). */
+    int lo = 1, hi = 17;
+    while (isfinite(v) && lo < hi) {
+        const int mid = (lo + hi) / 2;
+        snprintf(out, size, "%.*g", mid, v);
+        if (strtod(out, NULL) == v)
+            hi = mid;
+        else
+            lo = mid + 1;
     }
+    snprintf(out, size, "%.*g", hi, v);
 }
 
 int mc_cli_print_json(cJSON *doc, FILE *f, FILE *err)

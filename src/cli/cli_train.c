@@ -55,7 +55,7 @@ typedef struct train_args {
     bool quiet;
 } train_args;
 
-enum { OPT_ENSEMBLE = MC_OPT_MODEL_END, OPT_FROM, OPT_UNTIL, OPT_OLD_STRIDE };
+enum { OPT_ENSEMBLE = MC_OPT_MODEL_END, OPT_FROM, OPT_UNTIL };
 
 static int train_option(void *args, int c, const char *arg, FILE *err)
 {
@@ -73,7 +73,6 @@ static int train_option(void *args, int c, const char *arg, FILE *err)
             return -1;
         }
         return 1;
-    case OPT_OLD_STRIDE: return mc_cli_model_old_stride(&a->model, arg, "train", err);
     case OPT_FROM: a->from = arg; return 1;
     case OPT_UNTIL: a->until = arg; return 1;
     case 'o': a->output = arg; return 1;
@@ -87,7 +86,6 @@ static int parse_args(train_args *a, int argc, char **argv, FILE *out, FILE *err
     static const struct option own[] = {
         MC_CLI_DATA_LONG_OPTIONS,
         {"ensemble", required_argument, NULL, OPT_ENSEMBLE},
-        {"stride", required_argument, NULL, OPT_OLD_STRIDE}, /* deprecated: --train-stride */
         {"from", required_argument, NULL, OPT_FROM},
         {"until", required_argument, NULL, OPT_UNTIL},
         {"output", required_argument, NULL, 'o'},

@@ -11,7 +11,7 @@
 #include "cli/cli_model_opts.h"
 #include "io/atomic_file.h"
 
-enum { OPT_TRY = MC_OPT_MODEL_END, OPT_TEST_DAYS, OPT_OLD_STRIDE };
+enum { OPT_TRY = MC_OPT_MODEL_END, OPT_TEST_DAYS };
 
 /* The most options tried at once, values per option, configurations. */
 enum { MAX_TRIES = 8, MAX_VALUES = 8, MAX_CONFIGS = 64 };
@@ -99,7 +99,6 @@ static int tune_option(void *args, int c, const char *arg, FILE *err)
     if (used != 0)
         return used;
     switch (c) {
-    case OPT_OLD_STRIDE: return mc_cli_model_old_stride(&a->model, arg, "tune", err);
     case OPT_TRY: {
         if (a->n_tries == MAX_TRIES) {
             fprintf(err, "maskcast tune: at most %d --try options\n", MAX_TRIES);
@@ -158,7 +157,6 @@ static int parse_args(tune_args *a, int argc, char **argv, FILE *out, FILE *err)
         MC_CLI_DATA_LONG_OPTIONS,
         {"try", required_argument, NULL, OPT_TRY},
         {"test-days", required_argument, NULL, OPT_TEST_DAYS},
-        {"stride", required_argument, NULL, OPT_OLD_STRIDE}, /* deprecated: --train-stride */
         {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},

@@ -195,15 +195,6 @@ static bool on_train_progress(const mc_train_progress *p, void *user)
     return r->bo->progress(&bp, r->bo->progress_user);
 }
 
-/* The median output of a quantile model (0.5 if present, else the middle). */
-static size_t median_of(const mc_model *m)
-{
-    for (size_t q = 0; q < m->shape.quantiles; q++)
-        if (m->loss.quantiles[q] == 0.5f)
-            return q;
-    return m->shape.quantiles / 2;
-}
-
 typedef struct model_run {
     const mc_frame *frame;
     const double *input_load;   /* what the origins see as past load (maybe corrupted) */
@@ -268,7 +259,7 @@ static mc_status fit_and_forecast(mc_backtest *b, bt_method *m, model_run *run, 
     if (st == MC_OK)
         st = mc_model_predict(model, &bound.series, b->rows + first, n, out, NULL, err);
     if (st == MC_OK) {
-        const size_t med = median_of(model), H = b->horizon;
+        const size_t med = mc_model_median_output(model), H = b->horizon;
         run->n_quantiles = model->loss.kind == MC_NN_LOSS_PINBALL ? Q : 0;
         for (size_t q = 0; q < run->n_quantiles; q++)
             run->levels[q] = model->loss.quantiles[q];

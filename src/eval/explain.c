@@ -167,21 +167,12 @@ double mc_explain_share(const mc_explain *r, size_t g, size_t k)
     return total > 0.0 ? fmax(r->increase[g * K + k], 0.0) / total : 0.0;
 }
 
-/* The output column scored: the median of a quantile model. */
-static size_t median_column(const mc_model *m)
-{
-    for (size_t q = 0; q < m->shape.quantiles; q++)
-        if (m->loss.quantiles[q] == 0.5f)
-            return q;
-    return m->shape.quantiles / 2;
-}
-
 /* Mean absolute error per step (H + 1 values, the last over all steps) of
    forecasts `out` (n, H*Q) against `actual` (n, H; NaN = not scored). */
 static void step_mae(double *mae, const double *out, const double *actual, size_t n,
                      const mc_model *m)
 {
-    const size_t H = m->shape.horizon, Q = m->shape.quantiles, q = median_column(m);
+    const size_t H = m->shape.horizon, Q = m->shape.quantiles, q = mc_model_median_output(m);
     double total = 0.0;
     size_t all = 0;
     for (size_t k = 0; k < H; k++) {

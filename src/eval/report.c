@@ -15,6 +15,7 @@
 #include "eval/anomalies.h"
 #include "eval/explain.h"
 #include "eval/report_json.h"
+#include "train/model_internal.h"
 #include "maskcast/describe.h"
 #include "maskcast/version.h"
 
@@ -346,10 +347,7 @@ mc_status mc_report_add_forecast(mc_report *r, const mc_model *model, const mc_f
                             mc_frame_column_name(history, 0));
     const size_t first = end - history_rows;
     const bool quantiles = mc_model_loss(model) == MC_LOSS_PINBALL && Q > 1;
-    size_t median = Q / 2;
-    for (size_t q = 0; q < Q; q++)
-        if (mc_model_quantile_level(model, q) == 0.5)
-            median = q;
+    const size_t median = mc_model_median_output(model);
     uint8_t *mark = filled_marks(history, first, history_rows);
     cJSON *s = section("forecast"), *fc = NULL, *qs = NULL;
     bool ok = s != NULL && mark != NULL;

@@ -247,24 +247,22 @@ static cJSON *reliability_json(const mc_backtest *b)
         return cJSON_CreateNull();
     const size_t N = mc_backtest_origins(b), H = mc_backtest_horizon(b);
     const double *actual = mc_backtest_actuals(b);
-    double levels[MC_MAX_QUANTILES], below[MC_MAX_QUANTILES] = {0};
+    double levels[MC_MAX_QUANTILES], below[MC_MAX_QUANTILES];
     double *inside = calloc(2 * (H ? H : 1), sizeof *inside), *scored = inside + H;
     if (inside == NULL)
         return NULL;
-    double n = 0;
     for (size_t i = 0; i < N * H; i++) {
         if (isnan(actual[i]))
             continue;
         const double *q = qf + i * Q;
-        for (size_t j = 0; j < Q; j++)
-            below[j] += actual[i] <= q[j];
         inside[i % H] += actual[i] >= q[0] && actual[i] <= q[Q - 1];
         scored[i % H]++;
-        n++;
     }
     for (size_t j = 0; j < Q; j++) {
+        size_t n;
         levels[j] = mc_backtest_method_quantile_level(b, 0, j);
-        below[j] = n > 0 ? below[j] / n : NAN;
+        if (mc_backtest_quantile_reliability(b, 0, j, H, &below[j], &n, NULL) != MC_OK)
+            below[j] = NAN;
     }
     for (size_t k = 0; k < H; k++)
         inside[k] = scored[k] > 0 ? inside[k] / scored[k] : NAN;

@@ -197,6 +197,14 @@ static mc_model_options resolved_options(const mc_model *m, const mc_model_optio
     return c;
 }
 
+size_t mc_model_median_output(const mc_model *m)
+{
+    for (size_t q = 0; q < m->shape.quantiles; q++)
+        if (m->loss.quantiles[q] == 0.5f)
+            return q;
+    return m->shape.quantiles / 2;
+}
+
 mc_status mc_model_nomem(const mc_model *m, const char *what, mc_error *err)
 {
     const double days = (double)m->shape.lookback * (double)m->step / 86400.0;

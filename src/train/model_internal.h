@@ -60,6 +60,10 @@ struct mc_model {
                                  records and inspect shows */
 };
 
+/* The output column of a quantile model's median (the 0.5 level, else the
+   middle one); 0 for a point model. */
+size_t mc_model_median_output(const mc_model *m);
+
 /* Channel count of the model: 1 + n_past + n_future. */
 size_t mc_model_channels(const mc_model *m);
 
