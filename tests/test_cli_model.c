@@ -348,6 +348,104 @@ static void test_quantile_model_columns(void **state)
     unlink(hist.path);
 }
 
+/* forecast --intervals: the model's own offsets around its forecast, in CSV
+   and JSON; inspect says how many errors; backtest measures them. */
+static void test_forecast_intervals(void **state)
+{
+    (void)state;
+    temp_csv train, hist;
+    write_series(&train, ROWS, 0);
+    write_series(&hist, ROWS, HORIZON);
+    char model[4200];
+    model_path(model, sizeof model);
+    train_small(train.path, model, NULL);
+
+    cli_result r = RUN("forecast", "-m", model, "--csv", hist.path, "--intervals", "0.8,0.95");
+    if (r.status != 0)
+        print_error("%s\n", r.err);
+    assert_int_equal(r.status, 0);
+    assert_true(strncmp(r.out, "timestamp,horizon,forecast,lo80,hi80,lo95,hi95\n", 47) == 0);
+    mc_model *m = NULL;
+    assert_int_equal(mc_model_load(&m, model, NULL), MC_OK);
+    assert_true(mc_model_calibration_origins(m) > 39); /* enough for 95% */
+    mc_csv_options co;
+    mc_csv_options_defaults(&co);
+    const char *covs[] = {"temperature"};
+    co.target_column = "load";
+    co.covariates = covs;
+    co.n_covariates = 1;
+    mc_frame *history = NULL;
+    assert_int_equal(mc_frame_read_csv(&history, hist.path, &co, NULL), MC_OK);
+    mc_regularize_options ro;
+    mc_regularize_options_defaults(&ro);
+    assert_int_equal(mc_frame_regularize(history, &ro, NULL), MC_OK);
+    int64_t times[HORIZON];
+    double values[HORIZON], lo80[HORIZON], hi80[HORIZON], lo95[HORIZON], hi95[HORIZON];
+    assert_int_equal(mc_model_forecast(m, history, NULL, times, values, NULL), MC_OK);
+    assert_int_equal(mc_model_interval_offsets(m, 0.8, lo80, hi80, NULL), MC_OK);
+    assert_int_equal(mc_model_interval_offsets(m, 0.95, lo95, hi95, NULL), MC_OK);
+    const char *p = strchr(r.out, '\n') + 1;
+    for (size_t k = 0; k < HORIZON; k++) {
+        double fc, a, b, c, d;
+        assert_int_equal(sscanf(p, "%*[^,],%*[^,],%lf,%lf,%lf,%lf,%lf", &fc, &a, &b, &c, &d), 5);
+        assert_true(fc == values[k]);
+        assert_true(a == values[k] + lo80[k] && b == values[k] + hi80[k]);
+        assert_true(c == values[k] + lo95[k] && d == values[k] + hi95[k]);
+        assert_true(c <= a && a <= b && b <= d);
+        p = strchr(p, '\n') + 1;
+    }
+    result_free(&r);
+
+    r = RUN("forecast", "-m", model, "--csv", hist.path, "--intervals", "0.8", "--json");
+    assert_int_equal(r.status, 0);
+    cJSON *o = cJSON_Parse(r.out);
+    assert_non_null(o);
+    const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "forecasts"), 0);
+    const cJSON *b80 = cJSON_GetObjectItem(cJSON_GetObjectItem(first, "intervals"), "0.8");
+    assert_true(cJSON_GetObjectItem(b80, "lower")->valuedouble == values[0] + lo80[0]);
+    assert_true(cJSON_GetObjectItem(b80, "upper")->valuedouble == values[0] + hi80[0]);
+    cJSON_Delete(o);
+    result_free(&r);
+
+    r = RUN("forecast", "-m", model, "--csv", hist.path, "--intervals", "0.8,1");
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "invalid --intervals '0.8,1'");
+    result_free(&r);
+
+    r = RUN("inspect", "-m", model);
+    assert_int_equal(r.status, 0);
+    char line[128];
+    snprintf(line, sizeof line, "split conformal from %zu validation origins",
+             mc_model_calibration_origins(m));
+    assert_contains(r.out, line);
+    result_free(&r);
+
+    /* The backtest with the models' own intervals: the model's rows only. */
+    r = RUN("backtest", "--csv", train.path, "--target", "load", "--future", "temperature",
+            "--lookback", "48", "--horizon", "12", "--hidden", "8", "--epochs", "2",
+            "--samples-per-epoch", "256", "--test-days", "4", "--quiet", "--intervals", "0.8",
+            "--interval-source", "model");
+    if (r.status != 0)
+        print_error("%s\n", r.err);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "Prediction intervals (each model's own");
+    const char *table = strstr(r.out, "Prediction intervals");
+    assert_non_null(strstr(table, "\nmaskcast ("));
+    assert_null(strstr(table, "\nnaive"));
+    result_free(&r);
+    r = RUN("backtest", "--csv", train.path, "--target", "load", "--intervals", "0.8",
+            "--interval-source", "recent");
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "invalid --interval-source 'recent'");
+    result_free(&r);
+
+    mc_frame_free(history);
+    mc_model_free(m);
+    unlink(model);
+    unlink(train.path);
+    unlink(hist.path);
+}
+
 /* A column may be a past input and a known-future one at once (measured
    temperature before the origin, its forecast after): forecast reads it once. */
 static void test_column_both_past_and_future(void **state)
@@ -503,6 +601,7 @@ int main(void)
         cmocka_unit_test(test_train_inspect_forecast),
         cmocka_unit_test(test_quantile_model_columns),
         cmocka_unit_test(test_train_from_until),
+        cmocka_unit_test(test_forecast_intervals),
         cmocka_unit_test(test_column_both_past_and_future),
         cmocka_unit_test(test_horizon_embeddings),
         cmocka_unit_test(test_tune),

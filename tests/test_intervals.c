@@ -38,9 +38,10 @@ static void twin(double *lower, double *upper, const double *actual, const doubl
                 e[at] = r;
             }
             for (size_t l = 0; l < L; l++) {
-                const double a = (1.0 - LEVELS[l]) / 2.0;
-                const long lo = (long)floor((double)(m + 1) * a);
-                const long hi = (long)ceil((double)(m + 1) * (1.0 - a));
+                /* in whole numbers: the level in thousandths, a = (1000 - p) / 2000 */
+                const long p = lround(LEVELS[l] * 1000.0), n = (long)m + 1;
+                const long lo = n * (1000 - p) / 2000;
+                const long hi = (n * (1000 + p) + 1999) / 2000;
                 const size_t at = (i * H + k) * L + l;
                 const bool ok = lo >= 1 && hi <= (long)m;
                 lower[at] = ok ? point[i * H + k] + e[lo - 1] : NAN;

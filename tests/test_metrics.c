@@ -126,6 +126,53 @@ static void test_pinball_per_level(void **state)
     assert_int_equal(s.n_q, 0);
 }
 
+/* The CRPS of a discrete distribution by its energy form,
+   E|X - y| - E|X - X'| / 2, with probability w[k] at x[k]: a computation
+   that shares nothing with the integral of the pinball loss. */
+static double energy_crps(const double *x, const double *w, size_t q, double y)
+{
+    double e1 = 0, e2 = 0;
+    for (size_t i = 0; i < q; i++) {
+        e1 += w[i] * fabs(x[i] - y);
+        for (size_t j = 0; j < q; j++)
+            e2 += w[i] * w[j] * fabs(x[i] - x[j]);
+    }
+    return e1 - e2 / 2.0;
+}
+
+static void test_crps(void **state)
+{
+    (void)state;
+    /* Each quantile holds the levels nearer to it than to its neighbours. */
+    const double lv5[5] = {0.05, 0.25, 0.5, 0.75, 0.95}, w5[5] = {0.15, 0.225, 0.25, 0.225, 0.15};
+    const double w3[3] = {0.3, 0.4, 0.3};
+    const double ys[] = {-20, 79, 80, 91.5, 100, 119, 121, 150};
+    const double v5[5] = {80, 95, 100, 104, 120};
+    for (size_t i = 0; i < sizeof ys / sizeof *ys; i++) {
+        mc_metric_sums s = {0};
+        mc_metrics m;
+        mc_metric_add_quantiles(&s, ys[i], v5, lv5, 5);
+        mc_metrics_finish(&m, &s, NAN);
+        assert_close(m.crps, energy_crps(v5, w5, 5, ys[i]), 1e-12, 1e-12);
+        s = (mc_metric_sums){0};
+        mc_metric_add_quantiles(&s, ys[i], q_values[0], levels, 3);
+        mc_metrics_finish(&m, &s, NAN);
+        assert_close(m.crps, energy_crps(q_values[0], w3, 3, ys[i]), 1e-12, 1e-12);
+        /* One value is a point forecast: |a - v|. */
+        s = (mc_metric_sums){0};
+        const double half = 0.5;
+        mc_metric_add_quantiles(&s, ys[i], &v5[2], &half, 1);
+        mc_metrics_finish(&m, &s, NAN);
+        assert_close(m.crps, fabs(ys[i] - v5[2]), 1e-12, 1e-12);
+    }
+    /* Without quantiles, the point forecasts' CRPS is their MAE. */
+    mc_metric_sums s = {0};
+    add_range(&s, 0, 5);
+    mc_metrics m;
+    mc_metrics_finish(&m, &s, NAN);
+    assert_true(m.crps == 11.0);
+}
+
 static void test_merge_equals_adding_all(void **state)
 {
     (void)state;
@@ -149,9 +196,9 @@ static void test_merge_equals_adding_all(void **state)
     mc_metrics_finish(&a, &all, 3.7);
     mc_metrics_finish(&b, &empty, 3.7);
     const double got[] = {b.mae, b.rmse, b.mape, b.smape, b.mase, b.skill, b.pinball, b.coverage,
-                          b.nominal};
+                          b.nominal, b.crps};
     const double want[] = {a.mae, a.rmse, a.mape, a.smape, a.mase, a.skill, a.pinball, a.coverage,
-                           a.nominal};
+                           a.nominal, a.crps};
     for (size_t i = 0; i < sizeof got / sizeof *got; i++) {
         assert_false(isnan(want[i]));
         assert_close(got[i], want[i], 1e-12, 1e-12);
@@ -234,6 +281,7 @@ int main(void)
         cmocka_unit_test(test_smape_symmetric),
         cmocka_unit_test(test_quantile_metrics),
         cmocka_unit_test(test_pinball_per_level),
+        cmocka_unit_test(test_crps),
         cmocka_unit_test(test_merge_equals_adding_all),
         cmocka_unit_test(test_undefined_is_nan),
         cmocka_unit_test(test_mase_scale),

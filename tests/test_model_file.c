@@ -286,6 +286,14 @@ static void assert_models_equal(const mc_model *a, const mc_model *b)
     assert_int_equal(r->first_time, q->first_time);
     assert_int_equal(r->last_time, q->last_time);
     assert_int_equal(r->seed, q->seed);
+    const mc_calibration *ca = &a->calibration, *cb = &b->calibration;
+    assert_int_equal(ca->steps, cb->steps);
+    if (ca->steps > 0) {
+        assert_memory_equal(ca->count, cb->count, ca->steps * sizeof *ca->count);
+        assert_memory_equal(ca->kept, cb->kept, ca->steps * sizeof *ca->kept);
+        assert_memory_equal(ca->errors, cb->errors,
+                            mc_calibration_total(ca) * sizeof *ca->errors);
+    }
 }
 
 /* ---- files and directories -------------------------------------------------- */
@@ -671,6 +679,8 @@ static void test_round_trip_trained_model(void **state)
     assert_int_equal(m->holidays.n, 3);
     assert_true(m->record.epochs >= 1 && m->record.epochs <= 2);
     assert_true(m->scalers[0].mean > 1000.0 && m->scalers[0].scale > 1.0);
+    assert_int_equal(m->calibration.steps, 6); /* training kept its validation errors */
+    assert_true(mc_model_calibration_origins(m) > 0);
 
     /* History ending in the Easter week; its last six rows are known-future. */
     /* No clock time in the file: the training's duration changes no byte. */
@@ -1531,6 +1541,127 @@ static void test_refuses_non_finite_parameters(void **state)
     }
 }
 
+/* Adds a calibration to a fresh craft: step k keeps kept[k] of counts[k]
+   errors, increasing from k; `metadata` NULL writes the counts' own JSON. */
+static void craft_calibration(craft *c, const size_t *counts, const size_t *kept,
+                              const char *metadata)
+{
+    size_t total = 0;
+    for (size_t k = 0; k < HORIZON; k++)
+        total += kept[k];
+    float *errors = own(c, malloc((total ? total : 1) * sizeof *errors));
+    for (size_t k = 0, at = 0; k < HORIZON; k++)
+        for (size_t j = 0; j < kept[k]; j++)
+            errors[at++] = (float)k - 3.0f + 0.25f * (float)j;
+    assert_true(c->n < MC_T_COUNT + 2);
+    c->entries[c->n++] = (mc_st_entry){.name = "calibration.errors", .ndim = 1,
+                                       .shape = {total}, .data = errors};
+    char json[512] = "{\"counts\":[", *p = json + strlen(json);
+    for (size_t k = 0; k < HORIZON; k++)
+        p += sprintf(p, "%s%zu", k ? "," : "", counts[k]);
+    p += sprintf(p, "],\"kept\":[");
+    for (size_t k = 0; k < HORIZON; k++)
+        p += sprintf(p, "%s%zu", k ? "," : "", kept[k]);
+    sprintf(p, "]}");
+    craft_meta(c, "calibration", metadata != NULL ? metadata : json);
+}
+
+static void test_calibration(void **state)
+{
+    (void)state;
+    size_t counts[HORIZON], kept[HORIZON];
+    for (size_t k = 0; k < HORIZON; k++) {
+        counts[k] = 9 + k;
+        kept[k] = 9 + k;
+    }
+    /* A valid one loads: step k's 80% interval is ranks 1 and m of m = 9 + k
+       (floor(0.1 (m + 1)) = 1 while m < 19), so offsets k - 3 and k - 3 + (m - 1) / 4. */
+    craft c;
+    craft_of(&c, NULL);
+    craft_calibration(&c, counts, kept, NULL);
+    void *b = NULL;
+    size_t size = 0;
+    assert_int_equal(mc_st_write_buffer(&b, &size, c.entries, c.n, c.meta, c.n_meta, NULL), MC_OK);
+    mc_model *m = load_buffer(b, size);
+    free(b);
+    craft_free(&c);
+    assert_int_equal(mc_model_calibration_origins(m), 9);
+    double lo[HORIZON], hi[HORIZON];
+    assert_int_equal(mc_model_interval_offsets(m, 0.8, lo, hi, NULL), MC_OK);
+    for (size_t k = 0; k < HORIZON; k++) {
+        const double m_k = (double)counts[k];
+        assert_true(lo[k] == (double)k - 3.0);
+        assert_true(hi[k] == (double)k - 3.0 + 0.25 * (m_k - 1.0));
+    }
+    /* 95% needs m >= 39 errors: every step is too short. */
+    assert_int_equal(mc_model_interval_offsets(m, 0.95, lo, hi, NULL), MC_OK);
+    for (size_t k = 0; k < HORIZON; k++)
+        assert_true(isnan(lo[k]) && isnan(hi[k]));
+    mc_error err;
+    assert_int_equal(mc_model_interval_offsets(m, 1.0, lo, hi, &err), MC_ERR_ARGUMENT);
+    mc_model_free(m);
+
+    /* A model with none says so. */
+    const variant v0 = variant_of(0);
+    m = small_model(&v0, 5);
+    assert_int_equal(mc_model_calibration_origins(m), 0);
+    assert_int_equal(mc_model_interval_offsets(m, 0.8, lo, hi, &err), MC_ERR_ARGUMENT);
+    assert_non_null(strstr(err.message, "no calibration"));
+    mc_model_free(m);
+
+    /* Refusals. */
+    craft_of(&c, NULL);
+    craft_calibration(&c, counts, kept, "{\"counts\":[1,2],\"kept\":[1,2]}");
+    craft_refuse(&c, "one per horizon step");
+    craft_free(&c);
+    craft_of(&c, NULL);
+    craft_calibration(&c, counts, kept, NULL);
+    craft_meta(&c, "calibration", NULL);
+    craft_refuse(&c, "tensors the configuration does not use");
+    craft_free(&c);
+    craft_of(&c, NULL);
+    craft_calibration(&c, counts, kept, NULL);
+    craft_drop(&c, "calibration.errors");
+    craft_refuse(&c, "its calibration's errors are missing");
+    craft_free(&c);
+    craft_of(&c, NULL);
+    craft_calibration(&c, counts, kept, NULL);
+    craft_json(&c, "calibration", "kept", "[9,10,11,11]"); /* one fewer than the tensor holds */
+    craft_refuse(&c, "does not hold the errors its metadata counts");
+    craft_free(&c);
+    kept[1] = counts[1] + 1; /* more kept than there are */
+    craft_of(&c, NULL);
+    craft_calibration(&c, counts, kept, NULL);
+    craft_refuse(&c, "calibration: step 2 keeps");
+    craft_free(&c);
+    kept[1] = counts[1] - 1; /* fewer kept than there are, under the limit */
+    craft_of(&c, NULL);
+    craft_calibration(&c, counts, kept, NULL);
+    craft_refuse(&c, "calibration: step 2 keeps");
+    craft_free(&c);
+    kept[1] = counts[1];
+    kept[0] = 1001; /* over the limit */
+    counts[0] = 5000;
+    craft_of(&c, NULL);
+    craft_calibration(&c, counts, kept, NULL);
+    craft_refuse(&c, "not a whole number in range");
+    craft_free(&c);
+    kept[0] = counts[0] = 9;
+    craft_of(&c, NULL);
+    craft_calibration(&c, counts, kept, NULL);
+    float *e = (float *)(uintptr_t)craft_tensor(&c, "calibration.errors")->data;
+    e[4] = -100.0f; /* out of order */
+    craft_refuse(&c, "not finite and increasing");
+    e[4] = NAN;
+    craft_refuse(&c, "not finite and increasing");
+    craft_free(&c);
+    craft_of(&c, NULL);
+    craft_calibration(&c, counts, kept, NULL);
+    craft_json(&c, "calibration", "counts", "[9,10,-1,12]");
+    craft_refuse(&c, NULL);
+    craft_free(&c);
+}
+
 static void test_holidays(void **state)
 {
     (void)state;
@@ -1791,6 +1922,7 @@ int main(void)
         cmocka_unit_test(test_refuses_bad_scalers),
         cmocka_unit_test(test_refuses_non_finite_parameters),
         cmocka_unit_test(test_holidays),
+        cmocka_unit_test(test_calibration),
         cmocka_unit_test(test_record_out_of_range_is_a_gap),
         cmocka_unit_test(test_record_keeps_a_64_bit_seed),
         cmocka_unit_test(test_load_missing_path),

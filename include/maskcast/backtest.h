@@ -34,6 +34,15 @@ typedef bool (*mc_backtest_progress_fn)(const mc_backtest_progress *progress, vo
 /** The most interval levels a backtest computes (mc_backtest_options.intervals). */
 #define MC_MAX_INTERVALS 8
 
+/** Where a backtest's prediction intervals come from. */
+typedef enum mc_interval_source {
+    MC_INTERVALS_ROLLING = 0, /**< rolling conformal from the backtest's own recent errors,
+                                   for every method (default) */
+    MC_INTERVALS_MODEL = 1    /**< each model's own calibration from its validation tail
+                                   (mc_model_interval_offsets(), what `forecast --intervals`
+                                   gives); methods without a model (the baselines) get none */
+} mc_interval_source;
+
 /** Options for mc_backtest_run(); fill with mc_backtest_options_defaults(). */
 typedef struct mc_backtest_options {
     bool has_test_start;      /**< true: the test span starts at test_start */
@@ -56,6 +65,7 @@ typedef struct mc_backtest_options {
     double intervals[MC_MAX_INTERVALS]; /**< their levels, in (0, 1), e.g. 0.8 and 0.95 */
     size_t interval_window;   /**< rolling conformal: the errors of the last N origins whose
                                    targets were all observed before each origin (0: 90) */
+    mc_interval_source interval_source; /**< rolling (default) or the models' own */
 } mc_backtest_options;
 
 /** Fills `opt` (not NULL) with the defaults described above. Thread-safe. */
@@ -74,6 +84,11 @@ typedef struct mc_backtest_metrics {
     double pinball;     /**< mean pinball loss over the quantile levels (quantile models) */
     double coverage;    /**< share of actuals inside [lowest, highest] quantile */
     double nominal;     /**< highest - lowest quantile level */
+    double crps;        /**< continuous ranked probability score, in the load's units, of
+                             the distribution a quantile model's quantiles describe, each
+                             holding the levels nearer to it than to its neighbours (0.1,
+                             0.5, 0.9 hold 0.3, 0.4, 0.3); a point forecast's is its
+                             absolute error (= mae) */
 } mc_backtest_metrics;
 
 /** A backtest's result (opaque): read with the accessors below. */

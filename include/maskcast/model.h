@@ -554,6 +554,28 @@ MC_API const char *mc_model_column_name(const mc_model *m, size_t j);
    `m` must not be NULL; thread-safe. */
 MC_API double mc_model_quantile_level(const mc_model *m, size_t q);
 
+/** The validation origins behind the model's prediction intervals (the
+   fewest errors of any step; 0: the model holds none, e.g. trained with no
+   validation tail, or an ensemble made by mc_model_ensemble()). Training
+   keeps, for each horizon step, the errors (actual minus point forecast) of
+   the final model on the validation tail it held out: split conformal
+   prediction. `m` must not be NULL; thread-safe. */
+MC_API size_t mc_model_calibration_origins(const mc_model *m);
+
+/** The central prediction interval at `level` (in (0, 1), e.g. 0.8) as
+   offsets from the point forecast (the median of a quantile model): for each
+   of the H steps, the forecast plus lower[k] and plus upper[k] bound it.
+   With m errors at a step, the bounds are the errors of ranks
+   floor((m + 1) a) and ceil((m + 1) (1 - a)), a = (1 - level) / 2, which
+   cover a new error with probability at least `level` when errors are
+   exchangeable; a step with too few errors for the level gets NAN. Models
+   keep at most 1000 errors per step (evenly spaced ranks, the nearest kept
+   rank outward beyond that). MC_ERR_ARGUMENT when the model holds no
+   calibration or the level is outside (0, 1); lower and upper (H each, not
+   NULL) are then left alone. Thread-safe. */
+MC_API mc_status mc_model_interval_offsets(const mc_model *m, double level, double *lower,
+                                           double *upper, mc_error *err);
+
 /** The loss the model was trained with. `m` must not be NULL; thread-safe. */
 MC_API mc_loss_kind mc_model_loss(const mc_model *m);
 

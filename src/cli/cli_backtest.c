@@ -20,7 +20,7 @@ enum {
     OPT_TEST_START = MC_OPT_MODEL_END, OPT_TEST_DAYS, OPT_STRIDE, OPT_ORIGIN_TIME, OPT_GAP,
     OPT_REFIT, OPT_ENSEMBLE, OPT_ABLATIONS, OPT_NO_BASELINES, OPT_TEMPERATURE, OPT_CORRUPT,
     OPT_CORRUPT_SEED, OPT_FORECASTS, OPT_METRICS, OPT_JSON, OPT_REPORT, OPT_INTERVALS,
-    OPT_INTERVAL_WINDOW
+    OPT_INTERVAL_WINDOW, OPT_INTERVAL_SOURCE
 };
 
 static void help(FILE *f)
@@ -73,7 +73,11 @@ static void help(FILE *f)
         "                         already scored give the bounds, step by step; their\n"
         "                         coverage, width and interval score follow the table\n"
         "  --interval-window N    origins whose errors make the intervals (default 90)\n"
-        "\n"
+        "  --interval-source S    rolling (default, as above) or model: each trained model's\n"
+        "                         own intervals from its validation tail, what 'forecast\n"
+        "                         --intervals' gives (the baselines then get none)\n"
+        "\n");
+    fprintf(f,
         "Outputs (the summary table always goes to standard output):\n"
         "  --forecasts FILE       per-origin forecasts of every method, CSV (every quantile\n"
         "                         of a quantile model too)\n"
@@ -112,23 +116,6 @@ static int bad(FILE *err, const char *opt, const char *arg, const char *want)
     return -1;
 }
 
-/* "0.8,0.95": the interval levels, each a share strictly between 0 and 1. */
-static int parse_levels(mc_backtest_options *bo, const char *arg, FILE *err)
-{
-    const char *p = arg;
-    bo->n_intervals = 0;
-    while (*p != '\0') {
-        char *end = NULL;
-        const double v = strtod(p, &end);
-        if (end == p || (*end != ',' && *end != '\0') || !(v > 0.0 && v < 1.0) ||
-            bo->n_intervals == MC_MAX_INTERVALS)
-            return bad(err, "intervals", arg, "levels between 0 and 1, e.g. 0.8,0.95 (at most 8)");
-        bo->intervals[bo->n_intervals++] = v;
-        p = *end == ',' ? end + 1 : end;
-    }
-    return bo->n_intervals > 0 ? 1 : bad(err, "intervals", arg, "levels, e.g. 0.8,0.95");
-}
-
 /* Applies one backtest option; 1 done, 0 not ours, -1 invalid. */
 static int backtest_option(void *args, int c, const char *arg, FILE *err)
 {
@@ -164,7 +151,15 @@ static int backtest_option(void *args, int c, const char *arg, FILE *err)
     case OPT_ABLATIONS: bo->ablations = true; return 1;
     case OPT_NO_BASELINES: bo->baselines = false; return 1;
     case OPT_TEMPERATURE: bo->temperature = arg; return 1;
-    case OPT_INTERVALS: return parse_levels(bo, arg, err);
+    case OPT_INTERVALS:
+        return mc_cli_parse_levels("backtest", arg, bo->intervals, &bo->n_intervals,
+                                   MC_MAX_INTERVALS, err);
+    case OPT_INTERVAL_SOURCE:
+        if (strcmp(arg, "rolling") == 0 || strcmp(arg, "model") == 0) {
+            bo->interval_source = arg[0] == 'm' ? MC_INTERVALS_MODEL : MC_INTERVALS_ROLLING;
+            return 1;
+        }
+        return bad(err, "interval-source", arg, "rolling or model");
     case OPT_INTERVAL_WINDOW:
         return mc_cli_parse_size(arg, 2, &bo->interval_window)
                    ? 1 : bad(err, "interval-window", arg, "a count of origins, at least 2");
@@ -208,6 +203,7 @@ static int parse_args(backtest_args *a, int argc, char **argv, FILE *out, FILE *
         {"report", required_argument, NULL, OPT_REPORT},
         {"intervals", required_argument, NULL, OPT_INTERVALS},
         {"interval-window", required_argument, NULL, OPT_INTERVAL_WINDOW},
+        {"interval-source", required_argument, NULL, OPT_INTERVAL_SOURCE},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -330,8 +326,13 @@ static void write_forecasts(FILE *f, const mc_backtest *b, const mc_frame *frame
 
 static void write_metrics_csv(FILE *f, const mc_backtest *b)
 {
-    const size_t H = mc_backtest_horizon(b);
-    fputs("method,step,n,mae,rmse,mape,smape,mase,skill,pinball,coverage\n", f);
+    const size_t H = mc_backtest_horizon(b), L = mc_backtest_intervals(b);
+    fputs("method,step,n,mae,rmse,mape,smape,mase,skill,pinball,coverage,crps", f);
+    for (size_t l = 0; l < L; l++) { /* each interval's, per step too */
+        const double pct = 100.0 * mc_backtest_interval_level(b, l);
+        fprintf(f, ",coverage%g,width%g,score%g", pct, pct, pct);
+    }
+    fputc('\n', f);
     for (size_t m = 0; m < mc_backtest_methods(b); m++)
         for (size_t k = 0; k <= H; k++) {
             mc_backtest_metrics x;
@@ -340,10 +341,17 @@ static void write_metrics_csv(FILE *f, const mc_backtest *b)
                 fprintf(f, "%s,all,%zu", mc_backtest_method_name(b, m), x.n);
             else
                 fprintf(f, "%s,%zu,%zu", mc_backtest_method_name(b, m), k + 1, x.n);
-            const double v[] = {x.mae, x.rmse, x.mape, x.smape,
-                                x.mase, x.skill, x.pinball, x.coverage};
+            const double v[] = {x.mae, x.rmse, x.mape, x.smape, x.mase,
+                                x.skill, x.pinball, x.coverage, x.crps};
             for (size_t j = 0; j < sizeof v / sizeof v[0]; j++)
                 put_number(f, v[j]);
+            for (size_t l = 0; l < L; l++) {
+                mc_backtest_interval_metrics im;
+                mc_backtest_interval_metrics_of(b, m, l, k, &im, NULL);
+                put_number(f, im.coverage);
+                put_number(f, im.width);
+                put_number(f, im.winkler);
+            }
             fputc('\n', f);
         }
 }
@@ -368,7 +376,26 @@ static cJSON *metrics_json(const mc_backtest_metrics *x)
     add_number(o, "skill", x->skill);
     add_number(o, "pinball", x->pinball);
     add_number(o, "coverage", x->coverage);
+    add_number(o, "crps", x->crps);
     return o;
+}
+
+/* Each interval's metrics over step k (k == H: all steps). */
+static cJSON *intervals_json(const mc_backtest *b, size_t m, size_t k)
+{
+    cJSON *iv = cJSON_CreateArray();
+    for (size_t l = 0; l < mc_backtest_intervals(b); l++) {
+        mc_backtest_interval_metrics im;
+        mc_backtest_interval_metrics_of(b, m, l, k, &im, NULL);
+        cJSON *io = cJSON_CreateObject();
+        cJSON_AddNumberToObject(io, "level", mc_backtest_interval_level(b, l));
+        cJSON_AddNumberToObject(io, "n", (double)im.n);
+        add_number(io, "coverage", im.coverage);
+        add_number(io, "width", im.width);
+        add_number(io, "score", im.winkler);
+        cJSON_AddItemToArray(iv, io);
+    }
+    return iv;
 }
 
 static int write_json(FILE *f, const mc_backtest *b, const backtest_args *a, FILE *err)
@@ -394,20 +421,8 @@ static int write_json(FILE *f, const mc_backtest *b, const backtest_args *a, FIL
         mc_backtest_metrics x;
         mc_backtest_metrics_of(b, m, H, &x, NULL);
         cJSON_AddItemToObject(mo, "overall", metrics_json(&x));
-        if (mc_backtest_intervals(b) > 0) {
-            cJSON *iv = cJSON_AddArrayToObject(mo, "intervals");
-            for (size_t l = 0; l < mc_backtest_intervals(b); l++) {
-                mc_backtest_interval_metrics im;
-                mc_backtest_interval_metrics_of(b, m, l, H, &im, NULL);
-                cJSON *io = cJSON_CreateObject();
-                cJSON_AddNumberToObject(io, "level", mc_backtest_interval_level(b, l));
-                cJSON_AddNumberToObject(io, "n", (double)im.n);
-                add_number(io, "coverage", im.coverage);
-                add_number(io, "width", im.width);
-                add_number(io, "score", im.winkler);
-                cJSON_AddItemToArray(iv, io);
-            }
-        }
+        if (mc_backtest_intervals(b) > 0)
+            cJSON_AddItemToObject(mo, "intervals", intervals_json(b, m, H));
         if (mc_backtest_method_quantiles(b, m) > 0) {
             cJSON *rel = cJSON_AddArrayToObject(mo, "reliability");
             for (size_t q = 0; q < mc_backtest_method_quantiles(b, m); q++) {
@@ -424,7 +439,10 @@ static int write_json(FILE *f, const mc_backtest *b, const backtest_args *a, FIL
         cJSON *steps = cJSON_AddArrayToObject(mo, "steps");
         for (size_t k = 0; k < H; k++) {
             mc_backtest_metrics_of(b, m, k, &x, NULL);
-            cJSON_AddItemToArray(steps, metrics_json(&x));
+            cJSON *step = metrics_json(&x);
+            if (mc_backtest_intervals(b) > 0)
+                cJSON_AddItemToObject(step, "intervals", intervals_json(b, m, k));
+            cJSON_AddItemToArray(steps, step);
         }
         cJSON_AddItemToArray(methods, mo);
     }
@@ -461,16 +479,22 @@ static void fmt(char *out, size_t size, double v, int digits, bool general)
 enum { MAX_SUMMARY_METHODS = 16 };
 
 /* Each method's intervals: coverage against the level, width, interval score. */
-static void interval_table(FILE *f, const mc_backtest *b, char label[][64], int name_width)
+static void interval_table(FILE *f, const mc_backtest *b, char label[][64], int name_width,
+                           mc_interval_source source)
 {
     const size_t M = mc_backtest_methods(b), H = mc_backtest_horizon(b);
-    fprintf(f, "\nPrediction intervals (rolling conformal: at each origin, the errors of the last "
-               "origins already scored)\n%-*s %6s %9s %10s %10s %8s\n",
+    fprintf(f, "\nPrediction intervals (%s)\n%-*s %6s %9s %10s %10s %8s\n",
+            source == MC_INTERVALS_MODEL
+                ? "each model's own, from the errors on its validation tail"
+                : "rolling conformal: at each origin, the errors of the last origins already "
+                  "scored",
             name_width, "method", "level", "coverage", "width", "score", "n");
     for (size_t m = 0; m < M && m < MAX_SUMMARY_METHODS; m++)
         for (size_t l = 0; l < mc_backtest_intervals(b); l++) {
             mc_backtest_interval_metrics x;
             mc_backtest_interval_metrics_of(b, m, l, H, &x, NULL);
+            if (source == MC_INTERVALS_MODEL && x.n == 0)
+                continue; /* a baseline: no model, no intervals */
             char c[3][24];
             fmt(c[0], 24, 100.0 * x.coverage, 1, false);
             fmt(c[1], 24, x.width, 5, true);
@@ -478,8 +502,12 @@ static void interval_table(FILE *f, const mc_backtest *b, char label[][64], int 
             fprintf(f, "%-*s %5g%% %8s%% %10s %10s %8zu\n", name_width, label[m],
                     100.0 * mc_backtest_interval_level(b, l), c[0], c[1], c[2], x.n);
         }
-    fputs("score: the mean interval (Winkler) score, width plus 2 / (1 - level) times the miss; "
-          "the first origins, with too few errors behind them, have no interval.\n", f);
+    fputs(source == MC_INTERVALS_MODEL
+              ? "score: the mean interval (Winkler) score, width plus 2 / (1 - level) times the "
+                "miss.\n"
+              : "score: the mean interval (Winkler) score, width plus 2 / (1 - level) times the "
+                "miss; the first origins, with too few errors behind them, have no interval.\n",
+          f);
 }
 
 /* The table a person reads: overall metrics, then MAPE by horizon step. */
@@ -521,12 +549,12 @@ static void summary(FILE *f, const mc_backtest *b, const backtest_args *a, const
         if ((int)strlen(label[m]) > name_width)
             name_width = (int)strlen(label[m]);
     }
-    fprintf(f, "%-*s %10s %10s %7s %7s %6s %6s %9s %8s\n", name_width, "method", "MAE", "RMSE", "MAPE%",
-            "sMAPE%", "MASE", "skill", "coverage", "seconds");
+    fprintf(f, "%-*s %10s %10s %7s %7s %6s %6s %10s %9s %8s\n", name_width, "method", "MAE",
+            "RMSE", "MAPE%", "sMAPE%", "MASE", "skill", "CRPS", "coverage", "seconds");
     for (size_t m = 0; m < M; m++) {
         mc_backtest_metrics x;
         mc_backtest_metrics_of(b, m, H, &x, NULL);
-        char c[8][24];
+        char c[9][24];
         fmt(c[0], 24, x.mae, 5, true);
         fmt(c[1], 24, x.rmse, 5, true);
         fmt(c[2], 24, x.mape, 2, false);
@@ -535,8 +563,9 @@ static void summary(FILE *f, const mc_backtest *b, const backtest_args *a, const
         fmt(c[5], 24, x.skill, 3, false);
         fmt(c[6], 24, x.coverage, 3, false);
         fmt(c[7], 24, mc_backtest_method_seconds(b, m), 1, false);
-        fprintf(f, "%-*s %10s %10s %7s %7s %6s %6s %9s %8s\n", name_width, label[m],
-                c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]);
+        fmt(c[8], 24, x.crps, 5, true);
+        fprintf(f, "%-*s %10s %10s %7s %7s %6s %6s %10s %9s %8s\n", name_width, label[m],
+                c[0], c[1], c[2], c[3], c[4], c[5], c[8], c[6], c[7]);
     }
     fprintf(f, "\nMAPE%% by horizon step%s\n%-6s", H > 48 ? " (every 24th)" : "", "step");
     int width[MAX_SUMMARY_METHODS];
@@ -560,9 +589,10 @@ static void summary(FILE *f, const mc_backtest *b, const backtest_args *a, const
         fputc('\n', f);
     }
     fputs("\nskill = 1 - MAE / MAE of the weekly seasonal naive on the same points;"
-          " MASE scales by its in-sample MAE.\n", f);
+          " MASE scales by its in-sample MAE.\nCRPS: from a quantile model's quantiles;"
+          " a point forecast's equals its MAE.\n", f);
     if (mc_backtest_intervals(b) > 0)
-        interval_table(f, b, label, name_width);
+        interval_table(f, b, label, name_width, a->bo.interval_source);
     for (size_t m = 0; m < M; m++)
         if (mc_backtest_method_quantiles(b, m) > 0) {
             fprintf(f, "\n%s: observed share at or below each quantile:", label[m]);

@@ -1,6 +1,7 @@
 /* maskcast forecast: a model and recent history in, forecasts with timestamps out. */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,15 +13,16 @@
 #include "cli/cli_output.h"
 #include "cli/cli_report.h"
 #include "data/timestamp.h"
+#include "maskcast/backtest.h"
 #include "maskcast/model.h"
 
-enum { OPT_MODEL = MC_OPT_DATA_END, OPT_FUTURE_CSV, OPT_JSON, OPT_REPORT };
+enum { OPT_MODEL = MC_OPT_DATA_END, OPT_FUTURE_CSV, OPT_JSON, OPT_REPORT, OPT_INTERVALS };
 
 static void help(FILE *f)
 {
     fprintf(f,
         "Usage: maskcast forecast -m MODEL --csv HISTORY [--future-csv FILE] [-o OUT] [--json]\n"
-        "                         [--report FILE.html]\n"
+        "                         [--intervals L1,L2] [--report FILE.html]\n"
         "\n"
         "Forecasts the model's horizon after the last observed load in HISTORY. The history\n"
         "needs at least the model's lookback of rows on the model's step, the load column\n"
@@ -29,12 +31,17 @@ static void help(FILE *f)
         "the last load value (load left empty there), or from --future-csv.\n"
         "\n"
         "Output: CSV 'timestamp,horizon,forecast' (plus one column per quantile for a\n"
-        "pinball model, 'forecast' being the median) or, with --json, one JSON object.\n"
+        "pinball model, 'forecast' being the median; 'lo80,hi80' per --intervals level)\n"
+        "or, with --json, one JSON object.\n"
         "\n"
         "  -m, --model FILE       the model file written by 'maskcast train'\n"
         "  --future-csv FILE      known-future values at the target times (same time format)\n"
         "  -o, --output FILE      write there instead of standard output (atomically)\n"
         "  --json                 JSON instead of CSV\n"
+        "  --intervals L1,L2      central prediction intervals at these levels (e.g. 0.8,0.95)\n"
+        "                         around the forecast: split conformal from the errors the\n"
+        "                         model made on its validation tail at training, each step\n"
+        "                         its own (docs/MODEL.md); 'maskcast inspect' shows how many\n"
         MC_CLI_REPORT_HELP
         "                         (the recent history, the forecast, the quantile fan)\n"
         "  -h, --help             this help\n"
@@ -55,14 +62,55 @@ static size_t median_index(const mc_model *m)
     return mc_model_quantiles(m) / 2;
 }
 
-static void write_csv(FILE *f, const mc_model *m, const int64_t *times, const double *values,
-                      int16_t offset, bool with_offset)
+/* The requested intervals: levels, and the bounds (H x L, lower and upper). */
+typedef struct intervals {
+    double levels[MC_MAX_INTERVALS];
+    size_t n;
+    double *lower, *upper;
+} intervals;
+
+/* The bounds around the point forecasts: the model's offsets at each level. */
+static int interval_bounds(intervals *iv, const mc_model *m, const double *values, FILE *err)
 {
-    const size_t H = mc_model_horizon(m), Q = mc_model_quantiles(m);
+    const size_t H = mc_model_horizon(m), Q = mc_model_quantiles(m), L = iv->n;
+    const size_t point = mc_model_loss(m) == MC_LOSS_PINBALL ? median_index(m) : 0;
+    double *lo = calloc(H, sizeof *lo), *hi = calloc(H, sizeof *hi);
+    iv->lower = calloc(H * L, sizeof *iv->lower);
+    iv->upper = calloc(H * L, sizeof *iv->upper);
+    mc_error e;
+    int status = MC_EXIT_OK;
+    if (lo == NULL || hi == NULL || iv->lower == NULL || iv->upper == NULL) {
+        fprintf(err, "maskcast: out of memory\n");
+        status = MC_EXIT_FAILURE;
+    }
+    for (size_t l = 0; status == MC_EXIT_OK && l < L; l++) {
+        if (mc_model_interval_offsets(m, iv->levels[l], lo, hi, &e) != MC_OK) {
+            fprintf(err, "maskcast forecast: --intervals: %s; train the model again with this "
+                         "version of maskcast and a validation tail (--validation-fraction "
+                         "above 0)\n", e.message);
+            status = MC_EXIT_FAILURE;
+            break;
+        }
+        for (size_t k = 0; k < H; k++) {
+            iv->lower[k * L + l] = values[k * Q + point] + lo[k];
+            iv->upper[k * L + l] = values[k * Q + point] + hi[k];
+        }
+    }
+    free(lo);
+    free(hi);
+    return status;
+}
+
+static void write_csv(FILE *f, const mc_model *m, const int64_t *times, const double *values,
+                      const intervals *iv, int16_t offset, bool with_offset)
+{
+    const size_t H = mc_model_horizon(m), Q = mc_model_quantiles(m), L = iv->n;
     const bool quantiles = mc_model_loss(m) == MC_LOSS_PINBALL;
     fprintf(f, "timestamp,horizon,forecast");
     for (size_t q = 0; quantiles && q < Q; q++)
         fprintf(f, ",q%g", (double)mc_model_quantile_level(m, q));
+    for (size_t l = 0; l < L; l++)
+        fprintf(f, ",lo%g,hi%g", 100.0 * iv->levels[l], 100.0 * iv->levels[l]);
     fputc('\n', f);
     for (size_t k = 0; k < H; k++) {
         char when[40];
@@ -74,14 +122,21 @@ static void write_csv(FILE *f, const mc_model *m, const int64_t *times, const do
             mc_cli_format_number(text, sizeof text, values[k * Q + q]);
             fprintf(f, ",%s", text);
         }
+        for (size_t l = 0; l < L; l++) { /* empty where a step has too few errors */
+            mc_cli_format_number(text, sizeof text, iv->lower[k * L + l]);
+            fprintf(f, ",%s", isnan(iv->lower[k * L + l]) ? "" : text);
+            mc_cli_format_number(text, sizeof text, iv->upper[k * L + l]);
+            fprintf(f, ",%s", isnan(iv->upper[k * L + l]) ? "" : text);
+        }
         fputc('\n', f);
     }
 }
 
 static int write_json(FILE *f, const mc_model *m, const char *model_path, const int64_t *times,
-                      const double *values, int16_t offset, bool with_offset, FILE *err)
+                      const double *values, const intervals *iv, int16_t offset,
+                      bool with_offset, FILE *err)
 {
-    const size_t H = mc_model_horizon(m), Q = mc_model_quantiles(m);
+    const size_t H = mc_model_horizon(m), Q = mc_model_quantiles(m), L = iv->n;
     const bool quantiles = mc_model_loss(m) == MC_LOSS_PINBALL;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "model", model_path);
@@ -102,6 +157,15 @@ static int write_json(FILE *f, const mc_model *m, const char *model_path, const 
                 snprintf(key, sizeof key, "%g", (double)mc_model_quantile_level(m, q));
                 cJSON_AddNumberToObject(qs, key, values[k * Q + q]);
             }
+        }
+        cJSON *ivs = L > 0 ? cJSON_AddObjectToObject(r, "intervals") : NULL;
+        for (size_t l = 0; l < L; l++) { /* null where a step has too few errors */
+            char key[32];
+            snprintf(key, sizeof key, "%g", iv->levels[l]);
+            cJSON *b = cJSON_AddObjectToObject(ivs, key);
+            const double lo = iv->lower[k * L + l], hi = iv->upper[k * L + l];
+            cJSON_AddItemToObject(b, "lower", isnan(lo) ? cJSON_CreateNull() : cJSON_CreateNumber(lo));
+            cJSON_AddItemToObject(b, "upper", isnan(hi) ? cJSON_CreateNull() : cJSON_CreateNumber(hi));
         }
         cJSON_AddItemToArray(rows, r);
     }
@@ -128,6 +192,7 @@ typedef struct forecast_args {
     mc_cli_data data;
     const char *model_path, *future_path, *output;
     bool json;
+    intervals iv;
     mc_cli_report_file report;
 } forecast_args;
 
@@ -143,6 +208,8 @@ static int forecast_option(void *args, int c, const char *arg, FILE *err)
     case 'o': a->output = arg; return 1;
     case OPT_JSON: a->json = true; return 1;
     case OPT_REPORT: a->report.path = arg; return 1;
+    case OPT_INTERVALS:
+        return mc_cli_parse_levels("forecast", arg, a->iv.levels, &a->iv.n, MC_MAX_INTERVALS, err);
     default: return 0;
     }
 }
@@ -171,6 +238,7 @@ int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
         {"output", required_argument, NULL, 'o'},
         {"json", no_argument, NULL, OPT_JSON},
         {"report", required_argument, NULL, OPT_REPORT},
+        {"intervals", required_argument, NULL, OPT_INTERVALS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     static const mc_cli_command cmd = {"forecast", "m:o:h", longopts, forecast_option, help};
@@ -236,6 +304,8 @@ int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
         status = MC_EXIT_FAILURE;
         goto done;
     }
+    if (a.iv.n > 0 && (status = interval_bounds(&a.iv, m, values, err)) != MC_EXIT_OK)
+        goto done;
     const int16_t offset = mc_frame_utc_offsets(history)[mc_frame_rows(history) - 1];
     const bool with_offset = mc_frame_get_report(history)->has_utc_offsets;
     mc_cli_output o;
@@ -245,9 +315,9 @@ int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
         goto done;
     }
     if (a.json)
-        status = write_json(f, m, a.model_path, times, values, offset, with_offset, err);
+        status = write_json(f, m, a.model_path, times, values, &a.iv, offset, with_offset, err);
     else
-        write_csv(f, m, times, values, offset, with_offset);
+        write_csv(f, m, times, values, &a.iv, offset, with_offset);
     if (mc_cli_output_close(&o, status == MC_EXIT_OK, err) != 0 && status == MC_EXIT_OK)
         status = MC_EXIT_FAILURE;
     if (status == MC_EXIT_OK && a.report.path != NULL)
@@ -256,6 +326,8 @@ done:
     mc_cli_report_close(&a.report, NULL, err);
     free(times);
     free(values);
+    free(a.iv.lower);
+    free(a.iv.upper);
     mc_frame_free(history);
     mc_frame_free(future);
     mc_model_free(m);

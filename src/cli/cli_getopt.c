@@ -1,5 +1,7 @@
 #include "cli/cli_getopt.h"
 
+#include <stdlib.h>
+
 #include "cli/cli.h"
 
 int mc_cli_parse_options(const mc_cli_command *cmd, void *args, int argc, char **argv, FILE *out,
@@ -37,4 +39,28 @@ int mc_cli_check_arguments(const mc_cli_command *cmd, const char *missing, int a
         fprintf(err, "maskcast %s: %s is required\n", cmd->name, missing);
     fprintf(err, "Run 'maskcast %s --help' for the options.\n", cmd->name);
     return MC_EXIT_USAGE;
+}
+
+int mc_cli_parse_levels(const char *name, const char *arg, double *levels, size_t *n, size_t max,
+                        FILE *err)
+{
+    const char *p = arg;
+    *n = 0;
+    while (*p != '\0') {
+        char *end = NULL;
+        const double v = strtod(p, &end);
+        if (end == p || (*end != ',' && *end != '\0') || !(v > 0.0 && v < 1.0) || *n == max) {
+            fprintf(err, "maskcast %s: invalid --intervals '%s': expected levels between 0 and 1, "
+                         "e.g. 0.8,0.95 (at most %zu)\n", name, arg, max);
+            return -1;
+        }
+        levels[(*n)++] = v;
+        p = *end == ',' ? end + 1 : end;
+    }
+    if (*n == 0) {
+        fprintf(err, "maskcast %s: invalid --intervals '%s': expected levels, e.g. 0.8,0.95\n",
+                name, arg);
+        return -1;
+    }
+    return 1;
 }

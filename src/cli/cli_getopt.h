@@ -4,6 +4,7 @@
 #define MC_CLI_CLI_GETOPT_H
 
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 
 /* Applies one option to `args`: 1 taken, 0 not one of the subcommand's,
@@ -38,5 +39,13 @@ int mc_cli_parse_options(const mc_cli_command *cmd, void *args, int argc, char *
  */
 int mc_cli_check_arguments(const mc_cli_command *cmd, const char *missing, int argc, char **argv,
                            FILE *err);
+
+/*
+ * Parses "0.8,0.95" (--intervals) into at most `max` levels, each strictly
+ * between 0 and 1, into levels[0 .. *n). 1, or -1 after a message naming
+ * the command `name` and the option.
+ */
+int mc_cli_parse_levels(const char *name, const char *arg, double *levels, size_t *n, size_t max,
+                        FILE *err);
 
 #endif /* MC_CLI_CLI_GETOPT_H */

@@ -57,6 +57,26 @@ static void print_group(FILE *out, const mc_model *m, mc_option_group g)
     fputc('\n', out);
 }
 
+/* The prediction intervals the model holds: how many errors, and the 80%
+   interval's offsets at the first and last step as an example. */
+static void print_intervals(FILE *out, const mc_model *m)
+{
+    const size_t n = mc_model_calibration_origins(m), H = mc_model_horizon(m);
+    if (n == 0) {
+        fputs("  intervals   none (no validation tail; forecast --intervals needs one)\n", out);
+        return;
+    }
+    fprintf(out, "  intervals   split conformal from %zu validation origins' errors per step "
+                 "(forecast --intervals)\n", n);
+    double *lo = calloc(H, sizeof *lo), *hi = calloc(H, sizeof *hi);
+    if (lo != NULL && hi != NULL && mc_model_interval_offsets(m, 0.8, lo, hi, NULL) == MC_OK &&
+        isfinite(lo[0]) && isfinite(hi[H - 1]))
+        fprintf(out, "              80%%: forecast %+.4g .. %+.4g at step 1, %+.4g .. %+.4g at "
+                     "step %zu\n", lo[0], hi[0], lo[H - 1], hi[H - 1], H);
+    free(lo);
+    free(hi);
+}
+
 static void print_text(const mc_model *m, const char *path, FILE *out)
 {
     char step[32], v1[64], v2[64];
@@ -167,6 +187,7 @@ static void print_text(const mc_model *m, const char *path, FILE *out)
                     strcmp(kept, "blend") == 0 ? " (kept)" : "");
         fputs("  (validation loss)\n", out);
     }
+    print_intervals(out, m);
 }
 
 /* Option `o`'s value (text) as JSON of its type. */
@@ -203,6 +224,7 @@ static int print_json(const mc_model *m, const char *path, FILE *out, FILE *err)
             cJSON_AddItemToObject(o, opt->name, option_json(opt, value));
     }
     cJSON_AddStringToObject(o, "target", mc_model_column_name(m, 0));
+    cJSON_AddNumberToObject(o, "calibration_origins", (double)mc_model_calibration_origins(m));
     cJSON *past = cJSON_AddArrayToObject(o, "past");
     cJSON *fut = cJSON_AddArrayToObject(o, "future");
     const size_t n_past = mc_model_past_columns(m);

@@ -12,6 +12,7 @@
 #include "cli/cli_progress.h"
 #include "common/error.h"
 #include "io/atomic_file.h"
+#include "train/model_internal.h"
 
 static void help(FILE *f)
 {
@@ -196,6 +197,11 @@ static mc_model *train_members(train_args *a, const mc_frame *frame, FILE *err)
         members[0] = NULL;
     } else if (st == MC_OK) {
         st = mc_model_ensemble(&model, (const mc_model *const *)members, made, &e);
+        /* the ensemble's own errors on the validation tail, for its intervals */
+        if (st == MC_OK && (st = mc_model_calibrate(model, frame, &a->model.to, &e)) != MC_OK) {
+            mc_model_free(model);
+            model = NULL;
+        }
     }
     for (size_t i = 0; i < n; i++)
         mc_model_free(members[i]);

@@ -206,6 +206,53 @@ typedef struct model_run {
     double levels[MC_MAX_QUANTILES];
 } model_run;
 
+/* Room for a method's intervals (origins, H, levels), NAN until set. */
+static mc_status interval_room(mc_backtest *b, bt_method *m, size_t L, mc_error *err)
+{
+    if (m->lower != NULL)
+        return MC_OK;
+    const size_t cells = (b->n_origins * b->horizon > 0 ? b->n_origins * b->horizon : 1) * L;
+    m->lower = mc_realloc_array(NULL, cells, sizeof *m->lower);
+    m->upper = mc_realloc_array(NULL, cells, sizeof *m->upper);
+    if (m->lower == NULL || m->upper == NULL)
+        return mc_error_nomem(err, "the prediction intervals");
+    for (size_t i = 0; i < cells; i++)
+        m->lower[i] = m->upper[i] = NAN;
+    return MC_OK;
+}
+
+/* The model's own intervals (its calibration's offsets around its point
+   forecasts `out`, (last - first, gap + H, Q)) at origins [first, last). */
+static mc_status model_intervals(mc_backtest *b, bt_method *m, const mc_model *model,
+                                 const double *out, size_t first, size_t last,
+                                 const mc_backtest_options *bo, mc_error *err)
+{
+    const size_t H = b->horizon, L = bo->n_intervals, Q = model->shape.quantiles;
+    const size_t HM = model->shape.horizon, med = mc_model_median_output(model);
+    mc_status st = interval_room(b, m, L, err);
+    double *lo = mc_realloc_array(NULL, HM, sizeof *lo), *hi = mc_realloc_array(NULL, HM, sizeof *hi);
+    if (st == MC_OK && (lo == NULL || hi == NULL))
+        st = mc_error_nomem(err, "the prediction intervals");
+    for (size_t l = 0; st == MC_OK && l < L; l++) {
+        if (mc_model_calibration_origins(model) == 0) {
+            st = mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                              "the models' own intervals need a validation tail to calibrate "
+                              "them on (validation fraction above 0)");
+            break;
+        }
+        mc_model_interval_offsets(model, bo->intervals[l], lo, hi, NULL);
+        for (size_t i = first; i < last; i++)
+            for (size_t k = 0; k < H; k++) {
+                const double p = out[(i - first) * HM * Q + (b->gap + k) * Q + med];
+                m->lower[(i * H + k) * L + l] = p + lo[b->gap + k];
+                m->upper[(i * H + k) * L + l] = p + hi[b->gap + k];
+            }
+    }
+    free(lo);
+    free(hi);
+    return st;
+}
+
 /* Trains bo->ensemble models (seeds seed, seed+1, ...) on the rows before
    origin `first`, makes them one (mc_model_ensemble, as train --ensemble
    does), and writes its forecasts at origins [first, last) into m->point
@@ -241,6 +288,12 @@ static mc_status fit_and_forecast(mc_backtest *b, bt_method *m, model_run *run, 
         members[0] = NULL;
     } else if (st == MC_OK) {
         st = mc_model_ensemble(&model, (const mc_model *const *)members, E, err);
+        if (st == MC_OK && run->bo->n_intervals > 0 &&
+            run->bo->interval_source == MC_INTERVALS_MODEL) {
+            mc_train_options to = *run->to; /* the members' validation tail */
+            to.train_rows = b->rows[first];
+            st = mc_model_calibrate(model, run->frame, &to, err);
+        }
     }
     for (size_t e = 0; e < E && e < MC_MAX_MEMBERS; e++)
         mc_model_free(members[e]);
@@ -258,6 +311,8 @@ static mc_status fit_and_forecast(mc_backtest *b, bt_method *m, model_run *run, 
         st = mc_error_nomem(err, "the model's forecasts");
     if (st == MC_OK)
         st = mc_model_predict(model, &bound.series, b->rows + first, n, out, NULL, err);
+    if (st == MC_OK && run->bo->n_intervals > 0 && run->bo->interval_source == MC_INTERVALS_MODEL)
+        st = model_intervals(b, m, model, out, first, last, run->bo, err);
     if (st == MC_OK) {
         const size_t med = mc_model_median_output(model), H = b->horizon;
         run->n_quantiles = model->loss.kind == MC_NN_LOSS_PINBALL ? Q : 0;
@@ -386,7 +441,9 @@ static mc_status run_linear(mc_backtest *b, const mc_frame *f, const int64_t *wa
     return st;
 }
 
-/* Every method's rolling conformal intervals at the levels asked for. */
+/* Every method's rolling conformal intervals at the levels asked for; with
+   the models' own, those were set as they forecast, and the methods without
+   a model get none. */
 static mc_status add_intervals(mc_backtest *b, const mc_backtest_options *bo, mc_error *err)
 {
     const size_t N = b->n_origins, H = b->horizon, L = bo->n_intervals;
@@ -400,6 +457,10 @@ static mc_status add_intervals(mc_backtest *b, const mc_backtest_options *bo, mc
     mc_status st = MC_OK;
     for (size_t m = 0; st == MC_OK && m < b->n_methods; m++) {
         bt_method *bm = &b->methods[m];
+        if (bo->interval_source == MC_INTERVALS_MODEL) {
+            st = interval_room(b, bm, L, err); /* a baseline's stay NAN */
+            continue;
+        }
         const size_t cells = N * H > 0 ? N * H : 1; /* N, H >= 1 here; never a 0-byte block */
         bm->lower = mc_realloc_array(NULL, cells, L * sizeof *bm->lower);
         bm->upper = mc_realloc_array(NULL, cells, L * sizeof *bm->upper);
@@ -432,6 +493,9 @@ static mc_status check_options(const mc_frame *f, const mc_model_options *mo,
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "the corruption rate must be in [0, 1]");
     if (bo->ensemble > 64)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "at most 64 models per ensemble");
+    if (bo->interval_source != MC_INTERVALS_ROLLING && bo->interval_source != MC_INTERVALS_MODEL)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "no interval source %d",
+                            (int)bo->interval_source);
     if (bo->n_intervals > MC_MAX_INTERVALS)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "at most %d interval levels",
                             MC_MAX_INTERVALS);
@@ -731,6 +795,6 @@ mc_status mc_backtest_metrics_of(const mc_backtest *b, size_t method, size_t ste
     *out = (mc_backtest_metrics){.n = m.n, .mae = m.mae, .rmse = m.rmse, .mape = m.mape,
                                  .smape = m.smape, .mase = m.mase, .skill = m.skill,
                                  .pinball = m.pinball, .coverage = m.coverage,
-                                 .nominal = m.nominal};
+                                 .nominal = m.nominal, .crps = m.crps};
     return MC_OK;
 }

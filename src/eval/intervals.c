@@ -7,6 +7,7 @@
 
 #include "common/checked.h"
 #include "common/error.h"
+#include "train/calibration.h"
 
 static int by_value(const void *a, const void *b)
 {
@@ -37,13 +38,11 @@ mc_status mc_rolling_intervals(double *lower, double *upper, const double *actua
             qsort(e, m, sizeof *e, by_value);
             const double p = point[i * H + k];
             for (size_t l = 0; l < L; l++) {
-                const double a = (1.0 - levels[l]) / 2.0;
-                const double lo_rank = floor((double)(m + 1) * a);
-                const double hi_rank = ceil((double)(m + 1) * (1.0 - a));
-                const bool ok = !isnan(p) && lo_rank >= 1.0 && hi_rank <= (double)m;
+                size_t lo_rank, hi_rank;
+                const bool ok = mc_conformal_ranks(m, levels[l], &lo_rank, &hi_rank) && !isnan(p);
                 const size_t at = (i * H + k) * L + l;
-                lower[at] = ok ? p + e[(size_t)lo_rank - 1] : NAN;
-                upper[at] = ok ? p + e[(size_t)hi_rank - 1] : NAN;
+                lower[at] = ok ? p + e[lo_rank - 1] : NAN;
+                upper[at] = ok ? p + e[hi_rank - 1] : NAN;
             }
         }
     }

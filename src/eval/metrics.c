@@ -37,11 +37,17 @@ void mc_metric_add_quantiles(mc_metric_sums *s, double actual, const double *val
 {
     if (q == 0)
         return;
-    double loss = 0;
-    for (size_t k = 0; k < q; k++)
-        loss += pinball(actual, values[k], levels[k]);
+    double loss = 0, crps = 0;
+    for (size_t k = 0; k < q; k++) {
+        const double l = pinball(actual, values[k], levels[k]);
+        const double from = k > 0 ? (levels[k - 1] + levels[k]) / 2.0 : 0.0;
+        const double to = k + 1 < q ? (levels[k] + levels[k + 1]) / 2.0 : 1.0;
+        loss += l;
+        crps += 2.0 * (to - from) * pinball(actual, values[k], (from + to) / 2.0);
+    }
     s->n_q++;
     s->pinball += loss / (double)q;
+    s->crps += crps;
     if (q >= 2) {
         s->n_cov++;
         s->covered += values[0] <= actual && actual <= values[q - 1];
@@ -65,6 +71,7 @@ void mc_metric_merge(mc_metric_sums *into, const mc_metric_sums *from)
     into->ref_abs_err += from->ref_abs_err;
     into->n_q += from->n_q;
     into->pinball += from->pinball;
+    into->crps += from->crps;
     into->n_cov += from->n_cov;
     into->covered += from->covered;
 }
@@ -88,6 +95,7 @@ void mc_metrics_finish(mc_metrics *out, const mc_metric_sums *s, double mase_sca
     out->pinball = mean_of(s->pinball, s->n_q);
     out->coverage = mean_of((double)s->covered, s->n_cov);
     out->nominal = s->n_cov > 0 ? s->nominal : NAN;
+    out->crps = s->n_q > 0 ? mean_of(s->crps, s->n_q) : out->mae;
 }
 
 mc_status mc_mase_scale(double *out, const double *y, const uint8_t *state, size_t n,

@@ -38,6 +38,7 @@ typedef struct mc_metric_sums {
     double ref_abs_err;      /* sum |a - reference| over those (the weekly seasonal naive) */
     size_t n_q;              /* actuals scored against a set of quantiles */
     double pinball;          /* sum over them of the mean pinball loss over levels */
+    double crps;             /* sum over them of the CRPS the quantiles estimate */
     size_t n_cov, covered;   /* actuals with >= 2 quantiles; of those, inside [lowest, highest] */
     double nominal;          /* highest - lowest level, for reporting */
 } mc_metric_sums;
@@ -56,6 +57,12 @@ void mc_metric_add(mc_metric_sums *s, double actual, double forecast, double ref
  * a >= v and (1 - tau) * (v - a) otherwise; its mean over the q levels is
  * added. With q >= 2 the actual also counts for coverage: covered when
  * values[0] <= a <= values[q-1]. q == 0 adds nothing.
+ *
+ * The CRPS added is that of the distribution the quantiles describe when
+ * each stands for the levels nearer to it than to its neighbours (0.1, 0.5
+ * and 0.9 hold probability 0.3, 0.4 and 0.3): twice the pinball loss
+ * integrated over the levels, exactly, for that step-shaped quantile
+ * function. A single value is a point forecast: its CRPS is |a - v|.
  */
 void mc_metric_add_quantiles(mc_metric_sums *s, double actual, const double *values,
                              const double *levels, size_t q);
@@ -70,6 +77,8 @@ typedef struct mc_metrics {
     double mase;                       /* mae / mase_scale */
     double skill;                      /* 1 - mae / reference mae */
     double pinball, coverage, nominal; /* NAN when no quantiles were added */
+    double crps;                       /* from the quantiles; without any, the point
+                                          forecast's (its MAE) */
 } mc_metrics;
 
 /*

@@ -90,6 +90,9 @@ mc_status mc_model_ensemble(mc_model **out, const mc_model *const *models, size_
     mc_status st = mc_model_clone(&e, models[0], err);
     if (st != MC_OK)
         return st;
+    /* the members' errors are not the ensemble's: its intervals come from
+       mc_model_calibrate() on the data (the command line does so) */
+    mc_calibration_free(&e->calibration);
     e->shape.blend = blend;
     e->config.network.blend = blend;
     mc_net_layout lay;

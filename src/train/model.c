@@ -70,6 +70,7 @@ void mc_model_free(mc_model *m)
     free(m->scalers);
     free(m->params);
     mc_holidays_free(&m->holidays);
+    mc_calibration_free(&m->calibration);
     free(m);
 }
 
@@ -296,6 +297,7 @@ mc_status mc_model_clone(mc_model **out, const mc_model *m, mc_error *err)
     c->scalers = NULL;
     c->names = NULL;
     c->holidays = (mc_holidays){NULL, 0};
+    c->calibration = (mc_calibration){0};
     const size_t channels = mc_model_channels(m);
     c->params = mc_realloc_array(NULL, m->members, m->layout.total * sizeof *c->params);
     c->scalers = mc_realloc_array(NULL, channels, sizeof *c->scalers);
@@ -303,6 +305,8 @@ mc_status mc_model_clone(mc_model **out, const mc_model *m, mc_error *err)
     mc_status st = c->params && c->scalers && c->names
                        ? mc_holidays_from_days(&c->holidays, m->holidays.days, m->holidays.n, err)
                        : mc_error_nomem(err, "copying the model");
+    if (st == MC_OK)
+        st = mc_calibration_copy(&c->calibration, &m->calibration, err);
     for (size_t i = 0; st == MC_OK && i < channels; i++)
         if ((c->names[i] = dup_string(m->names[i])) == NULL)
             st = mc_error_nomem(err, "copying the model");

@@ -8,6 +8,7 @@
  */
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,10 +153,29 @@ static cJSON *record_json(const mc_model *m)
     return built(o, ok);
 }
 
+/* The prediction intervals' calibration: its errors are the tensor
+   CALIBRATION_TENSOR (each step's kept errors end to end), their counts this
+   metadata; absent when the model holds none (files before it lack both). */
+#define CALIBRATION_TENSOR "calibration.errors"
+
+static cJSON *calibration_json(const mc_model *m)
+{
+    const mc_calibration *c = &m->calibration;
+    cJSON *o = cJSON_CreateObject(), *counts = cJSON_CreateArray();
+    bool ok = put(o, "counts", counts);
+    cJSON *kept = ok ? cJSON_CreateArray() : NULL;
+    ok = ok && put(o, "kept", kept);
+    for (size_t k = 0; ok && k < c->steps; k++)
+        ok = put(counts, NULL, cJSON_CreateNumber((double)c->count[k])) &&
+             put(kept, NULL, cJSON_CreateNumber((double)c->kept[k]));
+    return built(o, ok);
+}
+
 /* Serialises the model; `path` NULL writes to a buffer instead. */
 static mc_status save(const mc_model *m, const char *path, void **buf, size_t *size, mc_error *err)
 {
-    mc_st_entry *entries = mc_realloc_array(NULL, m->members, MC_T_COUNT * sizeof *entries);
+    const bool calibrated = m->calibration.steps > 0;
+    mc_st_entry *entries = mc_realloc_array(NULL, m->members * MC_T_COUNT + 1, sizeof *entries);
     char *names = mc_realloc_array(NULL, m->members, MC_T_COUNT * MEMBER_NAME);
     if (entries == NULL || names == NULL) {
         free(entries);
@@ -175,10 +195,16 @@ static mc_status save(const mc_model *m, const char *path, void **buf, size_t *s
                                          .data = m->params + j * m->layout.total +
                                                  m->layout.offset[t]};
         }
-    cJSON *parts[4] = {config_json(m), channels_json(m), holidays_json(m), record_json(m)};
-    char *text[4] = {NULL, NULL, NULL, NULL};
+    if (calibrated)
+        entries[n++] = (mc_st_entry){.name = CALIBRATION_TENSOR, .ndim = 1,
+                                     .shape = {mc_calibration_total(&m->calibration)},
+                                     .data = m->calibration.errors};
+    const int n_parts = calibrated ? 5 : 4;
+    cJSON *parts[5] = {config_json(m), channels_json(m), holidays_json(m), record_json(m),
+                       calibrated ? calibration_json(m) : NULL};
+    char *text[5] = {NULL, NULL, NULL, NULL, NULL};
     mc_status st = MC_OK;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < n_parts; i++) {
         text[i] = parts[i] ? cJSON_PrintUnformatted(parts[i]) : NULL;
         cJSON_Delete(parts[i]);
         if (text[i] == NULL)
@@ -187,12 +213,13 @@ static mc_status save(const mc_model *m, const char *path, void **buf, size_t *s
     if (st == MC_OK) {
         const mc_st_meta meta[] = {{"format", FORMAT_NAME},  {"format_version", FORMAT_VERSION},
                                    {"config", text[0]},      {"channels", text[1]},
-                                   {"holidays", text[2]},    {"training", text[3]}};
-        const size_t n_meta = sizeof meta / sizeof meta[0];
+                                   {"holidays", text[2]},    {"training", text[3]},
+                                   {"calibration", text[4]}};
+        const size_t n_meta = calibrated ? 7 : 6;
         st = path != NULL ? mc_st_write_file(path, entries, n, meta, n_meta, err)
                           : mc_st_write_buffer(buf, size, entries, n, meta, n_meta, err);
     }
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < n_parts; i++)
         cJSON_free(text[i]);
     free(entries);
     free(names);
@@ -363,7 +390,8 @@ static void shape_text(char *out, size_t size, const size_t *shape, size_t ndim)
    Checked before the model is allocated, so a small file cannot make the
    loader allocate a huge one: every tensor the configuration implies must
    be in the file, whose size is bounded. */
-static mc_status check_tensors(const reader *r, const mc_st_file *f, const mc_model_options *mo)
+static mc_status check_tensors(const reader *r, const mc_st_file *f, const mc_model_options *mo,
+                               bool calibrated)
 {
     mc_net_shape shape;
     mc_net_layout layout;
@@ -406,8 +434,10 @@ static mc_status check_tensors(const reader *r, const mc_st_file *f, const mc_mo
             return bad(r, what);
         }
     }
-    if (mc_st_count(f) != expected)
-        return bad(r, "the file holds tensors the configuration does not use");
+    if (mc_st_count(f) != expected + calibrated)
+        return bad(r, calibrated ? "the file holds tensors the configuration does not use, or "
+                                   "its calibration's errors are missing"
+                                 : "the file holds tensors the configuration does not use");
     return MC_OK;
 }
 
@@ -437,6 +467,65 @@ static mc_status read_tensors(const reader *r, const mc_st_file *f, mc_model *m)
     return MC_OK;
 }
 
+/* A whole number in [0, limit] at index i of array a, or SIZE_MAX. */
+static size_t count_at(const cJSON *a, int i, size_t limit)
+{
+    const cJSON *v = cJSON_GetArrayItem(a, i);
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0.0 && v->valuedouble <= (double)limit) ||
+        v->valuedouble != floor(v->valuedouble))
+        return SIZE_MAX;
+    return (size_t)v->valuedouble;
+}
+
+/* The calibration's counts (checked against the horizon and the tensor's
+   size before anything is allocated), then its errors. */
+static mc_status read_calibration(const reader *r, const mc_st_file *f, const cJSON *j,
+                                  size_t H, mc_calibration *out)
+{
+    const cJSON *counts = cJSON_GetObjectItemCaseSensitive(j, "counts");
+    const cJSON *kept = cJSON_GetObjectItemCaseSensitive(j, "kept");
+    const mc_st_tensor_info *info = mc_st_find(f, CALIBRATION_TENSOR);
+    if (!cJSON_IsArray(counts) || !cJSON_IsArray(kept) ||
+        (size_t)cJSON_GetArraySize(counts) != H || (size_t)cJSON_GetArraySize(kept) != H)
+        return bad(r, "metadata \"calibration\" needs counts and kept, one per horizon step");
+    size_t total = 0;
+    for (size_t k = 0; k < H; k++) {
+        const size_t K = count_at(kept, (int)k, MC_CALIBRATION_KEEP);
+        if (K == SIZE_MAX || count_at(counts, (int)k, (size_t)1 << 40) == SIZE_MAX)
+            return bad(r, "metadata \"calibration\" holds a count that is not a whole number "
+                          "in range");
+        total += K;
+    }
+    if (info == NULL || info->ndim != 1 || info->shape[0] != total)
+        return bad(r, "tensor \"" CALIBRATION_TENSOR "\" is missing or does not hold the "
+                      "errors its metadata counts");
+    mc_calibration c = {0};
+    c.count = mc_realloc_array(NULL, H, sizeof *c.count);
+    c.kept = mc_realloc_array(NULL, H, sizeof *c.kept);
+    c.errors = mc_realloc_array(NULL, total ? total : 1, sizeof *c.errors);
+    c.steps = H;
+    mc_status st = c.count && c.kept && c.errors ? MC_OK
+                                                 : mc_error_nomem(r->err, "reading the calibration");
+    for (size_t k = 0; st == MC_OK && k < H; k++) {
+        c.count[k] = count_at(counts, (int)k, (size_t)1 << 40);
+        c.kept[k] = count_at(kept, (int)k, MC_CALIBRATION_KEEP);
+    }
+    if (st == MC_OK)
+        st = mc_st_read_f32(f, CALIBRATION_TENSOR, c.errors, total, r->err);
+    mc_error why;
+    if (st == MC_OK && mc_calibration_check(&c, &why) != MC_OK) {
+        char what[MC_ERROR_MESSAGE_SIZE + 32];
+        snprintf(what, sizeof what, "calibration: %s", why.message);
+        st = bad(r, what);
+    }
+    if (st != MC_OK) {
+        mc_calibration_free(&c);
+        return st;
+    }
+    *out = c;
+    return MC_OK;
+}
+
 static mc_status from_file(mc_model **out, const mc_st_file *f, const char *name, mc_error *err)
 {
     reader r = {name, err};
@@ -451,6 +540,8 @@ static mc_status from_file(mc_model **out, const mc_st_file *f, const char *name
     cJSON *channels = st == MC_OK ? parse_meta(&r, f, "channels", &st) : NULL;
     cJSON *holidays = st == MC_OK ? parse_meta(&r, f, "holidays", &st) : NULL;
     cJSON *training = st == MC_OK ? parse_meta(&r, f, "training", &st) : NULL;
+    const bool calibrated = mc_st_metadata(f, "calibration") != NULL;
+    cJSON *calibration = st == MC_OK && calibrated ? parse_meta(&r, f, "calibration", &st) : NULL;
     mc_model_options mo;
     int64_t step = 0;
     size_t past_ch = 0, future_ch = 0, n_past = 0, n_future = 0;
@@ -472,7 +563,7 @@ static mc_status from_file(mc_model **out, const mc_st_file *f, const char *name
         mo.features.n_past = n_past;
         mo.features.future = names + 1 + n_past;
         mo.features.n_future = n_future;
-        st = check_tensors(&r, f, &mo);
+        st = check_tensors(&r, f, &mo, calibrated);
     }
     if (st == MC_OK) {
         st = mc_model_create(&m, &mo, step, names[0], &hol, err);
@@ -487,11 +578,14 @@ static mc_status from_file(mc_model **out, const mc_st_file *f, const char *name
         read_record(training, &m->record);
         st = read_tensors(&r, f, m);
     }
+    if (st == MC_OK && calibrated)
+        st = read_calibration(&r, f, calibration, mo.window.horizon, &m->calibration);
     mc_holidays_free(&hol);
     cJSON_Delete(config);
     cJSON_Delete(channels);
     cJSON_Delete(holidays);
     cJSON_Delete(training);
+    cJSON_Delete(calibration);
     if (st != MC_OK) {
         mc_model_free(m);
         return st;

@@ -10,6 +10,7 @@
 #include "maskcast/model.h"
 #include "nn/loss.h"
 #include "nn/net.h"
+#include "train/calibration.h"
 
 /* What training did, kept in the model file. */
 typedef struct mc_train_record {
@@ -56,6 +57,7 @@ struct mc_model {
     mc_scaler *scalers;       /* (1 + n_past + n_future) */
     mc_holidays holidays;
     mc_train_record record;
+    mc_calibration calibration; /* prediction intervals; steps 0 where none */
     mc_model_options config;  /* the options as the model is (no pointers): what its file
                                  records and inspect shows */
 };
@@ -88,6 +90,24 @@ mc_status mc_model_clone(mc_model **out, const mc_model *m, mc_error *err);
 /* Fills the parameters with the initial values (seeded, deterministic);
    MC_ERR_NOMEM when the generator cannot be allocated. */
 mc_status mc_model_init_params(mc_model *m, uint64_t seed, mc_error *err);
+
+/*
+ * Training's forecast origins in `s` (those with an observed target, every
+ * `stride` rows): *all (owned by the caller) lists them, its first n_train
+ * for training and *val (pointing into *all) the n_val of the validation
+ * tail, with no training target on or after the first validation origin.
+ */
+mc_status mc_training_origins(const mc_series *s, size_t L, size_t H, size_t stride,
+                              double validation_fraction, size_t **all, size_t *n_train,
+                              size_t **val, size_t *n_val, mc_error *err);
+
+/*
+ * Calibrates m's prediction intervals (mc_model_interval_offsets) on the
+ * validation tail that training with `to` on `frame` holds out: for models
+ * made otherwise than by one training run, such as ensembles.
+ */
+mc_status mc_model_calibrate(mc_model *m, const mc_frame *frame, const mc_train_options *to,
+                             mc_error *err);
 
 /* The trainer's forecast origins (rows of the frame), for tests of the split. */
 void mc_trainer_origins(const mc_trainer *t, const size_t **train, size_t *n_train,

@@ -133,19 +133,20 @@ static bool any_observed_target(const mc_series *s, size_t origin, size_t horizo
     return false;
 }
 
-/* Origins with at least one observed target, split into training and a
-   validation tail; no training target falls on or after a validation one. */
-static mc_status split_origins(mc_trainer *t, mc_error *err)
+mc_status mc_training_origins(const mc_series *s, size_t L, size_t H, size_t stride,
+                              double validation_fraction, size_t **all_out, size_t *n_train_out,
+                              size_t **val_out, size_t *n_val_out, mc_error *err)
 {
-    const size_t L = t->spec.lookback, H = t->spec.horizon, rows = t->data.series.rows;
+    const size_t rows = s->rows;
+    *all_out = NULL;
     if (rows < L + H + 1)
         return mc_error_set(err, MC_ERR_EMPTY, 0, 0,
                             "%zu rows are too few for a lookback of %zu and a horizon of %zu "
                             "steps; at least %zu are needed",
                             rows, L, H, L + H + 1);
     size_t n = 0;
-    for (size_t o = L; o + H <= rows; o += t->opt.origin_stride)
-        n += any_observed_target(&t->data.series, o, H);
+    for (size_t o = L; o + H <= rows; o += stride)
+        n += any_observed_target(s, o, H);
     if (n == 0)
         return mc_error_set(err, MC_ERR_EMPTY, 0, 0,
                             "no training window has an observed load value: every horizon of %zu "
@@ -156,11 +157,11 @@ static mc_status split_origins(mc_trainer *t, mc_error *err)
     if (all == NULL)
         return mc_error_nomem(err, "listing training origins");
     n = 0;
-    for (size_t o = L; o + H <= rows; o += t->opt.origin_stride)
-        if (any_observed_target(&t->data.series, o, H))
+    for (size_t o = L; o + H <= rows; o += stride)
+        if (any_observed_target(s, o, H))
             all[n++] = o;
-    size_t n_val = (size_t)ceil(t->opt.validation_fraction * (double)n);
-    if (t->opt.validation_fraction > 0.0 && n_val == 0)
+    size_t n_val = (size_t)ceil(validation_fraction * (double)n);
+    if (validation_fraction > 0.0 && n_val == 0)
         n_val = 1;
     size_t n_train = n - n_val;
     if (n_val > 0)
@@ -173,11 +174,20 @@ static mc_status split_origins(mc_trainer *t, mc_error *err)
                             "in all); give more data or a smaller horizon",
                             n);
     }
-    t->train = all;
-    t->n_train = n_train;
-    t->val = n_val ? all + (n - n_val) : NULL;
-    t->n_val = n_val;
+    *all_out = all;
+    *n_train_out = n_train;
+    *val_out = n_val ? all + (n - n_val) : NULL;
+    *n_val_out = n_val;
     return MC_OK;
+}
+
+/* Origins with at least one observed target, split into training and a
+   validation tail; no training target falls on or after a validation one. */
+static mc_status split_origins(mc_trainer *t, mc_error *err)
+{
+    return mc_training_origins(&t->data.series, t->spec.lookback, t->spec.horizon,
+                               t->opt.origin_stride, t->opt.validation_fraction, &t->train,
+                               &t->n_train, &t->val, &t->n_val, err);
 }
 
 static mc_status allocate_training(mc_trainer *t, mc_error *err)
@@ -584,7 +594,8 @@ static bool blend_beats_linear(const mc_trainer *t)
     return mc_clearly_better(t->blend_loss, t->linear_loss, t->n_val, (H + stride - 1) / stride);
 }
 
-mc_status mc_trainer_model(const mc_trainer *t, mc_model **out, mc_error *err)
+/* The model kept: the network's best epoch, the linear forecaster or the blend. */
+static mc_status chosen_model(const mc_trainer *t, mc_model **out, mc_error *err)
 {
     mc_status st = mc_model_clone(out, t->model, err);
     if (st != MC_OK)
@@ -617,6 +628,20 @@ mc_status mc_trainer_model(const mc_trainer *t, mc_model **out, mc_error *err)
         memcpy((*out)->params, t->best, t->model->layout.total * sizeof(float));
     }
     return MC_OK;
+}
+
+mc_status mc_trainer_model(const mc_trainer *t, mc_model **out, mc_error *err)
+{
+    mc_status st = chosen_model(t, out, err);
+    if (st != MC_OK || t->n_val == 0)
+        return st;
+    mc_calibration_free(&(*out)->calibration);
+    st = mc_calibration_fit(&(*out)->calibration, *out, &t->data.series, t->val, t->n_val, err);
+    if (st != MC_OK) {
+        mc_model_free(*out);
+        *out = NULL;
+    }
+    return st;
 }
 
 mc_status mc_model_train(mc_model **out, const mc_frame *frame, const mc_model_options *mo,
