@@ -16,8 +16,9 @@ installed=$("$python" -c 'import holidays; print(holidays.__version__)') || exit
 # index.csv: name,region,first_year,last_year,holidays,source,generated
 recorded=$(sed -n '2s/^.*,python-holidays \([^,]*\),[^,]*$/\1/p' "$ref/index.csv")
 generated=$(sed -n '2s/^.*,\([^,]*\)$/\1/p' "$ref/index.csv")
-first=$(sed -n '2s/^[^,]*,[^,]*,\([^,]*\),.*$/\1/p' "$ref/index.csv")
-last=$(sed -n '2s/^[^,]*,[^,]*,[^,]*,\([^,]*\),.*$/\1/p' "$ref/index.csv")
+# The span asked for: the earliest first year and the latest last year.
+first=$(awk -F, 'NR > 1 && (f == "" || $3 < f) { f = $3 } END { print f }' "$ref/index.csv")
+last=$(awk -F, 'NR > 1 && $4 > l { l = $4 } END { print l }' "$ref/index.csv")
 if [ "$installed" != "$recorded" ]; then
     echo "skipped: the tables were made with holidays $recorded; python3 has $installed"
     exit 77

@@ -136,7 +136,8 @@ README_HEAD = """\
 
 Written by `generate.py` in this folder; do not edit them by hand. Each
 `<name>.csv` lists one market's public holidays, `date,name` with dates
-`YYYY-MM-DD` in date order, from {first}-01-01 to {last}-12-31. Holidays that
+`YYYY-MM-DD` in date order, from {first}-01-01 to {last}-12-31 (or the years
+the package has holidays for, when fewer: see the table). Holidays that
 fall on a weekend appear on their own date and, where the law moves them,
 again on the day they are observed (names ending in "(Observed)"): substitute
 days are included. `index.csv` lists the markets with their years and sizes.
@@ -155,8 +156,8 @@ with no data files around (docs/HOLIDAYS.md).
 
 ## Markets
 
-| name | region | holidays |
-|---|---|---|
+| name | region | years | holidays |
+|---|---|---|---|
 """
 
 README_TAIL = """
@@ -203,19 +204,21 @@ def main():
         write_csv(os.path.join(a.out_dir, name + ".csv"), rows)
         if name == "us" and a.us_copy:
             write_csv(a.us_copy, rows)
-        index.append((name, region, len(rows)))
+        # The years the table covers: the span asked for, cut to the years
+        # the package has holidays for (Slovenia's begin in 1992).
+        index.append((name, region, rows[0][0].year, rows[-1][0].year, len(rows)))
 
     with open(os.path.join(a.out_dir, "index.csv"), "w", encoding="utf-8", newline="\n") as f:
         f.write("name,region,first_year,last_year,holidays,source,generated\n")
-        for name, region, n in index:
+        for name, region, first, last, n in index:
             f.write("%s,%s,%d,%d,%d,python-holidays %s,%s\n"
-                    % (name, region, a.first, a.last, n, version, generated))
+                    % (name, region, first, last, n, version, generated))
 
     with open(os.path.join(a.out_dir, "README.md"), "w", encoding="utf-8", newline="\n") as f:
         f.write(README_HEAD.format(first=a.first, last=a.last, version=version,
                                    generated=generated))
-        for name, region, n in index:
-            f.write("| `%s` | %s | %d |\n" % (name, region, n))
+        for name, region, first, last, n in index:
+            f.write("| `%s` | %s | %d-%d | %d |\n" % (name, region, first, last, n))
         f.write(README_TAIL)
     return 0
 
