@@ -202,6 +202,23 @@ static void test_cli_prints_the_shipped_table(void **state)
     result_free(&r);
 }
 
+/* docs/HOLIDAYS.md names every market, as `name`. */
+static void test_docs_list_every_market(void **state)
+{
+    (void)state;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/docs/HOLIDAYS.md", MC_SOURCE_DIR);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *doc = slurp(f);
+    for (size_t i = 0; i < mc_holiday_market_count; i++) {
+        char quoted[32];
+        snprintf(quoted, sizeof quoted, "`%s`", mc_holiday_markets[i].name);
+        assert_contains(doc, quoted);
+    }
+    free(doc);
+}
+
 static void test_cli_lists_markets(void **state)
 {
     (void)state;
@@ -374,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_name_form),
         cmocka_unit_test(test_cli_prints_the_shipped_table),
         cmocka_unit_test(test_cli_lists_markets),
+        cmocka_unit_test(test_docs_list_every_market),
         cmocka_unit_test(test_file_or_market),
         cmocka_unit_test(test_cli_trains_with_a_market),
     };
