@@ -333,6 +333,28 @@ MC_API const mc_column_report *mc_frame_column_report(const mc_frame *frame, siz
 MC_API mc_status mc_holiday_dates_read(const char *path, int64_t **days, size_t *n,
                                        mc_error *err);
 
+/**
+ * The dates of a built-in holiday table, by market name: "us", "gb-eng",
+ * "au-vic", ... (lower-case ISO 3166 codes, docs/HOLIDAYS.md; the tables are
+ * compiled into the library, so no file is read). Each table covers whole
+ * years, given by mc_holiday_market_at(): it lists no holiday outside them.
+ * Stores the dates as mc_holiday_dates_read() does, and on failure NULL and
+ * 0: MC_ERR_ARGUMENT for an unknown name or a NULL `name`, with a message
+ * listing the known names, or MC_ERR_NOMEM. `days` and `n` must not be
+ * NULL; `err` may be. Reentrant.
+ */
+MC_API mc_status mc_holiday_market_dates(const char *name, int64_t **days, size_t *n,
+                                         mc_error *err);
+
+/**
+ * The built-in holiday markets, in name order: the name of market `i`, or
+ * NULL when `i` is past the last. Where the pointers are not NULL, stores
+ * the region it covers ("Australia: Victoria") and the first and last year
+ * of its table. The strings are static (do not free them). Thread-safe.
+ */
+MC_API const char *mc_holiday_market_at(size_t i, const char **region, int *first_year,
+                                        int *last_year);
+
 #ifdef __cplusplus
 }
 #endif

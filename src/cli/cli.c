@@ -21,6 +21,7 @@ static const subcommand SUBCOMMANDS[] = {
     {"explain", mc_cli_explain, "which inputs the forecasts rest on, per horizon step"},
     {"anomalies", mc_cli_anomalies, "where the anomaly mask shuts out past load values"},
     {"report", mc_cli_report, "a command's results as charts in one HTML file for a browser"},
+    {"holidays", mc_cli_holidays, "list the built-in holiday tables, or print one"},
 };
 
 static void usage(FILE *f)

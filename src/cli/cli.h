@@ -20,5 +20,6 @@ int mc_cli_tune(int argc, char **argv, FILE *out, FILE *err);
 int mc_cli_explain(int argc, char **argv, FILE *out, FILE *err);
 int mc_cli_anomalies(int argc, char **argv, FILE *out, FILE *err);
 int mc_cli_report(int argc, char **argv, FILE *out, FILE *err);
+int mc_cli_holidays(int argc, char **argv, FILE *out, FILE *err);
 
 #endif /* MC_CLI_CLI_H */

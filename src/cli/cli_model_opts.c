@@ -1,6 +1,8 @@
 /* The model and training options that `train` and `backtest` share. */
 #include "cli/cli_model_opts.h"
 
+#include "cli/cli_holidays.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -196,13 +198,10 @@ mc_frame *mc_cli_model_load(mc_cli_model *m, mc_cli_data *d, const char **column
     d->csv_opt.covariates = columns;
     d->csv_opt.n_covariates = union_names(columns, 3 * MC_MAX_COVARIATES, lists, 3);
     if (m->holidays_path != NULL) {
-        mc_error e;
         free(m->holidays);
-        if (mc_holiday_dates_read(m->holidays_path, &m->holidays, &m->mo.features.n_holidays,
-                                  &e) != MC_OK) {
-            fprintf(err, "maskcast: %s\n", e.message);
+        if (!mc_cli_holidays_read(m->holidays_path, &m->holidays, &m->mo.features.n_holidays,
+                                  err))
             return NULL;
-        }
         m->mo.features.holidays = m->holidays;
     }
     m->mo.features.past = m->past.names;
@@ -212,6 +211,8 @@ mc_frame *mc_cli_model_load(mc_cli_model *m, mc_cli_data *d, const char **column
     mc_frame *frame = mc_cli_data_load(d, err);
     if (frame == NULL)
         return NULL;
+    if (m->holidays_path != NULL)
+        mc_cli_holidays_check_years(m->holidays_path, frame, err);
     const int64_t step = mc_frame_step(frame);
     if (!m->lookback_given)
         m->mo.window.lookback = step < 7 * 86400 ? (size_t)(7 * 86400 / step) : 1;

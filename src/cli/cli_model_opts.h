@@ -39,7 +39,7 @@ typedef struct mc_cli_model {
     mc_model_options mo;
     mc_train_options to;
     mc_cli_names past, future;
-    const char *holidays_path; /* --holidays, read by mc_cli_model_load() */
+    const char *holidays_path; /* --holidays MARKET or FILE, read by mc_cli_model_load() */
     int64_t *holidays;         /* its dates (owned), which mo points at */
     const char *stride_name;   /* the origin stride's spelling, for messages */
     bool horizon_given, lookback_given;
@@ -57,7 +57,8 @@ int mc_cli_model_option(mc_cli_model *m, int code, const char *arg, const char *
                         FILE *err);
 
 /*
- * Reads the holidays file given, and reads and regularises d's CSV with
+ * Reads the holidays given (a market or a file; warns when a market's table
+ * misses some of the data's years), and reads and regularises d's CSV with
  * every column the model needs (--covariates, --past, --future; `columns`,
  * room for 3 * MC_MAX_COVARIATES names, must outlive the call's use of d),
  * then sets the lookback and horizon not given to a week back and a day

@@ -18,7 +18,8 @@ static void help(FILE *f)
 {
     fprintf(f,
         "Usage: maskcast train --csv FILE --target COL [--past A,B] [--future A,B]\n"
-        "                      [--holidays FILE] [--horizon H] [--lookback L] [OPTIONS] -o MODEL\n"
+        "                      [--holidays MARKET|FILE] [--horizon H] [--lookback L] [OPTIONS]\n"
+        "                      -o MODEL\n"
         "\n"
         "Trains the forecasting network on the load in a CSV and writes a model file\n"
         "(safetensors). The last part of the data (--val-fraction of the forecast origins,\n"

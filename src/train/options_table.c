@@ -221,9 +221,10 @@ static const row ROWS[] = {
                       "actual temperature when backtesting)"},
      MO(features.future), .count_offset = offsetof(mc_model_options, features.n_future)},
     {.info = {.name = "holidays", .cli = "holidays", .group = MC_GROUP_FEATURES,
-              .type = MC_OPTION_DATES, .metavar = "FILE", .default_text = "",
-              .help = "holiday dates (command line: a CSV whose first column lists them, "
-                      "YYYY-MM-DD)"},
+              .type = MC_OPTION_DATES, .metavar = "MARKET|FILE", .default_text = "",
+              .help = "holiday dates (command line: a built-in market such as us, gb-eng or "
+                      "au-vic, listed by 'maskcast holidays', or a CSV whose first column "
+                      "lists dates YYYY-MM-DD)"},
      MO(features.holidays), .count_offset = offsetof(mc_model_options, features.n_holidays)},
     {.info = {.name = "max_epochs", .cli = "epochs", .group = MC_GROUP_TRAINING,
               .type = MC_OPTION_COUNT, .min = 1, .max = HUGE_COUNT, .metavar = "N",
