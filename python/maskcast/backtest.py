@@ -227,7 +227,8 @@ class Backtest:
     def forecasts_frame(self):
         """Per-origin forecasts as `maskcast backtest --forecasts` writes them:
         one row per origin and step (origin, target_time, step, actual), a
-        column per method, and METHOD_loL / METHOD_hiL interval bounds."""
+        column per method, METHOD_qLEVEL for a quantile model's quantiles,
+        and METHOD_loL / METHOD_hiL interval bounds."""
         pd = _pandas.require()
         O, H = self.origins, self.horizon
         first = self.first_targets
@@ -239,6 +240,9 @@ class Backtest:
         levels = self.interval_levels
         for m, name in enumerate(self.methods):
             data[name] = self.forecasts(m).ravel()
+            quantiles = self.quantile_forecasts(m)
+            for q, level in enumerate(self.quantile_levels(m)):
+                data[f"{name}_q{level:g}"] = quantiles[:, :, q].ravel()
             bounds = self.interval_bounds(m)
             for i, level in enumerate(levels):
                 data[f"{name}_lo{_percent(level)}"] = bounds[0][:, :, i].ravel()

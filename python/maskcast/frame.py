@@ -179,15 +179,23 @@ class Frame:
         from .describe import describe_column
         return describe_column(self, col)
 
-    def to_pandas(self, tz=None):
+    def to_pandas(self, tz=None, observed_only=False):
         """The frame as a DataFrame, one column per frame column, indexed by
         time: naive wall-clock times for a frame without UTC offsets, else
-        UTC instants (converted to `tz`, e.g. "Europe/Berlin", when given)."""
+        UTC instants (converted to `tz`, e.g. "Europe/Berlin", when given).
+        Filled values are kept, as values() gives them; with observed_only,
+        every value not OBSERVED is NaN (so that a frame built from the
+        DataFrame again knows which values were measured)."""
         pd = _pandas.require()
         aware = bool(np.any(self.utc_offsets != 0)) or self.report["has_utc_offsets"]
         idx = _pandas.time_index(self.times, self.time_name, utc=aware, tz=tz)
-        return pd.DataFrame({name: self.values(j) for j, name in enumerate(self.columns)},
-                            index=idx)
+        data = {}
+        for j, name in enumerate(self.columns):
+            v = self.values(j)
+            if observed_only:
+                v[self.states(j) != OBSERVED] = np.nan
+            data[name] = v
+        return pd.DataFrame(data, index=idx)
 
 
 def as_frame(data, **kw):
