@@ -8,7 +8,8 @@
 #   bin/maskcast                           the command-line tool
 #   share/man/man1/maskcast.1              its manual page
 #   share/doc/maskcast/examples/           the example programs
-#   share/maskcast/python/maskcast.py      the Python module (ctypes; PYTHONPATH)
+#   share/maskcast/python/                 the Python package (pyproject.toml, maskcast/;
+#                                          pip install it, or PYTHONPATH: MaskcastPython.cmake)
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 include(MaskcastExports) # what libmaskcast.so exports
@@ -41,7 +42,7 @@ install(FILES ${PROJECT_BINARY_DIR}/include/maskcast/version.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/maskcast)
 install(FILES ${PROJECT_SOURCE_DIR}/docs/maskcast.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
-install(FILES ${PROJECT_SOURCE_DIR}/python/maskcast.py DESTINATION ${CMAKE_INSTALL_DATADIR}/maskcast/python)
+include(MaskcastPython)
 
 # The CMake package.
 set(MC_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/maskcast)

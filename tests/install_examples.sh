@@ -109,13 +109,13 @@ grep -q "^reloaded model" "$log" || { echo "service_loop did not reload:" >&2; c
 [ "$(grep -c '^forecast from' "$log")" -eq 2 ]
 
 if /usr/bin/python3 -c "import numpy" 2>/dev/null; then
-  step "the installed Python module finds the installed library"
+  step "the installed Python package finds the installed library (tests/python_install.sh: pip)"
   PYTHONPATH="$prefix/share/maskcast/python" /usr/bin/python3 -c "
 import maskcast, sys
 m = maskcast.Model.load(sys.argv[1])
 h = maskcast.Frame.read_csv(sys.argv[2], target='load', covariates=['temperature']).regularize()
 t, v = m.forecast(h)
-assert maskcast._lib._name.startswith(sys.argv[3]), maskcast._lib._name
+assert maskcast.library_path().startswith(sys.argv[3]), maskcast.library_path()
 print(maskcast.version(), v.shape)" "$work/model.safetensors" "$work/history.csv" "$prefix"
 fi
 

@@ -1,4 +1,4 @@
-/* Prints the size and every field offset of the structures python/maskcast.py
+/* Prints the size and every field offset of the structures python/maskcast/_structs.py
    mirrors, as "struct field offset" lines ("struct - size" for the size), so
    that tests/test_python.py can check the mirror against the compiler. */
 #include <stddef.h>
@@ -73,5 +73,63 @@ int main(void)
     FIELD(mc_train_options, seed);
     FIELD(mc_train_options, train_rows); FIELD(mc_train_options, progress);
     FIELD(mc_train_options, progress_user); FIELD(mc_train_options, time_limit);
+        SIZE(mc_frame_report);
+    FIELD(mc_frame_report, delimiter); FIELD(mc_frame_report, file_rows);
+    FIELD(mc_frame_report, blank_lines); FIELD(mc_frame_report, has_utc_offsets);
+    FIELD(mc_frame_report, was_sorted); FIELD(mc_frame_report, duplicate_times);
+    FIELD(mc_frame_report, duplicate_rows); FIELD(mc_frame_report, off_grid_rows);
+    FIELD(mc_frame_report, first_off_grid); FIELD(mc_frame_report, gap_rows);
+    SIZE(mc_column_report);
+    FIELD(mc_column_report, missing_in_file); FIELD(mc_column_report, non_numeric);
+    FIELD(mc_column_report, interpolated); FIELD(mc_column_report, seasonal);
+    FIELD(mc_column_report, missing);
+    SIZE(mc_column_summary);
+    FIELD(mc_column_summary, observed); FIELD(mc_column_summary, min);
+    FIELD(mc_column_summary, max); FIELD(mc_column_summary, mean);
+    FIELD(mc_column_summary, median); FIELD(mc_column_summary, zeros);
+    FIELD(mc_column_summary, negatives); FIELD(mc_column_summary, outliers);
+    FIELD(mc_column_summary, robust_sd); FIELD(mc_column_summary, n_examples);
+    FIELD(mc_column_summary, example_rows); FIELD(mc_column_summary, example_scores);
+    SIZE(mc_backtest_progress);
+    FIELD(mc_backtest_progress, method); FIELD(mc_backtest_progress, fit);
+    FIELD(mc_backtest_progress, fits); FIELD(mc_backtest_progress, train);
+    SIZE(mc_backtest_options);
+    FIELD(mc_backtest_options, has_test_start); FIELD(mc_backtest_options, test_start);
+    FIELD(mc_backtest_options, test_days); FIELD(mc_backtest_options, stride);
+    FIELD(mc_backtest_options, origin_time); FIELD(mc_backtest_options, gap);
+    FIELD(mc_backtest_options, refit_every); FIELD(mc_backtest_options, ensemble);
+    FIELD(mc_backtest_options, baselines); FIELD(mc_backtest_options, ablations);
+    FIELD(mc_backtest_options, temperature); FIELD(mc_backtest_options, corrupt_rate);
+    FIELD(mc_backtest_options, corrupt_seed); FIELD(mc_backtest_options, progress);
+    FIELD(mc_backtest_options, progress_user); FIELD(mc_backtest_options, n_intervals);
+    FIELD(mc_backtest_options, intervals); FIELD(mc_backtest_options, interval_window);
+    SIZE(mc_backtest_metrics);
+    FIELD(mc_backtest_metrics, n); FIELD(mc_backtest_metrics, mae);
+    FIELD(mc_backtest_metrics, rmse); FIELD(mc_backtest_metrics, mape);
+    FIELD(mc_backtest_metrics, smape); FIELD(mc_backtest_metrics, mase);
+    FIELD(mc_backtest_metrics, skill); FIELD(mc_backtest_metrics, pinball);
+    FIELD(mc_backtest_metrics, coverage); FIELD(mc_backtest_metrics, nominal);
+    SIZE(mc_backtest_interval_metrics);
+    FIELD(mc_backtest_interval_metrics, n); FIELD(mc_backtest_interval_metrics, coverage);
+    FIELD(mc_backtest_interval_metrics, width); FIELD(mc_backtest_interval_metrics, winkler);
+    SIZE(mc_explanation_options);
+    FIELD(mc_explanation_options, days); FIELD(mc_explanation_options, has_start);
+    FIELD(mc_explanation_options, start); FIELD(mc_explanation_options, stride);
+    FIELD(mc_explanation_options, same_time); FIELD(mc_explanation_options, repeats);
+    FIELD(mc_explanation_options, seed); FIELD(mc_explanation_options, origins);
+    FIELD(mc_explanation_options, n_origins); FIELD(mc_explanation_options, origin_time);
+    SIZE(mc_anomaly_options);
+    FIELD(mc_anomaly_options, has_start); FIELD(mc_anomaly_options, start);
+    SIZE(mc_anomaly_kind_agreement);
+    FIELD(mc_anomaly_kind_agreement, kind); FIELD(mc_anomaly_kind_agreement, recorded);
+    FIELD(mc_anomaly_kind_agreement, hits); FIELD(mc_anomaly_kind_agreement, events);
+    FIELD(mc_anomaly_kind_agreement, events_found);
+    SIZE(mc_anomaly_agreement);
+    FIELD(mc_anomaly_agreement, threshold); FIELD(mc_anomaly_agreement, scored);
+    FIELD(mc_anomaly_agreement, flagged); FIELD(mc_anomaly_agreement, recorded);
+    FIELD(mc_anomaly_agreement, hits); FIELD(mc_anomaly_agreement, precision);
+    FIELD(mc_anomaly_agreement, recall); FIELD(mc_anomaly_agreement, events);
+    FIELD(mc_anomaly_agreement, events_found); FIELD(mc_anomaly_agreement, n_kinds);
+    FIELD(mc_anomaly_agreement, kinds);
     return 0;
 }
