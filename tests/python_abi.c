@@ -103,12 +103,14 @@ int main(void)
     FIELD(mc_backtest_options, corrupt_seed); FIELD(mc_backtest_options, progress);
     FIELD(mc_backtest_options, progress_user); FIELD(mc_backtest_options, n_intervals);
     FIELD(mc_backtest_options, intervals); FIELD(mc_backtest_options, interval_window);
+    FIELD(mc_backtest_options, interval_source);
     SIZE(mc_backtest_metrics);
     FIELD(mc_backtest_metrics, n); FIELD(mc_backtest_metrics, mae);
     FIELD(mc_backtest_metrics, rmse); FIELD(mc_backtest_metrics, mape);
     FIELD(mc_backtest_metrics, smape); FIELD(mc_backtest_metrics, mase);
     FIELD(mc_backtest_metrics, skill); FIELD(mc_backtest_metrics, pinball);
     FIELD(mc_backtest_metrics, coverage); FIELD(mc_backtest_metrics, nominal);
+    FIELD(mc_backtest_metrics, crps);
     SIZE(mc_backtest_interval_metrics);
     FIELD(mc_backtest_interval_metrics, n); FIELD(mc_backtest_interval_metrics, coverage);
     FIELD(mc_backtest_interval_metrics, width); FIELD(mc_backtest_interval_metrics, winkler);

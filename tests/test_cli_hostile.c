@@ -4,6 +4,7 @@
 #include "private_mount.h" /* first: it sets _GNU_SOURCE */
 #include "cli_util.h"
 
+#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -306,7 +307,7 @@ static void test_backtest_outputs(void **state)
         "48", "--horizon", "12", "--hidden", "8", "--epochs", "2", "--samples-per-epoch", "256", \
         "--test-days", "3", "--quiet", __VA_ARGS__)
     cli_result r = BACKTEST("/nonexistent/maskcast/data.csv", "--forecasts", forecasts,
-                            "--metrics", metrics, "--json", missing);
+                            "--metrics", metrics, "--metrics-json", missing);
     assert_int_equal(r.status, 1);
     assert_contains(r.err, "bt.json: cannot create a file in its directory");
     assert_true(strstr(r.err, "data.csv") == NULL);
@@ -316,7 +317,7 @@ static void test_backtest_outputs(void **state)
     assert_int_equal(stat(metrics, &sb), -1);
     assert_no_temporaries();
 
-    r = BACKTEST(data.path, "--forecasts", forecasts, "--metrics", metrics, "--json", json);
+    r = BACKTEST(data.path, "--forecasts", forecasts, "--metrics", metrics, "--metrics-json", json);
     assert_int_equal(r.status, 0);
     assert_contains(r.out, "Backtest of load");
     result_free(&r);
@@ -326,6 +327,46 @@ static void test_backtest_outputs(void **state)
     assert_true(strlen(text) > 20);
     read_text(json, text, sizeof text);
     assert_int_equal(text[0], '{');
+    unlink(json);
+
+    /* --json: the JSON alone on standard output, valid as a whole; what
+       --metrics-json writes (the same scores; the seconds differ). */
+    r = BACKTEST(data.path, "--json", "--metrics-json", json);
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "--json prints what --metrics-json writes");
+    result_free(&r);
+    r = BACKTEST(data.path, "--json", "--forecasts", "-");
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "give --forecasts a file");
+    result_free(&r);
+    r = BACKTEST(data.path, "--json");
+    assert_int_equal(r.status, 0);
+    cJSON *o = cJSON_Parse(r.out);
+    assert_non_null(o);
+    assert_true(cJSON_IsArray(cJSON_GetObjectItem(o, "methods")));
+    /* the old spelling, --json FILE, still writes FILE, with a warning */
+    cli_result old = BACKTEST(data.path, "--json", json);
+    assert_int_equal(old.status, 0);
+    assert_contains(old.err, "--json FILE is deprecated: use --metrics-json FILE");
+    assert_contains(old.out, "Backtest of load");
+    FILE *jf = fopen(json, "r");
+    assert_non_null(jf);
+    char *written = slurp(jf);
+    cJSON *w = cJSON_Parse(written);
+    assert_non_null(w);
+    for (int m = 0; m < cJSON_GetArraySize(cJSON_GetObjectItem(o, "methods")); m++) {
+        const cJSON *a = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "methods"), m);
+        const cJSON *b = cJSON_GetArrayItem(cJSON_GetObjectItem(w, "methods"), m);
+        assert_string_equal(cJSON_GetObjectItem(a, "name")->valuestring,
+                            cJSON_GetObjectItem(b, "name")->valuestring);
+        assert_true(cJSON_GetObjectItem(cJSON_GetObjectItem(a, "overall"), "mae")->valuedouble ==
+                    cJSON_GetObjectItem(cJSON_GetObjectItem(b, "overall"), "mae")->valuedouble);
+    }
+    cJSON_Delete(w);
+    free(written);
+    cJSON_Delete(o);
+    result_free(&old);
+    result_free(&r);
 #undef BACKTEST
     unlink(forecasts);
     unlink(metrics);

@@ -227,6 +227,21 @@ def test_model(times, load, temp):
     check(c.shape == (24, 4), f"CLI output shape {c.shape}")
     check(np.allclose(c[:, 1:], v, atol=0.006), "Python and the C command agree")
 
+    # Prediction intervals: the command's bounds are the median plus the offsets.
+    check(model.calibration_origins > 0, "training kept validation errors")
+    lo, hi = model.interval_offsets(0.8)
+    out = cli("forecast", "-m", path, "--csv", hist_csv, "--intervals", "0.8").split("\n")
+    check(out[0].endswith(",lo80,hi80"), f"interval columns: {out[0]}")
+    b = np.array([[float(x) for x in line.split(",")[-2:]] for line in out[1:] if line])
+    med = v[:, list(model.quantiles).index(0.5)]
+    check(np.allclose(b[:, 0], med + lo, atol=1e-6) and np.allclose(b[:, 1], med + hi, atol=1e-6),
+          "interval bounds agree with the command")
+    try:
+        model.interval_offsets(1.5)
+        check(False, "a level outside (0, 1)")
+    except maskcast.Error as e:
+        check(e.code == "MC_ERR_ARGUMENT", f"level outside (0, 1): {e}")
+
     # Forecasters in threads share the model.
     results = [None] * 4
 

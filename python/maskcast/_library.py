@@ -143,6 +143,8 @@ _DECLARATIONS = {
     "mc_model_kept": (_s, _vp),
     "mc_model_get_option": (_st, _vp, _s, _s, _sz, _err),
     "mc_model_quantile_level": (_d, _vp, _sz),
+    "mc_model_calibration_origins": (_sz, _vp),
+    "mc_model_interval_offsets": (_st, _vp, _d, _P(_d), _P(_d), _err),
     "mc_option_count": (_sz,),
     "mc_option_at": (_P(S.OptionInfo), _sz),
     "mc_options_set": (_st, _vp, _vp, _s, _s, _err),

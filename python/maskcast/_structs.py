@@ -138,7 +138,8 @@ class BacktestOptions(ctypes.Structure):
                 ("temperature", ctypes.c_char_p), ("corrupt_rate", ctypes.c_double),
                 ("corrupt_seed", ctypes.c_uint64), ("progress", BacktestProgressFn),
                 ("progress_user", ctypes.c_void_p), ("n_intervals", _c_size),
-                ("intervals", ctypes.c_double * MAX_INTERVALS), ("interval_window", _c_size)]
+                ("intervals", ctypes.c_double * MAX_INTERVALS), ("interval_window", _c_size),
+                ("interval_source", ctypes.c_int)]
 
 
 class BacktestMetrics(ctypes.Structure):
@@ -146,7 +147,7 @@ class BacktestMetrics(ctypes.Structure):
                 ("mape", ctypes.c_double), ("smape", ctypes.c_double),
                 ("mase", ctypes.c_double), ("skill", ctypes.c_double),
                 ("pinball", ctypes.c_double), ("coverage", ctypes.c_double),
-                ("nominal", ctypes.c_double)]
+                ("nominal", ctypes.c_double), ("crps", ctypes.c_double)]
 
 
 class BacktestIntervalMetrics(ctypes.Structure):

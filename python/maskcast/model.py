@@ -201,6 +201,22 @@ class Model:
         regularised Frame). Returns times (H,) datetime64[s] and values (H, Q)."""
         return Forecaster(self).forecast(history, future)
 
+    @property
+    def calibration_origins(self):
+        """Validation origins behind the model's prediction intervals (0: none)."""
+        return lib.mc_model_calibration_origins(self._h)
+
+    def interval_offsets(self, level):
+        """mc_model_interval_offsets(): the central interval at `level` as
+        offsets (lower (H,), upper (H,)) from the point forecast (the median of
+        a quantile model); NaN at steps with too few errors for the level."""
+        H = self.horizon
+        lo, hi = np.empty(H), np.empty(H)
+        call(lib.mc_model_interval_offsets, self._h, float(level),
+             lo.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
+             hi.ctypes.data_as(ctypes.POINTER(ctypes.c_double)))
+        return lo, hi
+
     def forecast_frame(self, history, future=None, tz=None):
         """The forecast as a DataFrame indexed by target time (UTC-aware and
         converted to `tz` when given, else as forecast()'s times): one column

@@ -20,7 +20,7 @@ enum {
     OPT_TEST_START = MC_OPT_MODEL_END, OPT_TEST_DAYS, OPT_STRIDE, OPT_ORIGIN_TIME, OPT_GAP,
     OPT_REFIT, OPT_ENSEMBLE, OPT_ABLATIONS, OPT_NO_BASELINES, OPT_TEMPERATURE, OPT_CORRUPT,
     OPT_CORRUPT_SEED, OPT_FORECASTS, OPT_METRICS, OPT_JSON, OPT_REPORT, OPT_INTERVALS,
-    OPT_INTERVAL_WINDOW, OPT_INTERVAL_SOURCE
+    OPT_INTERVAL_WINDOW, OPT_INTERVAL_SOURCE, OPT_METRICS_JSON
 };
 
 static void help(FILE *f)
@@ -29,8 +29,8 @@ static void help(FILE *f)
         "Usage: maskcast backtest --csv FILE --target COL [--test-days N | --test-start TIME]\n"
         "                         [--stride DUR] [--origin-time HH:MM] [--gap DUR]\n"
         "                         [--refit-every N] [--ensemble N] [--ablations]\n"
-        "                         [--forecasts FILE] [--metrics FILE] [--json FILE]\n"
-        "                         [--report FILE.html] [model and training options]\n"
+        "                         [--forecasts FILE] [--metrics FILE] [--metrics-json FILE]\n"
+        "                         [--json] [--report FILE.html] [model and training options]\n"
         "\n"
         "Rolling-origin evaluation. Origins are placed in a test span at the end of the\n"
         "data, one every --stride at --origin-time; each forecasts --horizon steps starting\n"
@@ -78,11 +78,14 @@ static void help(FILE *f)
         "                         --intervals' gives (the baselines then get none)\n"
         "\n");
     fprintf(f,
-        "Outputs (the summary table always goes to standard output):\n"
+        "Outputs (the summary table goes to standard output, or with --json the JSON):\n"
         "  --forecasts FILE       per-origin forecasts of every method, CSV (every quantile\n"
         "                         of a quantile model too)\n"
         "  --metrics FILE         metrics per method and horizon step, CSV ('all' = overall)\n"
-        "  --json FILE            the same metrics as JSON\n"
+        "  --metrics-json FILE    the metrics as JSON: per method overall and per step, with\n"
+        "                         the intervals and the quantiles' reliability\n"
+        "  --json                 that JSON on standard output instead of the summary table\n"
+        "                         (the old '--json FILE' still writes FILE, with a warning)\n"
         MC_CLI_REPORT_HELP
         "                         (actual against forecast, errors by step, hour and\n"
         "                         weekday, the worst days)\n"
@@ -105,6 +108,7 @@ typedef struct backtest_args {
     mc_cli_model model;
     mc_backtest_options bo;
     const char *test_start, *forecasts, *metrics, *json;
+    bool json_stdout; /* --json: the JSON instead of the summary */
     mc_cli_report_file report;
     int64_t stride_seconds, gap_seconds;
     bool quiet;
@@ -175,7 +179,16 @@ static int backtest_option(void *args, int c, const char *arg, FILE *err)
     }
     case OPT_FORECASTS: a->forecasts = arg; return 1;
     case OPT_METRICS: a->metrics = arg; return 1;
-    case OPT_JSON: a->json = arg; return 1;
+    case OPT_METRICS_JSON: a->json = arg; return 1;
+    case OPT_JSON:
+        if (arg != NULL) { /* --json=FILE, the old spelling */
+            fprintf(err, "maskcast backtest: warning: --json FILE is deprecated: use "
+                         "--metrics-json FILE (--json alone prints the JSON)\n");
+            a->json = arg;
+        } else {
+            a->json_stdout = true;
+        }
+        return 1;
     case OPT_REPORT: a->report.path = arg; return 1;
     default: return 0;
     }
@@ -199,7 +212,8 @@ static int parse_args(backtest_args *a, int argc, char **argv, FILE *out, FILE *
         {"corrupt-seed", required_argument, NULL, OPT_CORRUPT_SEED},
         {"forecasts", required_argument, NULL, OPT_FORECASTS},
         {"metrics", required_argument, NULL, OPT_METRICS},
-        {"json", required_argument, NULL, OPT_JSON},
+        {"json", optional_argument, NULL, OPT_JSON},
+        {"metrics-json", required_argument, NULL, OPT_METRICS_JSON},
         {"report", required_argument, NULL, OPT_REPORT},
         {"intervals", required_argument, NULL, OPT_INTERVALS},
         {"interval-window", required_argument, NULL, OPT_INTERVAL_WINDOW},
@@ -214,6 +228,29 @@ static int parse_args(backtest_args *a, int argc, char **argv, FILE *out, FILE *
     const int st = mc_cli_parse_options(&cmd, a, argc, argv, out, err);
     if (st != MC_EXIT_OK)
         return st;
+    /* "--json FILE", the old spelling: backtest takes no other argument */
+    if (a->json_stdout && optind == argc - 1 && argv[optind][0] != '-') {
+        fprintf(err, "maskcast backtest: warning: --json FILE is deprecated: use "
+                     "--metrics-json FILE (--json alone prints the JSON)\n");
+        a->json = argv[optind++];
+        a->json_stdout = false;
+    }
+    if (a->json_stdout && a->json != NULL) {
+        fprintf(err, "maskcast backtest: --json prints what --metrics-json writes: give one\n");
+        return MC_EXIT_USAGE;
+    }
+    if (a->json_stdout) {
+        const char *to_stdout = a->forecasts != NULL && strcmp(a->forecasts, "-") == 0
+                                    ? "--forecasts"
+                                : a->metrics != NULL && strcmp(a->metrics, "-") == 0 ? "--metrics"
+                                                                                     : NULL;
+        if (to_stdout != NULL) {
+            fprintf(err, "maskcast backtest: --json prints the JSON on standard output; give %s "
+                         "a file\n", to_stdout);
+            return MC_EXIT_USAGE;
+        }
+        a->json = "-";
+    }
     const int rest = mc_cli_check_arguments(&cmd, a->data.csv == NULL ? "--csv FILE" : NULL,
                                             argc, argv, err);
     if (rest != MC_EXIT_OK)
@@ -664,7 +701,8 @@ int mc_cli_backtest(int argc, char **argv, FILE *out, FILE *err)
         status = MC_EXIT_FAILURE;
         goto done;
     }
-    summary(out, b, &a, frame);
+    if (!a.json_stdout)
+        summary(out, b, &a, frame);
     for (int k = 0; k < 3; k++)
         if (paths[k] != NULL)
             status |= write_file(&files[k], err, b, &a, frame, k);
