@@ -33,6 +33,7 @@ const char MC_CLI_DATA_HELP[] =
     "                         Australia/Melbourne, from the tzdata zone files; TZDIR names\n"
     "                         another directory): times with Z or an offset are shown and\n"
     "                         featured in local time, naive times are taken as local time\n"
+    "                         (a model's zone and time column are used when not given)\n"
     "Missing values may be written as empty, NA, NaN, null or '-'; TRUE/FALSE read as 1/0.\n"
     "Timestamps: 2024-03-01T13:00:00+01:00, 2024-03-01 13:00, 2024-03-01 (midnight),\n"
     "24:00 (next midnight), Z or +hh:mm offsets, or epoch seconds. Durations: 90s, 30min, 1h, 1d.\n";
