@@ -63,9 +63,14 @@ static void model_file(char *out, size_t size, const char *tag)
     snprintf(out, size, "%s/mc_cli_tz_%s_%ld.safetensors", tmp_dir(), tag, (long)getpid());
 }
 
-static void train(const char *csv, const char *model, bool with_zone)
+static void train(const char *csv, const char *model, int with_zone)
 {
-    cli_result r = with_zone
+    cli_result r = with_zone == 2
+                       ? RUN("train", "--csv", csv, "--time", "stamp", "--target", "load",
+                             "--tz", NY, "--lookback", "48", "--horizon", "12", "--hidden", "8",
+                             "--epochs", "2", "--samples-per-epoch", "256",
+                             "--no-linear-candidate", "-q", "-o", model)
+                   : with_zone
                        ? RUN("train", "--csv", csv, "--time", "stamp", "--target", "load",
                              "--future", "temperature", "--tz", NY, "--lookback", "48",
                              "--horizon", "12", "--hidden", "8", "--epochs", "2",
@@ -174,6 +179,35 @@ static void test_model_keeps_zone_and_time_column(void **state)
     assert_int_equal(remove(model), 0);
     remove(train_csv.path);
     remove(history.path);
+}
+
+/* Past the history's last row, a forecast's calendar is the zone's: a load
+   only model forecasts the same from a history with rows for the horizon
+   (their offsets read from the file's times) as from one without (their
+   offsets from the zone), across the fall-back night. */
+static void test_horizon_past_the_history(void **state)
+{
+    (void)state;
+    const int64_t t0 = utc(2024, 10, 19, 4, 0);
+    const size_t rows = 14 * 24 + 21;
+    temp_csv with_rows, without;
+    write_local_series(&with_rows, t0, rows + 12, 12);
+    write_local_series(&without, t0, rows, 0);
+    char model[600];
+    model_file(model, sizeof model, "load");
+    train(without.path, model, 2);
+    cli_result a = RUN("forecast", "-m", model, "--csv", with_rows.path);
+    cli_result b = RUN("forecast", "-m", model, "--csv", without.path);
+    assert_int_equal(a.status, 0);
+    assert_int_equal(b.status, 0);
+    assert_string_equal(a.out, b.out);
+    assert_contains(b.out, "2024-11-03 01:00:00-04:00,");
+    assert_contains(b.out, "2024-11-03 01:00:00-05:00,");
+    result_free(&a);
+    result_free(&b);
+    assert_int_equal(remove(model), 0);
+    remove(with_rows.path);
+    remove(without.path);
 }
 
 /* A model trained without a zone records none: --tz then warns. */
@@ -300,6 +334,7 @@ int main(void)
         cmocka_unit_test(test_every_data_command_has_tz),
         cmocka_unit_test(test_model_keeps_zone_and_time_column),
         cmocka_unit_test(test_model_without_zone),
+        cmocka_unit_test(test_horizon_past_the_history),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
