@@ -314,11 +314,12 @@ static size_t block_size(const header *h, size_t ts)
 static mc_status read_block(mc_tz *tz, const unsigned char *p, const header *h, size_t ts,
                             const char *name, mc_error *err)
 {
+    char q[MC_ERROR_NAME_SIZE];
     if (h->leap != 0)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
                             "time zone \"%s\": zones that count leap seconds (\"right/\") are "
                             "not supported; use the zone's plain name",
-                            name);
+                            mc_error_name(q, name));
     tz->n_trans = h->time;
     tz->n_types = h->type;
     tz->trans = mc_realloc_array(NULL, tz->n_trans + 1, sizeof *tz->trans);
