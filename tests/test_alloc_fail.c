@@ -138,7 +138,9 @@ static char *messy_csv(void)
     return text;
 }
 
-static mc_status csv_run(void *state, mc_error *err)
+/* The messy file read, in time zone `zone` unless it is NULL, regularised
+   and described. */
+static mc_status csv_zone_run(void *state, const char *zone, mc_error *err)
 {
     fixture *fx = state;
     mc_csv_options co;
@@ -152,6 +154,8 @@ static mc_status csv_run(void *state, mc_error *err)
                                             &co, err);
     if (st != MC_OK)
         return st;
+    if (zone != NULL && (st = mc_frame_set_time_zone(fx->out_frame, zone, NULL, err)) != MC_OK)
+        return st;
     mc_regularize_options ro;
     mc_regularize_options_defaults(&ro);
     ro.long_fill = MC_LONG_FILL_DAY;
@@ -160,6 +164,17 @@ static mc_status csv_run(void *state, mc_error *err)
     for (size_t j = 0; j < 2 && st == MC_OK; j++)
         st = mc_frame_describe_column(fx->out_frame, j, &fx->summary[j], err);
     return st;
+}
+
+static mc_status csv_run(void *state, mc_error *err)
+{
+    return csv_zone_run(state, NULL, err);
+}
+
+/* The zone file read, and the naive times turned into its instants. */
+static mc_status zone_run(void *state, mc_error *err)
+{
+    return csv_zone_run(state, "Asia/Kolkata", err);
 }
 
 static uint64_t csv_fingerprint(void *state)
@@ -645,6 +660,12 @@ static void test_csv(void **state)
     exercise(&p, *state);
 }
 
+static void test_zone(void **state)
+{
+    const path p = {"zone", zone_run, csv_fingerprint, csv_release};
+    exercise(&p, *state);
+}
+
 static void test_csv_plain(void **state)
 {
     const path p = {"csv-plain", csv_plain_run, csv_plain_fingerprint, csv_release};
@@ -882,7 +903,7 @@ int main(void)
     mc_set_blas_threads(1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csv),        cmocka_unit_test(test_csv_plain),
-        cmocka_unit_test(test_arrays),
+        cmocka_unit_test(test_arrays),     cmocka_unit_test(test_zone),
         cmocka_unit_test(test_json),       cmocka_unit_test(test_json_limits),
         cmocka_unit_test(test_load),
         cmocka_unit_test(test_save),       cmocka_unit_test(test_save_file),

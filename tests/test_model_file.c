@@ -677,6 +677,8 @@ static void test_round_trip_trained_model(void **state)
         print_error("%s\n", err.message);
     assert_int_equal(st, MC_OK);
     assert_int_equal(m->holidays.n, 3);
+    assert_string_equal(mc_model_time_column(m), mc_frame_time_name(train));
+    assert_null(mc_model_time_zone(m)); /* the frame had none */
     assert_true(m->record.epochs >= 1 && m->record.epochs <= 2);
     assert_true(m->scalers[0].mean > 1000.0 && m->scalers[0].scale > 1.0);
     assert_int_equal(m->calibration.steps, 6); /* training kept its validation errors */
@@ -1029,6 +1031,56 @@ static void test_crafted_control_loads(void **state)
     mc_model_free(m);
     free(b);
     craft_free(&c);
+}
+
+/* The time column and zone go through the file, and files written before
+   them (no "time", no "time_zone") still load, with neither known. */
+static void test_time_column_and_zone(void **state)
+{
+    (void)state;
+    const variant v = variant_of(0);
+    mc_model *m = small_model(&v, 1618);
+    mc_error err;
+    assert_null(mc_model_time_column(m));
+    assert_null(mc_model_time_zone(m));
+    assert_int_equal(mc_model_set_time(m, "stamp", "Pacific/Chatham", &err), MC_OK);
+    unsigned char *buf;
+    size_t size;
+    save_buffer(m, &buf, &size);
+    mc_model *back = load_buffer(buf, size);
+    assert_string_equal(mc_model_time_column(back), "stamp");
+    assert_string_equal(mc_model_time_zone(back), "Pacific/Chatham");
+    mc_model *twin = NULL;
+    assert_int_equal(mc_model_clone(&twin, back, &err), MC_OK);
+    assert_string_equal(mc_model_time_zone(twin), "Pacific/Chatham");
+    mc_model_free(twin);
+    mc_model_free(back);
+    free(buf);
+
+    /* a column without a zone: the key is left out */
+    assert_int_equal(mc_model_set_time(m, "stamp", NULL, &err), MC_OK);
+    save_buffer(m, &buf, &size);
+    back = load_buffer(buf, size);
+    assert_string_equal(mc_model_time_column(back), "stamp");
+    assert_null(mc_model_time_zone(back));
+    mc_model_free(back);
+    free(buf);
+    mc_model_free(m);
+
+    craft c;
+    craft_of(&c, NULL);
+    craft_json(&c, "channels", "time", NULL);
+    craft_json(&c, "channels", "time_zone", NULL);
+    void *b = NULL;
+    assert_int_equal(mc_st_write_buffer(&b, &size, c.entries, c.n, c.meta, c.n_meta, NULL), MC_OK);
+    back = load_buffer(b, size);
+    assert_null(mc_model_time_column(back));
+    assert_null(mc_model_time_zone(back));
+    mc_model_free(back);
+    free(b);
+    craft_free(&c);
+    refuse_json("channels", "time_zone", "10", "\"time\" and \"time_zone\" must be strings");
+    refuse_json("channels", "time", "[\"stamp\"]", "must be strings");
 }
 
 /* ---- raw headers, for what the writer will not produce ------------------------ */
@@ -1923,6 +1975,7 @@ int main(void)
         cmocka_unit_test(test_refuses_non_finite_parameters),
         cmocka_unit_test(test_holidays),
         cmocka_unit_test(test_calibration),
+        cmocka_unit_test(test_time_column_and_zone),
         cmocka_unit_test(test_record_out_of_range_is_a_gap),
         cmocka_unit_test(test_record_keeps_a_64_bit_seed),
         cmocka_unit_test(test_load_missing_path),

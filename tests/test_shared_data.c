@@ -208,8 +208,9 @@ static void parse_profile(const char *block, profile *pr)
 
 /* ---- loading and checking -------------------------------------------------- */
 
-static mc_frame *load(const char *path, const char *time_col, const char *target,
-                      const char *const *covariates, size_t n_covariates)
+/* Reads and regularises a file, in the time zone `zone` unless it is NULL. */
+static mc_frame *load_in(const char *path, const char *time_col, const char *target,
+                         const char *const *covariates, size_t n_covariates, const char *zone)
 {
     mc_csv_options copt;
     mc_csv_options_defaults(&copt);
@@ -222,6 +223,10 @@ static mc_frame *load(const char *path, const char *time_col, const char *target
     mc_status st = mc_frame_read_csv(&f, path, &copt, &err);
     if (st != MC_OK)
         fail_msg("%s: %s (%s)", path, err.message, mc_status_name(st));
+    if (zone != NULL && (st = mc_frame_set_time_zone(f, zone, NULL, &err)) != MC_OK) {
+        mc_frame_free(f);
+        fail_msg("%s: %s (%s)", path, err.message, mc_status_name(st));
+    }
     mc_regularize_options ropt;
     mc_regularize_options_defaults(&ropt);
     st = mc_frame_regularize(f, &ropt, &err);
@@ -230,6 +235,12 @@ static mc_frame *load(const char *path, const char *time_col, const char *target
         fail_msg("%s: %s (%s)", path, err.message, mc_status_name(st));
     }
     return f;
+}
+
+static mc_frame *load(const char *path, const char *time_col, const char *target,
+                      const char *const *covariates, size_t n_covariates)
+{
+    return load_in(path, time_col, target, covariates, n_covariates, NULL);
 }
 
 /* Fails naming the file and the quantity, so a mismatch says where it is. */
@@ -479,6 +490,42 @@ static void test_vic_elec_localtime(void **state)
     free(prov);
 }
 
+/*
+ * Both exports read in Australia/Melbourne are one series: the UTC file's
+ * instants take Melbourne's offsets, the local file's wall-clock times
+ * become the same instants (its repeated fall-back stamps the daylight-saving
+ * one first, its missing spring-forward stamps no gap at all), so every row
+ * has the same instant, wall clock and values, with nothing merged or filled.
+ */
+static void test_vic_elec_zone(void **state)
+{
+    (void)state;
+    skip_without_data();
+    char utc[4096], local[4096];
+    join(utc, sizeof utc, g_data_dir, "vic_elec", "vic_elec_utc.csv");
+    join(local, sizeof local, g_data_dir, "vic_elec", LOCALTIME_CSV);
+    mc_frame *a = load_in(utc, "Time", "Demand", VIC_COVARIATES, 2, "Australia/Melbourne");
+    mc_frame *b = load_in(local, "Time", "Demand", VIC_COVARIATES, 2, "Australia/Melbourne");
+    const size_t n = mc_frame_rows(a);
+    expect_eq(local, "rows", mc_frame_rows(b), n);
+    expect_eq(local, "rows in the file", mc_frame_get_report(b)->file_rows, n);
+    expect_eq(local, "gap rows", mc_frame_get_report(b)->gap_rows, 0);
+    expect_eq(local, "duplicate rows", mc_frame_get_report(b)->duplicate_rows, 0);
+    assert_string_equal(mc_frame_time_zone(b), "Australia/Melbourne");
+    size_t summer = 0;
+    for (size_t i = 0; i < n; i++) {
+        expect_eq(local, "instant", mc_frame_times(b)[i], mc_frame_times(a)[i]);
+        expect_eq(local, "offset", mc_frame_utc_offsets(b)[i], mc_frame_utc_offsets(a)[i]);
+        summer += mc_frame_utc_offsets(a)[i] == 660;
+        for (size_t j = 0; j < 3; j++)
+            assert_close(mc_frame_values(b, j)[i], mc_frame_values(a, j)[i], 1e-9, 1e-12);
+    }
+    /* Melbourne keeps +10:00 in winter and +11:00 in summer. */
+    assert_true(summer > n / 3 && summer < 2 * n / 3);
+    mc_frame_free(a);
+    mc_frame_free(b);
+}
+
 /* Every CSV in the folder has a profile block or a test of its own. */
 static void test_every_csv_is_covered(void **state)
 {
@@ -529,6 +576,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_etth1),
         cmocka_unit_test(test_vic_elec_utc),
         cmocka_unit_test(test_vic_elec_localtime),
+        cmocka_unit_test(test_vic_elec_zone),
         cmocka_unit_test(test_every_csv_is_covered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

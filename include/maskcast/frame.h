@@ -169,6 +169,38 @@ MC_API mc_status mc_frame_from_arrays(mc_frame **out, const int64_t *times,
                                       const char *const *names, const double *const *columns,
                                       size_t n_columns, mc_error *err);
 
+/**
+ * Reads the frame's times as local time in the time zone `zone` ("Area/City",
+ * e.g. "Australia/Melbourne"), from the zone database in the directory
+ * `zone_dir` (NULL: "/usr/share/zoneinfo", where the tzdata package puts it;
+ * the library reads no environment variable, so an application that honours
+ * TZDIR passes it here). Call it after reading and before
+ * mc_frame_regularize().
+ *
+ * Timestamps that carried an offset (or Z) keep their instants and take the
+ * zone's offset at each, so that wall-clock times, and the calendar features
+ * read from them, are the zone's local time. Naive timestamps are taken as
+ * local time in the zone and become instants: a time the clocks showed twice
+ * (the fall-back repeat) is the earlier, daylight-saving, instant for the
+ * first row in file order that shows it and the later instant for the rows
+ * after it; a time the clocks skipped (the spring-forward hole) is refused
+ * with MC_ERR_TIME naming its line. Either way the frame then has UTC
+ * offsets (mc_frame_report.has_utc_offsets is true), rows that
+ * regularisation inserts take the zone's offset, and forecasts past the last
+ * row are dated in the zone.
+ *
+ * MC_ERR_ARGUMENT for a zone name that is not a plain relative name (empty,
+ * absolute, with ".." or unusual characters), a zone the database does not
+ * have, a frame already regularised or already given a zone; MC_ERR_FORMAT
+ * for a zone file that is not valid TZif data; MC_ERR_TIME for a time in a
+ * hole, or an offset of local mean time (before a zone adopted standard
+ * time) that is not a whole number of minutes; MC_ERR_IO, MC_ERR_NOMEM.
+ * Messages name the zone. On failure the frame is unchanged. Reentrant: the
+ * zone is read from its file, not through the C library's TZ setting.
+ */
+MC_API mc_status mc_frame_set_time_zone(mc_frame *frame, const char *zone, const char *zone_dir,
+                                        mc_error *err);
+
 /** Frees `frame` and everything it owns; pointers obtained from it become
    invalid. NULL is a no-op. No other thread may be using the frame. */
 MC_API void mc_frame_free(mc_frame *frame);
@@ -266,17 +298,20 @@ MC_API const char *mc_frame_column_name(const mc_frame *frame, size_t j);
 /** Name of the time column. */
 MC_API const char *mc_frame_time_name(const mc_frame *frame);
 
+/** The time zone given to mc_frame_set_time_zone(), or NULL when none was. */
+MC_API const char *mc_frame_time_zone(const mc_frame *frame);
+
 /**
  * Instants of the rows in seconds since 1970-01-01 00:00 UTC. Where the file
- * gives no UTC offset, the wall-clock time is taken as UTC. Valid until the
- * frame is modified or freed.
+ * gives no UTC offset and no time zone was set, the wall-clock time is taken
+ * as UTC. Valid until the frame is modified or freed.
  */
 MC_API const int64_t *mc_frame_times(const mc_frame *frame);
 
 /**
- * UTC offsets of the rows in minutes (0 where none was written). The
- * wall-clock time as written is times[i] + 60 * offsets[i]; calendar features
- * use it.
+ * UTC offsets of the rows in minutes (0 where none was written; the zone's
+ * after mc_frame_set_time_zone()). The wall-clock time is times[i] + 60 *
+ * offsets[i]; calendar features use it.
  */
 MC_API const int16_t *mc_frame_utc_offsets(const mc_frame *frame);
 
@@ -297,7 +332,7 @@ typedef struct mc_frame_report {
     char delimiter;              /**< the delimiter used */
     size_t file_rows;            /**< data rows read from the file */
     size_t blank_lines;          /**< empty lines skipped */
-    bool has_utc_offsets;        /**< timestamps carried Z or +hh:mm */
+    bool has_utc_offsets;        /**< timestamps carried Z or +hh:mm, or a time zone was set */
     bool was_sorted;             /**< the file was already in time order */
     size_t duplicate_times;      /**< instants that appeared more than once */
     size_t duplicate_rows;       /**< rows merged away by the duplicate policy */

@@ -549,6 +549,20 @@ MC_API size_t mc_model_future_columns(const mc_model *m);
 MC_API const char *mc_model_column_name(const mc_model *m, size_t j);
 /** @} */
 
+/**
+ * The name of the time column of the data the model was trained on, and the
+ * time zone they were read in (mc_frame_set_time_zone()), so that an
+ * application reads new data as the model saw its training data. NULL when
+ * the data had no zone, and both NULL for a model file written before
+ * maskcast recorded them. The strings belong to the model; thread-safe.
+ */
+/** @{ */
+/** The time column's name, or NULL. */
+MC_API const char *mc_model_time_column(const mc_model *m);
+/** The time zone ("Area/City"), or NULL. */
+MC_API const char *mc_model_time_zone(const mc_model *m);
+/** @} */
+
 /** The quantile level of output q (0 <= q < mc_model_quantiles()) of a
    pinball model, e.g. 0.1, 0.5, 0.9; NAN for a point model or q out of range.
    `m` must not be NULL; thread-safe. */

@@ -29,6 +29,11 @@ const char MC_CLI_DATA_HELP[] =
     "  --max-interpolate DUR  gaps up to this long are interpolated linearly (default 3h);\n"
     "                         longer ones are filled per --long-fill\n"
     "  --long-fill FROM       week (same time a week earlier, else a day; default), day, none\n"
+    "  --tz ZONE              read the times as local time in ZONE (Area/City, e.g.\n"
+    "                         Australia/Melbourne, from the tzdata zone files; TZDIR names\n"
+    "                         another directory): times with Z or an offset are shown and\n"
+    "                         featured in local time, naive times are taken as local time\n"
+    "                         (a model's zone and time column are used when not given)\n"
     "Missing values may be written as empty, NA, NaN, null or '-'; TRUE/FALSE read as 1/0.\n"
     "Timestamps: 2024-03-01T13:00:00+01:00, 2024-03-01 13:00, 2024-03-01 (midnight),\n"
     "24:00 (next midnight), Z or +hh:mm offsets, or epoch seconds. Durations: 90s, 30min, 1h, 1d.\n";
@@ -187,6 +192,7 @@ int mc_cli_data_option(mc_cli_data *d, int code, const char *arg, FILE *err)
             return bad(err, "long-fill", arg, "week, day or none");
         d->reg_opt.long_fill = (mc_long_fill)which;
         return 1;
+    case MC_OPT_TZ: d->tz = arg; return 1;
     default: return 0;
     }
 }
@@ -197,12 +203,24 @@ static const char *cli_hint(const mc_error *e)
     switch (e->code) {
     case MC_ERR_VALUE: return "--lenient reads values that are not numbers as missing";
     case MC_ERR_TIME:
+        if (strstr(e->message, "does not exist in") != NULL)
+            return "with --tz, times without an offset are the zone's local time; is --tz the "
+                   "data's zone?";
         if (strstr(e->message, "ambiguous") != NULL)
             return "--time-format dmy (day first) or mdy (month first)";
         return "--time-format chooses how the time column is read; see --help";
     case MC_ERR_DUPLICATE: return "--duplicates mean, first or last resolves repeated times";
     case MC_ERR_UNSORTED: return "without --no-sort the rows are sorted";
     case MC_ERR_COLUMN: return "--time, --target and --covariates choose columns by header name";
+    case MC_ERR_ARGUMENT:
+        if (strstr(e->message, "time zone") != NULL)
+            return "--tz takes a zone of the tz database, such as Europe/London or "
+                   "America/New_York (ls /usr/share/zoneinfo)";
+        return NULL;
+    case MC_ERR_FORMAT:
+        if (strstr(e->message, "time zone") != NULL)
+            return "reinstall the tzdata package, or point TZDIR at a zone directory";
+        return NULL;
     case MC_ERR_GRID: return "--step gives the step (e.g. 1h, 30min)";
     default: return NULL;
     }
@@ -254,6 +272,11 @@ mc_frame *mc_cli_data_load(mc_cli_data *d, FILE *err)
     if (st == MC_OK && refuse_row_numbers(d, f, err)) {
         mc_frame_free(f);
         return NULL;
+    }
+    if (st == MC_OK && d->tz != NULL &&
+        (st = mc_frame_set_time_zone(f, d->tz, getenv("TZDIR"), &e)) != MC_OK) {
+        mc_frame_free(f);
+        f = NULL;
     }
     if (st == MC_OK && (st = mc_frame_regularize(f, &d->reg_opt, &e)) != MC_OK) {
         mc_frame_free(f);

@@ -12,7 +12,7 @@
 enum {
     MC_OPT_CSV = 1000, MC_OPT_TIME, MC_OPT_TARGET, MC_OPT_COVARIATES, MC_OPT_DELIMITER,
     MC_OPT_DECIMAL_COMMA, MC_OPT_NO_HEADER, MC_OPT_TIME_FORMAT, MC_OPT_LENIENT, MC_OPT_STEP,
-    MC_OPT_DUPLICATES, MC_OPT_NO_SORT, MC_OPT_MAX_INTERPOLATE, MC_OPT_LONG_FILL,
+    MC_OPT_DUPLICATES, MC_OPT_NO_SORT, MC_OPT_MAX_INTERPOLATE, MC_OPT_LONG_FILL, MC_OPT_TZ,
     MC_OPT_DATA_END /* subcommands number their own options from here */
 };
 
@@ -30,7 +30,8 @@ enum {
     {"duplicates", required_argument, NULL, MC_OPT_DUPLICATES},                                  \
     {"no-sort", no_argument, NULL, MC_OPT_NO_SORT},                                              \
     {"max-interpolate", required_argument, NULL, MC_OPT_MAX_INTERPOLATE},                        \
-    {"long-fill", required_argument, NULL, MC_OPT_LONG_FILL}
+    {"long-fill", required_argument, NULL, MC_OPT_LONG_FILL},                                    \
+    {"tz", required_argument, NULL, MC_OPT_TZ}
 
 /* The help text of the shared options. */
 extern const char MC_CLI_DATA_HELP[];
@@ -52,6 +53,7 @@ typedef struct mc_cli_data {
     mc_regularize_options reg_opt;
     bool step_given;
     mc_cli_names covariates; /* --covariates */
+    const char *tz;          /* --tz, or the model's zone; NULL: none */
 } mc_cli_data;
 
 void mc_cli_data_init(mc_cli_data *d);
@@ -67,7 +69,9 @@ int mc_cli_data_option(mc_cli_data *d, int code, const char *arg, FILE *err);
 /* Checks that the data options agree with each other (a usage error if not). */
 bool mc_cli_data_check(const mc_cli_data *d, FILE *err);
 
-/* Reads and regularises the CSV; on failure prints the error and returns NULL. */
+/* Reads the CSV, reads its times in --tz's zone (from the directory TZDIR
+   names, else the system's) and regularises it; on failure prints the error
+   and returns NULL. */
 mc_frame *mc_cli_data_load(mc_cli_data *d, FILE *err);
 
 /* Row `row`'s time as written: wall clock, with its UTC offset when the file

@@ -55,6 +55,11 @@ static void print_table(const mc_frame *f, const char *path, const mc_column_sum
             r->file_rows, n, r->gap_rows);
     fprintf(out, "  span        %s .. %s (%.1f days)\n", first, last, days);
     fprintf(out, "  step        %s (%s)\n", step, step_given ? "given" : "detected");
+    if (mc_frame_time_zone(f) != NULL) {
+        char zone[MC_ERROR_NAME_SIZE];
+        fprintf(out, "  time zone   %s (times shown in local time)\n",
+                mc_error_name(zone, mc_frame_time_zone(f)));
+    }
     fprintf(out, "  order       %s\n", r->was_sorted ? "in time order" : "sorted (the file was not in time order)");
     fprintf(out, "  duplicates  %zu time%s repeated, %zu row%s merged\n", r->duplicate_times,
             r->duplicate_times == 1 ? "" : "s", r->duplicate_rows, r->duplicate_rows == 1 ? "" : "s");
@@ -157,6 +162,8 @@ static int print_json(const mc_frame *f, const char *path, const mc_column_summa
     cJSON_AddNumberToObject(o, "step_seconds", (double)mc_frame_step(f));
     cJSON_AddBoolToObject(o, "was_sorted", r->was_sorted);
     cJSON_AddBoolToObject(o, "utc_offsets", r->has_utc_offsets);
+    const char *zone = mc_frame_time_zone(f);
+    cJSON_AddItemToObject(o, "time_zone", zone ? cJSON_CreateString(zone) : cJSON_CreateNull());
     cJSON_AddNumberToObject(o, "duplicate_times", (double)r->duplicate_times);
     cJSON_AddNumberToObject(o, "duplicate_rows_merged", (double)r->duplicate_rows);
     cJSON_AddNumberToObject(o, "off_grid_rows", (double)r->off_grid_rows);

@@ -12,6 +12,7 @@
 #include "cli/cli_model_data.h"
 #include "cli/cli_output.h"
 #include "cli/cli_report.h"
+#include "data/frame_lookup.h"
 #include "data/timestamp.h"
 #include "maskcast/backtest.h"
 #include "maskcast/model.h"
@@ -26,7 +27,9 @@ static void help(FILE *f)
         "\n"
         "Forecasts the model's horizon after the last observed load in HISTORY. The history\n"
         "needs at least the model's lookback of rows on the model's step, the load column\n"
-        "(by default the name the model was trained on) and the model's past inputs.\n"
+        "(by default the name the model was trained on) and the model's past inputs. The\n"
+        "time column and --tz are the model's unless given; with a zone, the timestamps carry\n"
+        "each step's offset.\n"
         "Known-future inputs (e.g. a temperature forecast) are read from HISTORY's rows after\n"
         "the last load value (load left empty there), or from --future-csv.\n"
         "\n"
@@ -60,6 +63,14 @@ static size_t median_index(const mc_model *m)
         if (mc_model_quantile_level(m, q) == 0.5f)
             return q;
     return mc_model_quantiles(m) / 2;
+}
+
+/* A forecast's time as text: local time with its offset when the history
+   has offsets (from the file or its zone), else wall-clock as written. */
+static void time_text(const mc_frame *history, int64_t t, char *out, size_t size)
+{
+    mc_time_to_text(t, mc_frame_offset_at(history, t),
+                    mc_frame_get_report(history)->has_utc_offsets, out, size);
 }
 
 /* The requested intervals: levels, and the bounds (H x L, lower and upper). */
@@ -102,7 +113,7 @@ static int interval_bounds(intervals *iv, const mc_model *m, const double *value
 }
 
 static void write_csv(FILE *f, const mc_model *m, const int64_t *times, const double *values,
-                      const intervals *iv, int16_t offset, bool with_offset)
+                      const intervals *iv, const mc_frame *history)
 {
     const size_t H = mc_model_horizon(m), Q = mc_model_quantiles(m), L = iv->n;
     const bool quantiles = mc_model_loss(m) == MC_LOSS_PINBALL;
@@ -114,7 +125,7 @@ static void write_csv(FILE *f, const mc_model *m, const int64_t *times, const do
     fputc('\n', f);
     for (size_t k = 0; k < H; k++) {
         char when[40];
-        mc_time_to_text(times[k], offset, with_offset, when, sizeof when);
+        time_text(history, times[k], when, sizeof when);
         char text[32];
         mc_cli_format_number(text, sizeof text, values[k * Q + (quantiles ? median_index(m) : 0)]);
         fprintf(f, "%s,%zu,%s", when, k + 1, text);
@@ -133,8 +144,8 @@ static void write_csv(FILE *f, const mc_model *m, const int64_t *times, const do
 }
 
 static int write_json(FILE *f, const mc_model *m, const char *model_path, const int64_t *times,
-                      const double *values, const intervals *iv, int16_t offset,
-                      bool with_offset, FILE *err)
+                      const double *values, const intervals *iv, const mc_frame *history,
+                      FILE *err)
 {
     const size_t H = mc_model_horizon(m), Q = mc_model_quantiles(m), L = iv->n;
     const bool quantiles = mc_model_loss(m) == MC_LOSS_PINBALL;
@@ -142,10 +153,12 @@ static int write_json(FILE *f, const mc_model *m, const char *model_path, const 
     cJSON_AddStringToObject(o, "model", model_path);
     cJSON_AddStringToObject(o, "target", mc_model_column_name(m, 0));
     cJSON_AddNumberToObject(o, "step_seconds", (double)mc_model_step(m));
+    const char *zone = mc_frame_time_zone(history);
+    cJSON_AddItemToObject(o, "time_zone", zone ? cJSON_CreateString(zone) : cJSON_CreateNull());
     cJSON *rows = cJSON_AddArrayToObject(o, "forecasts");
     for (size_t k = 0; k < H; k++) {
         char when[40];
-        mc_time_to_text(times[k], offset, with_offset, when, sizeof when);
+        time_text(history, times[k], when, sizeof when);
         cJSON *r = cJSON_CreateObject();
         cJSON_AddStringToObject(r, "timestamp", when);
         cJSON_AddNumberToObject(r, "horizon", (double)(k + 1));
@@ -273,6 +286,9 @@ int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
         status = MC_EXIT_FAILURE;
         goto done;
     }
+    /* The model's time column and zone unless the options name them. */
+    if ((status = mc_cli_model_time(&a.data, m, "forecast", err)) != MC_EXIT_OK)
+        goto done;
     /* The history holds the load and the past inputs, and the known-future
        inputs too unless they come from their own file. */
     if (a.data.csv_opt.target_column == NULL)
@@ -306,8 +322,6 @@ int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
     }
     if (a.iv.n > 0 && (status = interval_bounds(&a.iv, m, values, err)) != MC_EXIT_OK)
         goto done;
-    const int16_t offset = mc_frame_utc_offsets(history)[mc_frame_rows(history) - 1];
-    const bool with_offset = mc_frame_get_report(history)->has_utc_offsets;
     mc_cli_output o;
     FILE *f = mc_cli_output_open(&o, a.output, out, err);
     if (f == NULL) {
@@ -315,9 +329,9 @@ int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
         goto done;
     }
     if (a.json)
-        status = write_json(f, m, a.model_path, times, values, &a.iv, offset, with_offset, err);
+        status = write_json(f, m, a.model_path, times, values, &a.iv, history, err);
     else
-        write_csv(f, m, times, values, &a.iv, offset, with_offset);
+        write_csv(f, m, times, values, &a.iv, history);
     if (mc_cli_output_close(&o, status == MC_EXIT_OK, err) != 0 && status == MC_EXIT_OK)
         status = MC_EXIT_FAILURE;
     if (status == MC_EXIT_OK && a.report.path != NULL)

@@ -96,6 +96,13 @@ static void print_text(const mc_model *m, const char *path, FILE *out)
                 c == 0 ? "target" : c <= n_past ? "past" : "future",
                 mc_error_name(name, mc_model_column_name(m, c)), mean, scale);
     }
+    const char *time = mc_model_time_column(m), *zone = mc_model_time_zone(m);
+    if (time != NULL || zone != NULL) {
+        char zname[MC_ERROR_NAME_SIZE];
+        fprintf(out, "  time        %s%s, %s%s\n", time ? "column " : "column not recorded",
+                time ? mc_error_name(name, time) : "", zone ? "local time in " : "no time zone",
+                zone ? mc_error_name(zname, zone) : "");
+    }
     size_t n_holidays = 0;
     mc_model_holidays(m, &n_holidays);
     fprintf(out, "  calendar    %s; %zu holiday%s\n",
@@ -225,6 +232,9 @@ static int print_json(const mc_model *m, const char *path, FILE *out, FILE *err)
     }
     cJSON_AddStringToObject(o, "target", mc_model_column_name(m, 0));
     cJSON_AddNumberToObject(o, "calibration_origins", (double)mc_model_calibration_origins(m));
+    const char *time = mc_model_time_column(m), *zone = mc_model_time_zone(m);
+    cJSON_AddItemToObject(o, "time_column", time ? cJSON_CreateString(time) : cJSON_CreateNull());
+    cJSON_AddItemToObject(o, "time_zone", zone ? cJSON_CreateString(zone) : cJSON_CreateNull());
     cJSON *past = cJSON_AddArrayToObject(o, "past");
     cJSON *fut = cJSON_AddArrayToObject(o, "future");
     const size_t n_past = mc_model_past_columns(m);

@@ -3,7 +3,33 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "cli/cli.h"
+#include "common/error.h"
 #include "maskcast/model.h"
+
+int mc_cli_model_time(mc_cli_data *d, const mc_model *m, const char *command, FILE *err)
+{
+    const char *zone = mc_model_time_zone(m);
+    char given[MC_ERROR_NAME_SIZE], kept[MC_ERROR_NAME_SIZE];
+    if (d->csv_opt.time_column == NULL)
+        d->csv_opt.time_column = mc_model_time_column(m);
+    if (d->tz == NULL) {
+        d->tz = zone;
+    } else if (zone != NULL && strcmp(d->tz, zone) != 0) {
+        fprintf(err,
+                "maskcast %s: --tz %s contradicts the model, trained on data in %s: its "
+                "calendar features are that zone's local time\n"
+                "hint: leave --tz out to use the model's zone\n",
+                command, mc_error_name(given, d->tz), mc_error_name(kept, zone));
+        return MC_EXIT_USAGE;
+    } else if (zone == NULL) {
+        fprintf(err,
+                "maskcast %s: warning: the model records no time zone (trained without --tz); "
+                "the data are read as local time in %s\n",
+                command, mc_error_name(given, d->tz));
+    }
+    return MC_EXIT_OK;
+}
 
 size_t mc_cli_model_covariates(const mc_model *m, size_t n, const char *skip, const char **out)
 {
@@ -24,6 +50,8 @@ mc_frame *mc_cli_model_data_load(mc_cli_data *d, const mc_model *m, mc_bound *bo
     /* A column can be both a past and a known-future input: name it once. */
     const char *columns[2 * MC_MAX_COVARIATES];
     const size_t n = mc_cli_model_covariates(m, mc_model_past_columns(m) + mc_model_future_columns(m), NULL, columns);
+    if (mc_cli_model_time(d, m, command, err) != MC_EXIT_OK)
+        return NULL;
     const char *target = d->csv_opt.target_column;
     const char *const *covariates = d->csv_opt.covariates;
     const size_t n_covariates = d->csv_opt.n_covariates;

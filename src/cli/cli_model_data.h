@@ -16,7 +16,20 @@
 size_t mc_cli_model_covariates(const mc_model *m, size_t n, const char *skip, const char **out);
 
 /*
- * Reads and regularises d's CSV with the columns model `m` needs: the load
+ * Takes the model's time column and time zone as d's where the options gave
+ * none (model files from before they were recorded have neither). --tz naming
+ * another zone than the model's is refused: the model's calendar features
+ * are its zone's local time. --tz for a model trained without a zone is
+ * allowed with a warning. --time, --target and --covariates name the file's
+ * columns and win over the model's names (a file whose columns are named
+ * otherwise). Returns MC_EXIT_OK, or MC_EXIT_USAGE after a message naming
+ * `command`. d keeps pointers into the model: it must outlive d's use.
+ */
+int mc_cli_model_time(mc_cli_data *d, const mc_model *m, const char *command, FILE *err);
+
+/*
+ * Reads and regularises d's CSV with the columns model `m` needs, in its
+ * time zone and by its time column (mc_cli_model_time()): the load
  * (--target, by default the name the model was trained with) and every
  * covariate by the model's names, each once (unless --covariates lists the
  * columns). Checks the step against the model's, then binds the frame to the

@@ -66,6 +66,7 @@ void mc_frame_free(mc_frame *f)
     free(f->marks);
     free(f->source);
     free(f->time_name);
+    mc_tz_free(f->zone);
     free(f);
 }
 
@@ -83,7 +84,8 @@ mc_status mc_frame_slice(mc_frame **out, const mc_frame *f, size_t first, size_t
     mc_frame *s = mc_frame_alloc(f->source, f->time_name, (const char *const *)f->names,
                                  f->n_columns);
     if (s == NULL || !mc_frame_reserve(s, rows) ||
-        (s->row_flags = malloc(rows)) == NULL) {
+        (s->row_flags = malloc(rows)) == NULL ||
+        (f->zone != NULL && mc_tz_clone(&s->zone, f->zone, NULL) != MC_OK)) {
         mc_frame_free(s);
         return mc_error_nomem(err, "slicing a frame");
     }
@@ -174,6 +176,13 @@ int64_t mc_frame_wall_time(const mc_frame *f, size_t row)
     return f->time[row] + 60 * (int64_t)f->offset[row];
 }
 
+int mc_frame_offset_at(const mc_frame *f, int64_t t)
+{
+    if (f->zone != NULL) /* whole minutes wherever the frame's rows can be */
+        return (int)(mc_tz_offset(f->zone, t) / 60);
+    return f->rows > 0 ? f->offset[f->rows - 1] : 0;
+}
+
 size_t mc_frame_line_of(const mc_frame *f, size_t row)
 {
     /* The last mark at or before `row`. */
@@ -212,6 +221,7 @@ bool mc_frame_mark_line(mc_frame *f, size_t row, size_t line)
 size_t mc_frame_rows(const mc_frame *f) { return f->rows; }
 size_t mc_frame_columns(const mc_frame *f) { return f->n_columns; }
 const char *mc_frame_time_name(const mc_frame *f) { return f->time_name; }
+const char *mc_frame_time_zone(const mc_frame *f) { return f->zone ? mc_tz_name(f->zone) : NULL; }
 const int64_t *mc_frame_times(const mc_frame *f) { return f->time; }
 const int16_t *mc_frame_utc_offsets(const mc_frame *f) { return f->offset; }
 int64_t mc_frame_step(const mc_frame *f) { return f->step; }

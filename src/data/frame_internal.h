@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "data/tzfile.h"
 #include "maskcast/frame.h"
 
 /*
@@ -32,6 +33,7 @@ struct mc_frame {
     uint8_t *row_flags;  /* (capacity) mc_row_flag bits, from regularisation on; else NULL */
     int64_t step;        /* 0 until regularised */
     bool regularized;
+    mc_tz *zone;         /* the time zone set by mc_frame_set_time_zone(), or NULL */
 
     mc_line_mark *marks; /* line breaks of file rows, while rows are in file order */
     size_t n_marks, marks_cap;

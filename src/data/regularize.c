@@ -8,6 +8,7 @@
 #include "common/checked.h"
 #include "common/error.h"
 #include "data/frame_internal.h"
+#include "data/frame_lookup.h"
 #include "data/timestamp.h"
 
 enum {
@@ -330,11 +331,13 @@ static mc_status insert_gaps(mc_frame *f, const grid_plan *p, mc_error *err)
             continue;
         }
         f->time[g] = t;
-        /* The offset in force before the gap, unless the clocks changed inside
-           it and that offset would reach the wall clock of the row after it. */
+        /* The zone's offset where there is a zone; else the offset in force
+           before the gap, unless the clocks changed inside it and that offset
+           would reach the wall clock of the row after it. */
         const int16_t before = f->offset[src - 1];
         const int16_t after = next_wall == INT64_MAX ? before : f->offset[g + 1];
-        f->offset[g] = t + 60 * (int64_t)before < next_wall ? before : after;
+        f->offset[g] = f->zone != NULL ? (int16_t)mc_frame_offset_at(f, t)
+                       : t + 60 * (int64_t)before < next_wall ? before : after;
         for (size_t j = 0; j < f->n_columns; j++) {
             f->values[j][g] = NAN;
             f->states[j][g] = MC_VALUE_MISSING;

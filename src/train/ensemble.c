@@ -44,6 +44,9 @@ static const char *differs(const mc_model *a, const mc_model *b)
     for (size_t c = 0; c < channels; c++)
         if (strcmp(a->names[c], b->names[c]) != 0)
             return "the columns";
+    if ((a->time_zone == NULL) != (b->time_zone == NULL) ||
+        (a->time_zone != NULL && strcmp(a->time_zone, b->time_zone) != 0))
+        return "the time zone";
     if (memcmp(a->scalers, b->scalers, channels * sizeof *a->scalers) != 0)
         return "the scalers (the data trained on)";
     if (a->holidays.n != b->holidays.n ||

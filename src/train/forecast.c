@@ -78,7 +78,9 @@ static mc_status build_window(mc_forecaster *fc, const mc_frame *h, const mc_fra
     for (size_t w = 0; w < fc->rows; w++) {
         const size_t i = first + w, src = i < n ? i : n - 1;
         const int64_t instant = t[src] + (int64_t)(i - src) * m->step;
-        fc->wall[w] = instant + 60 * (int64_t)o[src];
+        /* past the history, the zone's clock where it has one */
+        const int offset = i < n ? o[i] : mc_frame_offset_at(h, instant);
+        fc->wall[w] = instant + 60 * (int64_t)offset;
     }
     for (size_t c = 0; c < channels * fc->rows; c++) {
         fc->values[c] = NAN;
@@ -110,7 +112,9 @@ static mc_status build_window(mc_forecaster *fc, const mc_frame *h, const mc_fra
                      mc_frame_states(future, jf)[row] != MC_VALUE_MISSING)
                 v = mc_frame_values(future, jf)[row];
             if (isnan(v))
-                return missing_future(m, m->names[c], instant, o[n - 1], offsets, err);
+                return missing_future(m, m->names[c], instant,
+                                      (int16_t)(i < n ? o[i] : mc_frame_offset_at(h, instant)),
+                                      offsets, err);
             fc->values[c * fc->rows + w] = v;
             fc->states[c * fc->rows + w] = MC_VALUE_OBSERVED;
         }

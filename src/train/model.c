@@ -67,6 +67,8 @@ void mc_model_free(mc_model *m)
     for (size_t c = 0; m->names != NULL && c < mc_model_channels(m); c++)
         free(m->names[c]);
     free(m->names);
+    free(m->time_name);
+    free(m->time_zone);
     free(m->scalers);
     free(m->params);
     mc_holidays_free(&m->holidays);
@@ -286,6 +288,23 @@ mc_status mc_model_create(mc_model **out, const mc_model_options *mo, int64_t st
     return MC_OK;
 }
 
+mc_status mc_model_set_time(mc_model *m, const char *time_name, const char *time_zone,
+                            mc_error *err)
+{
+    char *name = time_name != NULL ? dup_string(time_name) : NULL;
+    char *zone = time_zone != NULL ? dup_string(time_zone) : NULL;
+    if ((time_name != NULL && name == NULL) || (time_zone != NULL && zone == NULL)) {
+        free(name);
+        free(zone);
+        return mc_error_nomem(err, "copying the model's time column");
+    }
+    free(m->time_name);
+    free(m->time_zone);
+    m->time_name = name;
+    m->time_zone = zone;
+    return MC_OK;
+}
+
 mc_status mc_model_clone(mc_model **out, const mc_model *m, mc_error *err)
 {
     *out = NULL;
@@ -296,6 +315,7 @@ mc_status mc_model_clone(mc_model **out, const mc_model *m, mc_error *err)
     c->params = NULL;
     c->scalers = NULL;
     c->names = NULL;
+    c->time_name = c->time_zone = NULL;
     c->holidays = (mc_holidays){NULL, 0};
     c->calibration = (mc_calibration){0};
     const size_t channels = mc_model_channels(m);
@@ -310,6 +330,8 @@ mc_status mc_model_clone(mc_model **out, const mc_model *m, mc_error *err)
     for (size_t i = 0; st == MC_OK && i < channels; i++)
         if ((c->names[i] = dup_string(m->names[i])) == NULL)
             st = mc_error_nomem(err, "copying the model");
+    if (st == MC_OK)
+        st = mc_model_set_time(c, m->time_name, m->time_zone, err);
     if (st != MC_OK) {
         mc_model_free(c);
         return st;

@@ -74,6 +74,12 @@ static cJSON *channels_json(const mc_model *m)
 {
     cJSON *o = cJSON_CreateObject();
     bool ok = o != NULL && put(o, "target", cJSON_CreateString(m->names[0]));
+    /* the time column and zone: absent from files before them, and the
+       zone only where the data had one */
+    if (m->time_name != NULL)
+        ok = ok && put(o, "time", cJSON_CreateString(m->time_name));
+    if (m->time_zone != NULL)
+        ok = ok && put(o, "time_zone", cJSON_CreateString(m->time_zone));
     cJSON *past = ok ? cJSON_CreateArray() : NULL;
     ok = ok && put(o, "past", past);
     for (size_t c = 0; ok && c < m->n_past; c++)
@@ -313,6 +319,17 @@ static mc_status read_channels(const reader *r, const cJSON *ch, const char **na
     *n_past = (size_t)np;
     *n_future = (size_t)nf;
     return MC_OK;
+}
+
+/* The time column and zone, where the file records them (optional keys). */
+static mc_status read_time(const reader *r, const cJSON *ch, mc_model *m)
+{
+    const cJSON *time = cJSON_GetObjectItemCaseSensitive(ch, "time");
+    const cJSON *zone = cJSON_GetObjectItemCaseSensitive(ch, "time_zone");
+    if ((time != NULL && !cJSON_IsString(time)) || (zone != NULL && !cJSON_IsString(zone)))
+        return bad(r, "metadata \"channels\": \"time\" and \"time_zone\" must be strings");
+    return mc_model_set_time(m, time ? time->valuestring : NULL, zone ? zone->valuestring : NULL,
+                             r->err);
 }
 
 static mc_status read_holidays(const reader *r, const cJSON *h, mc_holidays *out)
@@ -573,6 +590,8 @@ static mc_status from_file(mc_model **out, const mc_st_file *f, const char *name
             st = mc_error_set(err, MC_ERR_FORMAT, 0, 0, "%s: %s", name, why);
         }
     }
+    if (st == MC_OK)
+        st = read_time(&r, channels, m);
     if (st == MC_OK) {
         memcpy(m->scalers, scalers, mc_model_channels(m) * sizeof *scalers);
         read_record(training, &m->record);

@@ -12,6 +12,9 @@ const char *mc_model_column_name(const mc_model *m, size_t j)
     return j < mc_model_channels(m) ? m->names[j] : NULL;
 }
 
+const char *mc_model_time_column(const mc_model *m) { return m->time_name; }
+const char *mc_model_time_zone(const mc_model *m) { return m->time_zone; }
+
 double mc_model_quantile_level(const mc_model *m, size_t q)
 {
     if (q >= m->shape.quantiles)

@@ -54,6 +54,8 @@ struct mc_model {
     bool normalize_level;
     size_t n_past, n_future;
     char **names;             /* (1 + n_past + n_future) column names */
+    char *time_name;          /* the time column trained on; NULL when not known */
+    char *time_zone;          /* the time zone the data were read in; NULL for none */
     mc_scaler *scalers;       /* (1 + n_past + n_future) */
     mc_holidays holidays;
     mc_train_record record;
@@ -83,6 +85,10 @@ void mc_model_shape(const mc_model_options *mo, mc_net_shape *shape);
 /* The window specification a model's inputs are gathered with. */
 void mc_model_window_spec(const mc_model *m, mc_window_spec *spec, size_t *past_idx,
                           size_t *future_idx);
+
+/* Records the time column and zone of the data (either may be NULL). */
+mc_status mc_model_set_time(mc_model *m, const char *time_name, const char *time_zone,
+                            mc_error *err);
 
 /* A deep copy of `m`. */
 mc_status mc_model_clone(mc_model **out, const mc_model *m, mc_error *err);

@@ -325,6 +325,9 @@ mc_status mc_trainer_init(mc_trainer **out, const mc_frame *frame, const mc_mode
                          &holidays, err);
     mc_holidays_free(&holidays); /* emptied when the model took it over */
     if (st == MC_OK)
+        st = mc_model_set_time(t->model, mc_frame_time_name(frame), mc_frame_time_zone(frame),
+                               err);
+    if (st == MC_OK)
         st = mc_model_bind(&t->data, t->model, frame, rows, err);
     if (st == MC_OK) {
         mc_scaler_fit(t->model->scalers, &t->data.series, rows);
