@@ -52,6 +52,34 @@ static void test_scores_by_hand(void **state)
     mc_anomaly_scores_free(&s); /* freeing twice is harmless */
 }
 
+/* The default threshold: scores 0.1 0.25 0.8 0.15 0.45 0.6 (rows 6-7 not
+   scored) have the median (0.25 + 0.45) / 2 = 0.35; five times it is 1.75,
+   over halfway to 1, (1 + 0.35) / 2 = 0.675. */
+static void test_default_threshold_by_hand(void **state)
+{
+    (void)state;
+    mc_anomaly_scores s;
+    tiny_scores(&s);
+    double median = 0.0;
+    assert_int_equal(mc_anomaly_median_score(&s, &median, NULL), MC_OK);
+    assert_close(median, 0.35, 1e-7, 0.0);
+    assert_close(mc_anomaly_threshold_of_median(median), 0.675, 1e-7, 0.0);
+    s.windows[2] = 0; /* drop 0.8: 0.1 0.15 0.25 0.45 0.6, median 0.25 */
+    s.score[2] = NAN;
+    assert_int_equal(mc_anomaly_median_score(&s, &median, NULL), MC_OK);
+    assert_close(median, 0.25, 1e-7, 0.0);
+    assert_close(mc_anomaly_threshold_of_median(median), 0.625, 1e-7, 0.0);
+    /* small medians: five times them, and never under 0.01 */
+    assert_close(mc_anomaly_threshold_of_median(0.008), 0.04, 1e-15, 0.0);
+    assert_true(mc_anomaly_threshold_of_median(0.001) == 0.01);
+    assert_true(mc_anomaly_threshold_of_median(0.0) == 0.01);
+    for (size_t i = 0; i < 8; i++)
+        s.windows[i] = 0; /* nothing scored */
+    assert_int_equal(mc_anomaly_median_score(&s, &median, NULL), MC_OK);
+    assert_true(isnan(median) && isnan(mc_anomaly_threshold_of_median(median)));
+    mc_anomaly_scores_free(&s);
+}
+
 static void test_agreement_by_hand(void **state)
 {
     (void)state;
@@ -314,6 +342,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scores_by_hand),
+        cmocka_unit_test(test_default_threshold_by_hand),
         cmocka_unit_test(test_agreement_by_hand),
         cmocka_unit_test(test_score_series_against_every_window),
         cmocka_unit_test(test_score_refusals),

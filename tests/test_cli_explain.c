@@ -286,6 +286,35 @@ static void test_anomalies_outputs(void **state)
     assert_int_equal(windows_max, 48);
     result_free(&r);
 
+    /* Without --threshold: five times the median score (at least 0.01, at
+       most halfway to 1), worked out here from every score listed above. */
+    {
+        size_t n = 0;
+        double *scores = malloc(ROWS * sizeof *scores);
+        assert_non_null(scores);
+        cli_result all = RUN("anomalies", "-m", fx->model, "--csv", fx->data.path, "--threshold",
+                             "0");
+        for (const char *p = strchr(all.out, '\n') + 1; *p; p = strchr(p, '\n') + 1)
+            assert_int_equal(sscanf(p, "%*[^,],%*[^,],%lf", &scores[n++]), 1);
+        result_free(&all);
+        /* listed strongest first: the median is the middle of the reversed list */
+        const double median = n % 2 ? scores[n / 2] : (scores[n / 2 - 1] + scores[n / 2]) / 2.0;
+        double want = 5.0 * median < 0.01 ? 0.01 : 5.0 * median;
+        want = want < (1.0 + median) / 2.0 ? want : (1.0 + median) / 2.0;
+        size_t above = 0;
+        for (size_t i = 0; i < n; i++)
+            above += scores[i] >= want;
+        cli_result d = RUN("anomalies", "-m", fx->model, "--csv", fx->data.path);
+        assert_int_equal(d.status, 0);
+        char said[160];
+        snprintf(said, sizeof said, "maskcast anomalies: threshold %.4g, from the scores (their "
+                                    "median %.4g)", want, median);
+        assert_contains(d.err, said);
+        assert_int_equal(count_lines(d.out), 1 + above);
+        result_free(&d);
+        free(scores);
+    }
+
     /* --top; with --truth a recorded column and the agreement on stderr. */
     r = RUN("anomalies", "-m", fx->model, "--csv", fx->data.path, "--threshold", "0", "--top",
             "3", "--truth", fx->truth.path);

@@ -452,6 +452,26 @@ static void test_anomalies_ranked(void **state)
             assert_true(score[rows[j]] < score[rows[j - 1]] ||
                         (score[rows[j]] == score[rows[j - 1]] && rows[j] > rows[j - 1]));
     }
+    /* The default threshold from the public scores, by a sort of their own. */
+    {
+        double *v = malloc(ROWS * sizeof *v);
+        assert_non_null(v);
+        size_t n = 0;
+        for (size_t i = 0; i < ROWS; i++)
+            if (!isnan(score[i]))
+                v[n++] = score[i];
+        for (size_t i = 1; i < n; i++) /* insertion sort, increasing */
+            for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
+                const double t = v[j];
+                v[j] = v[j - 1];
+                v[j - 1] = t;
+            }
+        const double median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+        double t = 5.0 * median > 0.01 ? 5.0 * median : 0.01;
+        t = t < (1.0 + median) / 2.0 ? t : (1.0 + median) / 2.0;
+        assert_true(mc_anomalies_default_threshold(a) == t);
+        free(v);
+    }
     /* The first 3 only; the count is still every row reaching the threshold. */
     size_t top[4] = {0, 0, 0, 2385};
     assert_int_equal(mc_anomalies_ranked(a, threshold, top, 3), want);

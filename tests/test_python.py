@@ -305,12 +305,12 @@ def backtest_args(json_path, forecasts_path):
     return ["backtest", "--csv", SAMPLE, "--target", "load", "--future", "temperature",
             "--hidden", "16", "--epochs", "2", "--samples-per-epoch", "2048", "--seed", "5",
             "--test-days", "25", "--intervals", "0.5,0.8",
-            "--interval-window", "10", "--loss", "pinball", "-q", "--json", json_path,
+            "--interval-window", "10", "--loss", "pinball", "-q", "--metrics-json", json_path,
             "--forecasts", forecasts_path]
 
 
 def test_backtest(frame):
-    """backtest against `maskcast backtest --json --forecasts` with the same options."""
+    """backtest against `maskcast backtest --metrics-json --forecasts` with the same options."""
     seen = []
     bt = maskcast.backtest(frame, future=["temperature"], hidden=16, epochs=2,
                            samples_per_epoch=2048, seed=5, test_days=25, stride=24, temperature="temperature",
@@ -336,7 +336,12 @@ def test_backtest(frame):
               f"{rm['name']} overall metrics {got} vs {rm['overall']}")
         for k, rs in enumerate(rm["steps"]):
             got = bt.metrics(rm["name"], k)
-            check(all(close(got[key], rs[key]) for key in rs), f"{rm['name']} step {k + 1}")
+            check(all(close(got[key], rs[key]) for key in rs if key != "intervals"),
+                  f"{rm['name']} step {k + 1}")
+            for level, ri in enumerate(rs["intervals"]):  # coverage per step
+                got = bt.interval_metrics(m, level, k)
+                check(got["n"] == ri["n"] and close(got["coverage"], ri["coverage"]),
+                      f"{rm['name']} step {k + 1} interval {ri['level']}")
         for level, ri in enumerate(rm["intervals"]):
             got = bt.interval_metrics(m, level)
             check(got["n"] == ri["n"] and close(got["coverage"], ri["coverage"]) and

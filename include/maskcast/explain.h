@@ -267,6 +267,16 @@ MC_API const size_t *mc_anomalies_windows(const mc_anomalies *a);
 MC_API size_t mc_anomalies_ranked(const mc_anomalies *a, double threshold, size_t *rows,
                                   size_t capacity);
 
+/**
+ * The threshold `maskcast anomalies` uses unless told otherwise, from the
+ * scores' own distribution: five times the median score of the scored rows
+ * (the mask shuts such a value out five times as much as a typical one), at
+ * least 0.01 and at most halfway from the median to 1. A fixed threshold
+ * does not fit every model: how far a mask closes on ordinary values depends
+ * on the data and the training (docs/EXPLAIN.md). NAN when no row is scored.
+ */
+MC_API double mc_anomalies_default_threshold(const mc_anomalies *a);
+
 /** @} */
 
 /** Lengths in mc_anomaly_agreement. */

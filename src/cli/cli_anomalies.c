@@ -37,7 +37,9 @@ static void help(FILE *f)
         "value, observed 0 for a value the loader filled in.\n"
         "\n"
         "  -m, --model FILE       the model file written by 'maskcast train'\n"
-        "  --threshold T          list values scoring at least T (default 0.5)\n"
+        "  --threshold T          list values scoring at least T (default: from the scores,\n"
+        "                         five times their median, at least 0.01 and at most\n"
+        "                         halfway from the median to 1; printed on standard error)\n"
         "  --top N                and at most the N strongest (default: all)\n"
         "  --start TIME           leave out the values before TIME (e.g. the span the model\n"
         "                         was trained on); the windows still read them\n"
@@ -322,7 +324,7 @@ int mc_cli_anomalies(int argc, char **argv, FILE *out, FILE *err)
     anomaly_args a;
     memset(&a, 0, sizeof a);
     mc_cli_data_init(&a.data);
-    a.threshold = 0.5;
+    a.threshold = NAN; /* from the scores unless --threshold */
     int status = parse(&a, argc, argv, out, err);
     mc_model *m = NULL;
     mc_frame *f = NULL;
@@ -356,6 +358,21 @@ int mc_cli_anomalies(int argc, char **argv, FILE *out, FILE *err)
     }
     if (a.start != NULL && !drop_before(&s, b.series.wall, a.start, err))
         goto done;
+    if (isnan(a.threshold)) {
+        double median = NAN;
+        if (mc_anomaly_median_score(&s, &median, &e) != MC_OK) {
+            fprintf(err, "maskcast: %s\n", e.message);
+            goto done;
+        }
+        a.threshold = mc_anomaly_threshold_of_median(median);
+        if (isnan(a.threshold)) {
+            fprintf(err, "maskcast anomalies: no value is scored (none is seen by a window "
+                         "after --start)\n");
+            goto done;
+        }
+        fprintf(err, "maskcast anomalies: threshold %.4g, from the scores (their median %.4g); "
+                     "--threshold T to choose another\n", a.threshold, median);
+    }
     listing l = {.frame = f, .scores = &s, .wall = b.series.wall};
     if (a.truth != NULL) {
         mc_anomaly_agree(&agree, &s, b.series.wall, &truth, a.threshold);

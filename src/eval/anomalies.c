@@ -336,3 +336,37 @@ mc_status mc_anomaly_rank(size_t *rows, size_t *n_out, const mc_anomaly_scores *
     *n_out = n;
     return MC_OK;
 }
+
+double mc_anomaly_threshold_of_median(double median)
+{
+    if (isnan(median))
+        return NAN;
+    double t = 5.0 * median;
+    if (t < MC_ANOMALY_MIN_THRESHOLD)
+        t = MC_ANOMALY_MIN_THRESHOLD;
+    const double halfway = (1.0 + median) / 2.0;
+    return t < halfway ? t : halfway;
+}
+
+static int ascending(const void *pa, const void *pb)
+{
+    const double a = *(const double *)pa, b = *(const double *)pb;
+    return (a > b) - (a < b);
+}
+
+mc_status mc_anomaly_median_score(const mc_anomaly_scores *s, double *out, mc_error *err)
+{
+    *out = NAN;
+    double *v = malloc((s->rows ? s->rows : 1) * sizeof *v);
+    if (v == NULL)
+        return mc_error_nomem(err, "the anomaly scores' median");
+    size_t n = 0;
+    for (size_t i = 0; i < s->rows; i++)
+        if (s->windows[i] > 0 && !isnan(s->score[i]))
+            v[n++] = s->score[i];
+    qsort(v, n, sizeof *v, ascending);
+    if (n > 0)
+        *out = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+    free(v);
+    return MC_OK;
+}

@@ -98,6 +98,19 @@ bool mc_anomaly_truth_contains(const mc_anomaly_truth *t, int64_t wall);
 mc_status mc_anomaly_rank(size_t *rows, size_t *n, const mc_anomaly_scores *s, double threshold,
                           mc_error *err);
 
+/*
+ * The default threshold (docs/EXPLAIN.md): five times the median score of
+ * the scored rows -- the mask shuts the value out five times as much as it
+ * does a typical one --, at least MC_ANOMALY_MIN_THRESHOLD and at most
+ * halfway from the median to 1. NAN when no row is scored.
+ */
+#define MC_ANOMALY_MIN_THRESHOLD 0.01
+double mc_anomaly_threshold_of_median(double median);
+
+/* The median score of the scored rows of `s` (NAN when none): in *out,
+   MC_ERR_NOMEM when the scratch copy cannot be made. */
+mc_status mc_anomaly_median_score(const mc_anomaly_scores *s, double *out, mc_error *err);
+
 /* The scores behind a public result (anomalies_api.c). */
 const mc_anomaly_scores *mc_anomalies_result(const mc_anomalies *a);
 

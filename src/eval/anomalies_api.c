@@ -113,6 +113,16 @@ size_t mc_anomalies_ranked(const mc_anomalies *a, double threshold, size_t *rows
     return n;
 }
 
+double mc_anomalies_default_threshold(const mc_anomalies *a)
+{
+    const size_t n = a->n_ranked; /* every scored row, strongest first */
+    if (n == 0)
+        return NAN;
+    const double median = n % 2 ? a->s.score[a->ranked[n / 2]]
+                                : (a->s.score[a->ranked[n / 2 - 1]] + a->s.score[a->ranked[n / 2]]) / 2.0;
+    return mc_anomaly_threshold_of_median(median);
+}
+
 mc_status mc_anomalies_compare(const mc_anomalies *a, const char *truth_path,
                                mc_time_format format, double threshold,
                                mc_anomaly_agreement *out, uint8_t *recorded, mc_error *err)
