@@ -341,6 +341,35 @@ static void test_quantile_model_columns(void **state)
        are known; the 0.5 interval needs 3 of them (ranks 1 and 3 of 3): the
        last 3 of the 6 origins have one. */
     assert_int_equal(with_interval, 3 * HORIZON);
+
+    /* --calibrate-quantiles: the quantiles move (past the first origins), stay
+       ordered, and the point forecast stays the raw median. */
+    char calibrated[4400];
+    snprintf(calibrated, sizeof calibrated, "%s.calibrated.csv", model);
+    r = RUN("backtest", "--csv", train.path, "--target", "load", "--future", "temperature",
+            "--lookback", "48", "--horizon", "12", "--hidden", "8", "--epochs", "2",
+            "--samples-per-epoch", "256", "--test-days", "6", "--loss=pinball", "--quiet",
+            "--calibrate-quantiles", "--interval-window", "3", "--forecasts", calibrated);
+    assert_int_equal(r.status, 0);
+    result_free(&r);
+    f = fopen(calibrated, "r");
+    assert_non_null(f);
+    char *cal = slurp(f);
+    size_t moved = 0;
+    for (const char *a = strchr(text, '\n') + 1, *b = strchr(cal, '\n') + 1; *a && *b;
+         a = strchr(a, '\n') + 1, b = strchr(b, '\n') + 1) {
+        double pa, qa[3], pb, qb[3];
+        assert_int_equal(sscanf(a, "%*[^,],%*[^,],%*[^,],%*[^,],%lf,%lf,%lf,%lf", &pa, &qa[0],
+                                &qa[1], &qa[2]), 4);
+        assert_int_equal(sscanf(b, "%*[^,],%*[^,],%*[^,],%*[^,],%lf,%lf,%lf,%lf", &pb, &qb[0],
+                                &qb[1], &qb[2]), 4);
+        assert_true(pa == pb && pb == qa[1]); /* the point forecast: the raw median */
+        assert_true(qb[0] <= qb[1] && qb[1] <= qb[2]);
+        moved += qa[0] != qb[0] || qa[2] != qb[2];
+    }
+    assert_true(moved > 0);
+    free(cal);
+    unlink(calibrated);
     free(text);
     unlink(path);
     unlink(model);

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "eval/intervals.h"
 
@@ -90,6 +91,106 @@ static void test_against_twin(void **state)
     }
 }
 
+enum { Q = 3 };
+static const double QLEVELS[Q] = {0.1, 0.5, 0.9};
+
+/* Quantile calibration, literally: the eligible origins by a scan, each
+   level's residuals against the given forecasts sorted by insertion, the rank
+   ceil((m + 1) t) in whole numbers (t in tenths), then each (i, k) sorted. */
+static void quantile_twin(double *out, const double *q, const double *actual,
+                          const size_t *origin, const size_t *first, size_t window)
+{
+    double e[N];
+    for (size_t i = 0; i < N; i++) {
+        size_t eligible[N], n_el = 0;
+        for (size_t j = 0; j < N; j++)
+            if (first[j] + H - 1 < origin[i])
+                eligible[n_el++] = j;
+        const size_t from = n_el > window ? n_el - window : 0;
+        for (size_t k = 0; k < H; k++) {
+            double *o = out + (i * H + k) * Q;
+            for (size_t l = 0; l < Q; l++) {
+                size_t m = 0;
+                for (size_t t = from; t < n_el; t++) {
+                    const size_t at = (eligible[t] * H + k) * Q + l;
+                    const double r = actual[eligible[t] * H + k] - q[at];
+                    if (isnan(r))
+                        continue;
+                    size_t pos = m++;
+                    while (pos > 0 && e[pos - 1] > r) {
+                        e[pos] = e[pos - 1];
+                        pos--;
+                    }
+                    e[pos] = r;
+                }
+                const long tenths = lround(QLEVELS[l] * 10.0);
+                const long rank = ((long)m + 1) * tenths / 10 + ((((long)m + 1) * tenths) % 10 != 0);
+                o[l] = q[(i * H + k) * Q + l] + (rank >= 1 && rank <= (long)m ? e[rank - 1] : 0.0);
+            }
+            for (size_t a = 1; a < Q; a++) /* ordered */
+                for (size_t b = a; b > 0 && o[b - 1] > o[b]; b--) {
+                    const double t = o[b];
+                    o[b] = o[b - 1];
+                    o[b - 1] = t;
+                }
+        }
+    }
+}
+
+static void test_quantile_calibration_against_twin(void **state)
+{
+    (void)state;
+    double actual[N * H], q[N * H * Q];
+    size_t origin[N], first[N];
+    size_t row = 30;
+    for (size_t i = 0; i < N; i++) {
+        origin[i] = row;
+        first[i] = row + 1;
+        row += 1 + (i % 2);
+        for (size_t k = 0; k < H; k++) {
+            /* quantiles too narrow around a biased centre */
+            const double centre = 103.0 + test_uniform(-2.0f, 2.0f);
+            q[(i * H + k) * Q + 0] = centre - 2.0;
+            q[(i * H + k) * Q + 1] = centre;
+            q[(i * H + k) * Q + 2] = centre + 2.0;
+            actual[i * H + k] = 100.0 + test_uniform(-10.0f, 10.0f);
+        }
+    }
+    actual[9 * H + 1] = NAN;
+    for (size_t window = 1; window <= N; window += WINDOW) {
+        double got[N * H * Q], want[N * H * Q];
+        memcpy(got, q, sizeof got);
+        assert_int_equal(mc_rolling_quantile_calibration(got, actual, origin, first, N, H, QLEVELS,
+                                                         Q, window, NULL),
+                         MC_OK);
+        quantile_twin(want, q, actual, origin, first, window);
+        size_t moved = 0;
+        for (size_t i = 0; i < N * H * Q; i++) {
+            assert_true(got[i] == want[i]);
+            moved += got[i] != q[i];
+        }
+        if (window >= 18)
+            assert_true(moved > N * H * Q / 2);
+    }
+    /* The calibrated quantiles hold about their levels of the later actuals. */
+    double got[N * H * Q];
+    memcpy(got, q, sizeof got);
+    assert_int_equal(mc_rolling_quantile_calibration(got, actual, origin, first, N, H, QLEVELS, Q,
+                                                     N, NULL),
+                     MC_OK);
+    size_t below[Q] = {0}, n = 0;
+    for (size_t i = N / 2; i < N; i++)
+        for (size_t k = 0; k < H; k++) {
+            if (isnan(actual[i * H + k]))
+                continue;
+            n++;
+            for (size_t l = 0; l < Q; l++)
+                below[l] += actual[i * H + k] <= got[(i * H + k) * Q + l];
+        }
+    for (size_t l = 0; l < Q; l++) /* raw: 0.1 would hold about 0.25, 0.9 about 0.65 */
+        assert_close((double)below[l] / (double)n, QLEVELS[l], 0.1, 0.0);
+}
+
 static void test_interval_score(void **state)
 {
     (void)state;
@@ -103,6 +204,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_against_twin),
+        cmocka_unit_test(test_quantile_calibration_against_twin),
         cmocka_unit_test(test_interval_score),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -353,6 +353,22 @@ static void score(mc_backtest *b, bt_method *m, const double *quantiles, const d
     }
 }
 
+/* The quantiles recalibrated origin by origin (mc_rolling_quantile_calibration). */
+static mc_status calibrate_quantiles(mc_backtest *b, model_run *run, size_t Q, mc_error *err)
+{
+    const size_t N = b->n_origins;
+    size_t *first = mc_realloc_array(NULL, N ? N : 1, sizeof *first);
+    if (first == NULL)
+        return mc_error_nomem(err, "calibrating the quantiles");
+    for (size_t i = 0; i < N; i++)
+        first[i] = b->rows[i] + b->gap;
+    const mc_status st = mc_rolling_quantile_calibration(
+        run->quantiles, b->actual, b->rows, first, N, b->horizon, run->levels, Q,
+        run->bo->interval_window ? run->bo->interval_window : 90, err);
+    free(first);
+    return st;
+}
+
 static mc_status run_model(mc_backtest *b, const char *name, model_run *run, mc_error *err)
 {
     bt_method *m = add_method(b, name, err);
@@ -372,6 +388,8 @@ static mc_status run_model(mc_backtest *b, const char *name, model_run *run, mc_
         const size_t last = first + every < N ? first + every : N;
         st = fit_and_forecast(b, m, run, first, last, &report, err);
     }
+    if (st == MC_OK && run->n_quantiles > 1 && run->bo->calibrate_quantiles)
+        st = calibrate_quantiles(b, run, Q, err);
     if (st == MC_OK && run->n_quantiles > 1) {
         score(b, m, run->quantiles, run->levels, Q);
         m->quantiles = run->quantiles; /* kept for the result's readers */

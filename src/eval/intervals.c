@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/checked.h"
 #include "common/error.h"
@@ -46,6 +47,47 @@ mc_status mc_rolling_intervals(double *lower, double *upper, const double *actua
             }
         }
     }
+    free(e);
+    return MC_OK;
+}
+
+mc_status mc_rolling_quantile_calibration(double *q, const double *actual, const size_t *origin,
+                                          const size_t *first_target, size_t n, size_t H,
+                                          const double *levels, size_t Q, size_t window,
+                                          mc_error *err)
+{
+    const size_t cells = n * H * Q;
+    double *raw = mc_realloc_array(NULL, cells ? cells : 1, sizeof *raw);
+    double *e = mc_realloc_array(NULL, window ? window : 1, sizeof *e);
+    if (raw == NULL || e == NULL) {
+        free(raw);
+        free(e);
+        return mc_error_nomem(err, "calibrating the quantiles");
+    }
+    memcpy(raw, q, cells * sizeof *raw);
+    size_t known = 0; /* origins [0, known) have every target before origin i */
+    for (size_t i = 0; i < n; i++) {
+        while (known < i && first_target[known] + H <= origin[i])
+            known++;
+        const size_t from = known > window ? known - window : 0;
+        for (size_t k = 0; k < H; k++) {
+            double *out = q + (i * H + k) * Q;
+            for (size_t l = 0; l < Q; l++) {
+                size_t m = 0;
+                for (size_t j = from; j < known; j++) {
+                    const double r = actual[j * H + k] - raw[(j * H + k) * Q + l];
+                    if (!isnan(r))
+                        e[m++] = r;
+                }
+                qsort(e, m, sizeof *e, by_value);
+                const double rank = ceil((double)(m + 1) * levels[l] - 1e-9 * (double)(m + 1));
+                if (rank >= 1.0 && rank <= (double)m)
+                    out[l] = raw[(i * H + k) * Q + l] + e[(size_t)rank - 1];
+            }
+            qsort(out, Q, sizeof *out, by_value);
+        }
+    }
+    free(raw);
     free(e);
     return MC_OK;
 }

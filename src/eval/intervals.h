@@ -27,6 +27,22 @@ mc_status mc_rolling_intervals(double *lower, double *upper, const double *actua
                                const size_t *first_target, size_t n, size_t H,
                                const double *levels, size_t L, size_t window, mc_error *err);
 
+/*
+ * Rolling conformal calibration of quantile forecasts q (n x H x Q, levels
+ * increasing in (0, 1)), in place: at origin i, step k and level t, with the
+ * m residuals r = actual - q (the forecasts as given) of the last `window`
+ * origins whose targets were all observed before origin[i], sorted, the
+ * quantile becomes q + r(ceil((m + 1) t)) -- one-sided split conformal: at
+ * least t of the actuals fall at or below it when residuals are
+ * exchangeable. Left as given where that rank is not in 1..m (too few
+ * residuals yet). The Q values of each (i, k) are then sorted, so that the
+ * quantiles stay ordered. MC_ERR_NOMEM, or MC_OK.
+ */
+mc_status mc_rolling_quantile_calibration(double *q, const double *actual, const size_t *origin,
+                                          const size_t *first_target, size_t n, size_t H,
+                                          const double *levels, size_t Q, size_t window,
+                                          mc_error *err);
+
 /* The interval (Winkler) score of [lo, hi] at `level` for the actual y:
    its width, plus 2 / (1 - level) times the distance by which y misses it. */
 double mc_interval_score(double lo, double hi, double y, double level);
