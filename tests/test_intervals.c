@@ -95,8 +95,8 @@ enum { Q = 3 };
 static const double QLEVELS[Q] = {0.1, 0.5, 0.9};
 
 /* Quantile calibration, literally: the eligible origins by a scan, each
-   level's residuals against the given forecasts sorted by insertion, the rank
-   ceil((m + 1) t) in whole numbers (t in tenths), then each (i, k) sorted. */
+   level's residuals against the given forecasts sorted by insertion, the
+   position (m + 1) t in whole tenths, interpolated, then each (i, k) sorted. */
 static void quantile_twin(double *out, const double *q, const double *actual,
                           const size_t *origin, const size_t *first, size_t window)
 {
@@ -123,9 +123,13 @@ static void quantile_twin(double *out, const double *q, const double *actual,
                     }
                     e[pos] = r;
                 }
-                const long tenths = lround(QLEVELS[l] * 10.0);
-                const long rank = ((long)m + 1) * tenths / 10 + ((((long)m + 1) * tenths) % 10 != 0);
-                o[l] = q[(i * H + k) * Q + l] + (rank >= 1 && rank <= (long)m ? e[rank - 1] : 0.0);
+                /* the position (m + 1) t in tenths: whole part and remainder */
+                const long tenths = lround(QLEVELS[l] * 10.0), pos10 = ((long)m + 1) * tenths;
+                const long r = pos10 / 10, rem = pos10 % 10;
+                double shift = 0.0;
+                if (r >= 1 && (r < (long)m || (r == (long)m && rem == 0)))
+                    shift = rem == 0 ? e[r - 1] : e[r - 1] + (double)rem / 10.0 * (e[r] - e[r - 1]);
+                o[l] = q[(i * H + k) * Q + l] + shift;
             }
             for (size_t a = 1; a < Q; a++) /* ordered */
                 for (size_t b = a; b > 0 && o[b - 1] > o[b]; b--) {
@@ -166,7 +170,7 @@ static void test_quantile_calibration_against_twin(void **state)
         quantile_twin(want, q, actual, origin, first, window);
         size_t moved = 0;
         for (size_t i = 0; i < N * H * Q; i++) {
-            assert_true(got[i] == want[i]);
+            assert_close(got[i], want[i], 1e-12, 1e-12); /* a fraction in binary vs tenths */
             moved += got[i] != q[i];
         }
         if (window >= 18)

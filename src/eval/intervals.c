@@ -80,9 +80,15 @@ mc_status mc_rolling_quantile_calibration(double *q, const double *actual, const
                         e[m++] = r;
                 }
                 qsort(e, m, sizeof *e, by_value);
-                const double rank = ceil((double)(m + 1) * levels[l] - 1e-9 * (double)(m + 1));
-                if (rank >= 1.0 && rank <= (double)m)
-                    out[l] = raw[(i * H + k) * Q + l] + e[(size_t)rank - 1];
+                double at = (double)(m + 1) * levels[l]; /* 1-based, interpolated */
+                if (fabs(at - round(at)) < 1e-9 * (double)(m + 1))
+                    at = round(at); /* 0.1 x 90 is 9, not 9.000000000000002 */
+                if (at >= 1.0 && at <= (double)m) {
+                    const size_t r = (size_t)floor(at);
+                    const double frac = at - (double)r;
+                    const double shift = r < m ? e[r - 1] + frac * (e[r] - e[r - 1]) : e[m - 1];
+                    out[l] = raw[(i * H + k) * Q + l] + shift;
+                }
             }
             qsort(out, Q, sizeof *out, by_value);
         }

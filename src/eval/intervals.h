@@ -32,10 +32,12 @@ mc_status mc_rolling_intervals(double *lower, double *upper, const double *actua
  * increasing in (0, 1)), in place: at origin i, step k and level t, with the
  * m residuals r = actual - q (the forecasts as given) of the last `window`
  * origins whose targets were all observed before origin[i], sorted, the
- * quantile becomes q + r(ceil((m + 1) t)) -- one-sided split conformal: at
- * least t of the actuals fall at or below it when residuals are
- * exchangeable. Left as given where that rank is not in 1..m (too few
- * residuals yet). The Q values of each (i, k) are then sorted, so that the
+ * quantile becomes q + r((m + 1) t), the order statistic at that position
+ * interpolated linearly between its neighbours: the share of actuals at or
+ * below it is t in expectation when residuals are exchangeable (the
+ * one-sided conformal rank ceil((m + 1) t) would promise at least t, biasing
+ * every level upward, which is not what a reliable quantile needs). Left as
+ * given where (m + 1) t is not in [1, m] (too few residuals yet). The Q values of each (i, k) are then sorted, so that the
  * quantiles stay ordered. MC_ERR_NOMEM, or MC_OK.
  */
 mc_status mc_rolling_quantile_calibration(double *q, const double *actual, const size_t *origin,
