@@ -252,6 +252,7 @@ static void test_shuffle_seed(void **state)
 /* ---- --json in every command ------------------------------------------------- */
 
 static char g_csv[4096], g_model[4200], g_tmp[4200];
+static temp_csv g_short; /* the sample's first 60 days, for the slower scoring commands */
 
 /* stdout is one JSON document, nothing before or after it. */
 static cJSON *parse_whole(const char *text)
@@ -286,7 +287,13 @@ static int setup(void **state)
     snprintf(g_csv, sizeof g_csv, "%s/data/sample_load.csv", MC_SOURCE_DIR);
     snprintf(g_model, sizeof g_model, "%s/mc_options_model.safetensors", tmp_dir());
     snprintf(g_tmp, sizeof g_tmp, "%s/mc_options_out.json", tmp_dir());
-    return 0;
+    FILE *in = fopen(g_csv, "r");
+    FILE *out = temp_open(&g_short);
+    char line[512];
+    for (int i = 0; i <= 60 * 24 && fgets(line, sizeof line, in) != NULL; i++)
+        fputs(line, out);
+    fclose(in);
+    return fclose(out);
 }
 
 static int teardown(void **state)
@@ -294,6 +301,7 @@ static int teardown(void **state)
     (void)state;
     remove(g_model);
     remove(g_tmp);
+    remove(g_short.path);
     return 0;
 }
 
@@ -301,7 +309,7 @@ static int teardown(void **state)
 static void test_train_json(void **state)
 {
     (void)state;
-    cli_result r = RUN("train", "--csv", g_csv, "--target", "load", "--epochs", "2",
+    cli_result r = RUN("train", "--csv", g_short.path, "--target", "load", "--epochs", "2",
                        "--samples-per-epoch", "512", "--hidden", "8", "--no-linear-candidate",
                        "--seed", "3", "-q", "--json", "-o", g_model);
     assert_int_equal(r.status, 0);
@@ -339,14 +347,14 @@ static void test_json_only_on_stdout(void **state)
 {
     (void)state;
     const char *const runs[][16] = {
-        {"describe", "--csv", g_csv, "--json", NULL},
-        {"forecast", "-m", g_model, "--csv", g_csv, "--json", "--intervals", "0.8", NULL},
+        {"describe", "--csv", g_short.path, "--json", NULL},
+        {"forecast", "-m", g_model, "--csv", g_short.path, "--json", "--intervals", "0.8", NULL},
         {"inspect", "-m", g_model, "--json", NULL},
-        {"explain", "-m", g_model, "--csv", g_csv, "--days", "2", "--repeats", "1", "--json",
+        {"explain", "-m", g_model, "--csv", g_short.path, "--days", "2", "--repeats", "1", "--json",
          NULL},
-        {"anomalies", "-m", g_model, "--csv", g_csv, "--threshold", "0", "--top", "3", "--json",
+        {"anomalies", "-m", g_model, "--csv", g_short.path, "--threshold", "0", "--top", "3", "--json",
          NULL},
-        {"backtest", "--csv", g_csv, "--target", "load", "--epochs", "1", "--samples-per-epoch",
+        {"backtest", "--csv", g_short.path, "--target", "load", "--epochs", "1", "--samples-per-epoch",
          "256", "--hidden", "8", "--test-days", "2", "--json", NULL},
         {"holidays", "--json", NULL},
         {"holidays", "--json", "us", NULL}};
@@ -359,10 +367,10 @@ static void test_json_only_on_stdout(void **state)
         result_free(&r);
     }
     const char *const to_file[][16] = {
-        {"forecast", "-m", g_model, "--csv", g_csv, "--json", "-o", g_tmp, NULL},
-        {"explain", "-m", g_model, "--csv", g_csv, "--days", "2", "--repeats", "1", "--json",
+        {"forecast", "-m", g_model, "--csv", g_short.path, "--json", "-o", g_tmp, NULL},
+        {"explain", "-m", g_model, "--csv", g_short.path, "--days", "2", "--repeats", "1", "--json",
          "-o", g_tmp, NULL},
-        {"anomalies", "-m", g_model, "--csv", g_csv, "--threshold", "0", "--top", "3", "--json",
+        {"anomalies", "-m", g_model, "--csv", g_short.path, "--threshold", "0", "--top", "3", "--json",
          "-o", g_tmp, NULL}};
     for (size_t i = 0; i < sizeof to_file / sizeof to_file[0]; i++) {
         remove(g_tmp);
@@ -380,7 +388,7 @@ static void test_json_only_on_stdout(void **state)
 static void test_tune_json(void **state)
 {
     (void)state;
-    cli_result r = RUN("tune", "--csv", g_csv, "--target", "load", "--epochs", "1",
+    cli_result r = RUN("tune", "--csv", g_short.path, "--target", "load", "--epochs", "1",
                        "--samples-per-epoch", "256", "--hidden", "8", "--test-days", "2",
                        "--try", "val-fraction=0.1,0.25", "--json", "-o", g_model);
     assert_int_equal(r.status, 0);
