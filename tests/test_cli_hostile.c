@@ -103,7 +103,7 @@ static void test_counts_refuse_blanks_and_signs(void **state)
         {"backtest", "--gap"}, {"backtest", "--refit-every"}, {"backtest", "--ensemble"},
         {"backtest", "--corrupt-seed"}, {"backtest", "--train-stride"}, {"backtest", "--seed"},
         {"explain", "--days"}, {"explain", "--stride"}, {"explain", "--repeats"},
-        {"explain", "--seed"}, {"anomalies", "--top"}, {"describe", "--step"}};
+        {"explain", "--shuffle-seed"}, {"anomalies", "--top"}, {"describe", "--step"}};
     static const char *const values[] = {" -1", "-1", "+1", " 7", "\t7", "-0", "7 ", ""};
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
         for (size_t v = 0; v < sizeof values / sizeof values[0]; v++) {

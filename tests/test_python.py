@@ -391,7 +391,7 @@ def test_explain(model, history_path):
     model.save(path)
     with open(os.path.join(WORK, "explain.csv"), "w") as f:
         f.write(cli("explain", "-m", path, "--csv", history_path, "--days", "5",
-                    "--repeats", "3", "--seed", "4", "--stride", "2h"))
+                    "--repeats", "3", "--shuffle-seed", "4", "--stride", "2h"))
     with open(os.path.join(WORK, "explain.csv")) as f:
         ref = list(csv.DictReader(f))
     got = x.table()

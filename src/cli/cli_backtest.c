@@ -113,6 +113,7 @@ typedef struct backtest_args {
     mc_backtest_options bo;
     const char *test_start, *forecasts, *metrics, *json;
     bool json_stdout; /* --json: the JSON instead of the summary */
+    bool warned_json; /* the deprecated --json FILE, warned about once */
     mc_cli_report_file report;
     int64_t stride_seconds, gap_seconds;
     bool quiet;
@@ -187,8 +188,10 @@ static int backtest_option(void *args, int c, const char *arg, FILE *err)
     case OPT_METRICS_JSON: a->json = arg; return 1;
     case OPT_JSON:
         if (arg != NULL) { /* --json=FILE, the old spelling */
-            fprintf(err, "maskcast backtest: warning: --json FILE is deprecated: use "
-                         "--metrics-json FILE (--json alone prints the JSON)\n");
+            if (!a->warned_json)
+                fprintf(err, "maskcast backtest: warning: --json FILE is deprecated: use "
+                             "--metrics-json FILE (--json alone prints the JSON)\n");
+            a->warned_json = true;
             a->json = arg;
         } else {
             a->json_stdout = true;
@@ -236,8 +239,9 @@ static int parse_args(backtest_args *a, int argc, char **argv, FILE *out, FILE *
         return st;
     /* "--json FILE", the old spelling: backtest takes no other argument */
     if (a->json_stdout && optind == argc - 1 && argv[optind][0] != '-') {
-        fprintf(err, "maskcast backtest: warning: --json FILE is deprecated: use "
-                     "--metrics-json FILE (--json alone prints the JSON)\n");
+        if (!a->warned_json)
+            fprintf(err, "maskcast backtest: warning: --json FILE is deprecated: use "
+                         "--metrics-json FILE (--json alone prints the JSON)\n");
         a->json = argv[optind++];
         a->json_stdout = false;
     }

@@ -17,14 +17,14 @@
 #include "maskcast/model.h"
 
 enum { OPT_DAYS = MC_OPT_DATA_END, OPT_START, OPT_STRIDE, OPT_SAME_TIME, OPT_REPEATS, OPT_SEED,
-       OPT_TABLE, OPT_JSON, OPT_REPORT, OPT_ORIGIN_TIME };
+       OPT_TABLE, OPT_JSON, OPT_REPORT, OPT_ORIGIN_TIME, OPT_OLD_SEED };
 
 static void help(FILE *f)
 {
     fprintf(f,
         "Usage: maskcast explain -m MODEL --csv FILE [--days N | --start TIME] [--stride DUR]\n"
-        "                        [--same-time] [--repeats R] [--seed N] [--table | --json]\n"
-        "                        [-o OUT] [--report FILE.html]\n"
+        "                        [--same-time] [--repeats R] [--shuffle-seed N]\n"
+        "                        [--table | --json] [-o OUT] [--report FILE.html]\n"
         "\n"
         "For each horizon step, how much the model's forecasts rest on each group of its\n"
         "inputs: the load over the last day of the lookback, the load before that, the\n"
@@ -58,7 +58,8 @@ static void help(FILE *f)
         "                         the calendar (the time of day itself then counts 0);\n"
         "                         with --stride 1d every origin is at the same time anyway\n"
         "  --repeats R            shuffles per group (default 5)\n"
-        "  --seed N               which shuffles (default 1)\n"
+        "  --shuffle-seed N       which shuffles (default 1; the old name --seed still\n"
+        "                         works, with a warning: --seed is the training seed)\n"
         "  --table                a table a person reads at a glance instead of CSV\n"
         "  --json                 one JSON object instead of CSV\n"
         "  -o, --output FILE      write there instead of standard output (atomically)\n"
@@ -82,6 +83,7 @@ typedef struct explain_args {
     int64_t stride_seconds;
     mc_explain_options eo;
     bool same_time, table, json;
+    bool warned_seed; /* the deprecated --seed, warned about once */
     mc_cli_report_file report;
     int64_t origin_time; /* --origin-time, seconds after midnight */
 } explain_args;
@@ -113,9 +115,15 @@ static int explain_option(void *args, int c, const char *arg, FILE *err)
             return bad(err, "repeats", arg, "1 to 1000");
         a->eo.repeats = v;
         return 1;
+    case OPT_OLD_SEED:
+        if (!a->warned_seed)
+            fprintf(err, "maskcast explain: warning: --seed is deprecated: use --shuffle-seed "
+                         "(--seed is the training seed in train, tune and backtest)\n");
+        a->warned_seed = true;
+        /* fall through */
     case OPT_SEED:
         if (!mc_cli_parse_size(arg, 0, &v))
-            return bad(err, "seed", arg, "a whole number");
+            return bad(err, c == OPT_SEED ? "shuffle-seed" : "seed", arg, "a whole number");
         a->eo.seed = v;
         return 1;
     case OPT_SAME_TIME: a->same_time = true; return 1;
@@ -139,7 +147,8 @@ static int parse(explain_args *a, int argc, char **argv, FILE *out, FILE *err)
         {"stride", required_argument, NULL, OPT_STRIDE},
         {"same-time", no_argument, NULL, OPT_SAME_TIME},
         {"repeats", required_argument, NULL, OPT_REPEATS},
-        {"seed", required_argument, NULL, OPT_SEED},
+        {"shuffle-seed", required_argument, NULL, OPT_SEED},
+        {"seed", required_argument, NULL, OPT_OLD_SEED},
         {"table", no_argument, NULL, OPT_TABLE},
         {"json", no_argument, NULL, OPT_JSON},
         {"report", required_argument, NULL, OPT_REPORT},

@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_getopt.h"
+#include "cli/cli_output.h"
 #include "data/holiday_markets.h"
 #include "data/timestamp.h"
 
@@ -61,23 +62,99 @@ void mc_cli_holidays_check_years(const char *arg, const mc_frame *frame, FILE *e
 
 static void help(FILE *f)
 {
-    fprintf(f, "Usage: maskcast holidays [MARKET]\n"
+    fprintf(f, "Usage: maskcast holidays [--json] [MARKET]\n"
                "\n"
                "Without MARKET, lists the holiday tables built into maskcast: each market's\n"
                "name, the years its table covers and the region. With MARKET, prints that\n"
                "table as CSV (date,name), the format --holidays FILE reads. --holidays MARKET\n"
                "in train, backtest and tune uses the same dates (docs/HOLIDAYS.md).\n"
                "\n"
+               "  --json                 one JSON object instead: the markets (name, first and\n"
+               "                         last year, region, source, generated), or MARKET's\n"
+               "                         table with its holidays as {date, name}\n"
                "  -h, --help             this help\n");
 }
 
-static int no_option(void *args, int c, const char *arg, FILE *err)
+enum { OPT_JSON = 1000 };
+
+static int holidays_option(void *args, int c, const char *arg, FILE *err)
 {
-    (void)args;
-    (void)c;
     (void)arg;
     (void)err;
-    return 0;
+    if (c != OPT_JSON)
+        return 0;
+    *(bool *)args = true;
+    return 1;
+}
+
+/* The fields of a market, as list() prints them. */
+static cJSON *market_json(const mc_holiday_market *m)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "market", m->name);
+    cJSON_AddNumberToObject(o, "first_year", m->first_year);
+    cJSON_AddNumberToObject(o, "last_year", m->last_year);
+    cJSON_AddStringToObject(o, "region", m->region);
+    cJSON_AddStringToObject(o, "source", m->source);
+    cJSON_AddStringToObject(o, "generated", m->generated);
+    return o;
+}
+
+/* Reads one CSV field of the generated table at *p (quoted with "" for a
+   quote, or bare) into out; *p moves past its delimiter. */
+static void table_field(const char **p, char *out, size_t size)
+{
+    const char *s = *p;
+    size_t n = 0;
+    const bool quoted = *s == '"';
+    s += quoted;
+    for (; *s != '\0'; s++) {
+        if (quoted && *s == '"' && s[1] == '"')
+            s++;
+        else if (quoted ? *s == '"' : (*s == ',' || *s == '\n' || *s == '\r'))
+            break;
+        if (n + 1 < size)
+            out[n++] = *s;
+    }
+    out[n] = '\0';
+    s += quoted && *s == '"';
+    while (*s == '\r')
+        s++;
+    *p = *s == '\0' ? s : s + 1;
+}
+
+/* A market's table as JSON: its fields and {date, name} per holiday. */
+static cJSON *table_json(const mc_holiday_market *m)
+{
+    cJSON *o = market_json(m);
+    cJSON *days = cJSON_AddArrayToObject(o, "holidays");
+    const char *p = (const char *)m->table;
+    p += strcspn(p, "\n"); /* the header, date,name */
+    p += *p == '\n';
+    while (*p != '\0') {
+        char date[32], name[256];
+        table_field(&p, date, sizeof date);
+        if (p[-1] == ',')
+            table_field(&p, name, sizeof name);
+        else
+            name[0] = '\0';
+        if (date[0] == '\0')
+            continue;
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddStringToObject(d, "date", date);
+        cJSON_AddStringToObject(d, "name", name);
+        cJSON_AddItemToArray(days, d);
+    }
+    return o;
+}
+
+static cJSON *list_json(void)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *all = cJSON_AddArrayToObject(o, "markets");
+    for (size_t i = 0; i < mc_holiday_market_count; i++)
+        cJSON_AddItemToArray(all, market_json(&mc_holiday_markets[i]));
+    return o;
 }
 
 static void list(FILE *out)
@@ -102,10 +179,12 @@ static void list(FILE *out)
 
 int mc_cli_holidays(int argc, char **argv, FILE *out, FILE *err)
 {
-    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
+    static const struct option longopts[] = {{"json", no_argument, NULL, OPT_JSON},
+                                             {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    static const mc_cli_command cmd = {"holidays", "h", longopts, no_option, help};
-    const int status = mc_cli_parse_options(&cmd, NULL, argc, argv, out, err);
+    static const mc_cli_command cmd = {"holidays", "h", longopts, holidays_option, help};
+    bool json = false;
+    const int status = mc_cli_parse_options(&cmd, &json, argc, argv, out, err);
     if (status != MC_EXIT_OK)
         return status == MC_CLI_HELP_SHOWN ? MC_EXIT_OK : status;
     if (optind + 1 < argc) {
@@ -113,6 +192,8 @@ int mc_cli_holidays(int argc, char **argv, FILE *out, FILE *err)
                      "Run 'maskcast holidays --help' for the usage.\n");
         return MC_EXIT_USAGE;
     }
+    if (optind == argc && json)
+        return mc_cli_print_json(list_json(), out, err);
     if (optind == argc) {
         list(out);
         return MC_EXIT_OK;
@@ -125,6 +206,8 @@ int mc_cli_holidays(int argc, char **argv, FILE *out, FILE *err)
         fprintf(err, "maskcast holidays: %s\n", e.message);
         return MC_EXIT_USAGE;
     }
+    if (json)
+        return mc_cli_print_json(table_json(m), out, err);
     fwrite(m->table, 1, m->size, out);
     return MC_EXIT_OK;
 }

@@ -143,9 +143,11 @@ int mc_cli_model_option(mc_cli_model *a, int c, const char *arg, const char *com
     if (c < MC_OPT_MODEL || c >= MC_OPT_MODEL_END)
         return 0;
     if (c == MC_OPT_MODEL_OLD_STRIDE) {
-        fprintf(err, "maskcast %s: warning: --stride is deprecated here: it is --%s, the "
-                     "spacing of training origins (backtest's --stride spaces its forecast "
-                     "origins)\n", command, a->stride_name);
+        if (!a->warned_stride)
+            fprintf(err, "maskcast %s: warning: --stride is deprecated here: it is --%s, the "
+                         "spacing of training origins (backtest's --stride spaces its "
+                         "forecast origins)\n", command, a->stride_name);
+        a->warned_stride = true;
         for (size_t i = 0; i < mc_option_count(); i++)
             if (strcmp(mc_option_at(i)->name, "origin_stride") == 0)
                 c = MC_OPT_MODEL + (int)i;

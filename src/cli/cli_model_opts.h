@@ -43,6 +43,7 @@ typedef struct mc_cli_model {
     int64_t *holidays;         /* its dates (owned), which mo points at */
     const char *stride_name;   /* the origin stride's spelling, for messages */
     bool horizon_given, lookback_given;
+    bool warned_stride; /* the deprecated --stride, warned about once */
 } mc_cli_model;
 
 /* Defaults of the library; `stride_name` as for mc_cli_model_long_options(). */

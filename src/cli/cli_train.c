@@ -9,7 +9,9 @@
 #include "cli/cli_data.h"
 #include "cli/cli_getopt.h"
 #include "cli/cli_model_opts.h"
+#include "cli/cli_output.h"
 #include "cli/cli_progress.h"
+#include "cli/cli_summary.h"
 #include "common/error.h"
 #include "io/atomic_file.h"
 #include "train/model_internal.h"
@@ -19,7 +21,7 @@ static void help(FILE *f)
     fprintf(f,
         "Usage: maskcast train --csv FILE --target COL [--past A,B] [--future A,B]\n"
         "                      [--holidays MARKET|FILE] [--horizon H] [--lookback L] [OPTIONS]\n"
-        "                      -o MODEL\n"
+        "                      -o MODEL [--json]\n"
         "\n"
         "Trains the forecasting network on the load in a CSV and writes a model file\n"
         "(safetensors). The last part of the data (--val-fraction of the forecast origins,\n"
@@ -37,6 +39,10 @@ static void help(FILE *f)
         "  --ensemble N           train N models with seeds seed..seed+N-1 and write one model\n"
         "                         file whose forecasts are their mean (default 1)\n"
         "  -o, --output MODEL     the model file to write (required)\n"
+        "  --json                 print a JSON summary on standard output once the model is\n"
+        "                         written: its path, what was kept (network, linear or\n"
+        "                         blend), epochs and best epoch, validation losses, seconds,\n"
+        "                         training, validation and calibration origins\n"
         "  -q, --quiet            no progress\n"
         "  -h, --help             this help\n"
         "\n"
@@ -54,10 +60,11 @@ typedef struct train_args {
     const char *output;
     const char *from, *until; /* --from, --until: the rows trained on */
     size_t ensemble;
-    bool quiet;
+    bool quiet, json;
+    bool interrupted; /* Ctrl-C ended training: what was trained so far is written */
 } train_args;
 
-enum { OPT_ENSEMBLE = MC_OPT_MODEL_END, OPT_FROM, OPT_UNTIL };
+enum { OPT_ENSEMBLE = MC_OPT_MODEL_END, OPT_FROM, OPT_UNTIL, OPT_JSON };
 
 static int train_option(void *args, int c, const char *arg, FILE *err)
 {
@@ -77,6 +84,7 @@ static int train_option(void *args, int c, const char *arg, FILE *err)
         return 1;
     case OPT_FROM: a->from = arg; return 1;
     case OPT_UNTIL: a->until = arg; return 1;
+    case OPT_JSON: a->json = true; return 1;
     case 'o': a->output = arg; return 1;
     case 'q': a->quiet = true; return 1;
     default: return 0;
@@ -91,6 +99,7 @@ static int parse_args(train_args *a, int argc, char **argv, FILE *out, FILE *err
         {"from", required_argument, NULL, OPT_FROM},
         {"until", required_argument, NULL, OPT_UNTIL},
         {"output", required_argument, NULL, 'o'},
+        {"json", no_argument, NULL, OPT_JSON},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -189,6 +198,7 @@ static mc_model *train_members(train_args *a, const mc_frame *frame, FILE *err)
     }
     if (stopped && made > 0) {
         st = MC_OK; /* what was trained is kept */
+        a->interrupted = true;
         fprintf(err, "maskcast: interrupted: keeping %s so far (%zu of %zu model%s)\n",
                 mc_model_best_epoch(members[made - 1]) > 0 ? "the best epoch" : "the linear forecaster",
                 made, n, n > 1 ? "s" : "");
@@ -298,6 +308,8 @@ int mc_cli_train(int argc, char **argv, FILE *out, FILE *err)
     if (!a.quiet)
         fprintf(err, "maskcast: wrote %s (lookback %zu, horizon %zu steps; %.1f s)\n", a.output,
                 a.model.mo.window.lookback, a.model.mo.window.horizon, mc_model_train_seconds(model));
+    if (a.json)
+        status = mc_cli_print_json(mc_cli_training_json(model, a.output, a.interrupted), out, err);
 done:
     mc_atomic_abort(&file); /* the temporary, when training or writing failed */
     mc_model_free(model);

@@ -9,16 +9,18 @@
 #include "cli/cli_data.h"
 #include "cli/cli_getopt.h"
 #include "cli/cli_model_opts.h"
+#include "cli/cli_output.h"
+#include "cli/cli_summary.h"
 #include "io/atomic_file.h"
 
-enum { OPT_TRY = MC_OPT_MODEL_END, OPT_TEST_DAYS };
+enum { OPT_TRY = MC_OPT_MODEL_END, OPT_TEST_DAYS, OPT_JSON };
 
 /* The most options tried at once, values per option, configurations. */
 enum { MAX_TRIES = 8, MAX_VALUES = 8, MAX_CONFIGS = 64 };
 
 /* One --try NAME=V1,V2,...: the text is split in place. */
 typedef struct try_option {
-    char *name;
+    const char *name; /* the library's name */
     char *values[MAX_VALUES];
     size_t n;
 } try_option;
@@ -31,7 +33,7 @@ typedef struct tune_args {
     size_t n_tries;
     size_t test_days;
     const char *output;
-    bool quiet;
+    bool quiet, json;
 } tune_args;
 
 static void help(FILE *f)
@@ -39,6 +41,7 @@ static void help(FILE *f)
     fprintf(f,
         "Usage: maskcast tune --csv FILE --target COL [--try NAME=V1,V2,...]...\n"
         "                     [--test-days N] [model and training options] -o MODEL\n"
+        "                     [--json]\n"
         "\n"
         "Searches model and training options: every combination of the values given with\n"
         "--try is scored by a day-ahead backtest over the last --test-days days of the data\n"
@@ -49,15 +52,22 @@ static void help(FILE *f)
         "\n"
         "  --try NAME=V1,V2,...   try these values of the option NAME, by the library's\n"
         "                         names (hidden, lookback, loss, mask_penalty, linear_candidate,\n"
-        "                         future_terms, learning_rate, ...: 'maskcast train --help'\n"
-        "                         spells them with dashes); up to %d options of %d values,\n"
-        "                         %d combinations (without --try: hidden=32,64 and a lookback\n"
-        "                         of one and two weeks, in place of --hidden and --lookback)\n"
+        "                         future_terms, learning_rate, ...) or as 'maskcast train\n"
+        "                         --help' spells them (mask-penalty, lr, val-fraction; a\n"
+        "                         switch by its library name: skip=true,false, not no-skip;\n"
+        "                         the table names them the library's way); up to %d\n"
+        "                         options of %d values, %d combinations (without --try:\n"
+        "                         hidden=32,64 and a lookback of one and two weeks, in\n"
+        "                         place of --hidden and --lookback)\n"
         "  --test-days N          days scored at the end of the data (default 28)\n",
         MAX_TRIES, MAX_VALUES, MAX_CONFIGS);
     mc_cli_model_help(f, "train-stride");
     fprintf(f,
         "  -o, --output MODEL     the model file to write (required)\n"
+        "  --json                 one JSON object on standard output instead of the table:\n"
+        "                         every configuration's values and scores, the best, and\n"
+        "                         the model written as 'train --json' describes it (the\n"
+        "                         table's rows then go to standard error as progress)\n"
         "  -q, --quiet            no table, no progress\n"
         "  -h, --help             this help\n"
         "\n"
@@ -90,6 +100,21 @@ static bool split_try(char *text, try_option *t)
     return true;
 }
 
+/* The option `name` names, by the library's name (val_fraction) or by its
+   command-line spelling (val-fraction, train-stride); switches (no-skip)
+   are tried by the library's name only, as skip=true,false. */
+static const mc_option_info *library_option(const char *name)
+{
+    const mc_option_info *o = mc_option_find(name);
+    for (size_t i = 0; o == NULL && i < mc_option_count(); i++) {
+        const mc_option_info *c = mc_option_at(i);
+        const char *cli = strcmp(c->name, "origin_stride") == 0 ? "train-stride" : c->cli;
+        if (cli != NULL && c->type != MC_OPTION_FLAG && strcmp(cli, name) == 0)
+            o = c;
+    }
+    return o;
+}
+
 static int tune_option(void *args, int c, const char *arg, FILE *err)
 {
     tune_args *a = args;
@@ -117,8 +142,10 @@ static int tune_option(void *args, int c, const char *arg, FILE *err)
                     arg, MAX_VALUES);
             return -1;
         }
-        const try_option *t = &a->tries[a->n_tries];
-        const mc_option_info *info = mc_option_find(t->name);
+        try_option *t = &a->tries[a->n_tries];
+        const mc_option_info *info = library_option(t->name);
+        if (info != NULL)
+            t->name = info->name;
         if (info == NULL || info->type == MC_OPTION_NAMES || info->type == MC_OPTION_DATES ||
             info->type == MC_OPTION_FACT) {
             fprintf(err, "maskcast tune: invalid --try '%s': %s\n", arg,
@@ -145,6 +172,7 @@ static int tune_option(void *args, int c, const char *arg, FILE *err)
             return -1;
         }
         return 1;
+    case OPT_JSON: a->json = true; return 1;
     case 'o': a->output = arg; return 1;
     case 'q': a->quiet = true; return 1;
     default: return 0;
@@ -158,6 +186,7 @@ static int parse_args(tune_args *a, int argc, char **argv, FILE *out, FILE *err)
         {"try", required_argument, NULL, OPT_TRY},
         {"test-days", required_argument, NULL, OPT_TEST_DAYS},
         {"output", required_argument, NULL, 'o'},
+        {"json", no_argument, NULL, OPT_JSON},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -274,9 +303,44 @@ static void print_row(const tune_args *a, size_t index, const score *s, FILE *ou
     fflush(out);
 }
 
-/* Trains configuration `best` on all the data and writes it atomically. */
+/* The --json document: every configuration's values and scores, the best
+   (numbered from 1, as in the table) and the model written. */
+static cJSON *tune_json(const tune_args *a, const score *scores, size_t configs, size_t best,
+                        const mc_model *model)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "csv", a->data.csv);
+    cJSON_AddNumberToObject(o, "test_days", (double)a->test_days);
+    cJSON *rows = cJSON_AddArrayToObject(o, "configurations");
+    for (size_t c = 0; c < configs; c++) {
+        const char *values[MAX_TRIES];
+        config_values(a, c, values);
+        cJSON *row = cJSON_CreateObject();
+        cJSON_AddItemToArray(rows, row);
+        cJSON_AddNumberToObject(row, "index", (double)(c + 1));
+        cJSON *v = cJSON_AddObjectToObject(row, "options");
+        for (size_t i = 0; i < a->n_tries; i++)
+            cJSON_AddStringToObject(v, a->tries[i].name, values[i]);
+        cJSON_AddItemToObject(row, "mape", isfinite(scores[c].mape)
+                                               ? cJSON_CreateNumber(scores[c].mape)
+                                               : cJSON_CreateNull());
+        cJSON_AddItemToObject(row, "mae", isfinite(scores[c].mae)
+                                              ? cJSON_CreateNumber(scores[c].mae)
+                                              : cJSON_CreateNull());
+        cJSON_AddStringToObject(row, "kept", scores[c].kept);
+        cJSON_AddNumberToObject(row, "seconds", scores[c].seconds);
+    }
+    cJSON_AddNumberToObject(o, "best", (double)(best + 1));
+    cJSON *m = mc_cli_training_json(model, a->output, false);
+    if (m != NULL)
+        cJSON_AddItemToObject(o, "model", m);
+    return o;
+}
+
+/* Trains configuration `best` on all the data and writes it atomically;
+   the model into *written (the caller frees it). */
 static int write_best(const tune_args *a, const mc_frame *frame, size_t best, FILE *out,
-                      FILE *err)
+                      FILE *err, mc_model **written)
 {
     mc_model_options mo;
     mc_train_options to;
@@ -301,11 +365,12 @@ static int write_best(const tune_args *a, const mc_frame *frame, size_t best, FI
     if (st == MC_OK && !a->quiet)
         fprintf(out, "\nbest: #%zu; trained on all the data (kept: %s) and wrote %s\n", best + 1,
                 mc_model_kept(model), a->output);
-    mc_model_free(model);
     if (st != MC_OK) {
+        mc_model_free(model);
         fprintf(err, "maskcast: %s\n", e.message);
         return MC_EXIT_FAILURE;
     }
+    *written = model;
     return MC_EXIT_OK;
 }
 
@@ -318,6 +383,7 @@ int mc_cli_tune(int argc, char **argv, FILE *out, FILE *err)
     mc_cli_model_init(&a.model, "train-stride");
     int status = parse_args(&a, argc, argv, out, err);
     mc_frame *frame = NULL;
+    mc_model *model = NULL;
     const char *columns[3 * MC_MAX_COVARIATES];
     char lookbacks[64];
     if (status != MC_EXIT_OK)
@@ -331,14 +397,16 @@ int mc_cli_tune(int argc, char **argv, FILE *out, FILE *err)
     size_t configs = 1;
     for (size_t i = 0; i < a.n_tries; i++)
         configs *= a.tries[i].n;
+    FILE *table = a.json ? err : out; /* with --json, the table is progress */
     if (!a.quiet) {
-        fprintf(out, "Tuning on %s: %zu configurations, each scored by a day-ahead backtest of "
+        fprintf(table, "Tuning on %s: %zu configurations, each scored by a day-ahead backtest of "
                      "the last %zu days\n\n",
                 a.data.csv, configs, a.test_days);
-        print_header(&a, out);
+        print_header(&a, table);
     }
     size_t best = 0;
     double best_mape = INFINITY;
+    score scores[MAX_CONFIGS];
     for (size_t c = 0; c < configs; c++) {
         mc_model_options mo;
         mc_train_options to;
@@ -352,14 +420,18 @@ int mc_cli_tune(int argc, char **argv, FILE *out, FILE *err)
             goto done;
         }
         if (!a.quiet)
-            print_row(&a, c, &s, out);
+            print_row(&a, c, &s, table);
+        scores[c] = s;
         if (s.mape < best_mape) {
             best_mape = s.mape;
             best = c;
         }
     }
-    status = write_best(&a, frame, best, out, err);
+    status = write_best(&a, frame, best, table, err, &model);
+    if (status == MC_EXIT_OK && a.json)
+        status = mc_cli_print_json(tune_json(&a, scores, configs, best, model), out, err);
 done:
+    mc_model_free(model);
     mc_frame_free(frame);
     mc_cli_model_free(&a.model);
     mc_cli_data_free(&a.data);
