@@ -444,6 +444,11 @@ def test_anomalies(times, load, temp):
     order = scored[np.lexsort((scored, -a.scores[scored]))]
     check(np.array_equal(a.ranked(0.0), order), "ranking")
     check(np.array_equal(a.ranked(0.02), order[a.scores[order] >= 0.02]), "threshold")
+    med = float(np.median(a.scores[~np.isnan(a.scores)]))
+    want = min(max(5 * med, 0.01), (1 + med) / 2)
+    check(np.isclose(a.default_threshold, want, rtol=1e-12, atol=0), "default threshold")
+    check(np.array_equal(a.ranked(), order[a.scores[order] >= a.default_threshold]),
+          "ranked without a threshold uses the default")
     # Agreement with the recorded anomalies, against the command's.
     threshold = float(np.quantile(a.scores[scored], 0.99))
     agree = a.compare(TRUTH, threshold)

@@ -206,6 +206,7 @@ _DECLARATIONS = {
     "mc_anomalies_min_mask": (_P(_d), _vp),
     "mc_anomalies_windows": (_P(_sz), _vp),
     "mc_anomalies_ranked": (_sz, _vp, _d, _P(_sz), _sz),
+    "mc_anomalies_default_threshold": (_d, _vp),
     "mc_anomalies_compare": (_st, _vp, _s, ctypes.c_int, _d, _P(S.AnomalyAgreement),
                              _P(ctypes.c_uint8), _err),
 }

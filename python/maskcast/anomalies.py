@@ -50,9 +50,18 @@ class Anomalies:
             lib.mc_anomalies_free(self._h)
             self._h = None
 
-    def ranked(self, threshold=0.5, top=None):
-        """Rows scoring at least `threshold`, strongest first (ties in time
-        order), at most `top` of them."""
+    @property
+    def default_threshold(self):
+        """mc_anomalies_default_threshold(): five times the median score, at
+        least 0.01 and at most halfway from the median to 1 (what `maskcast
+        anomalies` uses without --threshold, and these methods without one)."""
+        return lib.mc_anomalies_default_threshold(self._h)
+
+    def ranked(self, threshold=None, top=None):
+        """Rows scoring at least `threshold` (None: default_threshold),
+        strongest first (ties in time order), at most `top` of them."""
+        if threshold is None:
+            threshold = self.default_threshold
         total = lib.mc_anomalies_ranked(self._h, threshold, None, 0)
         n = total if top is None else min(top, total)
         rows = np.zeros(max(n, 1), dtype=np.uintp)
@@ -60,11 +69,13 @@ class Anomalies:
                                 rows.ctypes.data_as(ctypes.POINTER(ctypes.c_size_t)), n)
         return rows[:n].astype(np.int64)
 
-    def compare(self, truth, threshold=0.5, time_format="auto"):
+    def compare(self, truth, threshold=None, time_format="auto"):
         """Agreement with the recorded anomalies in the CSV file `truth` (as
         data/sample_anomalies.csv): a dict of mc_anomaly_agreement's fields,
         "kinds" a list of dicts, and a (rows,) bool array of the
         rows inside a recorded span under "recorded_rows"."""
+        if threshold is None:
+            threshold = self.default_threshold
         out = S.AnomalyAgreement()
         recorded = np.zeros(max(self.rows, 1), dtype=np.uint8)
         call(lib.mc_anomalies_compare, self._h, os.fsencode(truth), TIME_FORMATS[time_format],
@@ -80,7 +91,7 @@ class Anomalies:
         d["recorded_rows"] = recorded[:self.rows].astype(bool)
         return d
 
-    def table(self, threshold=0.5, top=None):
+    def table(self, threshold=None, top=None):
         """The rows `maskcast anomalies` lists, strongest first, as dicts:
         timestamp, value, score, min_mask, windows, observed."""
         return [{"timestamp": self.times[r], "value": self.values[r], "score": self.scores[r],
