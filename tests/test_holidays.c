@@ -235,7 +235,7 @@ static void test_cli_lists_markets(void **state)
     result_free(&r);
     r = RUN("holidays", "--help");
     assert_int_equal(r.status, 0);
-    assert_contains(r.out, "Usage: maskcast holidays [MARKET]");
+    assert_contains(r.out, "Usage: maskcast holidays [--json] [MARKET]");
     result_free(&r);
     r = RUN("--help");
     assert_contains(r.out, "holidays");
