@@ -105,6 +105,7 @@ int main(void)
     FIELD(mc_backtest_options, intervals); FIELD(mc_backtest_options, interval_window);
     FIELD(mc_backtest_options, interval_source);
     FIELD(mc_backtest_options, calibrate_quantiles);
+    FIELD(mc_backtest_options, quantile_window);
     SIZE(mc_backtest_metrics);
     FIELD(mc_backtest_metrics, n); FIELD(mc_backtest_metrics, mae);
     FIELD(mc_backtest_metrics, rmse); FIELD(mc_backtest_metrics, mape);

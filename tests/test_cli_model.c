@@ -349,7 +349,7 @@ static void test_quantile_model_columns(void **state)
     r = RUN("backtest", "--csv", train.path, "--target", "load", "--future", "temperature",
             "--lookback", "48", "--horizon", "12", "--hidden", "8", "--epochs", "2",
             "--samples-per-epoch", "256", "--test-days", "6", "--loss=pinball", "--quiet",
-            "--calibrate-quantiles", "--interval-window", "3", "--forecasts", calibrated);
+            "--calibrate-quantiles", "--quantile-window", "3", "--forecasts", calibrated);
     assert_int_equal(r.status, 0);
     result_free(&r);
     f = fopen(calibrated, "r");

@@ -66,10 +66,13 @@ typedef struct mc_backtest_options {
     size_t interval_window;   /**< rolling conformal: the errors of the last N origins whose
                                    targets were all observed before each origin (0: 90) */
     mc_interval_source interval_source; /**< rolling (default) or the models' own */
-    bool calibrate_quantiles; /**< a quantile model's quantiles recalibrated at each origin by
-                                   rolling conformal prediction on the errors of the last
-                                   interval_window origins, each level its own (default false);
-                                   the point forecast (the raw median) is left alone */
+    bool calibrate_quantiles; /**< a quantile model's quantiles recalibrated at each origin on
+                                   the residuals of the last quantile_window origins, each level
+                                   its own (default false); the point forecast (the raw median)
+                                   is left alone */
+    size_t quantile_window;   /**< origins whose residuals recalibrate the quantiles (0: 30;
+                                   shorter than the intervals' window, to follow a drifting
+                                   bias: docs/RESULTS.md) */
 } mc_backtest_options;
 
 /** Fills `opt` (not NULL) with the defaults described above. Thread-safe. */

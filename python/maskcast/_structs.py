@@ -139,7 +139,8 @@ class BacktestOptions(ctypes.Structure):
                 ("corrupt_seed", ctypes.c_uint64), ("progress", BacktestProgressFn),
                 ("progress_user", ctypes.c_void_p), ("n_intervals", _c_size),
                 ("intervals", ctypes.c_double * MAX_INTERVALS), ("interval_window", _c_size),
-                ("interval_source", ctypes.c_int), ("calibrate_quantiles", ctypes.c_bool)]
+                ("interval_source", ctypes.c_int), ("calibrate_quantiles", ctypes.c_bool),
+                ("quantile_window", _c_size)]
 
 
 class BacktestMetrics(ctypes.Structure):

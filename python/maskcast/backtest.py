@@ -34,7 +34,7 @@ def _progress_dict(p):
 def backtest(frame, *, test_start=None, test_days=0, stride=0, origin_time=0, gap=0,
              refit_every=0, ensemble=1, baselines=True, ablations=False, temperature=None,
              corrupt_rate=0.0, corrupt_seed=1, intervals=(), interval_window=0,
-             interval_source="rolling", calibrate_quantiles=False, past=(), future=(), holidays=None, progress=None, **options):
+             interval_source="rolling", calibrate_quantiles=False, quantile_window=0, past=(), future=(), holidays=None, progress=None, **options):
     """Runs mc_backtest_run() on a regularised frame (or a DataFrame, read
     with Frame.from_pandas and regularised): the model (trained with the
     keyword `options` of train(), and `past`, `future`, `holidays`) and the
@@ -45,8 +45,8 @@ def backtest(frame, *, test_start=None, test_days=0, stride=0, origin_time=0, ga
     timedelta64); origin_time the origins' wall-clock time of day ("HH:MM" or
     seconds); refit_every, ensemble, baselines, ablations, temperature,
     corrupt_rate, corrupt_seed, intervals (levels such as (0.8, 0.95)),
-    interval_window, interval_source ("rolling" or "model") and
-    calibrate_quantiles as in mc_backtest_options. `progress`, if given, is
+    interval_window, interval_source ("rolling" or "model"),
+    calibrate_quantiles and quantile_window as in mc_backtest_options. `progress`, if given, is
     called with {"method", "fit", "fits", "train": {...}} and cancels the run
     by returning False. Returns a Backtest."""
     from .frame import as_frame
@@ -77,6 +77,7 @@ def backtest(frame, *, test_start=None, test_days=0, stride=0, origin_time=0, ga
         raise ValueError(f"interval_source is 'rolling' or 'model', not {interval_source!r}")
     bo.interval_source = sources[interval_source]
     bo.calibrate_quantiles = bool(calibrate_quantiles)
+    bo.quantile_window = quantile_window
     relay = _Relay(progress or (lambda p: True), _progress_dict)
     callback = S.BacktestProgressFn(relay) if progress else S.BacktestProgressFn()
     bo.progress = callback

@@ -20,7 +20,8 @@ enum {
     OPT_TEST_START = MC_OPT_MODEL_END, OPT_TEST_DAYS, OPT_STRIDE, OPT_ORIGIN_TIME, OPT_GAP,
     OPT_REFIT, OPT_ENSEMBLE, OPT_ABLATIONS, OPT_NO_BASELINES, OPT_TEMPERATURE, OPT_CORRUPT,
     OPT_CORRUPT_SEED, OPT_FORECASTS, OPT_METRICS, OPT_JSON, OPT_REPORT, OPT_INTERVALS,
-    OPT_INTERVAL_WINDOW, OPT_INTERVAL_SOURCE, OPT_METRICS_JSON, OPT_CALIBRATE_QUANTILES
+    OPT_INTERVAL_WINDOW, OPT_INTERVAL_SOURCE, OPT_METRICS_JSON, OPT_CALIBRATE_QUANTILES,
+    OPT_QUANTILE_WINDOW
 };
 
 static void help(FILE *f)
@@ -77,9 +78,10 @@ static void help(FILE *f)
         "                         own intervals from its validation tail, what 'forecast\n"
         "                         --intervals' gives (the baselines then get none)\n"
         "  --calibrate-quantiles  a quantile model's quantiles recalibrated at each origin\n"
-        "                         on the errors of the last --interval-window origins,\n"
-        "                         each level its own (rolling conformal); its point\n"
-        "                         forecast stays the raw median\n"
+        "                         on the residuals of the last --quantile-window origins,\n"
+        "                         each level its own; its point forecast stays the raw\n"
+        "                         median\n"
+        "  --quantile-window N    origins whose residuals recalibrate them (default 30)\n"
         "\n");
     fprintf(f,
         "Outputs (the summary table goes to standard output, or with --json the JSON):\n"
@@ -170,6 +172,9 @@ static int backtest_option(void *args, int c, const char *arg, FILE *err)
         }
         return bad(err, "interval-source", arg, "rolling or model");
     case OPT_CALIBRATE_QUANTILES: bo->calibrate_quantiles = true; return 1;
+    case OPT_QUANTILE_WINDOW:
+        return mc_cli_parse_size(arg, 2, &bo->quantile_window)
+                   ? 1 : bad(err, "quantile-window", arg, "a count of origins, at least 2");
     case OPT_INTERVAL_WINDOW:
         return mc_cli_parse_size(arg, 2, &bo->interval_window)
                    ? 1 : bad(err, "interval-window", arg, "a count of origins, at least 2");
@@ -227,6 +232,7 @@ static int parse_args(backtest_args *a, int argc, char **argv, FILE *out, FILE *
         {"interval-window", required_argument, NULL, OPT_INTERVAL_WINDOW},
         {"interval-source", required_argument, NULL, OPT_INTERVAL_SOURCE},
         {"calibrate-quantiles", no_argument, NULL, OPT_CALIBRATE_QUANTILES},
+        {"quantile-window", required_argument, NULL, OPT_QUANTILE_WINDOW},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};

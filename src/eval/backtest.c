@@ -364,7 +364,7 @@ static mc_status calibrate_quantiles(mc_backtest *b, model_run *run, size_t Q, m
         first[i] = b->rows[i] + b->gap;
     const mc_status st = mc_rolling_quantile_calibration(
         run->quantiles, b->actual, b->rows, first, N, b->horizon, run->levels, Q,
-        run->bo->interval_window ? run->bo->interval_window : 90, err);
+        run->bo->quantile_window ? run->bo->quantile_window : 30, err);
     free(first);
     return st;
 }
