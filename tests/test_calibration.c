@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eval/intervals.h"
 #include "synthetic_load.h"
 #include "train/calibration.h"
 #include "train/model_internal.h"
@@ -165,6 +166,81 @@ static void test_no_validation_tail_no_intervals(void **state)
     mc_frame_free(f);
 }
 
+/* Intervals from the history's own errors (forecast --interval-source
+   rolling) against the rolling intervals of the backtest's code, fed with
+   forecasts the public API makes from each earlier slice of the history. */
+static void test_history_intervals_match_the_rolling_ones(void **state)
+{
+    (void)state;
+    mc_frame *f = synthetic_frame();
+    mc_model_options mo;
+    mc_train_options to;
+    small_options(&mo, &to);
+    mc_model *m = NULL;
+    assert_int_equal(mc_model_train(&m, f, &mo, &to, NULL), MC_OK);
+    enum { W = 10, HZ = 24, LV = 3 };
+    const double levels[LV] = {0.5, 0.8, 0.95};
+    const size_t rows = mc_frame_rows(f), stride = 24;
+    double lo[HZ * LV], hi[HZ * LV];
+    size_t used = 0;
+    assert_int_equal(mc_history_interval_offsets(m, f, stride, W, levels, LV, lo, hi, &used, NULL),
+                     MC_OK);
+    assert_int_equal(used, W);
+    /* the twin: origins rows - 24 j, j = W .. 1, then the forecast's own */
+    size_t origin[W + 1], first[W + 1];
+    double actual[(W + 1) * HZ], point[(W + 1) * HZ], values[HZ];
+    int64_t times[HZ];
+    const double *load = mc_frame_values(f, 0);
+    for (size_t i = 0; i <= W; i++) {
+        origin[i] = first[i] = rows - stride * (W - i);
+        for (size_t k = 0; k < HZ; k++) {
+            actual[i * HZ + k] = i < W ? load[origin[i] + k] : NAN;
+            point[i * HZ + k] = 0.0; /* the last origin's bounds are then offsets */
+        }
+        if (i == W)
+            break;
+        mc_frame *slice = NULL;
+        assert_int_equal(mc_frame_slice(&slice, f, 0, origin[i], NULL), MC_OK);
+        assert_int_equal(mc_model_forecast(m, slice, NULL, times, values, NULL), MC_OK);
+        for (size_t k = 0; k < HZ; k++)
+            point[i * HZ + k] = values[k];
+        mc_frame_free(slice);
+    }
+    /* errors a - f: the twin's point is f where actual is a, so shift actual */
+    double shifted[(W + 1) * HZ];
+    for (size_t i = 0; i < (W + 1) * HZ; i++)
+        shifted[i] = actual[i] - point[i];
+    double zero[(W + 1) * HZ] = {0};
+    double tlo[(W + 1) * HZ * LV], thi[(W + 1) * HZ * LV];
+    assert_int_equal(mc_rolling_intervals(tlo, thi, shifted, zero, origin, first, W + 1, HZ, levels,
+                                          LV, W, NULL),
+                     MC_OK);
+    size_t compared = 0;
+    for (size_t k = 0; k < HZ; k++)
+        for (size_t l = 0; l < LV; l++) {
+            const double a = tlo[(W * HZ + k) * LV + l], b = thi[(W * HZ + k) * LV + l];
+            const double x = lo[k * LV + l], y = hi[k * LV + l];
+            assert_true(isnan(a) == isnan(x) && isnan(b) == isnan(y));
+            if (isnan(a))
+                continue;
+            assert_close(x, a, 1e-4 * (1.0 + fabs(a)), 0.0);
+            assert_close(y, b, 1e-4 * (1.0 + fabs(b)), 0.0);
+            compared++;
+        }
+    assert_int_equal(compared, 2 * HZ); /* 50% and 80%; 95% needs 39 errors */
+    /* A history too short for any earlier forecast says so. */
+    mc_frame *short_history = NULL;
+    assert_int_equal(mc_frame_slice(&short_history, f, 0, 48 + 23, NULL), MC_OK);
+    mc_error err;
+    assert_int_equal(mc_history_interval_offsets(m, short_history, stride, W, levels, LV, lo, hi,
+                                                 &used, &err),
+                     MC_ERR_EMPTY);
+    assert_non_null(strstr(err.message, "no earlier forecast"));
+    mc_frame_free(short_history);
+    mc_model_free(m);
+    mc_frame_free(f);
+}
+
 /* A long tail keeps MC_CALIBRATION_KEEP order statistics: with error r at
    rank r, each bound is the nearest kept rank at or beyond the exact one. */
 static void test_kept_ranks_bound_outward(void **state)
@@ -209,6 +285,7 @@ int main(void)
         cmocka_unit_test(test_quantile_model_centres_on_its_median),
         cmocka_unit_test(test_ensemble_is_calibrated_on_its_own_errors),
         cmocka_unit_test(test_no_validation_tail_no_intervals),
+        cmocka_unit_test(test_history_intervals_match_the_rolling_ones),
         cmocka_unit_test(test_kept_ranks_bound_outward),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "data/timestamp.h"
+#include "eval/intervals.h"
 #include "maskcast/maskcast.h"
 
 #define TWO_PI 6.283185307179586
@@ -434,6 +435,35 @@ static void test_forecast_intervals(void **state)
     assert_true(cJSON_GetObjectItem(b80, "lower")->valuedouble == values[0] + lo80[0]);
     assert_true(cJSON_GetObjectItem(b80, "upper")->valuedouble == values[0] + hi80[0]);
     cJSON_Delete(o);
+    result_free(&r);
+
+    /* --interval-source rolling: the history's own recent errors, one a day. */
+    r = RUN("forecast", "-m", model, "--csv", hist.path, "--intervals", "0.8",
+            "--interval-source", "rolling", "--interval-window", "10");
+    if (r.status != 0)
+        print_error("%s\n", r.err);
+    assert_int_equal(r.status, 0);
+    {
+        const double level = 0.8;
+        double rlo[HORIZON], rhi[HORIZON];
+        size_t used = 0;
+        assert_int_equal(mc_history_interval_offsets(m, history, 24, 10, &level, 1, rlo, rhi,
+                                                     &used, NULL),
+                         MC_OK);
+        assert_int_equal(used, 10); /* 80% needs 9 errors */
+        const char *q = strchr(r.out, '\n') + 1;
+        for (size_t k = 0; k < HORIZON; k++) {
+            double fc, a, b;
+            assert_int_equal(sscanf(q, "%*[^,],%*[^,],%lf,%lf,%lf", &fc, &a, &b), 3);
+            assert_true(a == values[k] + rlo[k] && b == values[k] + rhi[k]);
+            q = strchr(q, '\n') + 1;
+        }
+    }
+    result_free(&r);
+    r = RUN("forecast", "-m", model, "--csv", hist.path, "--intervals", "0.8",
+            "--interval-source", "recent");
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "expected model or rolling");
     result_free(&r);
 
     r = RUN("forecast", "-m", model, "--csv", hist.path, "--intervals", "0.8,1");

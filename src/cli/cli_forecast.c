@@ -10,14 +10,19 @@
 #include "cli/cli_data.h"
 #include "cli/cli_getopt.h"
 #include "cli/cli_model_data.h"
+#include "cli/cli_model_opts.h"
 #include "cli/cli_output.h"
 #include "cli/cli_report.h"
 #include "data/frame_lookup.h"
+#include "eval/intervals.h"
 #include "data/timestamp.h"
 #include "maskcast/backtest.h"
 #include "maskcast/model.h"
 
-enum { OPT_MODEL = MC_OPT_DATA_END, OPT_FUTURE_CSV, OPT_JSON, OPT_REPORT, OPT_INTERVALS };
+enum {
+    OPT_MODEL = MC_OPT_DATA_END, OPT_FUTURE_CSV, OPT_JSON, OPT_REPORT, OPT_INTERVALS,
+    OPT_INTERVAL_SOURCE, OPT_INTERVAL_WINDOW
+};
 
 static void help(FILE *f)
 {
@@ -45,6 +50,11 @@ static void help(FILE *f)
         "                         around the forecast: split conformal from the errors the\n"
         "                         model made on its validation tail at training, each step\n"
         "                         its own (docs/MODEL.md); 'maskcast inspect' shows how many\n"
+        "  --interval-source S    model (default, as above) or rolling: from the model's\n"
+        "                         errors at the last --interval-window daily origins of the\n"
+        "                         history itself, which follow a drift the training never saw\n"
+        "                         (as 'backtest --intervals'; needs that much history)\n"
+        "  --interval-window N    those origins (default 90)\n"
         MC_CLI_REPORT_HELP
         "                         (the recent history, the forecast, the quantile fan)\n"
         "  -h, --help             this help\n"
@@ -77,13 +87,46 @@ static void time_text(const mc_frame *history, int64_t t, char *out, size_t size
 typedef struct intervals {
     double levels[MC_MAX_INTERVALS];
     size_t n;
+    bool rolling;  /* --interval-source rolling: from the history's own errors */
+    size_t window; /* its origins, one a day (default 90) */
     double *lower, *upper;
 } intervals;
 
-/* The bounds around the point forecasts: the model's offsets at each level. */
-static int interval_bounds(intervals *iv, const mc_model *m, const double *values, FILE *err)
+/* The rolling bounds: offsets from the model's errors at the daily origins
+   of the history before the forecast's (mc_history_interval_offsets). */
+static int history_bounds(intervals *iv, const mc_model *m, const mc_frame *history,
+                          const double *values, FILE *err)
 {
     const size_t H = mc_model_horizon(m), Q = mc_model_quantiles(m), L = iv->n;
+    const size_t point = mc_model_loss(m) == MC_LOSS_PINBALL ? median_index(m) : 0;
+    const int64_t step = mc_model_step(m);
+    const size_t day = step > 0 && step < 86400 ? (size_t)(86400 / step) : 1;
+    size_t used = 0;
+    mc_error e;
+    if (mc_history_interval_offsets(m, history, day, iv->window, iv->levels, L, iv->lower,
+                                    iv->upper, &used, &e) != MC_OK) {
+        fprintf(err, "maskcast forecast: --interval-source rolling: %s\n", e.message);
+        return MC_EXIT_FAILURE;
+    }
+    if (used < iv->window)
+        fprintf(err, "maskcast forecast: the history holds %zu earlier daily forecasts of the "
+                     "%zu --interval-window asks for (a 95%% interval needs 39)\n",
+                used, iv->window);
+    for (size_t k = 0; k < H; k++)
+        for (size_t l = 0; l < L; l++) {
+            iv->lower[k * L + l] += values[k * Q + point];
+            iv->upper[k * L + l] += values[k * Q + point];
+        }
+    return MC_EXIT_OK;
+}
+
+/* The bounds around the point forecasts: the model's offsets at each level,
+   or with --interval-source rolling the history's. */
+static int interval_bounds(intervals *iv, const mc_model *m, const mc_frame *history,
+                           const double *values, FILE *err)
+{
+    const size_t H = mc_model_horizon(m), Q = mc_model_quantiles(m);
+    size_t L = iv->n;
     const size_t point = mc_model_loss(m) == MC_LOSS_PINBALL ? median_index(m) : 0;
     double *lo = calloc(H, sizeof *lo), *hi = calloc(H, sizeof *hi);
     iv->lower = calloc(H * L, sizeof *iv->lower);
@@ -93,6 +136,9 @@ static int interval_bounds(intervals *iv, const mc_model *m, const double *value
     if (lo == NULL || hi == NULL || iv->lower == NULL || iv->upper == NULL) {
         fprintf(err, "maskcast: out of memory\n");
         status = MC_EXIT_FAILURE;
+    } else if (iv->rolling) {
+        status = history_bounds(iv, m, history, values, err);
+        L = 0; /* done */
     }
     for (size_t l = 0; status == MC_EXIT_OK && l < L; l++) {
         if (mc_model_interval_offsets(m, iv->levels[l], lo, hi, &e) != MC_OK) {
@@ -223,6 +269,20 @@ static int forecast_option(void *args, int c, const char *arg, FILE *err)
     case OPT_REPORT: a->report.path = arg; return 1;
     case OPT_INTERVALS:
         return mc_cli_parse_levels("forecast", arg, a->iv.levels, &a->iv.n, MC_MAX_INTERVALS, err);
+    case OPT_INTERVAL_SOURCE:
+        if (strcmp(arg, "model") == 0 || strcmp(arg, "rolling") == 0) {
+            a->iv.rolling = arg[0] == 'r';
+            return 1;
+        }
+        fprintf(err, "maskcast forecast: invalid --interval-source '%s': expected model or "
+                     "rolling\n", arg);
+        return -1;
+    case OPT_INTERVAL_WINDOW:
+        if (mc_cli_parse_size(arg, 2, &a->iv.window))
+            return 1;
+        fprintf(err, "maskcast forecast: invalid --interval-window '%s': expected a count of "
+                     "origins, at least 2\n", arg);
+        return -1;
     default: return 0;
     }
 }
@@ -252,10 +312,12 @@ int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
         {"json", no_argument, NULL, OPT_JSON},
         {"report", required_argument, NULL, OPT_REPORT},
         {"intervals", required_argument, NULL, OPT_INTERVALS},
+        {"interval-source", required_argument, NULL, OPT_INTERVAL_SOURCE},
+        {"interval-window", required_argument, NULL, OPT_INTERVAL_WINDOW},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     static const mc_cli_command cmd = {"forecast", "m:o:h", longopts, forecast_option, help};
-    forecast_args a = {.model_path = NULL};
+    forecast_args a = {.model_path = NULL, .iv = {.window = 90}};
     mc_cli_data_init(&a.data);
     mc_model *m = NULL;
     mc_frame *history = NULL, *future = NULL;
@@ -320,7 +382,7 @@ int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
         status = MC_EXIT_FAILURE;
         goto done;
     }
-    if (a.iv.n > 0 && (status = interval_bounds(&a.iv, m, values, err)) != MC_EXIT_OK)
+    if (a.iv.n > 0 && (status = interval_bounds(&a.iv, m, history, values, err)) != MC_EXIT_OK)
         goto done;
     mc_cli_output o;
     FILE *f = mc_cli_output_open(&o, a.output, out, err);

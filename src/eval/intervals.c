@@ -8,7 +8,9 @@
 
 #include "common/checked.h"
 #include "common/error.h"
+#include "train/bind.h"
 #include "train/calibration.h"
+#include "train/model_internal.h"
 
 static int by_value(const void *a, const void *b)
 {
@@ -107,4 +109,66 @@ double mc_interval_score(double lo, double hi, double y, double level)
     else if (y > hi)
         s += 2.0 / alpha * (y - hi);
     return s;
+}
+
+mc_status mc_history_interval_offsets(const mc_model *m, const mc_frame *history, size_t stride,
+                                      size_t window, const double *levels, size_t L,
+                                      double *lower, double *upper, size_t *used, mc_error *err)
+{
+    const size_t lookback = m->shape.lookback, H = m->shape.horizon, Q = m->shape.quantiles;
+    const size_t point = mc_model_median_output(m);
+    *used = 0;
+    if (stride == 0 || window == 0)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "a stride and a window of at least 1");
+    size_t origin = mc_frame_rows(history);
+    while (origin > 0 && mc_frame_states(history, 0)[origin - 1] != MC_VALUE_OBSERVED)
+        origin--;
+    /* the latest origins first: o = origin - j * stride, targets before origin */
+    size_t n = 0; /* on the grid origin - j * stride, j >= 1, those with j * stride >= H */
+    for (size_t back = stride; n < window && back <= origin && origin - back >= lookback;
+         back += stride)
+        n += back >= H;
+    if (n == 0)
+        return mc_error_set(err, MC_ERR_EMPTY, 0, 0,
+                            "the history holds no earlier forecast to learn the errors from: it "
+                            "needs the lookback (%zu rows) and a horizon (%zu) before the last "
+                            "observed load, and has %zu rows up to it",
+                            lookback, H, origin);
+    mc_bound b;
+    mc_status st = mc_model_bind_history(&b, m, history, err);
+    if (st != MC_OK)
+        return st;
+    size_t *origins = mc_realloc_array(NULL, n, sizeof *origins);
+    double *out = mc_realloc_array(NULL, n, H * Q * sizeof *out);
+    double *e = mc_realloc_array(NULL, n, sizeof *e);
+    if (origins == NULL || out == NULL || e == NULL)
+        st = mc_error_nomem(err, "the prediction intervals");
+    for (size_t i = 0, back = stride; st == MC_OK && i < n; back += stride)
+        if (back >= H)
+            origins[n - 1 - i++] = origin - back; /* increasing */
+    if (st == MC_OK)
+        st = mc_model_predict(m, &b.series, origins, n, out, NULL, err);
+    for (size_t k = 0; st == MC_OK && k < H; k++) {
+        size_t cnt = 0;
+        for (size_t i = 0; i < n; i++) {
+            const size_t row = origins[i] + k;
+            const double y = b.series.values[0][row], f = out[(i * H + k) * Q + point];
+            if (b.series.states[0][row] == MC_VALUE_OBSERVED && !isnan(y) && !isnan(f))
+                e[cnt++] = y - f;
+        }
+        qsort(e, cnt, sizeof *e, by_value);
+        for (size_t l = 0; l < L; l++) {
+            size_t lo, hi;
+            const bool ok = mc_conformal_ranks(cnt, levels[l], &lo, &hi);
+            lower[k * L + l] = ok ? e[lo - 1] : NAN;
+            upper[k * L + l] = ok ? e[hi - 1] : NAN;
+        }
+    }
+    if (st == MC_OK)
+        *used = n;
+    free(origins);
+    free(out);
+    free(e);
+    mc_bound_free(&b);
+    return st;
 }

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "maskcast/frame.h"
+#include "maskcast/model.h"
 #include "maskcast/status.h"
 
 /*
@@ -44,6 +46,23 @@ mc_status mc_rolling_quantile_calibration(double *q, const double *actual, const
                                           const size_t *first_target, size_t n, size_t H,
                                           const double *levels, size_t Q, size_t window,
                                           mc_error *err);
+
+/*
+ * Intervals for the forecast `m` makes from `history` (its origin right
+ * after the last observed load) from the model's own recent errors in that
+ * history: its point forecasts at the origins `stride` rows apart before the
+ * origin whose targets all lie before it and that have a full lookback, the
+ * latest `window` of them, against the observed load, step by step; then
+ * split conformal's ranks as in mc_rolling_intervals(). lower and upper
+ * (H x L, step-major) receive offsets from the point forecast, NAN where a
+ * step has too few errors for a level; *used the origins that gave errors.
+ * The history must hold the model's inputs (known-future ones too) on its
+ * step. MC_ERR_ARGUMENT, MC_ERR_EMPTY (no origin fits), MC_ERR_NOMEM, or
+ * MC_OK.
+ */
+mc_status mc_history_interval_offsets(const mc_model *m, const mc_frame *history, size_t stride,
+                                      size_t window, const double *levels, size_t L,
+                                      double *lower, double *upper, size_t *used, mc_error *err);
 
 /* The interval (Winkler) score of [lo, hi] at `level` for the actual y:
    its width, plus 2 / (1 - level) times the distance by which y misses it. */
