@@ -451,6 +451,8 @@ static void test_forecast_intervals(void **state)
                                                      &used, NULL),
                          MC_OK);
         assert_int_equal(used, 10); /* 80% needs 9 errors */
+        /* the model trained on those very days: said */
+        assert_contains(r.err, "warning: the model was trained on data up to");
         const char *q = strchr(r.out, '\n') + 1;
         for (size_t k = 0; k < HORIZON; k++) {
             double fc, a, b;

@@ -53,7 +53,8 @@ static void help(FILE *f)
         "  --interval-source S    model (default, as above) or rolling: from the model's\n"
         "                         errors at the last --interval-window daily origins of the\n"
         "                         history itself, which follow a drift the training never saw\n"
-        "                         (as 'backtest --intervals'; needs that much history)\n"
+        "                         (as 'backtest --intervals'); for a model in service: days it\n"
+        "                         trained on give in-sample errors (a warning says so)\n"
         "  --interval-window N    those origins (default 90)\n"
         MC_CLI_REPORT_HELP
         "                         (the recent history, the forecast, the quantile fan)\n"
@@ -112,6 +113,22 @@ static int history_bounds(intervals *iv, const mc_model *m, const mc_frame *hist
         fprintf(err, "maskcast forecast: the history holds %zu earlier daily forecasts of the "
                      "%zu --interval-window asks for (a 95%% interval needs 39)\n",
                 used, iv->window);
+    /* Errors on rows the model trained on (or validated on) are in-sample:
+       too small. The earliest origin used is `used` days before the last
+       observed load. */
+    size_t last = mc_frame_rows(history);
+    while (last > 0 && mc_frame_states(history, 0)[last - 1] != MC_VALUE_OBSERVED)
+        last--;
+    mc_training_record rec;
+    mc_model_training_record(m, &rec);
+    if (last > 0 && rec.last_time > mc_frame_times(history)[last - 1] - (int64_t)used * 86400) {
+        char trained[40];
+        mc_time_to_text(rec.last_time, 0, false, trained, sizeof trained);
+        fprintf(err, "maskcast forecast: warning: the model was trained on data up to %s UTC, "
+                     "inside the days these errors come from: there they are the fit's own or "
+                     "its validation tail's, and the intervals may be too narrow\n",
+                trained);
+    }
     for (size_t k = 0; k < H; k++)
         for (size_t l = 0; l < L; l++) {
             iv->lower[k * L + l] += values[k * Q + point];
