@@ -462,6 +462,16 @@ static void test_forecast_intervals(void **state)
         }
     }
     result_free(&r);
+    /* A level with too few errors: empty bounds, and a word on why. */
+    r = RUN("forecast", "-m", model, "--csv", hist.path, "--intervals", "0.95",
+            "--interval-source", "rolling", "--interval-window", "10");
+    assert_int_equal(r.status, 0);
+    assert_contains(r.err, "the 95% interval is empty at 12 of 12 steps");
+    result_free(&r);
+    r = RUN("forecast", "-m", model, "--csv", hist.path, "--intervals", "0.8,0.8000001");
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "the level 80% is given twice");
+    result_free(&r);
     r = RUN("forecast", "-m", model, "--csv", hist.path, "--intervals", "0.8",
             "--interval-source", "recent");
     assert_int_equal(r.status, 2);

@@ -683,6 +683,16 @@ static void test_round_trip_trained_model(void **state)
     assert_true(m->scalers[0].mean > 1000.0 && m->scalers[0].scale > 1.0);
     assert_int_equal(m->calibration.steps, 6); /* training kept its validation errors */
     assert_true(mc_model_calibration_origins(m) > 0);
+    {   /* and its file says format 2 (a maskcast before calibrations refuses it as newer) */
+        unsigned char *b;
+        size_t size;
+        save_buffer(m, &b, &size);
+        mc_st_file *f = NULL;
+        assert_int_equal(mc_st_parse(&f, b, size, NAME, NULL), MC_OK);
+        assert_string_equal(mc_st_metadata(f, "format_version"), "2");
+        mc_st_free(f);
+        free(b);
+    }
 
     /* History ending in the Easter week; its last six rows are known-future. */
     /* No clock time in the file: the training's duration changes no byte. */
@@ -1426,7 +1436,7 @@ static void test_refuses_wrong_format(void **state)
     craft_free(&c);
 
     craft_of(&c, NULL);
-    craft_meta(&c, "format_version", "2");
+    craft_meta(&c, "format_version", "3");
     craft_refuse(&c, "a model file format version this maskcast does not read");
     craft_meta(&c, "format_version", "1 ");
     craft_refuse(&c, "format version");

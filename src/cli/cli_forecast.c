@@ -114,14 +114,17 @@ static int history_bounds(intervals *iv, const mc_model *m, const mc_frame *hist
                      "%zu --interval-window asks for (a 95%% interval needs 39)\n",
                 used, iv->window);
     /* Errors on rows the model trained on (or validated on) are in-sample:
-       too small. The earliest origin used is `used` days before the last
-       observed load. */
-    size_t last = mc_frame_rows(history);
-    while (last > 0 && mc_frame_states(history, 0)[last - 1] != MC_VALUE_OBSERVED)
-        last--;
+       too small. The origins used lie on the grid origin - j * day, those
+       with their whole horizon before the origin (j * day >= H). */
+    size_t origin = mc_frame_rows(history);
+    while (origin > 0 && mc_frame_states(history, 0)[origin - 1] != MC_VALUE_OBSERVED)
+        origin--;
+    const size_t first_back = (H + day - 1) / day * day;
+    const size_t earliest_back = first_back + (used - 1) * day;
     mc_training_record rec;
     mc_model_training_record(m, &rec);
-    if (last > 0 && rec.last_time > mc_frame_times(history)[last - 1] - (int64_t)used * 86400) {
+    if (used > 0 && earliest_back <= origin &&
+        rec.last_time >= mc_frame_times(history)[origin - earliest_back]) {
         char trained[40];
         mc_time_to_text(rec.last_time, 0, false, trained, sizeof trained);
         fprintf(err, "maskcast forecast: warning: the model was trained on data up to %s UTC, "
@@ -160,8 +163,7 @@ static int interval_bounds(intervals *iv, const mc_model *m, const mc_frame *his
     for (size_t l = 0; status == MC_EXIT_OK && l < L; l++) {
         if (mc_model_interval_offsets(m, iv->levels[l], lo, hi, &e) != MC_OK) {
             fprintf(err, "maskcast forecast: --intervals: %s; train the model again with this "
-                         "version of maskcast and a validation tail (--validation-fraction "
-                         "above 0)\n", e.message);
+                         "version of maskcast and a validation tail (--val-fraction above 0)\n", e.message);
             status = MC_EXIT_FAILURE;
             break;
         }
@@ -377,7 +379,9 @@ int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
     if (a.data.covariates.n == 0) {
         a.data.csv_opt.covariates = columns;
         a.data.csv_opt.n_covariates = mc_cli_model_covariates(
-            m, mc_model_past_columns(m) + (a.future_path == NULL ? mc_model_future_columns(m) : 0), a.data.csv_opt.target_column,
+            m, mc_model_past_columns(m) +
+                   (a.future_path == NULL || a.iv.rolling ? mc_model_future_columns(m) : 0),
+            a.data.csv_opt.target_column,
             columns);
     }
     if ((history = mc_cli_data_load(&a.data, err)) == NULL ||
@@ -401,6 +405,15 @@ int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
     }
     if (a.iv.n > 0 && (status = interval_bounds(&a.iv, m, history, values, err)) != MC_EXIT_OK)
         goto done;
+    for (size_t l = 0; l < a.iv.n; l++) { /* say why a level's bounds are empty */
+        size_t empty = 0;
+        for (size_t k = 0; k < H; k++)
+            empty += isnan(a.iv.lower[k * a.iv.n + l]);
+        if (empty > 0)
+            fprintf(err, "maskcast forecast: the %g%% interval is empty at %zu of %zu steps: too "
+                         "few errors for that level (a 95%% interval needs 39)\n",
+                    100.0 * a.iv.levels[l], empty, H);
+    }
     mc_cli_output o;
     FILE *f = mc_cli_output_open(&o, a.output, out, err);
     if (f == NULL) {

@@ -1,6 +1,7 @@
 #include "cli/cli_getopt.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
 
@@ -53,6 +54,16 @@ int mc_cli_parse_levels(const char *name, const char *arg, double *levels, size_
             fprintf(err, "maskcast %s: invalid --intervals '%s': expected levels between 0 and 1, "
                          "e.g. 0.8,0.95 (at most %zu)\n", name, arg, max);
             return -1;
+        }
+        for (size_t i = 0; i < *n; i++) { /* columns lo80, hi80: one per name */
+            char a[32], b[32];
+            snprintf(a, sizeof a, "%g", 100.0 * levels[i]);
+            snprintf(b, sizeof b, "%g", 100.0 * v);
+            if (strcmp(a, b) == 0) {
+                fprintf(err, "maskcast %s: invalid --intervals '%s': the level %s%% is given "
+                             "twice\n", name, arg, a);
+                return -1;
+            }
         }
         levels[(*n)++] = v;
         p = *end == ',' ? end + 1 : end;

@@ -14,6 +14,10 @@
 bool mc_conformal_ranks(size_t m, double level, size_t *lower, size_t *upper)
 {
     /* a tolerance far above rounding and far below a rank's width */
+    if (!(level > 0.0 && level < 1.0)) {
+        *lower = *upper = 0;
+        return false;
+    }
     const double n = (double)(m + 1), a = (1.0 - level) / 2.0, slack = 1e-9 * n;
     const double lo = floor(n * a + slack), hi = ceil(n * (1.0 - a) - slack);
     *lower = lo >= 1.0 ? (size_t)lo : 0;

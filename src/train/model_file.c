@@ -23,6 +23,9 @@
 
 #define FORMAT_NAME "maskcast-model"
 #define FORMAT_VERSION "1"
+/* Files with a calibration say "2", so that a maskcast before it refuses
+   them as a newer format rather than as holding an unknown tensor. */
+#define FORMAT_VERSION_CALIBRATED "2"
 
 /* ---- writing ---------------------------------------------------------------- */
 
@@ -217,7 +220,9 @@ static mc_status save(const mc_model *m, const char *path, void **buf, size_t *s
             st = mc_error_nomem(err, "writing the model's metadata");
     }
     if (st == MC_OK) {
-        const mc_st_meta meta[] = {{"format", FORMAT_NAME},  {"format_version", FORMAT_VERSION},
+        const mc_st_meta meta[] = {{"format", FORMAT_NAME},
+                                   {"format_version",
+                                    calibrated ? FORMAT_VERSION_CALIBRATED : FORMAT_VERSION},
                                    {"config", text[0]},      {"channels", text[1]},
                                    {"holidays", text[2]},    {"training", text[3]},
                                    {"calibration", text[4]}};
@@ -551,7 +556,8 @@ static mc_status from_file(mc_model **out, const mc_st_file *f, const char *name
     const char *version = mc_st_metadata(f, "format_version");
     if (format == NULL || strcmp(format, FORMAT_NAME) != 0)
         return bad(&r, "not a maskcast model (metadata \"format\" is not \"" FORMAT_NAME "\")");
-    if (version == NULL || strcmp(version, FORMAT_VERSION) != 0)
+    if (version == NULL ||
+        (strcmp(version, FORMAT_VERSION) != 0 && strcmp(version, FORMAT_VERSION_CALIBRATED) != 0))
         return bad(&r, "a model file format version this maskcast does not read");
     cJSON *config = parse_meta(&r, f, "config", &st);
     cJSON *channels = st == MC_OK ? parse_meta(&r, f, "channels", &st) : NULL;
