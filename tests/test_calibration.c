@@ -182,17 +182,18 @@ static void test_history_intervals_match_the_rolling_ones(void **state)
     const double levels[LV] = {0.5, 0.8, 0.95};
     const size_t rows = mc_frame_rows(f), stride = 24;
     double lo[HZ * LV], hi[HZ * LV];
-    size_t used = 0;
-    assert_int_equal(mc_history_interval_offsets(m, f, stride, W, levels, LV, lo, hi, &used, NULL),
+    size_t used = 0, earliest = 0;
+    assert_int_equal(mc_history_interval_offsets(m, f, stride, W, levels, LV, lo, hi, &used,
+                                                 &earliest, NULL),
                      MC_OK);
     assert_int_equal(used, W);
     /* the twin: origins rows - 24 j, j = W .. 1, then the forecast's own */
-    size_t origin[W + 1], first[W + 1];
+    size_t origin[W + 1];
     double actual[(W + 1) * HZ], point[(W + 1) * HZ], values[HZ];
     int64_t times[HZ];
     const double *load = mc_frame_values(f, 0);
     for (size_t i = 0; i <= W; i++) {
-        origin[i] = first[i] = rows - stride * (W - i);
+        origin[i] = rows - stride * (W - i);
         for (size_t k = 0; k < HZ; k++) {
             actual[i * HZ + k] = i < W ? load[origin[i] + k] : NAN;
             point[i * HZ + k] = 0.0; /* the last origin's bounds are then offsets */
@@ -212,7 +213,7 @@ static void test_history_intervals_match_the_rolling_ones(void **state)
         shifted[i] = actual[i] - point[i];
     double zero[(W + 1) * HZ] = {0};
     double tlo[(W + 1) * HZ * LV], thi[(W + 1) * HZ * LV];
-    assert_int_equal(mc_rolling_intervals(tlo, thi, shifted, zero, origin, first, W + 1, HZ, levels,
+    assert_int_equal(mc_rolling_intervals(tlo, thi, shifted, zero, origin, 0, W + 1, HZ, levels,
                                           LV, W, NULL),
                      MC_OK);
     size_t compared = 0;
@@ -233,7 +234,7 @@ static void test_history_intervals_match_the_rolling_ones(void **state)
     assert_int_equal(mc_frame_slice(&short_history, f, 0, 48 + 23, NULL), MC_OK);
     mc_error err;
     assert_int_equal(mc_history_interval_offsets(m, short_history, stride, W, levels, LV, lo, hi,
-                                                 &used, &err),
+                                                 &used, &earliest, &err),
                      MC_ERR_EMPTY);
     assert_non_null(strstr(err.message, "no earlier forecast"));
     mc_frame_free(short_history);

@@ -446,9 +446,9 @@ static void test_forecast_intervals(void **state)
     {
         const double level = 0.8;
         double rlo[HORIZON], rhi[HORIZON];
-        size_t used = 0;
+        size_t used = 0, earliest = 0;
         assert_int_equal(mc_history_interval_offsets(m, history, 24, 10, &level, 1, rlo, rhi,
-                                                     &used, NULL),
+                                                     &used, &earliest, NULL),
                          MC_OK);
         assert_int_equal(used, 10); /* 80% needs 9 errors */
         /* the model trained on those very days: said */

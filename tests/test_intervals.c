@@ -72,7 +72,7 @@ static void test_against_twin(void **state)
     actual[7 * H + 2] = NAN; /* an unobserved target is no error */
     for (size_t window = 1; window <= N; window += WINDOW) {
         double lo[N * H * L], hi[N * H * L], tlo[N * H * L], thi[N * H * L];
-        assert_int_equal(mc_rolling_intervals(lo, hi, actual, point, origin, first, N, H, LEVELS,
+        assert_int_equal(mc_rolling_intervals(lo, hi, actual, point, origin, 1, N, H, LEVELS,
                                               L, window, NULL),
                          MC_OK);
         twin(tlo, thi, actual, point, origin, first, window);
@@ -164,7 +164,7 @@ static void test_quantile_calibration_against_twin(void **state)
     for (size_t window = 1; window <= N; window += WINDOW) {
         double got[N * H * Q], want[N * H * Q];
         memcpy(got, q, sizeof got);
-        assert_int_equal(mc_rolling_quantile_calibration(got, actual, origin, first, N, H, QLEVELS,
+        assert_int_equal(mc_rolling_quantile_calibration(got, actual, origin, 1, N, H, QLEVELS,
                                                          Q, window, NULL),
                          MC_OK);
         quantile_twin(want, q, actual, origin, first, window);
@@ -179,7 +179,7 @@ static void test_quantile_calibration_against_twin(void **state)
     /* The calibrated quantiles hold about their levels of the later actuals. */
     double got[N * H * Q];
     memcpy(got, q, sizeof got);
-    assert_int_equal(mc_rolling_quantile_calibration(got, actual, origin, first, N, H, QLEVELS, Q,
+    assert_int_equal(mc_rolling_quantile_calibration(got, actual, origin, 1, N, H, QLEVELS, Q,
                                                      N, NULL),
                      MC_OK);
     size_t below[Q] = {0}, n = 0;

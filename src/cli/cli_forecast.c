@@ -102,10 +102,10 @@ static int history_bounds(intervals *iv, const mc_model *m, const mc_frame *hist
     const size_t point = mc_model_loss(m) == MC_LOSS_PINBALL ? median_index(m) : 0;
     const int64_t step = mc_model_step(m);
     const size_t day = step > 0 && step < 86400 ? (size_t)(86400 / step) : 1;
-    size_t used = 0;
+    size_t used = 0, earliest = 0;
     mc_error e;
     if (mc_history_interval_offsets(m, history, day, iv->window, iv->levels, L, iv->lower,
-                                    iv->upper, &used, &e) != MC_OK) {
+                                    iv->upper, &used, &earliest, &e) != MC_OK) {
         fprintf(err, "maskcast forecast: --interval-source rolling: %s\n", e.message);
         return MC_EXIT_FAILURE;
     }
@@ -114,17 +114,10 @@ static int history_bounds(intervals *iv, const mc_model *m, const mc_frame *hist
                      "%zu --interval-window asks for (a 95%% interval needs 39)\n",
                 used, iv->window);
     /* Errors on rows the model trained on (or validated on) are in-sample:
-       too small. The origins used lie on the grid origin - j * day, those
-       with their whole horizon before the origin (j * day >= H). */
-    size_t origin = mc_frame_rows(history);
-    while (origin > 0 && mc_frame_states(history, 0)[origin - 1] != MC_VALUE_OBSERVED)
-        origin--;
-    const size_t first_back = (H + day - 1) / day * day;
-    const size_t earliest_back = first_back + (used - 1) * day;
+       too small. */
     mc_training_record rec;
     mc_model_training_record(m, &rec);
-    if (used > 0 && earliest_back <= origin &&
-        rec.last_time >= mc_frame_times(history)[origin - earliest_back]) {
+    if (rec.last_time >= mc_frame_times(history)[earliest]) {
         char trained[40];
         mc_time_to_text(rec.last_time, 0, false, trained, sizeof trained);
         fprintf(err, "maskcast forecast: warning: the model was trained on data up to %s UTC, "

@@ -356,17 +356,9 @@ static void score(mc_backtest *b, bt_method *m, const double *quantiles, const d
 /* The quantiles recalibrated origin by origin (mc_rolling_quantile_calibration). */
 static mc_status calibrate_quantiles(mc_backtest *b, model_run *run, size_t Q, mc_error *err)
 {
-    const size_t N = b->n_origins;
-    size_t *first = mc_realloc_array(NULL, N ? N : 1, sizeof *first);
-    if (first == NULL)
-        return mc_error_nomem(err, "calibrating the quantiles");
-    for (size_t i = 0; i < N; i++)
-        first[i] = b->rows[i] + b->gap;
-    const mc_status st = mc_rolling_quantile_calibration(
-        run->quantiles, b->actual, b->rows, first, N, b->horizon, run->levels, Q,
+    return mc_rolling_quantile_calibration(
+        run->quantiles, b->actual, b->rows, b->gap, b->n_origins, b->horizon, run->levels, Q,
         run->bo->quantile_window ? run->bo->quantile_window : 30, err);
-    free(first);
-    return st;
 }
 
 static mc_status run_model(mc_backtest *b, const char *name, model_run *run, mc_error *err)
@@ -464,31 +456,18 @@ static mc_status run_linear(mc_backtest *b, const mc_frame *f, const int64_t *wa
    a model get none. */
 static mc_status add_intervals(mc_backtest *b, const mc_backtest_options *bo, mc_error *err)
 {
-    const size_t N = b->n_origins, H = b->horizon, L = bo->n_intervals;
+    const size_t L = bo->n_intervals;
     b->n_levels = L;
     memcpy(b->levels, bo->intervals, L * sizeof *b->levels);
-    size_t *first = mc_realloc_array(NULL, N ? N : 1, sizeof *first);
-    if (first == NULL)
-        return mc_error_nomem(err, "the prediction intervals");
-    for (size_t i = 0; i < N; i++)
-        first[i] = b->rows[i] + b->gap;
     mc_status st = MC_OK;
     for (size_t m = 0; st == MC_OK && m < b->n_methods; m++) {
         bt_method *bm = &b->methods[m];
-        if (bo->interval_source == MC_INTERVALS_MODEL) {
-            st = interval_room(b, bm, L, err); /* a baseline's stay NAN */
-            continue;
-        }
-        const size_t cells = N * H > 0 ? N * H : 1; /* N, H >= 1 here; never a 0-byte block */
-        bm->lower = mc_realloc_array(NULL, cells, L * sizeof *bm->lower);
-        bm->upper = mc_realloc_array(NULL, cells, L * sizeof *bm->upper);
-        st = bm->lower != NULL && bm->upper != NULL
-                 ? mc_rolling_intervals(bm->lower, bm->upper, b->actual, bm->point, b->rows,
-                                        first, N, H, b->levels, L,
-                                        bo->interval_window ? bo->interval_window : 90, err)
-                 : mc_error_nomem(err, "the prediction intervals");
+        st = interval_room(b, bm, L, err); /* with the models' own: set, or NAN (a baseline) */
+        if (st == MC_OK && bo->interval_source == MC_INTERVALS_ROLLING)
+            st = mc_rolling_intervals(bm->lower, bm->upper, b->actual, bm->point, b->rows, b->gap,
+                                      b->n_origins, b->horizon, b->levels, L,
+                                      bo->interval_window ? bo->interval_window : 90, err);
     }
-    free(first);
     return st;
 }
 

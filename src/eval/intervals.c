@@ -18,27 +18,45 @@ static int by_value(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The first origin after those [0, known) whose targets all lie before
+   origin i (origin j's last target row is origin[j] + gap + H - 1). */
+static size_t known_before(size_t known, size_t i, const size_t *origin, size_t gap, size_t H)
+{
+    while (known < i && origin[known] + gap + H <= origin[i])
+        known++;
+    return known;
+}
+
+/* The residuals actual - forecast of step k at origins [from, known), the
+   forecast of origin j being forecast[(j * H + k) * stride]; NANs skipped;
+   sorted into e. Their count. */
+static size_t sorted_residuals(double *e, const double *actual, const double *forecast,
+                               size_t stride, size_t from, size_t known, size_t H, size_t k)
+{
+    size_t m = 0;
+    for (size_t j = from; j < known; j++) {
+        const double r = actual[j * H + k] - forecast[(j * H + k) * stride];
+        if (!isnan(r))
+            e[m++] = r;
+    }
+    qsort(e, m, sizeof *e, by_value);
+    return m;
+}
+
 mc_status mc_rolling_intervals(double *lower, double *upper, const double *actual,
-                               const double *point, const size_t *origin,
-                               const size_t *first_target, size_t n, size_t H,
-                               const double *levels, size_t L, size_t window, mc_error *err)
+                               const double *point, const size_t *origin, size_t gap, size_t n,
+                               size_t H, const double *levels, size_t L, size_t window,
+                               mc_error *err)
 {
     double *e = mc_realloc_array(NULL, window ? window : 1, sizeof *e);
     if (e == NULL)
         return mc_error_nomem(err, "the prediction intervals");
-    size_t known = 0; /* origins [0, known) have every target before origin i */
+    size_t known = 0;
     for (size_t i = 0; i < n; i++) {
-        while (known < i && first_target[known] + H <= origin[i])
-            known++;
+        known = known_before(known, i, origin, gap, H);
         const size_t from = known > window ? known - window : 0;
         for (size_t k = 0; k < H; k++) {
-            size_t m = 0;
-            for (size_t j = from; j < known; j++) {
-                const double r = actual[j * H + k] - point[j * H + k];
-                if (!isnan(r))
-                    e[m++] = r;
-            }
-            qsort(e, m, sizeof *e, by_value);
+            const size_t m = sorted_residuals(e, actual, point, 1, from, known, H, k);
             const double p = point[i * H + k];
             for (size_t l = 0; l < L; l++) {
                 size_t lo_rank, hi_rank;
@@ -54,7 +72,7 @@ mc_status mc_rolling_intervals(double *lower, double *upper, const double *actua
 }
 
 mc_status mc_rolling_quantile_calibration(double *q, const double *actual, const size_t *origin,
-                                          const size_t *first_target, size_t n, size_t H,
+                                          size_t gap, size_t n, size_t H,
                                           const double *levels, size_t Q, size_t window,
                                           mc_error *err)
 {
@@ -67,21 +85,14 @@ mc_status mc_rolling_quantile_calibration(double *q, const double *actual, const
         return mc_error_nomem(err, "calibrating the quantiles");
     }
     memcpy(raw, q, cells * sizeof *raw);
-    size_t known = 0; /* origins [0, known) have every target before origin i */
+    size_t known = 0;
     for (size_t i = 0; i < n; i++) {
-        while (known < i && first_target[known] + H <= origin[i])
-            known++;
+        known = known_before(known, i, origin, gap, H);
         const size_t from = known > window ? known - window : 0;
         for (size_t k = 0; k < H; k++) {
             double *out = q + (i * H + k) * Q;
             for (size_t l = 0; l < Q; l++) {
-                size_t m = 0;
-                for (size_t j = from; j < known; j++) {
-                    const double r = actual[j * H + k] - raw[(j * H + k) * Q + l];
-                    if (!isnan(r))
-                        e[m++] = r;
-                }
-                qsort(e, m, sizeof *e, by_value);
+                const size_t m = sorted_residuals(e, actual, raw + l, Q, from, known, H, k);
                 double at = (double)(m + 1) * levels[l]; /* 1-based, interpolated */
                 if (fabs(at - round(at)) < 1e-9 * (double)(m + 1))
                     at = round(at); /* 0.1 x 90 is 9, not 9.000000000000002 */
@@ -113,21 +124,22 @@ double mc_interval_score(double lo, double hi, double y, double level)
 
 mc_status mc_history_interval_offsets(const mc_model *m, const mc_frame *history, size_t stride,
                                       size_t window, const double *levels, size_t L,
-                                      double *lower, double *upper, size_t *used, mc_error *err)
+                                      double *lower, double *upper, size_t *used,
+                                      size_t *earliest, mc_error *err)
 {
     const size_t lookback = m->shape.lookback, H = m->shape.horizon, Q = m->shape.quantiles;
-    const size_t point = mc_model_median_output(m);
-    *used = 0;
+    *used = *earliest = 0;
     if (stride == 0 || window == 0)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "a stride and a window of at least 1");
     size_t origin = mc_frame_rows(history);
     while (origin > 0 && mc_frame_states(history, 0)[origin - 1] != MC_VALUE_OBSERVED)
         origin--;
-    /* the latest origins first: o = origin - j * stride, targets before origin */
-    size_t n = 0; /* on the grid origin - j * stride, j >= 1, those with j * stride >= H */
-    for (size_t back = stride; n < window && back <= origin && origin - back >= lookback;
-         back += stride)
-        n += back >= H;
+    /* the origins on the grid origin - j * stride, j >= 1, whose whole horizon
+       lies before the origin (j * stride >= H): the latest `window` of them */
+    const size_t first_back = (H + stride - 1) / stride * stride;
+    size_t n = 0;
+    while (n < window && origin >= lookback && first_back + n * stride <= origin - lookback)
+        n++;
     if (n == 0)
         return mc_error_set(err, MC_ERR_EMPTY, 0, 0,
                             "the history holds no earlier forecast to learn the errors from: it "
@@ -143,20 +155,12 @@ mc_status mc_history_interval_offsets(const mc_model *m, const mc_frame *history
     double *e = mc_realloc_array(NULL, n, sizeof *e);
     if (origins == NULL || out == NULL || e == NULL)
         st = mc_error_nomem(err, "the prediction intervals");
-    for (size_t i = 0, back = stride; st == MC_OK && i < n; back += stride)
-        if (back >= H)
-            origins[n - 1 - i++] = origin - back; /* increasing */
+    for (size_t i = 0; st == MC_OK && i < n; i++)
+        origins[i] = origin - first_back - (n - 1 - i) * stride; /* increasing */
     if (st == MC_OK)
         st = mc_model_predict(m, &b.series, origins, n, out, NULL, err);
     for (size_t k = 0; st == MC_OK && k < H; k++) {
-        size_t cnt = 0;
-        for (size_t i = 0; i < n; i++) {
-            const size_t row = origins[i] + k;
-            const double y = b.series.values[0][row], f = out[(i * H + k) * Q + point];
-            if (b.series.states[0][row] == MC_VALUE_OBSERVED && !isnan(y) && !isnan(f))
-                e[cnt++] = y - f;
-        }
-        qsort(e, cnt, sizeof *e, by_value);
+        const size_t cnt = mc_step_errors(e, m, &b.series, origins, n, out, k);
         for (size_t l = 0; l < L; l++) {
             size_t lo, hi;
             const bool ok = mc_conformal_ranks(cnt, levels[l], &lo, &hi);
@@ -164,8 +168,10 @@ mc_status mc_history_interval_offsets(const mc_model *m, const mc_frame *history
             upper[k * L + l] = ok ? e[hi - 1] : NAN;
         }
     }
-    if (st == MC_OK)
+    if (st == MC_OK) {
         *used = n;
+        *earliest = origins[0];
+    }
     free(origins);
     free(out);
     free(e);

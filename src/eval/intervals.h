@@ -13,11 +13,11 @@
 
 /*
  * For n origins of H steps: actual and point (n x H; NAN where not
- * observed), origin[i] the row of origin i (the first row it does not see)
- * and first_target[i] the row of its first target, both increasing. Writes
- * lower and upper (n x H x L) for the L central levels (each in (0, 1)):
- * with the m errors e = actual - point of step k at the last `window` origins
- * j whose last target row first_target[j] + H - 1 lies before origin[i],
+ * observed), origin[i] the row of origin i (the first row it does not see),
+ * increasing, its first target `gap` rows later. Writes lower and upper
+ * (n x H x L) for the L central levels (each in (0, 1)): with the m errors
+ * e = actual - point of step k at the last `window` origins j whose last
+ * target row origin[j] + gap + H - 1 lies before origin[i],
  * sorted, the bounds are point + e(floor((m + 1) a)) and point +
  * e(ceil((m + 1) (1 - a))) (1-based order statistics, a = (1 - level) / 2):
  * split conformal's finite-sample rule. NAN where those ranks fall outside
@@ -25,9 +25,9 @@
  * MC_ERR_NOMEM, or MC_OK.
  */
 mc_status mc_rolling_intervals(double *lower, double *upper, const double *actual,
-                               const double *point, const size_t *origin,
-                               const size_t *first_target, size_t n, size_t H,
-                               const double *levels, size_t L, size_t window, mc_error *err);
+                               const double *point, const size_t *origin, size_t gap, size_t n,
+                               size_t H, const double *levels, size_t L, size_t window,
+                               mc_error *err);
 
 /*
  * Rolling conformal calibration of quantile forecasts q (n x H x Q, levels
@@ -43,7 +43,7 @@ mc_status mc_rolling_intervals(double *lower, double *upper, const double *actua
  * quantiles stay ordered. MC_ERR_NOMEM, or MC_OK.
  */
 mc_status mc_rolling_quantile_calibration(double *q, const double *actual, const size_t *origin,
-                                          const size_t *first_target, size_t n, size_t H,
+                                          size_t gap, size_t n, size_t H,
                                           const double *levels, size_t Q, size_t window,
                                           mc_error *err);
 
@@ -55,14 +55,16 @@ mc_status mc_rolling_quantile_calibration(double *q, const double *actual, const
  * latest `window` of them, against the observed load, step by step; then
  * split conformal's ranks as in mc_rolling_intervals(). lower and upper
  * (H x L, step-major) receive offsets from the point forecast, NAN where a
- * step has too few errors for a level; *used the origins that gave errors.
+ * step has too few errors for a level; *used the origins that gave errors,
+ * *earliest the row of the first of them.
  * The history must hold the model's inputs (known-future ones too) on its
  * step. MC_ERR_ARGUMENT, MC_ERR_EMPTY (no origin fits), MC_ERR_NOMEM, or
  * MC_OK.
  */
 mc_status mc_history_interval_offsets(const mc_model *m, const mc_frame *history, size_t stride,
                                       size_t window, const double *levels, size_t L,
-                                      double *lower, double *upper, size_t *used, mc_error *err);
+                                      double *lower, double *upper, size_t *used,
+                                      size_t *earliest, mc_error *err);
 
 /* The interval (Winkler) score of [lo, hi] at `level` for the actual y:
    its width, plus 2 / (1 - level) times the distance by which y misses it. */

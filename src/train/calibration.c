@@ -69,12 +69,27 @@ static mc_status allocate(mc_calibration *c, size_t steps, size_t total, mc_erro
     return MC_OK;
 }
 
+size_t mc_step_errors(double *e, const mc_model *m, const mc_series *s, const size_t *origins,
+                      size_t n, const double *out, size_t k)
+{
+    const size_t H = m->shape.horizon, Q = m->shape.quantiles;
+    const size_t point = mc_model_median_output(m);
+    size_t cnt = 0;
+    for (size_t i = 0; i < n; i++) {
+        const size_t row = origins[i] + k;
+        const double y = s->values[0][row], f = out[(i * H + k) * Q + point];
+        if (s->states[0][row] == MC_VALUE_OBSERVED && isfinite(y) && isfinite(f))
+            e[cnt++] = y - f;
+    }
+    qsort(e, cnt, sizeof *e, by_value);
+    return cnt;
+}
+
 mc_status mc_calibration_fit(mc_calibration *c, const mc_model *m, const mc_series *s,
                              const size_t *origins, size_t n, mc_error *err)
 {
     *c = (mc_calibration){0};
     const size_t H = m->shape.horizon, Q = m->shape.quantiles;
-    const size_t point = mc_model_median_output(m);
     double *out = mc_realloc_array(NULL, n ? n : 1, H * Q * sizeof *out);
     double *e = mc_realloc_array(NULL, n ? n : 1, sizeof *e);
     mc_status st = out && e ? MC_OK : mc_error_nomem(err, "the prediction intervals' calibration");
@@ -84,14 +99,7 @@ mc_status mc_calibration_fit(mc_calibration *c, const mc_model *m, const mc_seri
         st = allocate(c, H, H * (n < MC_CALIBRATION_KEEP ? n : MC_CALIBRATION_KEEP), err);
     size_t at = 0;
     for (size_t k = 0; st == MC_OK && k < H; k++) {
-        size_t cnt = 0;
-        for (size_t i = 0; i < n; i++) {
-            const size_t row = origins[i] + k;
-            const double y = s->values[0][row], f = out[(i * H + k) * Q + point];
-            if (s->states[0][row] == MC_VALUE_OBSERVED && isfinite(y) && isfinite(f))
-                e[cnt++] = y - f;
-        }
-        qsort(e, cnt, sizeof *e, by_value);
+        const size_t cnt = mc_step_errors(e, m, s, origins, n, out, k);
         const size_t K = cnt < MC_CALIBRATION_KEEP ? cnt : MC_CALIBRATION_KEEP;
         for (size_t j = 0; j < K; j++)
             c->errors[at + j] = (float)e[mc_calibration_rank(j, K, cnt) - 1];

@@ -35,6 +35,15 @@ bool mc_conformal_ranks(size_t m, double level, size_t *lower, size_t *upper);
 /* The rank (1-based, of m) of the j-th of K kept order statistics. */
 size_t mc_calibration_rank(size_t j, size_t K, size_t m);
 
+/*
+ * The errors actual - point forecast (the median of a quantile model) of
+ * step k at the n origins of `s`, observed targets only, sorted into e (n);
+ * `out` holds the model's forecasts there, (n, H, Q) as mc_model_predict()
+ * writes them. Their count.
+ */
+size_t mc_step_errors(double *e, const struct mc_model *m, const mc_series *s,
+                      const size_t *origins, size_t n, const double *out, size_t k);
+
 /* The calibration of model `m` from its errors at the n origins of `s`
    (observed targets only; filled and missing ones are skipped). */
 mc_status mc_calibration_fit(mc_calibration *c, const struct mc_model *m, const mc_series *s,
