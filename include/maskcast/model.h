@@ -385,6 +385,32 @@ MC_API mc_status mc_model_ensemble(mc_model **out, const mc_model *const *models
 /** The networks a model averages: 1, or an ensemble's members. */
 MC_API size_t mc_model_members(const mc_model *m);
 
+/**
+ * @name Global models: one network for many series
+ * A global model (mc_model_train_panel(), maskcast/panel.h) is trained on
+ * windows from every series of a panel, each series scaled on its own, so
+ * that it forecasts each of them and learns from all. It knows its series by
+ * name; mc_model_for_series() gives the model of one of them, an ordinary
+ * model that every other call takes (forecasts, backtests, explanations,
+ * anomalies, intervals in the series' units). A model trained on one series
+ * knows none. These read the model only (thread-safe).
+ */
+/** @{ */
+/** Series a global model knows; 0 for a model of one series. */
+MC_API size_t mc_model_series(const mc_model *m);
+/** Name of series i (NULL when i >= mc_model_series()); belongs to the model. */
+MC_API const char *mc_model_series_name(const mc_model *m, size_t i);
+/**
+ * The model of series `name` of the global model `m`: a new model (stored in
+ * *out; the caller frees it) with the series' scaling and its identity and
+ * static covariates built in, which reads a history of that series alone.
+ * MC_ERR_ARGUMENT when `m` knows no such series (or is not global); *out
+ * NULL on failure.
+ */
+MC_API mc_status mc_model_for_series(mc_model **out, const mc_model *m, const char *name,
+                                     mc_error *err);
+/** @} */
+
 /** Frees a model. Free every mc_forecaster made from it first, and make sure
    no other thread is still using it. NULL is a no-op. */
 MC_API void mc_model_free(mc_model *model);

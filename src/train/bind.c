@@ -1,5 +1,6 @@
 #include "train/bind.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,8 +22,27 @@ mc_status mc_model_bind(mc_bound *b, const mc_model *m, const mc_frame *f, size_
         b->wall[i] = mc_frame_wall_time(f, i);
     b->values[0] = mc_frame_values(f, 0);
     b->states[0] = mc_frame_states(f, 0);
+    if (m->constants != NULL) {
+        b->constant_values = mc_realloc_array(NULL, channels, (rows ? rows : 1) * sizeof(double));
+        b->constant_states = mc_realloc_array(NULL, channels, rows ? rows : 1);
+        if (b->constant_values == NULL || b->constant_states == NULL) {
+            mc_bound_free(b);
+            return mc_error_nomem(err, "preparing the data");
+        }
+    }
     for (size_t c = 1; c < channels; c++) {
         size_t j = 0;
+        if (m->constants != NULL && !isnan(m->constants[c])) {
+            double *v = b->constant_values + c * rows;
+            uint8_t *s = b->constant_states + c * rows;
+            for (size_t i = 0; i < rows; i++) {
+                v[i] = m->constants[c];
+                s[i] = MC_VALUE_OBSERVED;
+            }
+            b->values[c] = v;
+            b->states[c] = s;
+            continue;
+        }
         if (!mc_frame_find_column(f, m->names[c], &j)) {
             mc_bound_free(b);
             char q[MC_ERROR_NAME_SIZE];
@@ -69,8 +89,12 @@ void mc_bound_free(mc_bound *b)
 {
     free(b->wall);
     free(b->calendar);
+    free(b->constant_values);
+    free(b->constant_states);
     b->wall = NULL;
     b->calendar = NULL;
+    b->constant_values = NULL;
+    b->constant_states = NULL;
 }
 
 enum { PREDICT_BATCH = 256 };

@@ -12,6 +12,8 @@
 typedef struct mc_bound {
     int64_t *wall; /* (rows) wall-clock times */
     float *calendar; /* (rows, MC_CALENDAR_CHANNELS) with a calendar, else NULL */
+    double *constant_values;   /* (channels, rows) the model's constant channels, else NULL */
+    uint8_t *constant_states;  /* (channels, rows) all observed */
     const double *values[1 + 2 * MC_MAX_COVARIATES];
     const uint8_t *states[1 + 2 * MC_MAX_COVARIATES];
     mc_series series; /* points into this struct: use it in place, never copy it */
@@ -19,7 +21,9 @@ typedef struct mc_bound {
 
 /*
  * Binds rows [0, rows) of `f`: column 0 is the load, the model's covariates
- * are found by name. The frame must outlive the binding.
+ * are found by name, and its constant channels (a series view's identity
+ * and static covariates) hold their value. The frame must outlive the
+ * binding.
  */
 mc_status mc_model_bind(mc_bound *b, const mc_model *m, const mc_frame *f, size_t rows,
                         mc_error *err);

@@ -98,6 +98,13 @@ static mc_status build_window(mc_forecaster *fc, const mc_frame *h, const mc_fra
         copy_history(fc, c, h, j, first);
     }
     for (size_t c = 1 + m->n_past; c < channels; c++) {
+        if (m->constants != NULL && !isnan(m->constants[c])) {
+            for (size_t w = m->shape.lookback; w < fc->rows; w++) {
+                fc->values[c * fc->rows + w] = m->constants[c];
+                fc->states[c * fc->rows + w] = MC_VALUE_OBSERVED;
+            }
+            continue;
+        }
         size_t jh = 0, jf = 0;
         const bool in_h = mc_frame_find_column(h, m->names[c], &jh);
         const bool in_f = mc_frame_find_column(future, m->names[c], &jf);

@@ -73,6 +73,8 @@ void mc_model_free(mc_model *m)
     free(m->params);
     mc_holidays_free(&m->holidays);
     mc_calibration_free(&m->calibration);
+    free(m->constants);
+    mc_series_table_free(&m->series);
     free(m);
 }
 
@@ -318,6 +320,8 @@ mc_status mc_model_clone(mc_model **out, const mc_model *m, mc_error *err)
     c->time_name = c->time_zone = NULL;
     c->holidays = (mc_holidays){NULL, 0};
     c->calibration = (mc_calibration){0};
+    c->constants = NULL;
+    c->series = (mc_series_table){0};
     const size_t channels = mc_model_channels(m);
     c->params = mc_realloc_array(NULL, m->members, m->layout.total * sizeof *c->params);
     c->scalers = mc_realloc_array(NULL, channels, sizeof *c->scalers);
@@ -332,6 +336,15 @@ mc_status mc_model_clone(mc_model **out, const mc_model *m, mc_error *err)
             st = mc_error_nomem(err, "copying the model");
     if (st == MC_OK)
         st = mc_model_set_time(c, m->time_name, m->time_zone, err);
+    if (st == MC_OK && m->constants != NULL) {
+        c->constants = mc_realloc_array(NULL, channels, sizeof *c->constants);
+        if (c->constants != NULL)
+            memcpy(c->constants, m->constants, channels * sizeof *c->constants);
+        else
+            st = mc_error_nomem(err, "copying the model");
+    }
+    if (st == MC_OK)
+        st = mc_series_table_copy(&c->series, &m->series, channels, err);
     if (st != MC_OK) {
         mc_model_free(c);
         return st;

@@ -18,6 +18,7 @@
 #include "data/timestamp.h"
 #include "io/json.h"
 #include "io/safetensors.h"
+#include "train/model_file_series.h"
 #include "train/model_internal.h"
 #include "train/options_table.h"
 
@@ -26,6 +27,9 @@
 /* Files with a calibration say "2", so that a maskcast before it refuses
    them as a newer format rather than as holding an unknown tensor. */
 #define FORMAT_VERSION_CALIBRATED "2"
+/* Files of global models and series views say "3": a maskcast before them
+   would read the model without its series' scaling. */
+#define FORMAT_VERSION_SERIES "3"
 
 /* ---- writing ---------------------------------------------------------------- */
 
@@ -208,25 +212,33 @@ static mc_status save(const mc_model *m, const char *path, void **buf, size_t *s
         entries[n++] = (mc_st_entry){.name = CALIBRATION_TENSOR, .ndim = 1,
                                      .shape = {mc_calibration_total(&m->calibration)},
                                      .data = m->calibration.errors};
-    const int n_parts = calibrated ? 5 : 4;
-    cJSON *parts[5] = {config_json(m), channels_json(m), holidays_json(m), record_json(m),
-                       calibrated ? calibration_json(m) : NULL};
-    char *text[5] = {NULL, NULL, NULL, NULL, NULL};
+    const bool series = mc_series_meta_needed(m);
+    const int n_parts = 6;
+    cJSON *parts[6] = {config_json(m), channels_json(m), holidays_json(m), record_json(m),
+                       calibrated ? calibration_json(m) : NULL,
+                       series ? mc_series_meta_json(m) : NULL};
+    const bool wanted[6] = {true, true, true, true, calibrated, series};
+    char *text[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
     mc_status st = MC_OK;
     for (int i = 0; i < n_parts; i++) {
         text[i] = parts[i] ? cJSON_PrintUnformatted(parts[i]) : NULL;
         cJSON_Delete(parts[i]);
-        if (text[i] == NULL)
+        if (wanted[i] && text[i] == NULL)
             st = mc_error_nomem(err, "writing the model's metadata");
     }
     if (st == MC_OK) {
-        const mc_st_meta meta[] = {{"format", FORMAT_NAME},
-                                   {"format_version",
-                                    calibrated ? FORMAT_VERSION_CALIBRATED : FORMAT_VERSION},
-                                   {"config", text[0]},      {"channels", text[1]},
-                                   {"holidays", text[2]},    {"training", text[3]},
-                                   {"calibration", text[4]}};
-        const size_t n_meta = calibrated ? 7 : 6;
+        mc_st_meta meta[8] = {{"format", FORMAT_NAME},
+                              {"format_version",
+                               series       ? FORMAT_VERSION_SERIES
+                               : calibrated ? FORMAT_VERSION_CALIBRATED
+                                            : FORMAT_VERSION},
+                              {"config", text[0]},      {"channels", text[1]},
+                              {"holidays", text[2]},    {"training", text[3]}};
+        size_t n_meta = 6;
+        if (calibrated)
+            meta[n_meta++] = (mc_st_meta){"calibration", text[4]};
+        if (series)
+            meta[n_meta++] = (mc_st_meta){"series", text[5]};
         st = path != NULL ? mc_st_write_file(path, entries, n, meta, n_meta, err)
                           : mc_st_write_buffer(buf, size, entries, n, meta, n_meta, err);
     }
@@ -557,7 +569,8 @@ static mc_status from_file(mc_model **out, const mc_st_file *f, const char *name
     if (format == NULL || strcmp(format, FORMAT_NAME) != 0)
         return bad(&r, "not a maskcast model (metadata \"format\" is not \"" FORMAT_NAME "\")");
     if (version == NULL ||
-        (strcmp(version, FORMAT_VERSION) != 0 && strcmp(version, FORMAT_VERSION_CALIBRATED) != 0))
+        (strcmp(version, FORMAT_VERSION) != 0 && strcmp(version, FORMAT_VERSION_CALIBRATED) != 0 &&
+         strcmp(version, FORMAT_VERSION_SERIES) != 0))
         return bad(&r, "a model file format version this maskcast does not read");
     cJSON *config = parse_meta(&r, f, "config", &st);
     cJSON *channels = st == MC_OK ? parse_meta(&r, f, "channels", &st) : NULL;
@@ -565,6 +578,8 @@ static mc_status from_file(mc_model **out, const mc_st_file *f, const char *name
     cJSON *training = st == MC_OK ? parse_meta(&r, f, "training", &st) : NULL;
     const bool calibrated = mc_st_metadata(f, "calibration") != NULL;
     cJSON *calibration = st == MC_OK && calibrated ? parse_meta(&r, f, "calibration", &st) : NULL;
+    const bool series = mc_st_metadata(f, "series") != NULL;
+    cJSON *series_meta = st == MC_OK && series ? parse_meta(&r, f, "series", &st) : NULL;
     mc_model_options mo;
     int64_t step = 0;
     size_t past_ch = 0, future_ch = 0, n_past = 0, n_future = 0;
@@ -605,7 +620,10 @@ static mc_status from_file(mc_model **out, const mc_st_file *f, const char *name
     }
     if (st == MC_OK && calibrated)
         st = read_calibration(&r, f, calibration, mo.window.horizon, &m->calibration);
+    if (st == MC_OK && series)
+        st = mc_series_meta_read(m, series_meta, name, err);
     mc_holidays_free(&hol);
+    cJSON_Delete(series_meta);
     cJSON_Delete(config);
     cJSON_Delete(channels);
     cJSON_Delete(holidays);

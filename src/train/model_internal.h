@@ -41,6 +41,23 @@ typedef struct mc_train_record {
    blend's tensors added, m's own tensors kept. */
 mc_status mc_model_set_blend(mc_model *m, const float *linear, const float *w, mc_error *err);
 
+/*
+ * A global model's series (mc_model_train_panel): each series' own scalers,
+ * applied before the model's, and its values of the constant channels (the
+ * series identity and the static covariates). n is 0 for a model of one
+ * series.
+ */
+typedef struct mc_series_table {
+    size_t n;
+    char **names;          /* (n) */
+    mc_scaler *scalers;    /* (n, channels) mean 0 and scale 1 on constant channels */
+    double *constants;     /* (n, channels) NaN on the channels read from data */
+} mc_series_table;
+
+void mc_series_table_free(mc_series_table *t);
+mc_status mc_series_table_copy(mc_series_table *dst, const mc_series_table *src, size_t channels,
+                               mc_error *err);
+
 struct mc_model {
     mc_net_shape shape;
     mc_net_layout layout;
@@ -60,6 +77,11 @@ struct mc_model {
     mc_holidays holidays;
     mc_train_record record;
     mc_calibration calibration; /* prediction intervals; steps 0 where none */
+    /* (channels) the fixed value of a known-future channel that is not read
+       from data (a series view's identity and static covariates), NaN where
+       it is; NULL when every channel is read */
+    double *constants;
+    mc_series_table series;   /* a global model's series; n 0 otherwise */
     mc_model_options config;  /* the options as the model is (no pointers): what its file
                                  records and inspect shows */
 };
@@ -114,6 +136,34 @@ mc_status mc_training_origins(const mc_series *s, size_t L, size_t H, size_t str
  */
 mc_status mc_model_calibrate(mc_model *m, const mc_frame *frame, const mc_train_options *to,
                              mc_error *err);
+
+/*
+ * As mc_training_origins() for a stacked series, whose segment g holds rows
+ * [segments[g], segments[g + 1]) (n_segments + 1 entries): each segment's
+ * origins and validation tail on their own, windows never crossing
+ * segments; *all lists every segment's training origins, then every
+ * segment's validation tail.
+ */
+mc_status mc_stacked_origins(const mc_series *s, const size_t *segments, size_t n_segments,
+                             size_t L, size_t H, size_t stride, double validation_fraction,
+                             size_t **all, size_t *n_train, size_t **val, size_t *n_val,
+                             mc_error *err);
+
+/*
+ * Training over data other than one frame (global models): begin makes the
+ * trainer and its model (names, shapes) for the options; the caller reads
+ * the model to bind its data, then attaches the stacked series (which must
+ * outlive the trainer) with its segments, the instants of the first and last
+ * rows trained on going into the training record. On failure of either the
+ * caller frees the trainer.
+ */
+mc_status mc_trainer_begin(mc_trainer **out, const mc_model_options *mo,
+                           const mc_train_options *to, int64_t step, const char *target,
+                           const char *time_name, const char *time_zone, mc_error *err);
+mc_model *mc_trainer_scratch_model(mc_trainer *t);
+mc_status mc_trainer_attach_stacked(mc_trainer *t, const mc_series *s, const size_t *segments,
+                                    size_t n_segments, int64_t first_time, int64_t last_time,
+                                    mc_error *err);
 
 /* The trainer's forecast origins (rows of the frame), for tests of the split. */
 void mc_trainer_origins(const mc_trainer *t, const size_t **train, size_t *n_train,

@@ -25,7 +25,12 @@
 struct mc_trainer {
     mc_model *model;   /* the weights being trained live in model->params */
     mc_train_options opt;
-    mc_bound data; /* the frame in model channel order; t->data.series is read */
+    mc_bound data; /* the frame in model channel order (one series) */
+    mc_series series; /* what training reads: data's, or the stacked series of
+                         mc_trainer_init_stacked() */
+    const size_t *segments; /* stacked: the n_segments + 1 first rows of its
+                               series (not owned); NULL for one series */
+    size_t n_segments;
     size_t past_idx[MC_MAX_COVARIATES], future_idx[MC_MAX_COVARIATES];
     mc_window_spec spec;
     /* the network */
@@ -181,13 +186,78 @@ mc_status mc_training_origins(const mc_series *s, size_t L, size_t H, size_t str
     return MC_OK;
 }
 
+mc_status mc_stacked_origins(const mc_series *s, const size_t *segments, size_t n_segments,
+                             size_t L, size_t H, size_t stride, double validation_fraction,
+                             size_t **all_out, size_t *n_train_out, size_t **val_out,
+                             size_t *n_val_out, mc_error *err)
+{
+    *all_out = NULL;
+    size_t **parts = calloc(n_segments ? n_segments : 1, sizeof *parts);
+    size_t *n_tr = calloc(n_segments ? n_segments : 1, sizeof *n_tr);
+    size_t *n_va = calloc(n_segments ? n_segments : 1, sizeof *n_va);
+    size_t *at_va = calloc(n_segments ? n_segments : 1, sizeof *at_va); /* where the tail starts */
+    mc_status st = parts && n_tr && n_va && at_va ? MC_OK
+                                                  : mc_error_nomem(err, "listing training origins");
+    size_t train_total = 0, val_total = 0;
+    for (size_t g = 0; st == MC_OK && g < n_segments; g++) {
+        /* segment g seen as a series of its own: its origins count from its first row */
+        const size_t first = segments[g];
+        const double *values[1 + 2 * MC_MAX_COVARIATES];
+        const uint8_t *states[1 + 2 * MC_MAX_COVARIATES];
+        for (size_t c = 0; c < s->n_columns; c++) {
+            values[c] = s->values[c] + first;
+            states[c] = s->states[c] + first;
+        }
+        mc_series one = {.rows = segments[g + 1] - first, .wall = s->wall + first,
+                         .n_columns = s->n_columns, .values = values, .states = states,
+                         .calendar = s->calendar ? s->calendar + first * MC_CALENDAR_CHANNELS
+                                                 : NULL};
+        size_t *val = NULL;
+        st = mc_training_origins(&one, L, H, stride, validation_fraction, &parts[g], &n_tr[g],
+                                 &val, &n_va[g], err);
+        at_va[g] = val != NULL ? (size_t)(val - parts[g]) : n_tr[g];
+        for (size_t i = 0; st == MC_OK && i < at_va[g] + n_va[g]; i++)
+            parts[g][i] += first;
+        train_total += n_tr[g];
+        val_total += n_va[g];
+    }
+    size_t *all = st == MC_OK ? mc_realloc_array(NULL, train_total + val_total, sizeof *all) : NULL;
+    if (st == MC_OK && all == NULL)
+        st = mc_error_nomem(err, "listing training origins");
+    if (st == MC_OK) {
+        /* every series' training origins, then every series' validation tail */
+        size_t a = 0, v = train_total;
+        for (size_t g = 0; g < n_segments; g++) {
+            memcpy(all + a, parts[g], n_tr[g] * sizeof *all);
+            memcpy(all + v, parts[g] + at_va[g], n_va[g] * sizeof *all);
+            a += n_tr[g];
+            v += n_va[g];
+        }
+        *all_out = all;
+        *n_train_out = train_total;
+        *val_out = val_total ? all + train_total : NULL;
+        *n_val_out = val_total;
+    }
+    for (size_t g = 0; parts != NULL && g < n_segments; g++)
+        free(parts[g]);
+    free(parts);
+    free(n_tr);
+    free(n_va);
+    free(at_va);
+    return st;
+}
+
 /* Origins with at least one observed target, split into training and a
    validation tail; no training target falls on or after a validation one. */
 static mc_status split_origins(mc_trainer *t, mc_error *err)
 {
-    return mc_training_origins(&t->data.series, t->spec.lookback, t->spec.horizon,
-                               t->opt.origin_stride, t->opt.validation_fraction, &t->train,
-                               &t->n_train, &t->val, &t->n_val, err);
+    if (t->segments == NULL)
+        return mc_training_origins(&t->series, t->spec.lookback, t->spec.horizon,
+                                   t->opt.origin_stride, t->opt.validation_fraction, &t->train,
+                                   &t->n_train, &t->val, &t->n_val, err);
+    return mc_stacked_origins(&t->series, t->segments, t->n_segments, t->spec.lookback,
+                              t->spec.horizon, t->opt.origin_stride, t->opt.validation_fraction,
+                              &t->train, &t->n_train, &t->val, &t->n_val, err);
 }
 
 static mc_status allocate_training(mc_trainer *t, mc_error *err)
@@ -237,7 +307,7 @@ static double evaluate_params(mc_trainer *t, const float *params, double *per_wi
     double total = 0.0, weight = 0.0;
     for (size_t i = 0; i < t->n_val; i += B) {
         const size_t batch = t->n_val - i < B ? t->n_val - i : B;
-        mc_window_gather(t->x, t->target, t->weight, t->level, &t->data.series, &t->spec, t->val + i,
+        mc_window_gather(t->x, t->target, t->weight, t->level, &t->series, &t->spec, t->val + i,
                          batch);
         mc_net_forward(&t->work, params, &m->layout, &m->shape, t->x, batch);
         for (size_t b = 0; b < batch; b++) {
@@ -265,7 +335,7 @@ static mc_status fit_linear(mc_trainer *t, mc_error *err)
     if (t->linear == NULL)
         return mc_error_nomem(err, "allocating the linear forecaster");
     bool fitted = false;
-    mc_status st = mc_linear_fit_params(t->linear, m, &t->work, &t->data.series, &t->spec,
+    mc_status st = mc_linear_fit_params(t->linear, m, &t->work, &t->series, &t->spec,
                                         t->train, t->n_train, t->val, t->n_val,
                                         t->opt.batch_size, t->x, t->target, t->weight, t->level,
                                         &fitted, err);
@@ -288,8 +358,9 @@ static mc_status fit_linear(mc_trainer *t, mc_error *err)
     return MC_OK;
 }
 
-mc_status mc_trainer_init(mc_trainer **out, const mc_frame *frame, const mc_model_options *mo,
-                          const mc_train_options *to, mc_error *err)
+mc_status mc_trainer_begin(mc_trainer **out, const mc_model_options *mo,
+                           const mc_train_options *to, int64_t step, const char *target,
+                           const char *time_name, const char *time_zone, mc_error *err)
 {
     *out = NULL;
     mc_status st = check_train_options(to, err);
@@ -303,7 +374,7 @@ mc_status mc_trainer_init(mc_trainer **out, const mc_frame *frame, const mc_mode
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
                             "\"blend\" is set by training when it keeps a blend of the network "
                             "and the linear forecaster; it cannot be asked for");
-    if (mc_frame_step(frame) <= 0)
+    if (step <= 0)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
                             "the frame must be regularised before training");
     mc_gsl_quiet();
@@ -319,32 +390,38 @@ mc_status mc_trainer_init(mc_trainer **out, const mc_frame *frame, const mc_mode
     }
     clock_gettime(CLOCK_MONOTONIC, &t->t0);
     t->opt = *to;
-    const size_t rows = to->train_rows && to->train_rows < mc_frame_rows(frame) ? to->train_rows
-                                                                                : mc_frame_rows(frame);
-    st = mc_model_create(&t->model, mo, mc_frame_step(frame), mc_frame_column_name(frame, 0),
-                         &holidays, err);
+    st = mc_model_create(&t->model, mo, step, target, &holidays, err);
     mc_holidays_free(&holidays); /* emptied when the model took it over */
     if (st == MC_OK)
-        st = mc_model_set_time(t->model, mc_frame_time_name(frame), mc_frame_time_zone(frame),
-                               err);
-    if (st == MC_OK)
-        st = mc_model_bind(&t->data, t->model, frame, rows, err);
-    if (st == MC_OK) {
-        mc_scaler_fit(t->model->scalers, &t->data.series, rows);
-        mc_model_window_spec(t->model, &t->spec, t->past_idx, t->future_idx);
-        st = split_origins(t, err);
-    }
-    if (st == MC_OK)
-        st = allocate_training(t, err);
+        st = mc_model_set_time(t->model, time_name, time_zone, err);
     if (st != MC_OK) {
         mc_trainer_free(t);
         return st;
     }
-    if ((st = mc_model_init_params(t->model, to->seed, err)) != MC_OK ||
-        (st = fit_linear(t, err)) != MC_OK) {
-        mc_trainer_free(t);
+    *out = t;
+    return MC_OK;
+}
+
+mc_model *mc_trainer_scratch_model(mc_trainer *t) { return t->model; }
+
+/* The rest of the set-up once t->series holds the data: scalers fitted on
+   its first `scaler_rows` rows, the split, the buffers, the initial weights
+   and the linear forecaster. */
+static mc_status finish_init(mc_trainer *t, size_t scaler_rows, int64_t first_time,
+                             int64_t last_time, mc_error *err)
+{
+    const mc_train_options *to = &t->opt;
+    mc_scaler_fit(t->model->scalers, &t->series, scaler_rows);
+    mc_model_window_spec(t->model, &t->spec, t->past_idx, t->future_idx);
+    mc_status st = split_origins(t, err);
+    if (st == MC_OK)
+        st = allocate_training(t, err);
+    if (st == MC_OK)
+        st = mc_model_init_params(t->model, to->seed, err);
+    if (st == MC_OK)
+        st = fit_linear(t, err);
+    if (st != MC_OK)
         return st;
-    }
     memcpy(t->best, t->model->params, t->model->layout.total * sizeof(float));
     gsl_rng_set(t->rng, (unsigned long)(to->seed * 2654435761u + 1));
     const size_t use = to->samples_per_epoch && to->samples_per_epoch < t->n_train
@@ -355,11 +432,45 @@ mc_status mc_trainer_init(mc_trainer **out, const mc_frame *frame, const mc_mode
     t->model->record.seed = to->seed;
     t->model->record.train_origins = t->n_train;
     t->model->record.val_origins = t->n_val;
-    t->model->record.first_time = mc_frame_times(frame)[0];
-    t->model->record.last_time = mc_frame_times(frame)[rows - 1];
+    t->model->record.first_time = first_time;
+    t->model->record.last_time = last_time;
     t->progress = (mc_train_progress){.max_epochs = to->max_epochs,
                                       .batches = t->batches_per_epoch, .val_loss = NAN,
                                       .best_val_loss = NAN};
+    return MC_OK;
+}
+
+mc_status mc_trainer_attach_stacked(mc_trainer *t, const mc_series *s, const size_t *segments,
+                                    size_t n_segments, int64_t first_time, int64_t last_time,
+                                    mc_error *err)
+{
+    t->series = *s;
+    t->segments = segments;
+    t->n_segments = n_segments;
+    return finish_init(t, s->rows, first_time, last_time, err);
+}
+
+mc_status mc_trainer_init(mc_trainer **out, const mc_frame *frame, const mc_model_options *mo,
+                          const mc_train_options *to, mc_error *err)
+{
+    *out = NULL;
+    mc_trainer *t = NULL;
+    mc_status st = mc_trainer_begin(&t, mo, to, mc_frame_step(frame), mc_frame_column_name(frame, 0),
+                                    mc_frame_time_name(frame), mc_frame_time_zone(frame), err);
+    if (st != MC_OK)
+        return st;
+    const size_t rows = to->train_rows && to->train_rows < mc_frame_rows(frame) ? to->train_rows
+                                                                                : mc_frame_rows(frame);
+    st = mc_model_bind(&t->data, t->model, frame, rows, err);
+    if (st == MC_OK) {
+        t->series = t->data.series; /* data outlives t->series: both live in t */
+        const int64_t *times = mc_frame_times(frame);
+        st = finish_init(t, rows, rows ? times[0] : 0, rows ? times[rows - 1] : 0, err);
+    }
+    if (st != MC_OK) {
+        mc_trainer_free(t);
+        return st;
+    }
     *out = t;
     return MC_OK;
 }
@@ -376,7 +487,7 @@ static void validation_outputs(mc_trainer *t, const float *params, float *y, flo
     const size_t B = t->opt.batch_size, H = m->shape.horizon;
     for (size_t i = 0; i < t->n_val; i += B) {
         const size_t batch = t->n_val - i < B ? t->n_val - i : B;
-        mc_window_gather(t->x, t->target, t->weight, t->level, &t->data.series, &t->spec, t->val + i,
+        mc_window_gather(t->x, t->target, t->weight, t->level, &t->series, &t->spec, t->val + i,
                          batch);
         mc_net_forward(&t->work, params, &m->layout, &m->shape, t->x, batch);
         memcpy(y + i * H, t->work.y, batch * H * sizeof *y);
@@ -455,7 +566,7 @@ static void zero_levels(mc_trainer *t, size_t batch)
 static double train_batch(mc_trainer *t, const size_t *origins, size_t batch)
 {
     mc_model *m = t->model;
-    mc_window_gather(t->x, t->target, t->weight, t->level, &t->data.series, &t->spec, origins, batch);
+    mc_window_gather(t->x, t->target, t->weight, t->level, &t->series, &t->spec, origins, batch);
     if (t->opt.augment_probability > 0.0 && m->shape.anomaly_mask) {
         zero_levels(t, batch);
         mc_augment_batch(t->x, &t->spec, batch, t->opt.augment_probability, t->zero, t->rng);
@@ -639,7 +750,7 @@ mc_status mc_trainer_model(const mc_trainer *t, mc_model **out, mc_error *err)
     if (st != MC_OK || t->n_val == 0)
         return st;
     mc_calibration_free(&(*out)->calibration);
-    st = mc_calibration_fit(&(*out)->calibration, *out, &t->data.series, t->val, t->n_val, err);
+    st = mc_calibration_fit(&(*out)->calibration, *out, &t->series, t->val, t->n_val, err);
     if (st != MC_OK) {
         mc_model_free(*out);
         *out = NULL;
