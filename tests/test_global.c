@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "synthetic_load.h"
+#include "eval/backtest_global.h"
 #include "train/global.h"
 #include "train/model_internal.h"
 
@@ -271,6 +272,65 @@ static void refusals(void **state)
     mc_frame_free(a);
 }
 
+/* The global backtest: one test start for every series; each series'
+   forecasts are those its view makes from the rows before each origin. */
+static void backtest_forecasts_are_the_views(void **state)
+{
+    (void)state;
+    mc_frame *a = scaled_frame(1.0, 0.0), *b = NULL, *full_b = scaled_frame(4.0, 10.0);
+    /* b ends two days earlier: the common start is the earliest */
+    assert_int_equal(mc_frame_slice(&b, full_b, 0, mc_frame_rows(full_b) - 48, NULL), MC_OK);
+    const mc_frame *frames[] = {a, b};
+    const char *names[] = {"a", "b"};
+    mc_series_set set = {.n = 2, .frames = frames, .names = names, .identity = true};
+    mc_model_options mo;
+    mc_train_options to;
+    options(&mo, &to);
+    mc_backtest_options bo;
+    mc_backtest_options_defaults(&bo);
+    bo.test_days = 5;
+    mc_backtest *res[2] = {NULL, NULL};
+    mc_model *g = NULL;
+    mc_error e;
+    mc_status st = mc_backtest_series(res, &g, &set, &mo, &to, &bo, &e);
+    if (st != MC_OK)
+        print_error("%s\n", e.message);
+    assert_int_equal(st, MC_OK);
+    /* b's own last 5 days start 2 days before a's: both start there */
+    const int64_t start = mc_frame_times(b)[mc_frame_rows(b) - 5 * 24];
+    assert_true(mc_model_series(g) == 2);
+    for (size_t i = 0; i < 2; i++) {
+        assert_true(mc_backtest_first_target(res[i], 0) == start);
+        assert_int_equal(mc_backtest_origins(res[i]), i == 0 ? 7 : 5);
+        assert_true(mc_backtest_methods(res[i]) > 1); /* the baselines too */
+        assert_string_equal(mc_backtest_method_name(res[i], 0), "maskcast");
+        mc_model *view = NULL;
+        assert_int_equal(mc_model_for_series(&view, g, names[i], NULL), MC_OK);
+        const double *fc = mc_backtest_forecasts(res[i], 0);
+        for (size_t o = 0; o < mc_backtest_origins(res[i]); o++) {
+            mc_frame *h = NULL;
+            assert_int_equal(mc_frame_slice(&h, frames[i], 0,
+                                            mc_backtest_first_target_row(res[i], o), NULL),
+                             MC_OK);
+            double f[24];
+            forecast(view, h, frames[i], f);
+            for (size_t k = 0; k < 24; k++)
+                assert_close(fc[o * 24 + k], f[k], 1e-6 * fabs(f[k]), 0.0); /* batches round apart */
+            mc_frame_free(h);
+        }
+        mc_model_free(view);
+        mc_backtest_free(res[i]);
+    }
+    /* refits are refused: the global model trains once */
+    bo.refit_every = 2;
+    assert_int_equal(mc_backtest_series(res, NULL, &set, &mo, &to, &bo, &e), MC_ERR_ARGUMENT);
+    assert_null(res[0]);
+    mc_model_free(g);
+    mc_frame_free(a);
+    mc_frame_free(b);
+    mc_frame_free(full_b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -278,6 +338,7 @@ int main(void)
         cmocka_unit_test(scaling_is_per_series),
         cmocka_unit_test(identity_and_statics_round_trip),
         cmocka_unit_test(refusals),
+        cmocka_unit_test(backtest_forecasts_are_the_views),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

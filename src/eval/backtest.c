@@ -201,6 +201,7 @@ typedef struct model_run {
     const mc_model_options *mo; /* horizon = gap + H */
     const mc_train_options *to;
     const mc_backtest_options *bo;
+    const mc_model *fixed;      /* a model given to test (not trained here), or NULL */
     double *quantiles;          /* (origins, H, Q) ensemble mean, for the pinball metrics */
     size_t n_quantiles;
     double levels[MC_MAX_QUANTILES];
@@ -267,7 +268,15 @@ static mc_status fit_and_forecast(mc_backtest *b, bt_method *m, model_run *run, 
                                        : mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
                                                       "an ensemble of at most %d models",
                                                       MC_MAX_MEMBERS);
-    for (size_t e = 0; st == MC_OK && e < E; e++) {
+    if (run->fixed != NULL) { /* a model given: forecast with a copy of it */
+        st = mc_model_clone(&members[0], run->fixed, err);
+        if (st == MC_OK) {
+            m->models++;
+            m->linear_kept += strcmp(mc_model_kept(members[0]), "linear") == 0;
+            m->blend_kept += strcmp(mc_model_kept(members[0]), "blend") == 0;
+        }
+    }
+    for (size_t e = 0; st == MC_OK && run->fixed == NULL && e < E; e++) {
         mc_train_options to = *run->to;
         to.train_rows = b->rows[first];
         to.seed = run->to->seed + e;
@@ -283,7 +292,7 @@ static mc_status fit_and_forecast(mc_backtest *b, bt_method *m, model_run *run, 
         m->linear_kept += to.linear_candidate && strcmp(mc_model_kept(members[e]), "linear") == 0;
         m->blend_kept += strcmp(mc_model_kept(members[e]), "blend") == 0;
     }
-    if (st == MC_OK && E == 1) {
+    if (st == MC_OK && (E == 1 || run->fixed != NULL)) {
         model = members[0];
         members[0] = NULL;
     } else if (st == MC_OK) {
@@ -525,9 +534,12 @@ static mc_status fill_targets(mc_backtest *b, const mc_frame *f, size_t week, mc
     return mc_mase_scale(&b->mase_scale, y, state, b->train_rows, week, err);
 }
 
-mc_status mc_backtest_run(mc_backtest **out, const mc_frame *frame, const mc_model_options *mo,
-                          const mc_train_options *to, const mc_backtest_options *bo,
-                          mc_error *err)
+/* The backtest of mc_backtest_run(), or of the model `fixed` when it is not
+   NULL (mo then its window: horizon the steps scored). */
+static mc_status run_backtest(mc_backtest **out, const mc_frame *frame,
+                              const mc_model_options *mo, const mc_train_options *to,
+                              const mc_backtest_options *bo, const mc_model *fixed,
+                              mc_error *err)
 {
     *out = NULL;
     mc_status st = check_options(frame, mo, bo, err);
@@ -573,16 +585,17 @@ mc_status mc_backtest_run(mc_backtest **out, const mc_frame *frame, const mc_mod
     }
     mc_model_options m = *mo;
     m.window.horizon = b->gap + b->horizon;
-    model_run run = {.frame = frame, .input_load = load, .mo = &m, .to = to, .bo = bo};
+    model_run run = {.frame = frame, .input_load = load, .mo = &m, .to = to, .bo = bo,
+                     .fixed = fixed};
     if (st == MC_OK)
         st = run_model(b, "maskcast", &run, err);
-    if (st == MC_OK && bo->ablations && mo->network.anomaly_mask) {
+    if (st == MC_OK && fixed == NULL && bo->ablations && mo->network.anomaly_mask) {
         mc_model_options a = m;
         a.network.anomaly_mask = false;
         run.mo = &a;
         st = run_model(b, "no-anomaly-mask", &run, err);
     }
-    if (st == MC_OK && bo->ablations && mo->network.horizon_masks) {
+    if (st == MC_OK && fixed == NULL && bo->ablations && mo->network.horizon_masks) {
         mc_model_options a = m;
         a.network.horizon_masks = false;
         run.mo = &a;
@@ -607,6 +620,54 @@ mc_status mc_backtest_run(mc_backtest **out, const mc_frame *frame, const mc_mod
     }
     *out = b;
     return MC_OK;
+}
+
+mc_status mc_backtest_run(mc_backtest **out, const mc_frame *frame, const mc_model_options *mo,
+                          const mc_train_options *to, const mc_backtest_options *bo,
+                          mc_error *err)
+{
+    return run_backtest(out, frame, mo, to, bo, NULL, err);
+}
+
+mc_status mc_backtest_model(mc_backtest **out, const mc_frame *frame, const mc_model *model,
+                            const mc_backtest_options *bo, mc_error *err)
+{
+    *out = NULL;
+    if (bo->refit_every != 0 || bo->ensemble > 1 || bo->ablations)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "a backtest of a given model neither refits, nor makes ensembles, "
+                            "nor trains ablations");
+    if (mc_model_step(model) != mc_frame_step(frame))
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "the data's step (%lld s) differs from the model's (%lld s)",
+                            (long long)mc_frame_step(frame), (long long)mc_model_step(model));
+    if (mc_model_horizon(model) <= bo->gap)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "a gap of %zu steps leaves nothing of the model's horizon of %zu",
+                            bo->gap, mc_model_horizon(model));
+    mc_model_options mo;
+    mc_model_options_defaults(&mo);
+    mo.window.lookback = mc_model_lookback(model);
+    mo.window.horizon = mc_model_horizon(model) - bo->gap;
+    mo.loss = model->config.loss;
+    mc_train_options to;
+    mc_train_options_defaults(&to);
+    return run_backtest(out, frame, &mo, &to, bo, model, err);
+}
+
+mc_status mc_backtest_test_start(int64_t *out, const mc_frame *frame,
+                                 const mc_backtest_options *bo, mc_error *err)
+{
+    const int64_t step = mc_frame_step(frame);
+    if (step <= 0 || 86400 % step != 0)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "backtests need a step that divides a day (the data's step is %lld s)",
+                            (long long)step);
+    size_t row = 0;
+    mc_status st = test_start_row(&row, frame, bo, (size_t)(86400 / step), err);
+    if (st == MC_OK)
+        *out = mc_frame_times(frame)[row];
+    return st;
 }
 
 void mc_backtest_free(mc_backtest *b)

@@ -1,0 +1,90 @@
+/* Backtests of global models (eval/backtest_global.h). */
+#include "eval/backtest_global.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common/checked.h"
+#include "common/error.h"
+#include "eval/backtest_methods.h"
+
+/* Prefixes err's message with the series' name. */
+static mc_status about(mc_status st, const char *name, mc_error *err)
+{
+    char why[MC_ERROR_MESSAGE_SIZE], q[MC_ERROR_NAME_SIZE];
+    snprintf(why, sizeof why, "%s", err != NULL ? err->message : "");
+    return mc_error_set(err, st, 0, 0, "series \"%s\": %s", mc_error_name(q, name), why);
+}
+
+mc_status mc_backtest_series(mc_backtest **out, mc_model **model, const mc_series_set *set,
+                             const mc_model_options *mo, const mc_train_options *to,
+                             const mc_backtest_options *bo, mc_error *err)
+{
+    if (model != NULL)
+        *model = NULL;
+    for (size_t i = 0; i < set->n; i++)
+        out[i] = NULL;
+    if (bo->refit_every != 0 || bo->ensemble > 1 || bo->ablations)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "a global model's backtest trains once: no refits, ensembles or "
+                            "ablations");
+    /* the common test start: the earliest of the series' own */
+    int64_t start = INT64_MAX;
+    for (size_t i = 0; i < set->n; i++) {
+        int64_t t = 0;
+        mc_status st = mc_backtest_test_start(&t, set->frames[i], bo, err);
+        if (st != MC_OK)
+            return about(st, set->names[i], err);
+        if (t < start)
+            start = t;
+    }
+    mc_frame **cut = calloc(set->n, sizeof *cut);
+    if (cut == NULL)
+        return mc_error_nomem(err, "the backtest");
+    mc_status st = MC_OK;
+    for (size_t i = 0; st == MC_OK && i < set->n; i++) {
+        const int64_t *t = mc_frame_times(set->frames[i]);
+        size_t rows = 0;
+        while (rows < mc_frame_rows(set->frames[i]) && t[rows] < start)
+            rows++;
+        st = rows > 0 ? mc_frame_slice(&cut[i], set->frames[i], 0, rows, err)
+                      : mc_error_set(err, MC_ERR_EMPTY, 0, 0,
+                                     "no rows before the test start to train on");
+        if (st != MC_OK)
+            st = about(st, set->names[i], err);
+    }
+    mc_model *global = NULL;
+    if (st == MC_OK) {
+        mc_series_set train = *set;
+        train.frames = (const mc_frame *const *)cut;
+        st = mc_model_train_series(&global, &train, mo, to, err);
+    }
+    for (size_t i = 0; i < set->n; i++)
+        mc_frame_free(cut[i]);
+    free(cut);
+    mc_backtest_options common = *bo;
+    common.has_test_start = true;
+    common.test_start = start;
+    for (size_t i = 0; st == MC_OK && i < set->n; i++) {
+        mc_model *view = NULL;
+        st = mc_model_for_series(&view, global, set->names[i], err);
+        if (st == MC_OK)
+            st = mc_backtest_model(&out[i], set->frames[i], view, &common, err);
+        if (st != MC_OK)
+            st = about(st, set->names[i], err);
+        mc_model_free(view);
+    }
+    if (st != MC_OK) {
+        for (size_t i = 0; i < set->n; i++) {
+            mc_backtest_free(out[i]);
+            out[i] = NULL;
+        }
+        mc_model_free(global);
+        return st;
+    }
+    if (model != NULL)
+        *model = global;
+    else
+        mc_model_free(global);
+    return MC_OK;
+}
