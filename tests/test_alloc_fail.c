@@ -2,8 +2,9 @@
  * Allocation-failure injection. Each path (reading a CSV, or building a frame
  * from arrays, then regularising and describing it; reading panels of many
  * series in each layout, regularising them, giving them static covariates;
- * parsing JSON; saving and loading a model; one epoch of training, by steps and by mc_model_train;
- * forecasting, with a forecaster and with mc_model_forecast; a report of a
+ * parsing JSON; saving and loading a model; one epoch of training, by steps
+ * and by mc_model_train; forecasting, with a forecaster and with
+ * mc_model_forecast; a report of a
  * description, a forecast, a backtest and an explanation; the model paths
  * for a point and a quantile model) runs clean to count its allocations K,
  * then K times with the N-th allocation refused and K times with every
