@@ -1,8 +1,10 @@
 /*
  * Allocation-failure injection. Each path (reading a CSV, or building a frame
- * from arrays, then regularising and describing it; parsing JSON; saving and
- * loading a model; one epoch of training, by steps and by mc_model_train;
- * forecasting, with a forecaster and with mc_model_forecast; a report of a
+ * from arrays, then regularising and describing it; reading panels of many
+ * series in each layout, regularising them, giving them static covariates;
+ * parsing JSON; saving and loading a model; one epoch of training, by steps
+ * and by mc_model_train; forecasting, with a forecaster and with
+ * mc_model_forecast; a report of a
  * description, a forecast, a backtest and an explanation; the model paths
  * for a point and a quantile model) runs clean to count its allocations K,
  * then K times with the N-th allocation refused and K times with every
@@ -77,6 +79,7 @@ typedef struct fixture {
     int64_t *holiday_days; /* its dates */
     size_t n_holidays;
     char model_path[512];  /* where the save-file path writes */
+    char panel_files[4][512]; /* the panel paths' files: long, wide, statics, one series */
     mc_frame *frame;       /* ROWS hourly rows of load and temp, regularised */
     mc_frame *history;     /* the same, the last HORIZON loads left out */
     /* The model of each variant, trained on `frame`, and its file's bytes. */
@@ -87,6 +90,7 @@ typedef struct fixture {
 
     /* What a run made. */
     mc_frame *out_frame;
+    mc_panel *out_panels[3];
     mc_column_summary summary[2];
     mc_model *out_model;
     mc_trainer *trainer;
@@ -177,12 +181,10 @@ static mc_status zone_run(void *state, mc_error *err)
     return csv_zone_run(state, "Asia/Kolkata", err);
 }
 
-static uint64_t csv_fingerprint(void *state)
+/* Everything reading and regularising made of a frame. */
+static uint64_t frame_hash(uint64_t h, const mc_frame *f)
 {
-    const fixture *fx = state;
-    const mc_frame *f = fx->out_frame;
     const size_t rows = mc_frame_rows(f), cols = mc_frame_columns(f);
-    uint64_t h = HASH_INIT;
     h = HASH_VALUE(h, rows);
     h = HASH_VALUE(h, cols);
     h = hash_bytes(h, mc_frame_times(f), rows * sizeof(int64_t));
@@ -198,7 +200,13 @@ static uint64_t csv_fingerprint(void *state)
     const mc_frame_report *r = mc_frame_get_report(f);
     const size_t counts[] = {r->file_rows, r->blank_lines, r->duplicate_times, r->duplicate_rows,
                              r->off_grid_rows, r->gap_rows, (size_t)r->was_sorted};
-    h = hash_bytes(h, counts, sizeof counts);
+    return hash_bytes(h, counts, sizeof counts);
+}
+
+static uint64_t csv_fingerprint(void *state)
+{
+    const fixture *fx = state;
+    uint64_t h = frame_hash(HASH_INIT, fx->out_frame);
     for (size_t j = 0; j < 2; j++) {
         const mc_column_summary *s = &fx->summary[j];
         const double stats[] = {s->min, s->max, s->mean, s->median, s->robust_sd};
@@ -214,6 +222,120 @@ static void csv_release(void *state)
     fixture *fx = state;
     mc_frame_free(fx->out_frame);
     fx->out_frame = NULL;
+}
+
+/* ---- panels ------------------------------------------------------------------ */
+
+enum { PANEL_LONG, PANEL_WIDE, PANEL_STATIC, PANEL_SINGLE };
+
+/* Three feeders' hourly load and temperature in one long file, rows
+   interleaved, with a repeated hour, a gap, rows out of order and an empty
+   value; the same loads side by side in a wide file; their statics. */
+static void write_panel_files(fixture *fx)
+{
+    static const char *const names[] = {"feeder 1", "\"feeder, 2\"", "F3"};
+    FILE *lf = fopen(fx->panel_files[PANEL_LONG], "w");
+    FILE *wf = fopen(fx->panel_files[PANEL_WIDE], "w");
+    FILE *sf = fopen(fx->panel_files[PANEL_STATIC], "w");
+    FILE *of = fopen(fx->panel_files[PANEL_SINGLE], "w");
+    assert_true(lf && wf && sf && of);
+    fputs("time,feeder,load,temp\n", lf);
+    fputs("time,f1,temp,f2\n", wf);
+    fputs("time,load\n", of);
+    const int64_t t0 = mc_days_from_civil(2023, 3, 20) * 86400;
+    for (size_t h = 0; h < 4 * 24; h++) {
+        char stamp[40];
+        const size_t r = h == 30 ? 31 : h == 31 ? 30 : h;
+        mc_time_to_text(t0 + (int64_t)r * 3600, 0, false, stamp, sizeof stamp);
+        const double temp = 7.125 + 3.5 * cos(6.283185307179586 * (double)(r % 24) / 24.0);
+        double load[3];
+        for (size_t k = 0; k < 3; k++)
+            load[k] = 412.5 + 71.25 * (double)k +
+                      143.25 * sin(6.283185307179586 * (double)((r + 3 * k) % 24) / 24.0);
+        for (size_t k = 0; k < 3; k++) {
+            const size_t s = (h + k * (h % 5)) % 3; /* interleaved */
+            if (s == 1 && h >= 50 && h < 56)
+                continue; /* a gap */
+            if (s == 2 && h == 40)
+                fprintf(lf, "%s,%s,,%.3f\n", stamp, names[s], temp);
+            else
+                fprintf(lf, "%s,%s,%.3f,%.3f\n", stamp, names[s], load[s], temp);
+            if (s == 0 && h == 60) /* the same hour again */
+                fprintf(lf, "%s,%s,%.3f,%.3f\n", stamp, names[s], load[s] + 2.5, temp);
+        }
+        fprintf(wf, "%s,%.3f,%.3f,%.3f\n", stamp, load[0], temp, load[1]);
+        fprintf(of, "%s,%.3f\n", stamp, load[2]);
+    }
+    fputs("feeder,class,area\nF3,2,17.5\nfeeder 1,1,3.25\nother,4,1\n\"feeder, 2\",3,8.125\n", sf);
+    assert_int_equal(fclose(lf) | fclose(wf) | fclose(sf) | fclose(of), 0);
+}
+
+/* The long file read, regularised and given its statics; the wide file and
+   the one-series file read and regularised. */
+static mc_status panel_run(void *state, mc_error *err)
+{
+    fixture *fx = state;
+    static const char *const temp[] = {"temp"};
+    static const char *const targets[] = {"f2", "f1"};
+    mc_panel_options po;
+    mc_panel_options_defaults(&po);
+    po.csv.covariates = temp;
+    po.csv.n_covariates = 1;
+    po.series_column = "feeder";
+    mc_regularize_options ro;
+    mc_regularize_options_defaults(&ro);
+    const char *paths[] = {fx->panel_files[PANEL_LONG], fx->panel_files[PANEL_WIDE],
+                           fx->panel_files[PANEL_SINGLE]};
+    mc_status st;
+    if ((st = mc_panel_read_csv(&fx->out_panels[0], &paths[0], 1, &po, err)) != MC_OK ||
+        (st = mc_panel_regularize(fx->out_panels[0], &ro, err)) != MC_OK ||
+        (st = mc_panel_read_static(fx->out_panels[0], fx->panel_files[PANEL_STATIC], NULL,
+                                   err)) != MC_OK)
+        return st;
+    po.series_column = NULL;
+    po.targets = targets;
+    po.n_targets = 2;
+    if ((st = mc_panel_read_csv(&fx->out_panels[1], &paths[1], 1, &po, err)) != MC_OK ||
+        (st = mc_panel_regularize(fx->out_panels[1], &ro, err)) != MC_OK)
+        return st;
+    static const char *const statics[] = {"class"};
+    const double values[] = {1.5, 2.5};
+    if ((st = mc_panel_set_static(fx->out_panels[1], statics, 1, values, err)) != MC_OK)
+        return st;
+    po.targets = NULL;
+    po.n_targets = 0;
+    po.csv.n_covariates = 0;
+    if ((st = mc_panel_read_csv(&fx->out_panels[2], &paths[2], 1, &po, err)) != MC_OK)
+        return st;
+    return mc_panel_regularize(fx->out_panels[2], &ro, err);
+}
+
+static uint64_t panel_fingerprint(void *state)
+{
+    const fixture *fx = state;
+    uint64_t h = HASH_INIT;
+    for (size_t k = 0; k < 3; k++) {
+        const mc_panel *p = fx->out_panels[k];
+        for (size_t i = 0; i < mc_panel_series(p); i++) {
+            const char *name = mc_panel_series_name(p, i);
+            h = hash_bytes(h, name, strlen(name));
+            h = frame_hash(h, mc_panel_frame(p, i));
+            for (size_t j = 0; j < mc_panel_static_count(p); j++) {
+                const double v = mc_panel_static_value(p, j, i);
+                h = HASH_VALUE(h, v);
+            }
+        }
+    }
+    return h;
+}
+
+static void panel_release(void *state)
+{
+    fixture *fx = state;
+    for (size_t k = 0; k < 3; k++) {
+        mc_panel_free(fx->out_panels[k]);
+        fx->out_panels[k] = NULL;
+    }
 }
 
 /* A model's fingerprint: its file's bytes. */
@@ -660,6 +782,12 @@ static void test_csv(void **state)
     exercise(&p, *state);
 }
 
+static void test_panel(void **state)
+{
+    const path p = {"panel", panel_run, panel_fingerprint, panel_release};
+    exercise(&p, *state);
+}
+
 static void test_zone(void **state)
 {
     const path p = {"zone", zone_run, csv_fingerprint, csv_release};
@@ -833,6 +961,11 @@ static int setup(void **state)
     snprintf(fx->holidays, sizeof fx->holidays, "%s/alloc_fail_holidays.csv", dir ? dir : ".");
     snprintf(fx->model_path, sizeof fx->model_path, "%s/alloc_fail_model.safetensors",
              dir ? dir : ".");
+    static const char *const panel_names[] = {"long", "wide", "static", "single"};
+    for (size_t k = 0; k < 4; k++)
+        snprintf(fx->panel_files[k], sizeof fx->panel_files[k], "%s/alloc_fail_panel_%s.csv",
+                 dir ? dir : ".", panel_names[k]);
+    write_panel_files(fx);
     FILE *fp = fopen(fx->holidays, "w");
     assert_non_null(fp);
     fputs("date,name\n2023-11-11,Armistice\n2023-11-01,All Saints\n", fp);
@@ -887,6 +1020,8 @@ static int teardown(void **state)
     mc_frame_free(fx->history);
     mc_frame_free(fx->frame);
     remove(fx->holidays);
+    for (size_t k = 0; k < 4; k++)
+        remove(fx->panel_files[k]);
     free(fx->holiday_days);
     remove(fx->model_path);
     free(fx->csv_plain);
@@ -904,6 +1039,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csv),        cmocka_unit_test(test_csv_plain),
         cmocka_unit_test(test_arrays),     cmocka_unit_test(test_zone),
+        cmocka_unit_test(test_panel),
         cmocka_unit_test(test_json),       cmocka_unit_test(test_json_limits),
         cmocka_unit_test(test_load),
         cmocka_unit_test(test_save),       cmocka_unit_test(test_save_file),

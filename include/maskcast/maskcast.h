@@ -5,6 +5,7 @@
  * The one header an application includes. It brings in:
  *   - maskcast/status.h    status codes and the caller-owned error object
  *   - maskcast/frame.h     reading CSV load data, regularising, gap filling
+ *   - maskcast/panel.h     many named series (zones, feeders), static covariates
  *   - maskcast/describe.h  a column summary with suspicious values
  *   - maskcast/model.h     the forecasting model: training, forecasting, files
  *   - maskcast/backtest.h  rolling-origin backtests against baselines
@@ -100,6 +101,7 @@
 #include "maskcast/explain.h"
 #include "maskcast/frame.h"
 #include "maskcast/model.h"
+#include "maskcast/panel.h"
 #include "maskcast/report.h"
 #include "maskcast/status.h"
 #include "maskcast/version.h"
