@@ -1436,12 +1436,66 @@ static void test_refuses_wrong_format(void **state)
     craft_free(&c);
 
     craft_of(&c, NULL);
-    craft_meta(&c, "format_version", "3");
+    craft_meta(&c, "format_version", "4");
     craft_refuse(&c, "a model file format version this maskcast does not read");
     craft_meta(&c, "format_version", "1 ");
     craft_refuse(&c, "format version");
     craft_meta(&c, "format_version", NULL);
     craft_refuse(&c, "format version");
+    craft_free(&c);
+}
+
+/* The metadata "series" of global models and series views: three channels
+   here (load, a past and a known-future covariate). */
+static void test_refuses_bad_series(void **state)
+{
+    (void)state;
+    const struct { const char *json, *phrase; } cases[] = {
+        {"{\"series\": 5}", "metadata \"series\": needs a list"},
+        {"[]", "needs a list"},
+        {"{\"series\": [{\"name\": \"\", \"scalers\": [[0,1],[0,1],[0,1]], "
+         "\"constants\": [null,null,1]}]}", "every series needs a name"},
+        {"{\"series\": [{\"name\": \"a\", \"scalers\": [[0,1],[0,1]], "
+         "\"constants\": [null,null,1]}]}", "a finite mean and a positive scale"},
+        {"{\"series\": [{\"name\": \"a\", \"scalers\": [[0,1],[0,0],[0,1]], "
+         "\"constants\": [null,null,1]}]}", "a positive scale"},
+        {"{\"series\": [{\"name\": \"a\", \"scalers\": [[0,1],[0,1],[0,1]], "
+         "\"constants\": [null,2,1]}]}", "on known-future channels"},
+        {"{\"series\": [{\"name\": \"a\", \"scalers\": [[0,1],[0,1],[0,1]], "
+         "\"constants\": [null,null]}]}", "one per channel"},
+        {"{\"series\": [{\"name\": \"a\", \"scalers\": [[0,1],[0,1],[0,1]], "
+         "\"constants\": [null,null,1]}, {\"name\": \"a\", \"scalers\": "
+         "[[0,1],[0,1],[0,1]], \"constants\": [null,null,0]}]}", "a series is named twice"},
+        {"{\"constants\": [1,null,null], \"series\": []}", "\"constants\" must be null"},
+        {"{\"constants\": [null,null,\"x\"], \"series\": []}", "\"constants\" must be null"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        craft c;
+        craft_of(&c, NULL);
+        craft_meta(&c, "series", cases[i].json);
+        craft_refuse(&c, cases[i].phrase);
+        craft_free(&c);
+    }
+    /* and a well-formed one loads, its view forecasting as the table says */
+    craft c;
+    craft_of(&c, NULL);
+    craft_meta(&c, "series", "{\"series\": [{\"name\": \"a\", \"scalers\": "
+                             "[[10,2],[0,1],[0,1]], \"constants\": [null,null,null]}]}");
+    void *b = NULL;
+    size_t size = 0;
+    assert_int_equal(mc_st_write_buffer(&b, &size, c.entries, c.n, c.meta, c.n_meta, NULL), MC_OK);
+    mc_model *m = NULL, *v = NULL;
+    assert_int_equal(mc_model_load_buffer(&m, b, size, NAME, NULL), MC_OK);
+    assert_int_equal(mc_model_series(m), 1);
+    assert_int_equal(mc_model_for_series(&v, m, "a", NULL), MC_OK);
+    double mean = 0, scale = 0;
+    assert_true(mc_model_column_scaler(v, 0, &mean, &scale));
+    /* the series' (10, 2) before the model's (1427.385..., 235.187...) */
+    assert_close(mean, 10.0 + 2.0 * 1427.3851234567891, 1e-9, 0.0);
+    assert_close(scale, 2.0 * 235.18731927180001, 1e-9, 0.0);
+    mc_model_free(v);
+    mc_model_free(m);
+    free(b);
     craft_free(&c);
 }
 
@@ -1977,6 +2031,7 @@ int main(void)
         cmocka_unit_test(test_refuses_bad_horizon_embeddings),
         cmocka_unit_test(test_refuses_bad_metadata_json),
         cmocka_unit_test(test_refuses_wrong_format),
+        cmocka_unit_test(test_refuses_bad_series),
         cmocka_unit_test(test_refuses_config_out_of_range),
         cmocka_unit_test(test_refuses_overflowing_dimensions),
         cmocka_unit_test(test_refuses_huge_configuration_before_allocating),

@@ -121,6 +121,23 @@ MC_API mc_status mc_backtest_run(mc_backtest **out, const mc_frame *frame,
                                  const mc_model_options *mo, const mc_train_options *to,
                                  const mc_backtest_options *bo, mc_error *err);
 
+/**
+ * Backtests a global model (mc_model_train_panel()) on every series of
+ * `panel`: one model trained on every series' rows before the earliest
+ * test start any series' span gives (so that no series is tested on times
+ * another trained on), then each series backtested from that instant with
+ * its own view of the model (mc_model_for_series()) and the baselines, as
+ * mc_backtest_run() does for one series. out has room for one result per
+ * series, stored in the panel's order (the caller frees each; all NULL on
+ * failure). When `model` is not NULL it receives the global model (the
+ * caller frees it). refit_every, ensemble and ablations are refused (the
+ * global model trains once). Errors name the series. Reentrant.
+ */
+MC_API mc_status mc_backtest_run_panel(mc_backtest **out, mc_model **model, const mc_panel *panel,
+                                       const mc_model_options *mo, const mc_train_options *to,
+                                       const mc_backtest_options *bo, bool identity,
+                                       mc_error *err);
+
 /** Frees a result; arrays obtained from it become invalid. NULL is a no-op. */
 MC_API void mc_backtest_free(mc_backtest *b);
 

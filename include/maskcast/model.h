@@ -396,6 +396,24 @@ MC_API size_t mc_model_members(const mc_model *m);
  * knows none. These read the model only (thread-safe).
  */
 /** @{ */
+/** Defined in maskcast/panel.h. */
+typedef struct mc_panel mc_panel;
+
+/**
+ * Trains a global model on every series of `panel` (regularised, one step):
+ * windows from all of them, each series scaled by its own mean and standard
+ * deviation (and, with the default options, each window's level), the
+ * panel's static covariates and, when `identity` is true, one 0/1 channel
+ * per series as known-future inputs (at most MC_MAX_COVARIATES known-future
+ * channels in all: identity suits up to a few dozen series; describe more
+ * by static covariates). Each series holds out its own validation tail.
+ * Arguments and results otherwise as mc_model_train() (to->train_rows must
+ * be 0: cut the series instead). Reentrant.
+ */
+MC_API mc_status mc_model_train_panel(mc_model **out, const mc_panel *panel,
+                                      const mc_model_options *mo, const mc_train_options *to,
+                                      bool identity, mc_error *err);
+
 /** Series a global model knows; 0 for a model of one series. */
 MC_API size_t mc_model_series(const mc_model *m);
 /** Name of series i (NULL when i >= mc_model_series()); belongs to the model. */

@@ -12,9 +12,16 @@
 
 const char MC_CLI_DATA_HELP[] =
     "Data options:\n"
-    "  --csv FILE             the CSV file to read ('-' reads standard input)\n"
+    "  --csv FILE             the CSV file to read ('-' reads standard input); given\n"
+    "                         several times, one series per file (named by the file)\n"
     "  --time COL             the time column (default: the first column)\n"
-    "  --target COL           the load column to forecast (default: the first other column)\n"
+    "  --target COL[,COL...]  the load column to forecast (default: the first other column);\n"
+    "                         several: a series per column (wide files)\n"
+    "  --series COL           the column naming each row's series (long files: zone,\n"
+    "                         feeder or meter id); many series train one global model\n"
+    "  --static FILE          per-series attributes: a CSV whose first column names the\n"
+    "                         series and whose other columns are numbers\n"
+    "  --only ID              read the series ID alone\n"
     "  --covariates A,B,...   further numeric columns to read (e.g. temperature,holiday)\n"
     "  --delimiter C          ',' ';' 'tab' or '|' (default: detected from the first line)\n"
     "  --decimal-comma        numbers are written 1234,5 (needs ';' or tab as delimiter)\n"
@@ -48,6 +55,7 @@ void mc_cli_data_init(mc_cli_data *d)
 void mc_cli_data_free(mc_cli_data *d)
 {
     mc_cli_names_free(&d->covariates);
+    mc_cli_names_free(&d->targets);
 }
 
 void mc_cli_row_time(const mc_frame *f, size_t row, char *out, size_t size)
@@ -152,9 +160,27 @@ int mc_cli_data_option(mc_cli_data *d, int code, const char *arg, FILE *err)
     static const char *const fills[] = {"week", "day", "none"};
     int which = 0;
     switch (code) {
-    case MC_OPT_CSV: d->csv = arg; return 1;
+    case MC_OPT_CSV:
+        if (d->n_csv == MC_CLI_MAX_FILES)
+            return bad(err, "csv", arg, "at most 1024 files");
+        if (d->csv == NULL)
+            d->csv = arg;
+        d->csv_list[d->n_csv++] = arg;
+        return 1;
     case MC_OPT_TIME: d->csv_opt.time_column = arg; return 1;
-    case MC_OPT_TARGET: d->csv_opt.target_column = arg; return 1;
+    case MC_OPT_TARGET:
+        if (strchr(arg, ',') == NULL) {
+            mc_cli_names_free(&d->targets);
+            d->csv_opt.target_column = arg;
+            return 1;
+        }
+        if (!mc_cli_names_parse(&d->targets, arg) || d->targets.n == 0)
+            return bad(err, "target", arg, "column names separated by commas");
+        d->csv_opt.target_column = NULL;
+        return 1;
+    case MC_OPT_SERIES: d->series_column = arg; return 1;
+    case MC_OPT_STATIC: d->static_path = arg; return 1;
+    case MC_OPT_ONLY: d->only = arg; return 1;
     case MC_OPT_COVARIATES: return set_covariates(d, arg, err);
     case MC_OPT_DELIMITER:
         if (strcmp(arg, "tab") == 0 || strcmp(arg, "\\t") == 0 || strcmp(arg, "\t") == 0)
@@ -226,8 +252,33 @@ static const char *cli_hint(const mc_error *e)
     }
 }
 
+void mc_cli_data_print_error(const mc_error *e, FILE *err)
+{
+    fprintf(err, "maskcast: %s\n", e->message);
+    const char *hint = cli_hint(e);
+    if (hint != NULL)
+        fprintf(err, "hint: %s\n", hint);
+}
+
 bool mc_cli_data_check(const mc_cli_data *d, FILE *err)
 {
+    if (d->series_column != NULL && d->targets.n > 1) {
+        fprintf(err, "maskcast: --series (a column naming each row's series) and several "
+                     "--target columns (a series per column) describe two layouts: give one\n");
+        return false;
+    }
+    if (mc_cli_data_is_panel(d))
+        for (size_t i = 0; i < d->n_csv; i++)
+            if (strcmp(d->csv_list[i], "-") == 0) {
+                fprintf(err, "maskcast: many series are read from files, not standard input\n");
+                return false;
+            }
+    if ((d->static_path != NULL || d->only != NULL) && !mc_cli_data_is_panel(d)) {
+        fprintf(err, "maskcast: --%s is for many series: name them with --series COL, several "
+                     "--csv files or several --target columns\n",
+                d->static_path != NULL ? "static" : "only");
+        return false;
+    }
     if (d->csv_opt.decimal == ',' && d->csv_opt.delimiter == ',') {
         fprintf(err, "maskcast: --decimal-comma needs another --delimiter (';' or tab)\n");
         return false;
@@ -264,6 +315,8 @@ static bool refuse_row_numbers(const mc_cli_data *d, const mc_frame *f, FILE *er
 
 mc_frame *mc_cli_data_load(mc_cli_data *d, FILE *err)
 {
+    if (mc_cli_data_is_panel(d))
+        return mc_cli_data_load_one_series(d, err);
     mc_frame *f = NULL;
     mc_error e;
     mc_status st = strcmp(d->csv, "-") == 0

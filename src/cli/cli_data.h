@@ -13,6 +13,7 @@ enum {
     MC_OPT_CSV = 1000, MC_OPT_TIME, MC_OPT_TARGET, MC_OPT_COVARIATES, MC_OPT_DELIMITER,
     MC_OPT_DECIMAL_COMMA, MC_OPT_NO_HEADER, MC_OPT_TIME_FORMAT, MC_OPT_LENIENT, MC_OPT_STEP,
     MC_OPT_DUPLICATES, MC_OPT_NO_SORT, MC_OPT_MAX_INTERPOLATE, MC_OPT_LONG_FILL, MC_OPT_TZ,
+    MC_OPT_SERIES, MC_OPT_STATIC, MC_OPT_ONLY,
     MC_OPT_DATA_END /* subcommands number their own options from here */
 };
 
@@ -31,7 +32,10 @@ enum {
     {"no-sort", no_argument, NULL, MC_OPT_NO_SORT},                                              \
     {"max-interpolate", required_argument, NULL, MC_OPT_MAX_INTERPOLATE},                        \
     {"long-fill", required_argument, NULL, MC_OPT_LONG_FILL},                                    \
-    {"tz", required_argument, NULL, MC_OPT_TZ}
+    {"tz", required_argument, NULL, MC_OPT_TZ},                                                  \
+    {"series", required_argument, NULL, MC_OPT_SERIES},                                          \
+    {"static", required_argument, NULL, MC_OPT_STATIC},                                          \
+    {"only", required_argument, NULL, MC_OPT_ONLY}
 
 /* The help text of the shared options. */
 extern const char MC_CLI_DATA_HELP[];
@@ -47,8 +51,17 @@ typedef struct mc_cli_names {
 bool mc_cli_names_parse(mc_cli_names *l, const char *arg);
 void mc_cli_names_free(mc_cli_names *l);
 
+/* The most --csv files a command reads at once. */
+#define MC_CLI_MAX_FILES 1024
+
 typedef struct mc_cli_data {
-    const char *csv; /* path, or "-" for stdin */
+    const char *csv; /* path, or "-" for stdin: the first --csv */
+    const char *csv_list[MC_CLI_MAX_FILES]; /* every --csv, in order */
+    size_t n_csv;
+    const char *series_column; /* --series: the column naming each row's series */
+    mc_cli_names targets;      /* --target A,B,...: several load columns, a series each */
+    const char *static_path;   /* --static: the series' static covariates */
+    const char *only;          /* --only: the one series to read */
     mc_csv_options csv_opt;
     mc_regularize_options reg_opt;
     bool step_given;
@@ -71,8 +84,25 @@ bool mc_cli_data_check(const mc_cli_data *d, FILE *err);
 
 /* Reads the CSV, reads its times in --tz's zone (from the directory TZDIR
    names, else the system's) and regularises it; on failure prints the error
-   and returns NULL. */
+   and returns NULL. With many series (mc_cli_data_is_panel()) the one --only
+   names, or the only one there is; more is an error telling so. */
 mc_frame *mc_cli_data_load(mc_cli_data *d, FILE *err);
+
+/* Whether the data options describe many series: --series, several --csv
+   files, or several --target columns. */
+bool mc_cli_data_is_panel(const mc_cli_data *d);
+
+/* Reads the series the data options describe (only --only's when given),
+   in --tz's zone, regularised each on its own, with --static's covariates;
+   on failure prints the error and returns NULL. */
+mc_panel *mc_cli_data_load_panel(mc_cli_data *d, FILE *err);
+
+/* mc_cli_data_load() for many series: the one series a panel comes down to
+   (a copy of its frame), or NULL after a message. */
+mc_frame *mc_cli_data_load_one_series(mc_cli_data *d, FILE *err);
+
+/* Prints a data error and the option that deals with it, where one does. */
+void mc_cli_data_print_error(const mc_error *e, FILE *err);
 
 /* Row `row`'s time as written: wall clock, with its UTC offset when the file
    had offsets. `size` of 32 always suffices. */

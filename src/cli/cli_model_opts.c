@@ -194,7 +194,8 @@ static size_t union_names(const char **out, size_t cap, const mc_cli_names *cons
 }
 
 
-mc_frame *mc_cli_model_load(mc_cli_model *m, mc_cli_data *d, const char **columns, FILE *err)
+/* The columns to read and the features, before the data are read. */
+static bool prepare(mc_cli_model *m, mc_cli_data *d, const char **columns, FILE *err)
 {
     const mc_cli_names *lists[] = {&d->covariates, &m->past, &m->future};
     d->csv_opt.covariates = columns;
@@ -203,22 +204,47 @@ mc_frame *mc_cli_model_load(mc_cli_model *m, mc_cli_data *d, const char **column
         free(m->holidays);
         if (!mc_cli_holidays_read(m->holidays_path, &m->holidays, &m->mo.features.n_holidays,
                                   err))
-            return NULL;
+            return false;
         m->mo.features.holidays = m->holidays;
     }
     m->mo.features.past = m->past.names;
     m->mo.features.n_past = m->past.n;
     m->mo.features.future = m->future.names;
     m->mo.features.n_future = m->future.n;
-    mc_frame *frame = mc_cli_data_load(d, err);
-    if (frame == NULL)
-        return NULL;
+    return true;
+}
+
+/* The window's defaults for the data's step: a week back, a day ahead. */
+static void window_defaults(mc_cli_model *m, const mc_cli_data *d, const mc_frame *frame,
+                            FILE *err)
+{
     if (m->holidays_path != NULL)
         mc_cli_holidays_check_years(m->holidays_path, frame, err);
+    (void)d;
     const int64_t step = mc_frame_step(frame);
     if (!m->lookback_given)
         m->mo.window.lookback = step < 7 * 86400 ? (size_t)(7 * 86400 / step) : 1;
     if (!m->horizon_given)
         m->mo.window.horizon = step < 86400 ? (size_t)(86400 / step) : 1;
+}
+
+mc_frame *mc_cli_model_load(mc_cli_model *m, mc_cli_data *d, const char **columns, FILE *err)
+{
+    if (!prepare(m, d, columns, err))
+        return NULL;
+    mc_frame *frame = mc_cli_data_load(d, err);
+    if (frame != NULL)
+        window_defaults(m, d, frame, err);
     return frame;
+}
+
+mc_panel *mc_cli_model_load_panel(mc_cli_model *m, mc_cli_data *d, const char **columns,
+                                  FILE *err)
+{
+    if (!prepare(m, d, columns, err))
+        return NULL;
+    mc_panel *p = mc_cli_data_load_panel(d, err);
+    if (p != NULL)
+        window_defaults(m, d, mc_panel_frame(p, 0), err);
+    return p;
 }

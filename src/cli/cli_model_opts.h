@@ -68,6 +68,11 @@ int mc_cli_model_option(mc_cli_model *m, int code, const char *arg, const char *
  */
 mc_frame *mc_cli_model_load(mc_cli_model *m, mc_cli_data *d, const char **columns, FILE *err);
 
+/* As mc_cli_model_load(), for many series (mc_cli_data_load_panel()); the
+   window's defaults follow the first series' step. */
+mc_panel *mc_cli_model_load_panel(mc_cli_model *m, mc_cli_data *d, const char **columns,
+                                  FILE *err);
+
 /* Parses a whole number >= lo written in decimal digits only (no blank, no
    sign) / a real in [lo, hi] with no leading blank; false when invalid. */
 bool mc_cli_parse_size(const char *arg, size_t lo, size_t *out);

@@ -37,7 +37,10 @@ static void help(FILE *f)
         "  --until TIME           train on the rows before TIME, holding the rest out (the\n"
         "                         file's order does not matter: rows are sorted first)\n"
         "  --ensemble N           train N models with seeds seed..seed+N-1 and write one model\n"
-        "                         file whose forecasts are their mean (default 1)\n"
+        "                         file whose forecasts are their mean (default 1; one series)\n"
+        "  --no-series-identity   many series: leave out the channel per series that tells the\n"
+        "                         global model which series a window is from (on by default\n"
+        "                         when the known-future inputs have room: %d channels)\n"
         "  -o, --output MODEL     the model file to write (required)\n"
         "  --json                 print a JSON summary on standard output once the model is\n"
         "                         written: its path, what was kept (network, linear or\n"
@@ -48,10 +51,15 @@ static void help(FILE *f)
         "\n"
         "%s"
         "\n"
+        "Many series (--series COL, several --csv files or several --target columns) train\n"
+        "one global model: windows from every series, each scaled on its own, each holding\n"
+        "out its own validation tail; --static adds per-series attributes. --only ID trains\n"
+        "on one series alone. docs/MANY_SERIES.md.\n"
+        "\n"
         "Example (the bundled sample, day-ahead with the temperature as a known-future input):\n"
         "  maskcast train --csv data/sample_load.csv --target load --future temperature \\\n"
         "                 --holidays data/sample_holidays.csv -o load.safetensors\n",
-        MC_CLI_DATA_HELP);
+        MC_MAX_COVARIATES, MC_CLI_DATA_HELP);
 }
 
 typedef struct train_args {
@@ -61,10 +69,11 @@ typedef struct train_args {
     const char *from, *until; /* --from, --until: the rows trained on */
     size_t ensemble;
     bool quiet, json;
+    bool no_identity; /* --no-series-identity */
     bool interrupted; /* Ctrl-C ended training: what was trained so far is written */
 } train_args;
 
-enum { OPT_ENSEMBLE = MC_OPT_MODEL_END, OPT_FROM, OPT_UNTIL, OPT_JSON };
+enum { OPT_ENSEMBLE = MC_OPT_MODEL_END, OPT_FROM, OPT_UNTIL, OPT_JSON, OPT_NO_IDENTITY };
 
 static int train_option(void *args, int c, const char *arg, FILE *err)
 {
@@ -85,6 +94,7 @@ static int train_option(void *args, int c, const char *arg, FILE *err)
     case OPT_FROM: a->from = arg; return 1;
     case OPT_UNTIL: a->until = arg; return 1;
     case OPT_JSON: a->json = true; return 1;
+    case OPT_NO_IDENTITY: a->no_identity = true; return 1;
     case 'o': a->output = arg; return 1;
     case 'q': a->quiet = true; return 1;
     default: return 0;
@@ -100,6 +110,7 @@ static int parse_args(train_args *a, int argc, char **argv, FILE *out, FILE *err
         {"until", required_argument, NULL, OPT_UNTIL},
         {"output", required_argument, NULL, 'o'},
         {"json", no_argument, NULL, OPT_JSON},
+        {"no-series-identity", no_argument, NULL, OPT_NO_IDENTITY},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -258,6 +269,149 @@ static int select_rows(const train_args *a, mc_frame **frame, FILE *err)
     return MC_EXIT_OK;
 }
 
+/* The rows of `f` from --from and before --until into *out (a copy, or
+   NULL when they are all of them); MC_EXIT_OK or an exit status after a
+   message. */
+static int rows_of(const train_args *a, const mc_frame *f, mc_frame **out, FILE *err)
+{
+    *out = NULL;
+    const size_t rows = mc_frame_rows(f);
+    size_t first = 0, end = rows;
+    int st = MC_EXIT_OK;
+    if (a->from != NULL)
+        st = mc_cli_row_at(f, "train", "--from", a->from, &first, err);
+    if (st == MC_EXIT_OK && a->until != NULL)
+        st = mc_cli_row_at(f, "train", "--until", a->until, &end, err);
+    if (st != MC_EXIT_OK || (first == 0 && end == rows))
+        return st;
+    mc_error e;
+    if (first >= end || mc_frame_slice(out, f, first, end - first, &e) != MC_OK) {
+        fprintf(err, "maskcast train: no rows from %s until %s\n", a->from ? a->from : "the start",
+                a->until ? a->until : "the end");
+        return MC_EXIT_FAILURE;
+    }
+    return MC_EXIT_OK;
+}
+
+/* Replaces *p by its series cut to --from and --until, statics kept. */
+static int select_panel_rows(const train_args *a, mc_panel **p, FILE *err)
+{
+    if (a->from == NULL && a->until == NULL)
+        return MC_EXIT_OK;
+    const size_t n = mc_panel_series(*p), ns = mc_panel_static_count(*p);
+    mc_frame **frames = calloc(n, sizeof *frames);
+    const char **names = calloc(n, sizeof *names);
+    const char **snames = calloc(ns ? ns : 1, sizeof *snames);
+    double *values = calloc((ns ? ns : 1) * n, sizeof *values);
+    int status = frames && names && snames && values ? MC_EXIT_OK : MC_EXIT_FAILURE;
+    for (size_t i = 0; status == MC_EXIT_OK && i < n; i++) {
+        names[i] = mc_panel_series_name(*p, i);
+        status = rows_of(a, mc_panel_frame(*p, i), &frames[i], err);
+        mc_error e;
+        if (status == MC_EXIT_OK && frames[i] == NULL &&
+            mc_frame_slice(&frames[i], mc_panel_frame(*p, i), 0,
+                           mc_frame_rows(mc_panel_frame(*p, i)), &e) != MC_OK)
+            status = MC_EXIT_FAILURE;
+        if (status != MC_EXIT_OK) {
+            char q[MC_ERROR_NAME_SIZE];
+            fprintf(err, "maskcast train: (in series \"%s\")\n", mc_error_name(q, names[i]));
+        }
+    }
+    for (size_t j = 0; j < ns; j++) {
+        snames[j] = mc_panel_static_name(*p, j);
+        for (size_t i = 0; i < n; i++)
+            values[j * n + i] = mc_panel_static_value(*p, j, i);
+    }
+    mc_panel *cut = NULL;
+    mc_error e;
+    if (status == MC_EXIT_OK) {
+        /* the new panel takes the frames over, also when it fails */
+        mc_status st = mc_panel_from_frames(&cut, frames, names, n, &e);
+        memset(frames, 0, n * sizeof *frames);
+        if (st == MC_OK && ns > 0)
+            st = mc_panel_set_static(cut, snames, ns, values, &e);
+        if (st != MC_OK) {
+            fprintf(err, "maskcast: %s\n", e.message);
+            status = MC_EXIT_FAILURE;
+        }
+    }
+    for (size_t i = 0; frames != NULL && i < n; i++)
+        mc_frame_free(frames[i]);
+    free(frames);
+    free(names);
+    free(snames);
+    free(values);
+    if (status != MC_EXIT_OK) {
+        mc_panel_free(cut);
+        return status;
+    }
+    mc_panel_free(*p);
+    *p = cut;
+    return MC_EXIT_OK;
+}
+
+/* A global model of the panel's series; NULL after a message. */
+static mc_model *train_panel(train_args *a, const mc_panel *p, FILE *err)
+{
+    if (a->ensemble > 1) {
+        fprintf(err, "maskcast train: --ensemble makes one series' ensemble; a global model "
+                     "trains one network (name one series with --only ID)\n");
+        return NULL;
+    }
+    const size_t n = mc_panel_series(p);
+    const size_t room = MC_MAX_COVARIATES - a->model.mo.features.n_future -
+                        mc_panel_static_count(p);
+    bool identity = !a->no_identity;
+    if (identity && n > room) {
+        identity = false;
+        if (!a->quiet)
+            fprintf(err, "maskcast: %zu series are more than the %zu identity channels the "
+                         "known-future inputs have room for: the series are told apart by "
+                         "their scaling%s only\n",
+                    n, room, mc_panel_static_count(p) ? " and static covariates" : "");
+    }
+    if (!a->quiet)
+        fprintf(err, "maskcast: a global model of %zu series%s%s\n", n,
+                identity ? ", with a channel per series" : "",
+                mc_panel_static_count(p) ? ", with static covariates" : "");
+    mc_train_options to = a->model.to;
+    mc_cli_progress progress;
+    mc_cli_progress_init(&progress, err, a->quiet);
+    to.progress = mc_cli_progress_report;
+    to.progress_user = &progress;
+    mc_model *model = NULL;
+    mc_error e;
+    const mc_status st = mc_model_train_panel(&model, p, &a->model.mo, &to, identity, &e);
+    mc_cli_progress_end(&progress);
+    if (st != MC_OK) {
+        fprintf(err, "maskcast: %s\n", e.message);
+        return NULL;
+    }
+    return model;
+}
+
+/* The model the data call for: one series' (--only, or data of one), or a
+   global model of many; NULL after a message. */
+static mc_model *train_data(train_args *a, mc_frame **frame, const char **columns, int *status,
+                            FILE *err)
+{
+    if (!mc_cli_data_is_panel(&a->data) || a->data.only != NULL) {
+        if ((*frame = mc_cli_model_load(&a->model, &a->data, columns, err)) == NULL)
+            return NULL;
+        if ((*status = select_rows(a, frame, err)) != MC_EXIT_OK)
+            return NULL;
+        return train_members(a, *frame, err);
+    }
+    mc_panel *p = mc_cli_model_load_panel(&a->model, &a->data, columns, err);
+    if (p == NULL)
+        return NULL;
+    mc_model *model = NULL;
+    if ((*status = select_panel_rows(a, &p, err)) == MC_EXIT_OK)
+        model = train_panel(a, p, err);
+    mc_panel_free(p);
+    return model;
+}
+
 int mc_cli_train(int argc, char **argv, FILE *out, FILE *err)
 {
     train_args a;
@@ -280,14 +434,9 @@ int mc_cli_train(int argc, char **argv, FILE *out, FILE *err)
         status = MC_EXIT_FAILURE;
         goto done;
     }
-    if ((frame = mc_cli_model_load(&a.model, &a.data, columns, err)) == NULL) {
-        status = MC_EXIT_FAILURE;
-        goto done;
-    }
-    if ((status = select_rows(&a, &frame, err)) != MC_EXIT_OK)
-        goto done;
-    if ((model = train_members(&a, frame, err)) == NULL) {
-        status = MC_EXIT_FAILURE;
+    if ((model = train_data(&a, &frame, columns, &status, err)) == NULL) {
+        if (status == MC_EXIT_OK)
+            status = MC_EXIT_FAILURE;
         goto done;
     }
     void *bytes = NULL;
@@ -305,7 +454,12 @@ int mc_cli_train(int argc, char **argv, FILE *out, FILE *err)
     }
     if (!a.quiet && mc_model_members(model) == 1)
         report_candidates(model, err);
-    if (!a.quiet)
+    if (!a.quiet && mc_model_series(model) > 0)
+        fprintf(err, "maskcast: wrote %s (a global model of %zu series; lookback %zu, horizon "
+                     "%zu steps; %.1f s)\n",
+                a.output, mc_model_series(model), a.model.mo.window.lookback,
+                a.model.mo.window.horizon, mc_model_train_seconds(model));
+    else if (!a.quiet)
         fprintf(err, "maskcast: wrote %s (lookback %zu, horizon %zu steps; %.1f s)\n", a.output,
                 a.model.mo.window.lookback, a.model.mo.window.horizon, mc_model_train_seconds(model));
     if (a.json)

@@ -88,3 +88,17 @@ mc_status mc_backtest_series(mc_backtest **out, mc_model **model, const mc_serie
         mc_model_free(global);
     return MC_OK;
 }
+
+mc_status mc_backtest_run_panel(mc_backtest **out, mc_model **model, const mc_panel *panel,
+                                const mc_model_options *mo, const mc_train_options *to,
+                                const mc_backtest_options *bo, bool identity, mc_error *err)
+{
+    if (model != NULL)
+        *model = NULL;
+    mc_series_set set;
+    mc_status st = mc_series_set_of_panel(&set, panel, identity, err);
+    if (st == MC_OK)
+        st = mc_backtest_series(out, model, &set, mo, to, bo, err);
+    mc_series_set_release(&set);
+    return st;
+}

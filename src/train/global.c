@@ -339,6 +339,62 @@ mc_status mc_model_train_series(mc_model **out, const mc_series_set *set,
     return st;
 }
 
+/* ---- panels --------------------------------------------------------------- */
+
+mc_status mc_series_set_of_panel(mc_series_set *set, const mc_panel *p, bool identity,
+                                 mc_error *err)
+{
+    *set = (mc_series_set){.identity = identity};
+    const size_t n = p != NULL ? mc_panel_series(p) : 0, ns = n ? mc_panel_static_count(p) : 0;
+    if (n == 0)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "the panel holds no series");
+    const mc_frame **frames = calloc(n, sizeof *frames);
+    const char **names = calloc(n, sizeof *names);
+    const char **static_names = calloc(ns ? ns : 1, sizeof *static_names);
+    double *values = mc_realloc_array(NULL, ns ? ns : 1, n * sizeof *values);
+    if (frames == NULL || names == NULL || static_names == NULL || values == NULL) {
+        free(frames);
+        free(names);
+        free(static_names);
+        free(values);
+        return mc_error_nomem(err, "listing the series");
+    }
+    for (size_t i = 0; i < n; i++) {
+        frames[i] = mc_panel_frame(p, i);
+        names[i] = mc_panel_series_name(p, i);
+    }
+    for (size_t j = 0; j < ns; j++) {
+        static_names[j] = mc_panel_static_name(p, j);
+        for (size_t i = 0; i < n; i++)
+            values[j * n + i] = mc_panel_static_value(p, j, i);
+    }
+    *set = (mc_series_set){.n = n, .frames = frames, .names = names, .n_static = ns,
+                           .static_names = static_names, .static_values = values,
+                           .identity = identity};
+    return MC_OK;
+}
+
+void mc_series_set_release(mc_series_set *set)
+{
+    free((void *)set->frames);
+    free((void *)set->names);
+    free((void *)set->static_names);
+    free((void *)set->static_values);
+    *set = (mc_series_set){0};
+}
+
+mc_status mc_model_train_panel(mc_model **out, const mc_panel *panel, const mc_model_options *mo,
+                               const mc_train_options *to, bool identity, mc_error *err)
+{
+    *out = NULL;
+    mc_series_set set;
+    mc_status st = mc_series_set_of_panel(&set, panel, identity, err);
+    if (st == MC_OK)
+        st = mc_model_train_series(out, &set, mo, to, err);
+    mc_series_set_release(&set);
+    return st;
+}
+
 /* ---- series views --------------------------------------------------------- */
 
 size_t mc_model_series(const mc_model *m) { return m->series.n; }

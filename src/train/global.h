@@ -9,6 +9,7 @@
 
 #include "maskcast/frame.h"
 #include "maskcast/model.h"
+#include "maskcast/panel.h"
 
 /* The series a global model is trained on. */
 typedef struct mc_series_set {
@@ -30,5 +31,12 @@ typedef struct mc_series_set {
 mc_status mc_model_train_series(mc_model **out, const mc_series_set *set,
                                 const mc_model_options *mo, const mc_train_options *to,
                                 mc_error *err);
+
+/* The set of a panel's series (arrays allocated here, strings and frames
+   borrowed from the panel: it must outlive the set); free with
+   mc_series_set_release(). */
+mc_status mc_series_set_of_panel(mc_series_set *set, const mc_panel *p, bool identity,
+                                 mc_error *err);
+void mc_series_set_release(mc_series_set *set);
 
 #endif /* MC_TRAIN_GLOBAL_H */
