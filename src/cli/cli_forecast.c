@@ -13,6 +13,7 @@
 #include "cli/cli_model_opts.h"
 #include "cli/cli_output.h"
 #include "cli/cli_report.h"
+#include "common/error.h"
 #include "data/frame_lookup.h"
 #include "eval/intervals.h"
 #include "data/timestamp.h"
@@ -170,23 +171,30 @@ static int interval_bounds(intervals *iv, const mc_model *m, const mc_frame *his
     return status;
 }
 
+/* The CSV rows (after the header when `header`), each led by the series'
+   name when `series` is not NULL. */
 static void write_csv(FILE *f, const mc_model *m, const int64_t *times, const double *values,
-                      const intervals *iv, const mc_frame *history)
+                      const intervals *iv, const mc_frame *history, const char *series,
+                      bool header)
 {
     const size_t H = mc_model_horizon(m), Q = mc_model_quantiles(m), L = iv->n;
     const bool quantiles = mc_model_loss(m) == MC_LOSS_PINBALL;
-    fprintf(f, "timestamp,horizon,forecast");
-    for (size_t q = 0; quantiles && q < Q; q++)
-        fprintf(f, ",q%g", (double)mc_model_quantile_level(m, q));
-    for (size_t l = 0; l < L; l++)
-        fprintf(f, ",lo%g,hi%g", 100.0 * iv->levels[l], 100.0 * iv->levels[l]);
-    fputc('\n', f);
+    if (header) {
+        fprintf(f, "%stimestamp,horizon,forecast", series != NULL ? "series," : "");
+        for (size_t q = 0; quantiles && q < Q; q++)
+            fprintf(f, ",q%g", (double)mc_model_quantile_level(m, q));
+        for (size_t l = 0; l < L; l++)
+            fprintf(f, ",lo%g,hi%g", 100.0 * iv->levels[l], 100.0 * iv->levels[l]);
+        fputc('\n', f);
+    }
     for (size_t k = 0; k < H; k++) {
         char when[40];
         time_text(history, times[k], when, sizeof when);
+        if (series != NULL)
+            mc_cli_write_csv_field(f, series);
         char text[32];
         mc_cli_format_number(text, sizeof text, values[k * Q + (quantiles ? median_index(m) : 0)]);
-        fprintf(f, "%s,%zu,%s", when, k + 1, text);
+        fprintf(f, "%s%s,%zu,%s", series != NULL ? "," : "", when, k + 1, text);
         for (size_t q = 0; quantiles && q < Q; q++) {
             mc_cli_format_number(text, sizeof text, values[k * Q + q]);
             fprintf(f, ",%s", text);
@@ -201,13 +209,17 @@ static void write_csv(FILE *f, const mc_model *m, const int64_t *times, const do
     }
 }
 
-static int write_json(FILE *f, const mc_model *m, const char *model_path, const int64_t *times,
-                      const double *values, const intervals *iv, const mc_frame *history,
-                      FILE *err)
+/* The forecast as a JSON object (NULL when out of memory); with `series`,
+   its name first. */
+static cJSON *forecast_json(const mc_model *m, const char *model_path, const int64_t *times,
+                            const double *values, const intervals *iv, const mc_frame *history,
+                            const char *series)
 {
     const size_t H = mc_model_horizon(m), Q = mc_model_quantiles(m), L = iv->n;
     const bool quantiles = mc_model_loss(m) == MC_LOSS_PINBALL;
     cJSON *o = cJSON_CreateObject();
+    if (series != NULL)
+        cJSON_AddStringToObject(o, "series", series);
     cJSON_AddStringToObject(o, "model", model_path);
     cJSON_AddStringToObject(o, "target", mc_model_column_name(m, 0));
     cJSON_AddNumberToObject(o, "step_seconds", (double)mc_model_step(m));
@@ -240,7 +252,7 @@ static int write_json(FILE *f, const mc_model *m, const char *model_path, const 
         }
         cJSON_AddItemToArray(rows, r);
     }
-    return mc_cli_print_json(o, f, err);
+    return o;
 }
 
 /* Reads the known-future file with the same data options, its own columns. */
@@ -314,6 +326,108 @@ static int write_report(forecast_args *a, int argc, char **argv, const mc_model 
     return mc_cli_report_finish(&a->report, r, st, &e, err);
 }
 
+/* The columns a global model reads from the panel: the load (named in each
+   file, or as trained for --series) and its covariates, not its identity
+   and static channels. */
+static void global_columns(forecast_args *a, const mc_model *m, const char **columns)
+{
+    if (a->data.csv_opt.target_column == NULL && a->data.targets.n <= 1 &&
+        a->data.series_column != NULL)
+        a->data.csv_opt.target_column = mc_model_column_name(m, 0);
+    if (a->data.covariates.n == 0) {
+        a->data.csv_opt.covariates = columns;
+        a->data.csv_opt.n_covariates =
+            mc_cli_model_covariates(m, mc_model_past_columns(m) + mc_model_future_columns(m),
+                                    a->data.csv_opt.target_column, columns);
+    }
+}
+
+/* One series' forecast and intervals into times (H) and values (H, Q). */
+static int forecast_one(forecast_args *a, const mc_model *view, const mc_frame *history,
+                        int64_t *times, double *values, FILE *err)
+{
+    mc_error e;
+    if (mc_model_forecast(view, history, NULL, times, values, &e) != MC_OK) {
+        fprintf(err, "maskcast: %s\n", e.message);
+        return MC_EXIT_FAILURE;
+    }
+    free(a->iv.lower);
+    free(a->iv.upper);
+    a->iv.lower = a->iv.upper = NULL;
+    return a->iv.n > 0 ? interval_bounds(&a->iv, view, history, values, err) : MC_EXIT_OK;
+}
+
+/* A global model's forecasts for every series of the panel the data
+   options read (--only: one), each with its view of the model. */
+static int forecast_global(forecast_args *a, const mc_model *m, FILE *out, FILE *err)
+{
+    if (!mc_cli_data_is_panel(&a->data)) {
+        fprintf(err, "maskcast forecast: %s is a global model of %zu series (\"%s\", ...): give "
+                     "their histories with --series COL, several --csv files or several "
+                     "--target columns (--only ID forecasts one)\n",
+                a->model_path, mc_model_series(m), mc_model_series_name(m, 0));
+        return MC_EXIT_USAGE;
+    }
+    if (a->future_path != NULL || a->report.path != NULL) {
+        fprintf(err, "maskcast forecast: with many series, give known-future values in each "
+                     "series' rows after its last load (--%s reads one series)\n",
+                a->future_path != NULL ? "future-csv" : "report");
+        return MC_EXIT_USAGE;
+    }
+    const char *columns[2 * MC_MAX_COVARIATES];
+    global_columns(a, m, columns);
+    mc_panel *p = mc_cli_data_load_panel(&a->data, err);
+    if (p == NULL)
+        return MC_EXIT_FAILURE;
+    const size_t H = mc_model_horizon(m), Q = mc_model_quantiles(m), n = mc_panel_series(p);
+    int64_t *times = calloc(H, sizeof *times);
+    double *values = calloc(H * Q, sizeof *values);
+    cJSON *doc = a->json ? cJSON_CreateObject() : NULL, *list = NULL;
+    if (doc != NULL) {
+        cJSON_AddStringToObject(doc, "model", a->model_path);
+        list = cJSON_AddArrayToObject(doc, "series");
+    }
+    int status = times && values && (!a->json || list) ? MC_EXIT_OK : MC_EXIT_FAILURE;
+    mc_cli_output o;
+    FILE *f = status == MC_EXIT_OK ? mc_cli_output_open(&o, a->output, out, err) : NULL;
+    if (f == NULL)
+        status = MC_EXIT_FAILURE;
+    for (size_t i = 0; status == MC_EXIT_OK && i < n; i++) {
+        const char *name = mc_panel_series_name(p, i);
+        mc_model *view = NULL;
+        mc_error e;
+        if (mc_model_for_series(&view, m, name, &e) != MC_OK) {
+            fprintf(err, "maskcast forecast: %s\n", e.message);
+            status = MC_EXIT_FAILURE;
+            break;
+        }
+        status = forecast_one(a, view, mc_panel_frame(p, i), times, values, err);
+        if (status != MC_EXIT_OK) {
+            char q[MC_ERROR_NAME_SIZE];
+            fprintf(err, "maskcast forecast: (series \"%s\")\n", mc_error_name(q, name));
+        } else if (a->json) {
+            cJSON *one = forecast_json(view, a->model_path, times, values, &a->iv,
+                                       mc_panel_frame(p, i), name);
+            if (one == NULL || !cJSON_AddItemToArray(list, one))
+                status = MC_EXIT_FAILURE;
+        } else {
+            write_csv(f, view, times, values, &a->iv, mc_panel_frame(p, i), name, i == 0);
+        }
+        mc_model_free(view);
+    }
+    if (status == MC_EXIT_OK && a->json)
+        status = mc_cli_print_json(doc, f, err);
+    else
+        cJSON_Delete(doc);
+    if (f != NULL && mc_cli_output_close(&o, status == MC_EXIT_OK, err) != 0 &&
+        status == MC_EXIT_OK)
+        status = MC_EXIT_FAILURE;
+    free(times);
+    free(values);
+    mc_panel_free(p);
+    return status;
+}
+
 int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
 {
     static const struct option longopts[] = {
@@ -363,6 +477,10 @@ int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
     /* The model's time column and zone unless the options name them. */
     if ((status = mc_cli_model_time(&a.data, m, "forecast", err)) != MC_EXIT_OK)
         goto done;
+    if (mc_model_series(m) > 0) {
+        status = forecast_global(&a, m, out, err);
+        goto done;
+    }
     /* The history holds the load and the past inputs, and the known-future
        inputs too unless they come from their own file. */
     if (a.data.csv_opt.target_column == NULL)
@@ -414,9 +532,11 @@ int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
         goto done;
     }
     if (a.json)
-        status = write_json(f, m, a.model_path, times, values, &a.iv, history, err);
+        status = mc_cli_print_json(forecast_json(m, a.model_path, times, values, &a.iv, history,
+                                                 NULL),
+                                   f, err);
     else
-        write_csv(f, m, times, values, &a.iv, history);
+        write_csv(f, m, times, values, &a.iv, history, NULL, true);
     if (mc_cli_output_close(&o, status == MC_EXIT_OK, err) != 0 && status == MC_EXIT_OK)
         status = MC_EXIT_FAILURE;
     if (status == MC_EXIT_OK && a.report.path != NULL)

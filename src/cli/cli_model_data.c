@@ -35,7 +35,9 @@ size_t mc_cli_model_covariates(const mc_model *m, size_t n, const char *skip, co
 {
     size_t k = 0;
     for (size_t c = 1; c <= n; c++) {
-        bool seen = skip != NULL && strcmp(mc_model_column_name(m, c), skip) == 0;
+        /* a global model's identity and static channels are not columns */
+        bool seen = mc_model_channel_constant(m, c) ||
+                    (skip != NULL && strcmp(mc_model_column_name(m, c), skip) == 0);
         for (size_t j = 0; j < k && !seen; j++)
             seen = strcmp(out[j], mc_model_column_name(m, c)) == 0;
         if (!seen)

@@ -71,3 +71,18 @@ int mc_cli_print_json(cJSON *doc, FILE *f, FILE *err)
     cJSON_free(text);
     return MC_EXIT_OK;
 }
+
+void mc_cli_write_csv_field(FILE *f, const char *text)
+{
+    if (strpbrk(text, ",\"\r\n") == NULL) {
+        fputs(text, f);
+        return;
+    }
+    fputc('"', f);
+    for (const char *p = text; *p; p++) {
+        if (*p == '"')
+            fputc('"', f);
+        fputc(*p, f);
+    }
+    fputc('"', f);
+}

@@ -35,4 +35,8 @@ void mc_cli_format_number(char *out, size_t size, double v);
    MC_EXIT_OK, or MC_EXIT_FAILURE with a message when it cannot be printed. */
 int mc_cli_print_json(cJSON *doc, FILE *f, FILE *err);
 
+/* Writes `text` as one CSV field: as is, or quoted (quotes doubled) when it
+   holds a comma, a quote or a line break. */
+void mc_cli_write_csv_field(FILE *f, const char *text);
+
 #endif /* MC_CLI_CLI_OUTPUT_H */

@@ -399,6 +399,15 @@ mc_status mc_model_train_panel(mc_model **out, const mc_panel *panel, const mc_m
 
 size_t mc_model_series(const mc_model *m) { return m->series.n; }
 
+bool mc_model_channel_constant(const mc_model *m, size_t c)
+{
+    if (c >= mc_model_channels(m))
+        return false;
+    if (m->constants != NULL)
+        return !isnan(m->constants[c]);
+    return m->series.n > 0 && !isnan(m->series.constants[c]);
+}
+
 const char *mc_model_series_name(const mc_model *m, size_t i)
 {
     return i < m->series.n ? m->series.names[i] : NULL;

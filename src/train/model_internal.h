@@ -2,6 +2,7 @@
 #ifndef MC_TRAIN_MODEL_INTERNAL_H
 #define MC_TRAIN_MODEL_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -89,6 +90,10 @@ struct mc_model {
 /* The output column of a quantile model's median (the 0.5 level, else the
    middle one); 0 for a point model. */
 size_t mc_model_median_output(const mc_model *m);
+
+/* Whether channel c holds a constant rather than a column of the data: a
+   series view's identity and static channels, or a global model's. */
+bool mc_model_channel_constant(const mc_model *m, size_t c);
 
 /* Channel count of the model: 1 + n_past + n_future. */
 size_t mc_model_channels(const mc_model *m);
