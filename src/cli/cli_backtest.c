@@ -21,7 +21,7 @@ enum {
     OPT_REFIT, OPT_ENSEMBLE, OPT_ABLATIONS, OPT_NO_BASELINES, OPT_TEMPERATURE, OPT_CORRUPT,
     OPT_CORRUPT_SEED, OPT_FORECASTS, OPT_METRICS, OPT_JSON, OPT_REPORT, OPT_INTERVALS,
     OPT_INTERVAL_WINDOW, OPT_INTERVAL_SOURCE, OPT_METRICS_JSON, OPT_CALIBRATE_QUANTILES,
-    OPT_QUANTILE_WINDOW
+    OPT_QUANTILE_WINDOW, OPT_PER_SERIES, OPT_NO_IDENTITY
 };
 
 static void help(FILE *f)
@@ -84,6 +84,15 @@ static void help(FILE *f)
         "  --quantile-window N    origins whose residuals recalibrate them (default 30)\n"
         "\n");
     fprintf(f,
+        "Many series (--series COL, several --csv files or several --target columns): one\n"
+        "global model is trained on every series' rows before the earliest test start, and\n"
+        "each series is backtested from that start with its own view of it (no refits,\n"
+        "ensembles or ablations); the table gives each series and every series' pairs\n"
+        "together. Outputs gain a series column (a list of series in JSON).\n"
+        "  --per-series           one model per series instead of the global one\n"
+        "  --no-series-identity   the global model without its channel per series\n"
+        "\n");
+    fprintf(f,
         "Outputs (the summary table goes to standard output, or with --json the JSON):\n"
         "  --forecasts FILE       per-origin forecasts of every method, CSV (every quantile\n"
         "                         of a quantile model too)\n"
@@ -119,6 +128,7 @@ typedef struct backtest_args {
     mc_cli_report_file report;
     int64_t stride_seconds, gap_seconds;
     bool quiet;
+    bool per_series, no_identity; /* many series: --per-series, --no-series-identity */
 } backtest_args;
 
 static int bad(FILE *err, const char *opt, const char *arg, const char *want)
@@ -139,6 +149,8 @@ static int backtest_option(void *args, int c, const char *arg, FILE *err)
     mc_backtest_options *bo = &a->bo;
     switch (c) {
     case 'q': a->quiet = true; return 1;
+    case OPT_PER_SERIES: a->per_series = true; return 1;
+    case OPT_NO_IDENTITY: a->no_identity = true; return 1;
     case OPT_TEST_START: a->test_start = arg; return 1;
     case OPT_TEST_DAYS:
         return mc_cli_parse_size(arg, 1, &bo->test_days) ? 1 : bad(err, "test-days", arg, ">= 1");
@@ -233,6 +245,8 @@ static int parse_args(backtest_args *a, int argc, char **argv, FILE *out, FILE *
         {"interval-source", required_argument, NULL, OPT_INTERVAL_SOURCE},
         {"calibrate-quantiles", no_argument, NULL, OPT_CALIBRATE_QUANTILES},
         {"quantile-window", required_argument, NULL, OPT_QUANTILE_WINDOW},
+        {"per-series", no_argument, NULL, OPT_PER_SERIES},
+        {"no-series-identity", no_argument, NULL, OPT_NO_IDENTITY},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -337,11 +351,15 @@ static void put_number(FILE *f, double v)
 
 /* Every method's point forecast, and after it each quantile of a quantile
    model's ("maskcast_q0.1", ...). */
-static void write_forecasts(FILE *f, const mc_backtest *b, const mc_frame *frame, size_t gap)
+static void write_forecasts(FILE *f, const mc_backtest *b, const mc_frame *frame, size_t gap,
+                            const char *series, bool header)
 {
     const size_t H = mc_backtest_horizon(b), M = mc_backtest_methods(b);
-    fputs("origin,target_time,step,actual", f);
-    for (size_t m = 0; m < M; m++) {
+    if (header)
+        fputs(series != NULL ? "series,origin,target_time,step,actual"
+                             : "origin,target_time,step,actual",
+              f);
+    for (size_t m = 0; header && m < M; m++) {
         fprintf(f, ",%s", mc_backtest_method_name(b, m));
         for (size_t q = 0; q < mc_backtest_method_quantiles(b, m); q++)
             fprintf(f, ",%s_q%g", mc_backtest_method_name(b, m),
@@ -351,7 +369,8 @@ static void write_forecasts(FILE *f, const mc_backtest *b, const mc_frame *frame
                     100.0 * mc_backtest_interval_level(b, l), mc_backtest_method_name(b, m),
                     100.0 * mc_backtest_interval_level(b, l));
     }
-    fputc('\n', f);
+    if (header)
+        fputc('\n', f);
     const double *actual = mc_backtest_actuals(b);
     for (size_t i = 0; i < mc_backtest_origins(b); i++) {
         const size_t first = mc_backtest_first_target_row(b, i);
@@ -359,6 +378,10 @@ static void write_forecasts(FILE *f, const mc_backtest *b, const mc_frame *frame
         mc_cli_row_time(frame, first - gap, origin, sizeof origin);
         for (size_t k = 0; k < H; k++) {
             mc_cli_row_time(frame, first + k, when, sizeof when);
+            if (series != NULL) {
+                mc_cli_write_csv_field(f, series);
+                fputc(',', f);
+            }
             fprintf(f, "%s,%s,%zu", origin, when, k + 1);
             put_number(f, actual[i * H + k]);
             for (size_t m = 0; m < M; m++) {
@@ -377,19 +400,26 @@ static void write_forecasts(FILE *f, const mc_backtest *b, const mc_frame *frame
     }
 }
 
-static void write_metrics_csv(FILE *f, const mc_backtest *b)
+static void write_metrics_csv(FILE *f, const mc_backtest *b, const char *series, bool header)
 {
     const size_t H = mc_backtest_horizon(b), L = mc_backtest_intervals(b);
-    fputs("method,step,n,mae,rmse,mape,smape,mase,skill,pinball,coverage,crps", f);
-    for (size_t l = 0; l < L; l++) { /* each interval's, per step too */
-        const double pct = 100.0 * mc_backtest_interval_level(b, l);
-        fprintf(f, ",coverage%g,width%g,score%g", pct, pct, pct);
+    if (header) {
+        fprintf(f, "%smethod,step,n,mae,rmse,mape,smape,mase,skill,pinball,coverage,crps",
+                series != NULL ? "series," : "");
+        for (size_t l = 0; l < L; l++) { /* each interval's, per step too */
+            const double pct = 100.0 * mc_backtest_interval_level(b, l);
+            fprintf(f, ",coverage%g,width%g,score%g", pct, pct, pct);
+        }
+        fputc('\n', f);
     }
-    fputc('\n', f);
     for (size_t m = 0; m < mc_backtest_methods(b); m++)
         for (size_t k = 0; k <= H; k++) {
             mc_backtest_metrics x;
             mc_backtest_metrics_of(b, m, k, &x, NULL);
+            if (series != NULL) {
+                mc_cli_write_csv_field(f, series);
+                fputc(',', f);
+            }
             if (k == H)
                 fprintf(f, "%s,all,%zu", mc_backtest_method_name(b, m), x.n);
             else
@@ -451,10 +481,13 @@ static cJSON *intervals_json(const mc_backtest *b, size_t m, size_t k)
     return iv;
 }
 
-static int write_json(FILE *f, const mc_backtest *b, const backtest_args *a, FILE *err)
+/* The result as JSON; with `series`, its name first. */
+static cJSON *backtest_json(const mc_backtest *b, const backtest_args *a, const char *series)
 {
     const size_t H = mc_backtest_horizon(b);
     cJSON *o = cJSON_CreateObject();
+    if (series != NULL)
+        cJSON_AddStringToObject(o, "series", series);
     cJSON_AddStringToObject(o, "csv", a->data.csv);
     cJSON_AddNumberToObject(o, "origins", (double)mc_backtest_origins(b));
     cJSON_AddNumberToObject(o, "horizon", (double)H);
@@ -499,7 +532,12 @@ static int write_json(FILE *f, const mc_backtest *b, const backtest_args *a, FIL
         }
         cJSON_AddItemToArray(methods, mo);
     }
-    return mc_cli_print_json(o, f, err) == MC_EXIT_OK ? 0 : -1;
+    return o;
+}
+
+static int write_json(FILE *f, const mc_backtest *b, const backtest_args *a, FILE *err)
+{
+    return mc_cli_print_json(backtest_json(b, a, NULL), f, err) == MC_EXIT_OK ? 0 : -1;
 }
 
 /* Writes one output into `o`, opened before the run, and puts it in place. */
@@ -508,9 +546,9 @@ static int write_file(mc_cli_output *o, FILE *err, const mc_backtest *b, const b
 {
     int status = MC_EXIT_OK;
     if (kind == 0)
-        write_forecasts(o->f, b, frame, a->bo.gap);
+        write_forecasts(o->f, b, frame, a->bo.gap, NULL, true);
     else if (kind == 1)
-        write_metrics_csv(o->f, b);
+        write_metrics_csv(o->f, b, NULL, true);
     else if (write_json(o->f, b, a, err) != 0)
         status = MC_EXIT_FAILURE;
     if (mc_cli_output_close(o, status == MC_EXIT_OK, err) != 0)
@@ -670,6 +708,179 @@ static int write_report(backtest_args *a, int argc, char **argv, const mc_backte
     return mc_cli_report_finish(&a->report, r, st, &e, err);
 }
 
+/* ---- many series ------------------------------------------------------------ */
+
+/* Every series' pairs together: each metric of method m weighted by the
+   pairs it was measured on (MAE and RMSE are left out: their units differ
+   from series to series). */
+static void pooled(mc_backtest *const *res, size_t n, size_t m, mc_backtest_metrics *out)
+{
+    double w = 0, mape = 0, smape = 0, mase = 0, skill = 0;
+    for (size_t i = 0; i < n; i++) {
+        mc_backtest_metrics x;
+        if (mc_backtest_metrics_of(res[i], m, mc_backtest_horizon(res[i]), &x, NULL) != MC_OK ||
+            x.n == 0)
+            continue;
+        w += (double)x.n;
+        mape += (double)x.n * x.mape;
+        smape += (double)x.n * x.smape;
+        mase += (double)x.n * x.mase;
+        skill += (double)x.n * x.skill;
+    }
+    *out = (mc_backtest_metrics){.n = (size_t)w, .mae = NAN, .rmse = NAN, .pinball = NAN,
+                                 .coverage = NAN, .crps = NAN, .nominal = NAN};
+    out->mape = w > 0 ? mape / w : NAN;
+    out->smape = w > 0 ? smape / w : NAN;
+    out->mase = w > 0 ? mase / w : NAN;
+    out->skill = w > 0 ? skill / w : NAN;
+}
+
+/* Each series' MAPE for every method, then every series' pairs together. */
+static void panel_summary(FILE *f, mc_backtest *const *res, const mc_panel *p,
+                          const backtest_args *a)
+{
+    const size_t n = mc_panel_series(p), M = mc_backtest_methods(res[0]);
+    fprintf(f, "%s over %zu series: MAPE (%%) per series and method\n",
+            a->per_series ? "One model per series" : "One global model", n);
+    fprintf(f, "%-16s %7s", "series", "origins");
+    for (size_t m = 0; m < M; m++)
+        fprintf(f, " %14s", mc_backtest_method_name(res[0], m));
+    fputc('\n', f);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(f, "%-16.16s %7zu", mc_panel_series_name(p, i), mc_backtest_origins(res[i]));
+        for (size_t m = 0; m < M; m++) {
+            mc_backtest_metrics x;
+            mc_backtest_metrics_of(res[i], m, mc_backtest_horizon(res[i]), &x, NULL);
+            fprintf(f, " %14.3f", x.mape);
+        }
+        fputc('\n', f);
+    }
+    const char *rows[] = {"all (MAPE)", "all (sMAPE)", "all (MASE)", "all (skill)"};
+    for (int r = 0; r < 4; r++) {
+        fprintf(f, "%-16s %7s", rows[r], "");
+        for (size_t m = 0; m < M; m++) {
+            mc_backtest_metrics x;
+            pooled(res, n, m, &x);
+            const double v[] = {x.mape, x.smape, x.mase, x.skill};
+            fprintf(f, " %14.3f", v[r]);
+        }
+        fputc('\n', f);
+    }
+    fprintf(f, "('all': every series' pairs together, each metric weighted by its pairs; "
+               "skill = 1 - MAE / MAE of seasonal-week)\n");
+}
+
+static cJSON *panel_json(mc_backtest *const *res, const mc_panel *p, const backtest_args *a)
+{
+    const size_t n = mc_panel_series(p);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "model", a->per_series ? "per-series" : "global");
+    cJSON *list = cJSON_AddArrayToObject(o, "series");
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(list, backtest_json(res[i], a, mc_panel_series_name(p, i)));
+    cJSON *all = cJSON_AddArrayToObject(o, "all");
+    for (size_t m = 0; m < mc_backtest_methods(res[0]); m++) {
+        mc_backtest_metrics x;
+        pooled(res, n, m, &x);
+        cJSON *mo = metrics_json(&x);
+        cJSON_AddStringToObject(mo, "name", mc_backtest_method_name(res[0], m));
+        cJSON_AddItemToArray(all, mo);
+    }
+    return o;
+}
+
+/* Backtests of every series: one global model, or with --per-series one
+   model each; results into res (n). */
+static int run_panel(backtest_args *a, const mc_panel *p, mc_backtest **res, FILE *err)
+{
+    const size_t n = mc_panel_series(p);
+    progress_ctx progress = {.err = err};
+    mc_cli_progress_init(&progress.line, err, a->quiet);
+    a->bo.progress = on_progress;
+    a->bo.progress_user = &progress;
+    mc_error e;
+    mc_status st = MC_OK;
+    if (a->per_series) {
+        for (size_t i = 0; st == MC_OK && i < n; i++) {
+            if (!a->quiet)
+                fprintf(err, "maskcast: series %zu of %zu: %s\n", i + 1, n,
+                        mc_panel_series_name(p, i));
+            st = mc_backtest_run(&res[i], mc_panel_frame(p, i), &a->model.mo, &a->model.to,
+                                 &a->bo, &e);
+            if (st != MC_OK) {
+                char why[MC_ERROR_MESSAGE_SIZE], q[MC_ERROR_NAME_SIZE];
+                snprintf(why, sizeof why, "%s", e.message);
+                mc_error_set(&e, st, 0, 0, "series \"%s\": %s",
+                             mc_error_name(q, mc_panel_series_name(p, i)), why);
+            }
+        }
+    } else {
+        const size_t room = MC_MAX_COVARIATES - a->model.mo.features.n_future -
+                            mc_panel_static_count(p);
+        const bool identity = !a->no_identity && n <= room;
+        if (!a->quiet)
+            fprintf(err, "maskcast: a global model of %zu series%s\n", n,
+                    identity ? ", with a channel per series" : "");
+        mc_train_options to = a->model.to;
+        mc_cli_progress_init(&progress.line, err, a->quiet);
+        to.progress = mc_cli_progress_report;
+        to.progress_user = &progress.line;
+        st = mc_backtest_run_panel(res, NULL, p, &a->model.mo, &to, &a->bo, identity, &e);
+    }
+    mc_cli_progress_end(&progress.line);
+    if (st != MC_OK) {
+        fprintf(err, "maskcast: %s\n", e.message);
+        return MC_EXIT_FAILURE;
+    }
+    return MC_EXIT_OK;
+}
+
+/* backtest over many series: runs, prints, writes. */
+static int backtest_panel(backtest_args *a, mc_cli_output *files, const char *const *paths,
+                          const char **columns, FILE *out, FILE *err)
+{
+    if (a->report.path != NULL) {
+        fprintf(err, "maskcast backtest: --report draws one series: add --only ID\n");
+        return MC_EXIT_USAGE;
+    }
+    mc_panel *p = mc_cli_model_load_panel(&a->model, &a->data, columns, err);
+    if (p == NULL)
+        return MC_EXIT_FAILURE;
+    int status = resolve_times(a, mc_panel_frame(p, 0), err);
+    const size_t n = mc_panel_series(p);
+    mc_backtest **res = calloc(n, sizeof *res);
+    if (status == MC_EXIT_OK && res == NULL)
+        status = MC_EXIT_FAILURE;
+    if (a->bo.temperature == NULL && a->model.future.n > 0)
+        a->bo.temperature = a->model.future.names[0];
+    if (status == MC_EXIT_OK)
+        status = run_panel(a, p, res, err);
+    if (status == MC_EXIT_OK && !a->json_stdout)
+        panel_summary(out, res, p, a);
+    for (int k = 0; status == MC_EXIT_OK && k < 3; k++) {
+        if (paths[k] == NULL)
+            continue;
+        int written = MC_EXIT_OK;
+        for (size_t i = 0; k < 2 && i < n; i++) {
+            const char *name = mc_panel_series_name(p, i);
+            if (k == 0)
+                write_forecasts(files[k].f, res[i], mc_panel_frame(p, i), a->bo.gap, name, i == 0);
+            else
+                write_metrics_csv(files[k].f, res[i], name, i == 0);
+        }
+        if (k == 2 && mc_cli_print_json(panel_json(res, p, a), files[k].f, err) != MC_EXIT_OK)
+            written = MC_EXIT_FAILURE;
+        if (mc_cli_output_close(&files[k], written == MC_EXIT_OK, err) != 0)
+            written = MC_EXIT_FAILURE;
+        status |= written;
+    }
+    for (size_t i = 0; res != NULL && i < n; i++)
+        mc_backtest_free(res[i]);
+    free(res);
+    mc_panel_free(p);
+    return status;
+}
+
 int mc_cli_backtest(int argc, char **argv, FILE *out, FILE *err)
 {
     backtest_args a;
@@ -695,6 +906,12 @@ int mc_cli_backtest(int argc, char **argv, FILE *out, FILE *err)
         }
     if (mc_cli_report_open(&a.report, err) != 0) {
         status = MC_EXIT_FAILURE;
+        goto done;
+    }
+    if (mc_cli_data_is_panel(&a.data) && a.data.only == NULL) {
+        status = backtest_panel(&a, files, paths, columns, out, err);
+        if (fflush(out) != 0 || ferror(out))
+            status = MC_EXIT_FAILURE;
         goto done;
     }
     if ((frame = mc_cli_model_load(&a.model, &a.data, columns, err)) == NULL) {
