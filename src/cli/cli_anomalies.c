@@ -345,6 +345,9 @@ int mc_cli_anomalies(int argc, char **argv, FILE *out, FILE *err)
         fprintf(err, "maskcast: %s\n", e.message);
         goto done;
     }
+    if ((status = mc_cli_series_model(&m, &a.data, "anomalies", err)) != MC_EXIT_OK)
+        goto done;
+    status = MC_EXIT_FAILURE;
     if ((f = mc_cli_model_data_load(&a.data, m, &b, "anomalies", err)) == NULL)
         goto done;
     if (a.truth != NULL && mc_anomaly_truth_read(&truth, a.truth, mc_frame_column_name(f, 0),

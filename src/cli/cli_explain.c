@@ -424,6 +424,9 @@ int mc_cli_explain(int argc, char **argv, FILE *out, FILE *err)
         fprintf(err, "maskcast: %s\n", e.message);
         goto done;
     }
+    if ((status = mc_cli_series_model(&m, &a.data, "explain", err)) != MC_EXIT_OK)
+        goto done;
+    status = MC_EXIT_FAILURE;
     if ((f = mc_cli_model_data_load(&a.data, m, &b, "explain", err)) == NULL ||
         (origins = choose_origins(&a, m, f, &b.series, &n, err)) == NULL)
         goto done;

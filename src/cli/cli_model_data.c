@@ -57,7 +57,9 @@ mc_frame *mc_cli_model_data_load(mc_cli_data *d, const mc_model *m, mc_bound *bo
     const char *target = d->csv_opt.target_column;
     const char *const *covariates = d->csv_opt.covariates;
     const size_t n_covariates = d->csv_opt.n_covariates;
-    if (d->csv_opt.target_column == NULL)
+    /* files of one series each, or wide files, name their load themselves */
+    if (d->csv_opt.target_column == NULL &&
+        (!mc_cli_data_is_panel(d) || (d->series_column != NULL && d->targets.n <= 1)))
         d->csv_opt.target_column = mc_model_column_name(m, 0);
     if (d->covariates.n == 0) {
         d->csv_opt.covariates = columns;
@@ -85,4 +87,27 @@ mc_frame *mc_cli_model_data_load(mc_cli_data *d, const mc_model *m, mc_bound *bo
         return NULL;
     }
     return f;
+}
+
+int mc_cli_series_model(mc_model **m, const mc_cli_data *d, const char *command, FILE *err)
+{
+    if (mc_model_series(*m) == 0)
+        return MC_EXIT_OK;
+    if (d->only == NULL || !mc_cli_data_is_panel(d)) {
+        char q[MC_ERROR_NAME_SIZE];
+        fprintf(err, "maskcast %s: the model is a global model of %zu series (\"%s\", ...): "
+                     "give the data with --series COL (or several --csv files or --target "
+                     "columns) and name the series with --only ID\n",
+                command, mc_model_series(*m), mc_error_name(q, mc_model_series_name(*m, 0)));
+        return MC_EXIT_USAGE;
+    }
+    mc_model *view = NULL;
+    mc_error e;
+    if (mc_model_for_series(&view, *m, d->only, &e) != MC_OK) {
+        fprintf(err, "maskcast %s: %s\n", command, e.message);
+        return MC_EXIT_FAILURE;
+    }
+    mc_model_free(*m);
+    *m = view;
+    return MC_EXIT_OK;
 }

@@ -39,4 +39,13 @@ int mc_cli_model_time(mc_cli_data *d, const mc_model *m, const char *command, FI
 mc_frame *mc_cli_model_data_load(mc_cli_data *d, const mc_model *m, mc_bound *bound,
                                  const char *command, FILE *err);
 
+/*
+ * A global model's series as the command reads it: *m replaced by its view
+ * of the series --only names (the data then hold that series alone). A
+ * model of one series is left as it is. MC_EXIT_OK, or an exit status after
+ * a message naming `command` (a global model without --only and many-series
+ * data, a series it does not know).
+ */
+int mc_cli_series_model(mc_model **m, const mc_cli_data *d, const char *command, FILE *err);
+
 #endif /* MC_CLI_CLI_MODEL_DATA_H */
