@@ -35,28 +35,6 @@ static void write_file(const char *path, const char *text)
     assert_int_equal(fclose(f), 0);
 }
 
-/* A growing text. */
-typedef struct text {
-    char *s;
-    size_t len, cap;
-} text;
-
-static void add(text *t, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char line[256];
-    int n = vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    if (t->len + (size_t)n + 1 > t->cap) {
-        t->cap = (t->len + (size_t)n + 1) * 2;
-        t->s = realloc(t->s, t->cap);
-        assert_non_null(t->s);
-    }
-    memcpy(t->s + t->len, line, (size_t)n + 1);
-    t->len += (size_t)n;
-}
-
 static void stamp(int64_t seconds, char *out)
 {
     mc_time_to_text(mc_days_from_civil(2023, 3, 1) * DAY + seconds, 0, false, out, 40);
@@ -107,14 +85,14 @@ static void make_series(series_rows s[N_SERIES])
         push(&s[2], h, 3, h == 30);
 }
 
-static void add_row(text *t, const row *r, const char *series)
+static void add_row(test_text *t, const row *r, const char *series)
 {
     char when[40];
     stamp((int64_t)r->hour * HOUR, when);
     if (series != NULL)
-        add(t, "%s,%s,%s,%s\n", when, series, r->load, r->temp);
+        test_text_add(t, "%s,%s,%s,%s\n", when, series, r->load, r->temp);
     else
-        add(t, "%s,%s,%s\n", when, r->load, r->temp);
+        test_text_add(t, "%s,%s,%s\n", when, r->load, r->temp);
 }
 
 /* The long file: rows of the series interleaved in a fixed pseudo-random
@@ -122,8 +100,8 @@ static void add_row(text *t, const row *r, const char *series)
    every row of each series in lines[s][k]. */
 static char *long_text(const series_rows s[N_SERIES], size_t lines[N_SERIES][MAX_ROWS])
 {
-    text t = {0};
-    add(&t, "time,zone,load,temp\n");
+    test_text t = {0};
+    test_text_add(&t, "time,zone,load,temp\n");
     size_t next[N_SERIES] = {0}, line = 2;
     *test_rng() = 2385u;
     for (;;) {
@@ -230,29 +208,38 @@ static void long_options(mc_panel_options *po)
     po->csv.n_covariates = 1;
 }
 
-static mc_panel *read_long_panel(size_t lines[N_SERIES][MAX_ROWS], series_rows s[N_SERIES],
-                                 char *path, size_t size)
+/* The long file of make_series(), where it is, the lines of its rows, and
+   the panel read from it. */
+typedef struct long_panel {
+    series_rows s[N_SERIES];
+    size_t lines[N_SERIES][MAX_ROWS];
+    char path[512];
+    mc_panel *p;
+} long_panel;
+
+static long_panel *read_long_panel(void)
 {
-    make_series(s);
-    char *csv = long_text(s, lines);
-    tmp_path(path, size, "long.csv");
-    write_file(path, csv);
+    long_panel *lp = calloc(1, sizeof *lp);
+    assert_non_null(lp);
+    make_series(lp->s);
+    char *csv = long_text(lp->s, lp->lines);
+    tmp_path(lp->path, sizeof lp->path, "long.csv");
+    write_file(lp->path, csv);
     free(csv);
     mc_panel_options po;
     long_options(&po);
-    const char *paths[] = {path};
-    return read_ok(paths, 1, &po);
+    const char *paths[] = {lp->path};
+    lp->p = read_ok(paths, 1, &po);
+    return lp;
 }
 
 static void test_long_matches_single_files(void **state)
 {
     (void)state;
-    series_rows *s = calloc(N_SERIES, sizeof *s);
-    size_t (*lines)[MAX_ROWS] = calloc(N_SERIES, sizeof *lines);
-    assert_non_null(s);
-    assert_non_null(lines);
-    char path[512];
-    mc_panel *p = read_long_panel(lines, s, path, sizeof path);
+    long_panel *lp = read_long_panel();
+    mc_panel *p = lp->p;
+    const series_rows *s = lp->s;
+    size_t(*lines)[MAX_ROWS] = lp->lines;
     assert_int_equal(mc_panel_series(p), N_SERIES);
     /* Series in order of first appearance in the file. */
     size_t order[N_SERIES];
@@ -275,8 +262,8 @@ static void test_long_matches_single_files(void **state)
     /* Before regularising, and after: the frame of the rows read alone. */
     mc_frame *single[N_SERIES];
     for (size_t k = 0; k < N_SERIES; k++) {
-        text t = {0};
-        add(&t, "time,load,temp\n");
+        test_text t = {0};
+        test_text_add(&t, "time,load,temp\n");
         for (size_t r = 0; r < s[k].n; r++)
             add_row(&t, &s[k].rows[r], NULL);
         char one[512], name[32];
@@ -306,20 +293,17 @@ static void test_long_matches_single_files(void **state)
     assert_int_equal(mc_frame_get_report(aep)->gap_rows, 8);
     assert_int_equal(mc_frame_step(aep), HOUR);
     mc_panel_free(p);
-    free(s);
-    free(lines);
+    free(lp);
 }
 
 /* Errors in regularising name the series, and lines of the pooled file. */
 static void test_regularize_error_names_series_and_lines(void **state)
 {
     (void)state;
-    series_rows *s = calloc(N_SERIES, sizeof *s);
-    size_t (*lines)[MAX_ROWS] = calloc(N_SERIES, sizeof *lines);
-    assert_non_null(s);
-    assert_non_null(lines);
-    char path[512];
-    mc_panel *p = read_long_panel(lines, s, path, sizeof path);
+    long_panel *lp = read_long_panel();
+    mc_panel *p = lp->p;
+    size_t(*lines)[MAX_ROWS] = lp->lines;
+    const char *path = lp->path;
     mc_regularize_options ro;
     mc_regularize_options_defaults(&ro);
     ro.duplicates = MC_DUPLICATES_ERROR;
@@ -332,19 +316,18 @@ static void test_regularize_error_names_series_and_lines(void **state)
     assert_contains(err.message, want);
     assert_int_equal(err.line, lines[0][19]);
     mc_panel_free(p);
-    free(s);
-    free(lines);
+    free(lp);
 }
 
 static void test_wide_layout(void **state)
 {
     (void)state;
-    text t = {0};
-    add(&t, "time,north,temp,south\n");
+    test_text t = {0};
+    test_text_add(&t, "time,north,temp,south\n");
     for (int h = 0; h < 30; h++) {
         char when[40];
         stamp((int64_t)h * HOUR, when);
-        add(&t, "%s,%.3f,%.2f,%s\n", when, 812.5 + 3.25 * h, 9.5 - 0.125 * h,
+        test_text_add(&t, "%s,%.3f,%.2f,%s\n", when, 812.5 + 3.25 * h, 9.5 - 0.125 * h,
             h == 7 ? "NA" : h % 2 ? "431.75" : "402.125");
     }
     char path[512];

@@ -8,28 +8,6 @@
 
 enum { HOUR = 3600, DAY = 86400 };
 
-/* A growing CSV text built row by row. */
-typedef struct text {
-    char *s;
-    size_t len, cap;
-} text;
-
-static void add(text *t, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char line[256];
-    int n = vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    if (t->len + (size_t)n + 1 > t->cap) {
-        t->cap = (t->len + (size_t)n + 1) * 2;
-        t->s = realloc(t->s, t->cap);
-        assert_non_null(t->s);
-    }
-    memcpy(t->s + t->len, line, (size_t)n + 1);
-    t->len += (size_t)n;
-}
-
 /* "YYYY-MM-DD HH:MM:SS" of `seconds` after 2023-03-01 00:00. */
 static void stamp(int64_t seconds, char *out)
 {
@@ -68,12 +46,12 @@ static double shape(int64_t hour)
 static void test_regular_series(void **state)
 {
     (void)state;
-    text t = {0};
-    add(&t, "time,load\n");
+    test_text t = {0};
+    test_text_add(&t, "time,load\n");
     for (int h = 0; h < 48; h++) {
         char s[40];
         stamp(h * HOUR, s);
-        add(&t, "%s,%.3f\n", s, shape(h));
+        test_text_add(&t, "%s,%.3f\n", s, shape(h));
     }
     mc_frame *f = read_text(t.s);
     mc_regularize_options opt;
@@ -96,14 +74,14 @@ static void test_gaps_and_interpolation(void **state)
 {
     (void)state;
     /* Half-hourly, with rows 5-6 (1 hour) and 20-29 (5 hours) absent. */
-    text t = {0};
-    add(&t, "time,load\n");
+    test_text t = {0};
+    test_text_add(&t, "time,load\n");
     for (int i = 0; i < 40; i++) {
         if ((i >= 5 && i <= 6) || (i >= 20 && i <= 29))
             continue;
         char s[40];
         stamp(i * 1800, s);
-        add(&t, "%s,%.3f\n", s, 100.0 + 2.385 * i * i);
+        test_text_add(&t, "%s,%.3f\n", s, 100.0 + 2.385 * i * i);
     }
     mc_frame *f = read_text(t.s);
     mc_regularize_options opt;
@@ -143,10 +121,10 @@ static void test_gaps_and_interpolation(void **state)
     free(t.s);
 }
 
-static text weeks_with_gap(int days, int gap_from, int gap_len, bool at_start)
+static test_text weeks_with_gap(int days, int gap_from, int gap_len, bool at_start)
 {
-    text t = {0};
-    add(&t, "time,load\n");
+    test_text t = {0};
+    test_text_add(&t, "time,load\n");
     for (int h = 0; h < days * 24; h++) {
         if (h >= gap_from && h < gap_from + gap_len)
             continue;
@@ -154,7 +132,7 @@ static text weeks_with_gap(int days, int gap_from, int gap_len, bool at_start)
             continue;
         char s[40];
         stamp(h * HOUR, s);
-        add(&t, "%s,%.3f\n", s, shape(h));
+        test_text_add(&t, "%s,%.3f\n", s, shape(h));
     }
     return t;
 }
@@ -163,7 +141,7 @@ static void test_long_gaps_from_a_week_or_a_day(void **state)
 {
     (void)state;
     /* 16 days; a 10-hour gap on day 9 is filled from day 2 (a week earlier). */
-    text t = weeks_with_gap(16, 9 * 24 + 5, 10, false);
+    test_text t = weeks_with_gap(16, 9 * 24 + 5, 10, false);
     mc_frame *f = read_text(t.s);
     mc_regularize_options opt;
     mc_regularize_options_defaults(&opt);
@@ -212,15 +190,15 @@ static void test_leading_gap_from_later(void **state)
     /* Step and grid come from the rows present; a series starting with a gap
        cannot show it, so the missing start is made by a given value's absence:
        the first 5 rows have an empty load. */
-    text t = {0};
-    add(&t, "time,load\n");
+    test_text t = {0};
+    test_text_add(&t, "time,load\n");
     for (int h = 0; h < 10 * 24; h++) {
         char s[40];
         stamp(h * HOUR, s);
         if (h < 5)
-            add(&t, "%s,\n", s);
+            test_text_add(&t, "%s,\n", s);
         else
-            add(&t, "%s,%.3f\n", s, shape(h));
+            test_text_add(&t, "%s,%.3f\n", s, shape(h));
     }
     mc_frame *f = read_text(t.s);
     mc_regularize_options opt;
@@ -379,12 +357,12 @@ static void test_off_grid_and_given_step(void **state)
 static void test_jittered_times_refused(void **state)
 {
     (void)state;
-    text t = {0};
-    add(&t, "time,load\n");
+    test_text t = {0};
+    test_text_add(&t, "time,load\n");
     for (int i = 0; i < 48; i++) {
         char s[40];
         stamp(i * HOUR + i % 3, s);
-        add(&t, "%s,%.3f\n", s, shape(i));
+        test_text_add(&t, "%s,%.3f\n", s, shape(i));
     }
     mc_frame *f = read_text(t.s);
     mc_regularize_options opt;

@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A small deterministic generator of high-entropy test inputs: set its
@@ -73,6 +74,29 @@ static inline void mc_assert_printable(const char *text, const char *file, int l
             _fail(file, line);
         }
     }
+}
+
+/* A growing text (a CSV built row by row); free t.s when done. */
+typedef struct test_text {
+    char *s;
+    size_t len, cap;
+} test_text;
+
+/* Appends a formatted line of at most 255 bytes. */
+static inline void test_text_add(test_text *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char line[256];
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (t->len + (size_t)n + 1 > t->cap) {
+        t->cap = (t->len + (size_t)n + 1) * 2;
+        t->s = realloc(t->s, t->cap);
+        assert_non_null(t->s);
+    }
+    memcpy(t->s + t->len, line, (size_t)n + 1);
+    t->len += (size_t)n;
 }
 
 #endif /* MC_TEST_UTIL_H */

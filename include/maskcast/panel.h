@@ -56,8 +56,9 @@ typedef struct mc_panel mc_panel;
 typedef struct mc_panel_options {
     mc_csv_options csv;         /**< time column, covariates (shared by every series), format,
                                    lenient, ...; csv.target_column: the load column (long
-                                   format, one file per series); NULL: the first column that is
-                                   neither the time nor the series column */
+                                   format, one file per series; not used in the wide format);
+                                   NULL: the first column that is neither the time nor the
+                                   series column */
     const char *series_column;  /**< long format: the column whose value names each row's
                                    series; NULL for none */
     const char *const *targets; /**< wide format: several load columns in one file, each a

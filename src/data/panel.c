@@ -10,6 +10,15 @@
 #include "common/error.h"
 #include "data/csv_build.h"
 
+char *mc_panel_copy_text(const char *s)
+{
+    const size_t n = strlen(s) + 1;
+    char *c = malloc(n);
+    if (c != NULL)
+        memcpy(c, s, n);
+    return c;
+}
+
 mc_panel *mc_panel_alloc(void)
 {
     return calloc(1, sizeof(mc_panel));

@@ -56,15 +56,6 @@ static void clear_file(reader *r)
     r->b.field_of = NULL;
 }
 
-static char *copy_text(const char *s)
-{
-    const size_t n = strlen(s) + 1;
-    char *c = malloc(n);
-    if (c != NULL)
-        memcpy(c, s, n);
-    return c;
-}
-
 /* Keeps the names of the time column and of the frame columns: the header's
    names live only during the columns callback. `load` is the selection index
    of the load column; the covariates follow the targets. */
@@ -73,7 +64,7 @@ static bool keep_names(reader *r, const char *const *names, const size_t *select
 {
     const size_t n_cov = r->opt->csv.n_covariates;
     r->n_columns = 1 + n_cov;
-    r->time_name = copy_text(names[select[0]]);
+    r->time_name = mc_panel_copy_text(names[select[0]]);
     r->columns = calloc(r->n_columns, sizeof *r->columns);
     r->pick = mc_realloc_array(NULL, r->n_columns, sizeof *r->pick);
     if (r->time_name == NULL || r->columns == NULL || r->pick == NULL)
@@ -83,7 +74,7 @@ static bool keep_names(reader *r, const char *const *names, const size_t *select
     for (size_t c = 0; c < n_cov; c++)
         r->pick[1 + c] = 1 + n_targets + c;
     for (size_t j = 0; j < r->n_columns; j++)
-        if ((r->columns[j] = copy_text(names[select[r->pick[j]]])) == NULL)
+        if ((r->columns[j] = mc_panel_copy_text(names[select[r->pick[j]]])) == NULL)
             return false;
     return true;
 }
@@ -176,7 +167,7 @@ static mc_status on_columns(void *ctx, const char *const *names, size_t n, size_
     }
     for (size_t t = 0; r->layout == WIDE && t < n_targets; t++) {
         char *name = r->columns[0];
-        if ((r->columns[0] = copy_text(names[select[1 + t]])) == NULL) {
+        if ((r->columns[0] = mc_panel_copy_text(names[select[1 + t]])) == NULL) {
             r->columns[0] = name;
             return mc_error_nomem(err, "selecting columns");
         }

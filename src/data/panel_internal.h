@@ -30,4 +30,7 @@ size_t mc_panel_lookup(const mc_panel *p, const char *name, size_t len);
    and the caller keeps the frame. */
 bool mc_panel_append(mc_panel *p, const char *name, size_t len, mc_frame *frame);
 
+/* A malloc'd copy of `s`, or NULL when out of memory. */
+char *mc_panel_copy_text(const char *s);
+
 #endif /* MC_DATA_PANEL_INTERNAL_H */

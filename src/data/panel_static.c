@@ -45,15 +45,6 @@ static bool alloc_statics(const mc_panel *p, size_t n_static, char ***names, dou
     return false;
 }
 
-static char *copy_text(const char *s)
-{
-    const size_t n = strlen(s) + 1;
-    char *c = malloc(n);
-    if (c != NULL)
-        memcpy(c, s, n);
-    return c;
-}
-
 /* Copies the attribute names, checking them; `where` names the source. */
 static mc_status copy_names(char **out, const char *const *names, size_t n, const char *where,
                             size_t line, const size_t *field, mc_error *err)
@@ -70,7 +61,7 @@ static mc_status copy_names(char **out, const char *const *names, size_t n, cons
                 return mc_error_set(err, MC_ERR_ARGUMENT, line, col,
                                     "%s: static covariate \"%s\" is named twice", where,
                                     mc_error_name(q, names[j]));
-        if ((out[j] = copy_text(names[j])) == NULL)
+        if ((out[j] = mc_panel_copy_text(names[j])) == NULL)
             return mc_error_nomem(err, "naming static covariates");
     }
     return MC_OK;

@@ -8,13 +8,13 @@
 #
 #   bash tests/fuzz/run.sh BUILD_DIR SECONDS [HARNESS...]
 #
-# HARNESS is csv, model, holidays, forecast or cli_options (default: all).
+# HARNESS is csv, model, holidays, forecast, cli_options or panel (default: all).
 # MC_FUZZ_PARALLEL harnesses run at once (default 2); MC_FUZZ_ARGS adds
 # libFuzzer options to every run (e.g. "-max_len=512", or "-jobs=4
 # -workers=2" for a long campaign).
 set -euo pipefail
 if [ $# -lt 2 ]; then
-  echo "usage: bash tests/fuzz/run.sh BUILD_DIR SECONDS [csv|model|holidays|forecast|cli_options ...]" >&2
+  echo "usage: bash tests/fuzz/run.sh BUILD_DIR SECONDS [csv|model|holidays|forecast|cli_options|panel ...]" >&2
   exit 2
 fi
 build="$(cd "$1" && pwd)"
@@ -22,7 +22,7 @@ seconds="$2"
 shift 2
 src="$(cd "$(dirname "$0")" && pwd)"
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(csv model holidays forecast cli_options)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(csv model holidays forecast cli_options panel)
 parallel="${MC_FUZZ_PARALLEL:-2}"
 read -r -a extra <<<"${MC_FUZZ_ARGS:-}"
 
