@@ -3,13 +3,16 @@
  * zones' forecasts summed against a direct model of their sum
  * (docs/RESULTS.md, "Many series"; bench/run_pjm_zones.sh runs it).
  *
- *   mc_bench_pjm_zones DIR whole|DAYS [EPOCHS SAMPLES TEST_DAYS]
+ *   mc_bench_pjm_zones DIR whole|DAYS [EPOCHS SAMPLES TEST_DAYS OFFSET GLOBAL_SAMPLES]
  *
  * Every zone is read from DIR, regularised on its own and cut to the span
  * all ten cover. "whole" backtests on the span's last TEST_DAYS days with
- * everything before them to train on; DAYS (90, 365) keeps only each zone's
- * first DAYS days of that span to train on, and the TEST_DAYS after them to
- * test. Daily origins at midnight, a day ahead, MAPE over every step.
+ * everything before them to train on; DAYS (90, 365) keeps DAYS days of
+ * each zone from OFFSET days into that span (default 0: the first) to train
+ * on, and the TEST_DAYS after them to test. Each per-zone model sees
+ * SAMPLES windows an epoch, the global models GLOBAL_SAMPLES (default
+ * SAMPLES: a tenth of what the ten per-zone models see together). Daily
+ * origins at midnight, a day ahead, MAPE over every step.
  */
 #include <math.h>
 #include <stdio.h>
@@ -113,6 +116,8 @@ int main(int argc, char **argv)
     const size_t epochs = argc > 3 ? (size_t)atol(argv[3]) : 20;
     const size_t samples = argc > 4 ? (size_t)atol(argv[4]) : 16384;
     const size_t test_days = argc > 5 ? (size_t)atol(argv[5]) : 28;
+    const long offset = argc > 6 ? atol(argv[6]) : 0;
+    const size_t global_samples = argc > 7 ? (size_t)atol(argv[7]) : samples;
     mc_set_blas_threads(1);
 
     mc_frame *raw[ZONES], *f[ZONES];
@@ -128,14 +133,18 @@ int main(int argc, char **argv)
         if (t[rows - 1] < to)
             to = t[rows - 1];
     }
-    if (!whole)
+    if (!whole) {
+        from += (int64_t)offset * 86400;
         to = from + (int64_t)(days + (long)test_days) * 86400 - 3600;
+    }
     for (size_t z = 0; z < ZONES; z++) {
         f[z] = cut(raw[z], from, to);
         mc_frame_free(raw[z]);
     }
-    printf("span %lld .. %lld (%zu rows per zone), test %zu days, %zu epochs of %zu samples\n",
-           (long long)from, (long long)to, mc_frame_rows(f[0]), test_days, epochs, samples);
+    printf("span %lld .. %lld (%zu rows per zone), test %zu days, %zu epochs of %zu samples "
+           "(global: %zu)\n",
+           (long long)from, (long long)to, mc_frame_rows(f[0]), test_days, epochs, samples,
+           global_samples);
 
     mc_model_options mo;
     mc_model_options_defaults(&mo);
@@ -156,10 +165,12 @@ int main(int argc, char **argv)
     /* one global model, with and without the identity channels */
     mc_backtest *global[ZONES], *global_id[ZONES];
     mc_series_set set = {.n = ZONES, .frames = (const mc_frame *const *)f, .names = zone_names};
-    if (mc_backtest_series(global, NULL, &set, &mo, &tr, &bo, &e) != MC_OK)
+    mc_train_options tg = tr;
+    tg.samples_per_epoch = global_samples;
+    if (mc_backtest_series(global, NULL, &set, &mo, &tg, &bo, &e) != MC_OK)
         fail("global", &e);
     set.identity = true;
-    if (mc_backtest_series(global_id, NULL, &set, &mo, &tr, &bo, &e) != MC_OK)
+    if (mc_backtest_series(global_id, NULL, &set, &mo, &tg, &bo, &e) != MC_OK)
         fail("global with identity", &e);
 
     const size_t week = method_named(local[0], "seasonal-week");
