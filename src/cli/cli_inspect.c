@@ -96,6 +96,15 @@ static void print_text(const mc_model *m, const char *path, FILE *out)
                 c == 0 ? "target" : c <= n_past ? "past" : "future",
                 mc_error_name(name, mc_model_column_name(m, c)), mean, scale);
     }
+    const size_t n_series = mc_model_series(m);
+    if (n_series > 0) {
+        fprintf(out, "  series      a global model of %zu series:", n_series);
+        for (size_t i = 0; i < n_series && i < 12; i++)
+            fprintf(out, "%s %s", i ? "," : "", mc_error_name(name, mc_model_series_name(m, i)));
+        fprintf(out, "%s\n              (the scalers above are for the series once each is "
+                     "scaled on its own; forecast with --only ID for one)\n",
+                n_series > 12 ? ", ..." : "");
+    }
     const char *time = mc_model_time_column(m), *zone = mc_model_time_zone(m);
     if (time != NULL || zone != NULL) {
         char zname[MC_ERROR_NAME_SIZE];
@@ -244,6 +253,9 @@ static int print_json(const mc_model *m, const char *path, FILE *out, FILE *err)
     size_t n_holidays = 0;
     mc_model_holidays(m, &n_holidays);
     cJSON_AddNumberToObject(o, "holidays", (double)n_holidays);
+    cJSON *series = cJSON_AddArrayToObject(o, "series");
+    for (size_t i = 0; i < mc_model_series(m); i++)
+        cJSON_AddItemToArray(series, cJSON_CreateString(mc_model_series_name(m, i)));
     cJSON_AddNumberToObject(o, "parameters", (double)mc_model_parameter_count(m));
     cJSON *tensors = cJSON_AddObjectToObject(o, "tensors");
     for (size_t i = 0; i < mc_model_tensor_count(m); i++) {

@@ -322,8 +322,15 @@ mc_status mc_model_train_series(mc_model **out, const mc_series_set *set,
         st = build_stack(&s, &table, m, set, err);
     int64_t first = 0, last = 0;
     time_span(set, &first, &last);
+    /* a load of zero in each series' own scaling: augmentation's drop-outs */
+    double *zero = st == MC_OK ? mc_realloc_array(NULL, set->n, sizeof *zero) : NULL;
+    if (st == MC_OK && zero == NULL)
+        st = mc_error_nomem(err, "stacking the series");
+    const size_t C = mc_model_channels(m);
+    for (size_t i = 0; st == MC_OK && i < set->n; i++)
+        zero[i] = (0.0 - table.scalers[i * C].mean) / table.scalers[i * C].scale;
     if (st == MC_OK)
-        st = mc_trainer_attach_stacked(t, &s.series, s.segments, set->n, first, last, err);
+        st = mc_trainer_attach_stacked(t, &s.series, s.segments, set->n, zero, first, last, err);
     bool done = false;
     while (st == MC_OK && !done)
         st = mc_trainer_step(t, &done, err);
@@ -331,6 +338,7 @@ mc_status mc_model_train_series(mc_model **out, const mc_series_set *set,
         st = mc_trainer_model(t, out, err);
     mc_trainer_free(t);
     stack_free(&s);
+    free(zero);
     if (st == MC_OK) {
         (*out)->series = table;
         return MC_OK;

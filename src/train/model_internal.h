@@ -158,8 +158,9 @@ mc_status mc_stacked_origins(const mc_series *s, const size_t *segments, size_t 
  * Training over data other than one frame (global models): begin makes the
  * trainer and its model (names, shapes) for the options; the caller reads
  * the model to bind its data, then attaches the stacked series (which must
- * outlive the trainer) with its segments, the instants of the first and last
- * rows trained on going into the training record. On failure of either the
+ * outlive the trainer) with its segments and where each segment's load is
+ * zero in its values (for the drop-outs augmentation draws), the instants of
+ * the first and last rows trained on going into the training record. On failure of either the
  * caller frees the trainer.
  */
 mc_status mc_trainer_begin(mc_trainer **out, const mc_model_options *mo,
@@ -167,8 +168,8 @@ mc_status mc_trainer_begin(mc_trainer **out, const mc_model_options *mo,
                            const char *time_name, const char *time_zone, mc_error *err);
 mc_model *mc_trainer_scratch_model(mc_trainer *t);
 mc_status mc_trainer_attach_stacked(mc_trainer *t, const mc_series *s, const size_t *segments,
-                                    size_t n_segments, int64_t first_time, int64_t last_time,
-                                    mc_error *err);
+                                    size_t n_segments, const double *segment_zero,
+                                    int64_t first_time, int64_t last_time, mc_error *err);
 
 /* The trainer's forecast origins (rows of the frame), for tests of the split. */
 void mc_trainer_origins(const mc_trainer *t, const size_t **train, size_t *n_train,

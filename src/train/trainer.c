@@ -31,6 +31,7 @@ struct mc_trainer {
     const size_t *segments; /* stacked: the n_segments + 1 first rows of its
                                series (not owned); NULL for one series */
     size_t n_segments;
+    const double *segment_zero; /* stacked: where each segment has a load of zero (not owned) */
     size_t past_idx[MC_MAX_COVARIATES], future_idx[MC_MAX_COVARIATES];
     mc_window_spec spec;
     /* the network */
@@ -441,12 +442,13 @@ static mc_status finish_init(mc_trainer *t, size_t scaler_rows, int64_t first_ti
 }
 
 mc_status mc_trainer_attach_stacked(mc_trainer *t, const mc_series *s, const size_t *segments,
-                                    size_t n_segments, int64_t first_time, int64_t last_time,
-                                    mc_error *err)
+                                    size_t n_segments, const double *segment_zero,
+                                    int64_t first_time, int64_t last_time, mc_error *err)
 {
     t->series = *s;
     t->segments = segments;
     t->n_segments = n_segments;
+    t->segment_zero = segment_zero;
     return finish_init(t, s->rows, first_time, last_time, err);
 }
 
@@ -555,11 +557,24 @@ static double learning_rate(const mc_trainer *t)
 }
 
 /* Where zero load lies in each sample's scaled units, for drop-outs. */
-static void zero_levels(mc_trainer *t, size_t batch)
+static void zero_levels(mc_trainer *t, const size_t *origins, size_t batch)
 {
     const mc_scaler *sc = &t->model->scalers[0];
-    for (size_t b = 0; b < batch; b++)
-        t->zero[b] = (float)((0.0 - sc->mean) / sc->scale) - t->level[b];
+    for (size_t b = 0; b < batch; b++) {
+        double zero = 0.0; /* a load of zero, in the series' own units */
+        if (t->segment_zero != NULL) { /* stacked: in its segment's scaling */
+            size_t lo = 0, hi = t->n_segments;
+            while (hi - lo > 1) {
+                const size_t mid = lo + (hi - lo) / 2;
+                if (t->segments[mid] <= origins[b])
+                    lo = mid;
+                else
+                    hi = mid;
+            }
+            zero = t->segment_zero[lo];
+        }
+        t->zero[b] = (float)((zero - sc->mean) / sc->scale) - t->level[b];
+    }
 }
 
 /* One optimisation step on a batch; returns its loss. */
@@ -568,7 +583,7 @@ static double train_batch(mc_trainer *t, const size_t *origins, size_t batch)
     mc_model *m = t->model;
     mc_window_gather(t->x, t->target, t->weight, t->level, &t->series, &t->spec, origins, batch);
     if (t->opt.augment_probability > 0.0 && m->shape.anomaly_mask) {
-        zero_levels(t, batch);
+        zero_levels(t, origins, batch);
         mc_augment_batch(t->x, &t->spec, batch, t->opt.augment_probability, t->zero, t->rng);
     }
     mc_net_forward(&t->work, m->params, &m->layout, &m->shape, t->x, batch);
