@@ -7,6 +7,8 @@
    allocation reads as a format error, on texts maskcast never writes. */
 #include "io/json.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 enum { MAX_NUMBER = 63 };
@@ -178,4 +180,23 @@ mc_status mc_json_parse(cJSON **out, const char *text, bool whole, size_t *stop)
     if (stop != NULL)
         *stop = end != NULL && end >= text ? (size_t)(end - text) : 0;
     return well_formed(text, whole) ? MC_ERR_NOMEM : MC_ERR_FORMAT;
+}
+
+bool mc_json_put(cJSON *o, const char *key, cJSON *item)
+{
+    if (o == NULL || item == NULL ||
+        !(key != NULL ? cJSON_AddItemToObject(o, key, item) : cJSON_AddItemToArray(o, item))) {
+        cJSON_Delete(item);
+        return false;
+    }
+    return true;
+}
+
+cJSON *mc_json_exact(double v, bool null_for_nan)
+{
+    if (null_for_nan && isnan(v))
+        return cJSON_CreateNull();
+    char text[40];
+    snprintf(text, sizeof text, "%.17g", isfinite(v) ? v : 0.0);
+    return cJSON_CreateRaw(text);
 }

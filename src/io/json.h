@@ -21,4 +21,18 @@
  */
 mc_status mc_json_parse(cJSON **out, const char *text, bool whole, size_t *stop);
 
+/*
+ * Adds `item` to the object `o` under `key`, or to the array `o` when key is
+ * NULL. False when o or item is NULL or cJSON runs out of memory; the item
+ * is then freed, and the caller drops the whole text (a text missing a field
+ * would be a file that does not load).
+ */
+bool mc_json_put(cJSON *o, const char *key, cJSON *item);
+
+/* A double written with 17 significant digits, which reads back exactly
+   (cJSON prints 15 when they look equal, which can lose the last bit); a
+   NaN or infinity as 0, or as null when `null_for_nan`. NULL when out of
+   memory. */
+cJSON *mc_json_exact(double v, bool null_for_nan);
+
 #endif /* MC_IO_JSON_H */

@@ -33,28 +33,9 @@
 
 /* ---- writing ---------------------------------------------------------------- */
 
-/* A double written with 17 significant digits, which read back exactly (cJSON
-   prints 15 when they look equal, which can lose the last bit). */
-static cJSON *exact(double v)
-{
-    char text[40];
-    snprintf(text, sizeof text, "%.17g", isfinite(v) ? v : 0.0);
-    return cJSON_CreateRaw(text);
-}
+static cJSON *exact(double v) { return mc_json_exact(v, false); }
 
-/* Adds `item` to the object `o` under `key`, or to the array `o` when key is
-   NULL. False when o or item is NULL or cJSON runs out of memory; the item
-   is then freed, and the caller drops the whole text (a text missing a
-   field would be a model file that does not load). */
-static bool put(cJSON *o, const char *key, cJSON *item)
-{
-    if (o == NULL || item == NULL ||
-        !(key != NULL ? cJSON_AddItemToObject(o, key, item) : cJSON_AddItemToArray(o, item))) {
-        cJSON_Delete(item);
-        return false;
-    }
-    return true;
-}
+static bool put(cJSON *o, const char *key, cJSON *item) { return mc_json_put(o, key, item); }
 
 /* o, or NULL (with o freed) when building it failed. */
 static cJSON *built(cJSON *o, bool ok)

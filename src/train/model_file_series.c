@@ -15,27 +15,13 @@
 
 #include "common/checked.h"
 #include "common/error.h"
+#include "io/json.h"
 
 bool mc_series_meta_needed(const mc_model *m) { return m->series.n > 0 || m->constants != NULL; }
 
-static cJSON *number(double v)
-{
-    if (isnan(v))
-        return cJSON_CreateNull();
-    char text[40];
-    snprintf(text, sizeof text, "%.17g", v);
-    return cJSON_CreateRaw(text);
-}
+static cJSON *number(double v) { return mc_json_exact(v, true); }
 
-static bool put(cJSON *o, const char *key, cJSON *item)
-{
-    if (o == NULL || item == NULL ||
-        !(key != NULL ? cJSON_AddItemToObject(o, key, item) : cJSON_AddItemToArray(o, item))) {
-        cJSON_Delete(item);
-        return false;
-    }
-    return true;
-}
+static bool put(cJSON *o, const char *key, cJSON *item) { return mc_json_put(o, key, item); }
 
 static cJSON *constants_json(const double *row, size_t C)
 {
