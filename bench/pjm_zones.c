@@ -11,7 +11,8 @@
  * each zone from OFFSET days into that span (default 0: the first) to train
  * on, and the TEST_DAYS after them to test. Each per-zone model sees
  * SAMPLES windows an epoch, the global models GLOBAL_SAMPLES (default
- * SAMPLES: a tenth of what the ten per-zone models see together). Daily
+ * SAMPLES: a tenth of what the ten per-zone models see together; 0: every
+ * origin, as at the default options). Daily
  * origins at midnight, a day ahead, MAPE over every step.
  */
 #include <math.h>
