@@ -113,7 +113,7 @@ static bool spreads(int argc, char **argv)
            strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--version") == 0;
 }
 
-static void free_world(void)
+void mc_cli_mpi_teardown(void)
 {
     free(W.counts);
     free(W.displs);
@@ -123,32 +123,40 @@ static void free_world(void)
     memset(&W, 0, sizeof W);
 }
 
+bool mc_cli_mpi_setup(void)
+{
+    MPI_Comm_rank(MPI_COMM_WORLD, &W.rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &W.ranks);
+    if (W.ranks <= 1)
+        return true;
+    const size_t R = (size_t)W.ranks;
+    W.counts = calloc(R, sizeof(int));
+    W.displs = calloc(R, sizeof(int));
+    W.rcounts = calloc(R, sizeof(int));
+    W.rdispls = calloc(R, sizeof(int));
+    if (W.counts == NULL || W.displs == NULL || W.rcounts == NULL || W.rdispls == NULL)
+        return false;
+    W.c = (mc_collective){.rank = (size_t)W.rank, .ranks = R, .sum_float = mc_cli_mpi_sum_float,
+                          .sum_double = mc_cli_mpi_sum_double};
+    W.active = true;
+    return true;
+}
+
 int mc_cli_mpi_main(int argc, char **argv)
 {
     if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
         fprintf(stderr, "maskcast: MPI_Init failed\n");
         return MC_EXIT_FAILURE;
     }
-    MPI_Comm_rank(MPI_COMM_WORLD, &W.rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &W.ranks);
+    if (!mc_cli_mpi_setup()) {
+        fprintf(stderr, "maskcast: out of memory on rank %d\n", W.rank);
+        MPI_Abort(MPI_COMM_WORLD, MC_EXIT_FAILURE);
+    }
     FILE *out = stdout, *err = stderr, *null = NULL, *kept = NULL;
     char *said = NULL;
     size_t said_size = 0;
     int status = MC_EXIT_OK;
     if (W.ranks > 1) {
-        const size_t R = (size_t)W.ranks;
-        W.counts = calloc(R, sizeof(int));
-        W.displs = calloc(R, sizeof(int));
-        W.rcounts = calloc(R, sizeof(int));
-        W.rdispls = calloc(R, sizeof(int));
-        if (W.counts == NULL || W.displs == NULL || W.rcounts == NULL || W.rdispls == NULL) {
-            fprintf(stderr, "maskcast: out of memory on rank %d\n", W.rank);
-            MPI_Abort(MPI_COMM_WORLD, MC_EXIT_FAILURE);
-        }
-        W.c = (mc_collective){.rank = (size_t)W.rank, .ranks = R,
-                              .sum_float = mc_cli_mpi_sum_float,
-                              .sum_double = mc_cli_mpi_sum_double};
-        W.active = true;
         if (getenv("OPENBLAS_NUM_THREADS") == NULL && getenv("OMP_NUM_THREADS") == NULL)
             mc_set_blas_threads(1); /* the ranks are the parallelism */
         if (W.rank != 0) {
@@ -184,7 +192,7 @@ int mc_cli_mpi_main(int argc, char **argv)
         fflush(stderr);
         MPI_Abort(MPI_COMM_WORLD, status);
     }
-    free_world();
+    mc_cli_mpi_teardown();
     MPI_Finalize();
     return status;
 }

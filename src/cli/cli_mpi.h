@@ -30,6 +30,12 @@ bool mc_cli_writes(void);
    all-gather of the sums. */
 bool mc_cli_mpi_sum_float(float *v, size_t n, void *user);
 bool mc_cli_mpi_sum_double(double *v, size_t n, void *user);
+
+/* After MPI_Init: the world's collective set up (false when out of
+   memory); mc_cli_mpi_teardown() frees it before MPI_Finalize. For
+   programs other than the command (the benchmark). */
+bool mc_cli_mpi_setup(void);
+void mc_cli_mpi_teardown(void);
 #else
 static inline const mc_collective *mc_cli_collective(void) { return NULL; }
 static inline bool mc_cli_writes(void) { return true; }
