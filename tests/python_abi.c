@@ -73,6 +73,10 @@ int main(void)
     FIELD(mc_train_options, seed);
     FIELD(mc_train_options, train_rows); FIELD(mc_train_options, progress);
     FIELD(mc_train_options, progress_user); FIELD(mc_train_options, time_limit);
+    FIELD(mc_train_options, collective);
+    SIZE(mc_collective);
+    FIELD(mc_collective, rank); FIELD(mc_collective, ranks); FIELD(mc_collective, sum_float);
+    FIELD(mc_collective, sum_double); FIELD(mc_collective, user);
         SIZE(mc_frame_report);
     FIELD(mc_frame_report, delimiter); FIELD(mc_frame_report, file_rows);
     FIELD(mc_frame_report, blank_lines); FIELD(mc_frame_report, has_utc_offsets);
@@ -105,7 +109,7 @@ int main(void)
     FIELD(mc_backtest_options, intervals); FIELD(mc_backtest_options, interval_window);
     FIELD(mc_backtest_options, interval_source);
     FIELD(mc_backtest_options, calibrate_quantiles);
-    FIELD(mc_backtest_options, quantile_window);
+    FIELD(mc_backtest_options, quantile_window); FIELD(mc_backtest_options, collective);
     SIZE(mc_backtest_metrics);
     FIELD(mc_backtest_metrics, n); FIELD(mc_backtest_metrics, mae);
     FIELD(mc_backtest_metrics, rmse); FIELD(mc_backtest_metrics, mape);

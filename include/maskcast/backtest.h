@@ -73,6 +73,15 @@ typedef struct mc_backtest_options {
     size_t quantile_window;   /**< origins whose residuals recalibrate the quantiles (0: 30;
                                    shorter than the intervals' window, to follow a drifting
                                    bias: docs/RESULTS.md) */
+    const mc_collective *collective; /**< NULL (default): one process. Else every process
+                                   calls the same backtest, the training runs of every method
+                                   (refit blocks times ensemble members) are dealt out over
+                                   the processes (run i to rank i % ranks), the trained models
+                                   are exchanged through the collective's sums, and every
+                                   process forecasts and scores with all of them: the same
+                                   result on every process as on one. With a single run (no
+                                   refit, no ensemble) that run trains data-parallel through
+                                   the train options' collective, when set. */
 } mc_backtest_options;
 
 /** Fills `opt` (not NULL) with the defaults described above. Thread-safe. */

@@ -201,6 +201,27 @@ typedef bool (*mc_progress_fn)(const mc_train_progress *progress, void *user);
 /** The most members an ensemble model holds (mc_model_ensemble()). */
 #define MC_MAX_MEMBERS 64
 
+/**
+ * Element-wise sums across the processes of a data-parallel run (MPI ranks,
+ * or threads in a test), for training and backtests spread over several
+ * processes; the library itself knows nothing of MPI. Every process calls
+ * the same sums in the same order with the same n; each sum replaces v (n
+ * values) on every process by the sum over all processes' v, the same bits
+ * on every process, so that every process makes the same model. A sum in a
+ * fixed order (rank 0 + rank 1 + ...) makes runs with the same rank count
+ * bit-identical. A callback returns false on failure; the library call then
+ * fails with MC_ERR_IO, and the other processes must be stopped by the
+ * caller (they wait in their next sum). The `maskcast` command makes one over
+ * MPI_COMM_WORLD when built with -DMC_MPI=ON (docs/SCALING.md).
+ */
+typedef struct mc_collective {
+    size_t rank;  /**< this process, 0 .. ranks-1 */
+    size_t ranks; /**< processes taking part; 1 (or a NULL collective): one process */
+    bool (*sum_float)(float *v, size_t n, void *user);   /**< sums n floats in place */
+    bool (*sum_double)(double *v, size_t n, void *user); /**< sums n doubles in place */
+    void *user;   /**< passed to both callbacks */
+} mc_collective;
+
 /** Options for training; fill with mc_train_options_defaults(). */
 typedef struct mc_train_options {
     size_t max_epochs;          /**< default 60 */
@@ -227,6 +248,15 @@ typedef struct mc_train_options {
                                      epochs so far (the first always runs); 0 (default): no
                                      limit. A limit makes the model depend on the machine's
                                      speed. */
+    const mc_collective *collective; /**< NULL (default): one process. Else data-parallel
+                                     training: every process calls the same training with the
+                                     same data and options, each runs the forward and backward
+                                     passes of its contiguous share of every batch, and the
+                                     gradients are summed with the collective before the step,
+                                     so that every process holds the same model (equal to the
+                                     one-process model within rounding). Validation, the linear
+                                     forecaster and the calibration run whole on every process.
+                                     Progress callbacks must answer alike on every process. */
 } mc_train_options;
 
 /** Fills `opt` (not NULL) with the defaults described above. Thread-safe. */

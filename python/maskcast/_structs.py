@@ -110,6 +110,15 @@ class TrainProgress(ctypes.Structure):
 ProgressFn = ctypes.CFUNCTYPE(ctypes.c_bool, _P(TrainProgress), ctypes.c_void_p)
 
 
+SumFloatFn = ctypes.CFUNCTYPE(ctypes.c_bool, _P(ctypes.c_float), _c_size, ctypes.c_void_p)
+SumDoubleFn = ctypes.CFUNCTYPE(ctypes.c_bool, _P(ctypes.c_double), _c_size, ctypes.c_void_p)
+
+
+class Collective(ctypes.Structure):
+    _fields_ = [("rank", _c_size), ("ranks", _c_size), ("sum_float", SumFloatFn),
+                ("sum_double", SumDoubleFn), ("user", ctypes.c_void_p)]
+
+
 class TrainOptions(ctypes.Structure):
     _fields_ = [("max_epochs", _c_size), ("batch_size", _c_size), ("patience", _c_size),
                 ("samples_per_epoch", _c_size), ("origin_stride", _c_size),
@@ -118,7 +127,8 @@ class TrainOptions(ctypes.Structure):
                 ("validation_fraction", ctypes.c_double),
                 ("augment_probability", ctypes.c_double), ("linear_candidate", ctypes.c_bool),
                 ("seed", ctypes.c_uint64), ("train_rows", _c_size), ("progress", ProgressFn),
-                ("progress_user", ctypes.c_void_p), ("time_limit", ctypes.c_double)]
+                ("progress_user", ctypes.c_void_p), ("time_limit", ctypes.c_double),
+                ("collective", _P(Collective))]
 
 
 # backtest.h
@@ -140,7 +150,7 @@ class BacktestOptions(ctypes.Structure):
                 ("progress_user", ctypes.c_void_p), ("n_intervals", _c_size),
                 ("intervals", ctypes.c_double * MAX_INTERVALS), ("interval_window", _c_size),
                 ("interval_source", ctypes.c_int), ("calibrate_quantiles", ctypes.c_bool),
-                ("quantile_window", _c_size)]
+                ("quantile_window", _c_size), ("collective", _P(Collective))]
 
 
 class BacktestMetrics(ctypes.Structure):
@@ -190,6 +200,7 @@ MIRRORS = {
     "mc_network_options": NetworkOptions, "mc_loss_options": LossOptions,
     "mc_model_options": ModelOptions, "mc_option_info": OptionInfo,
     "mc_train_progress": TrainProgress, "mc_train_options": TrainOptions,
+    "mc_collective": Collective,
     "mc_backtest_progress": BacktestProgress, "mc_backtest_options": BacktestOptions,
     "mc_backtest_metrics": BacktestMetrics,
     "mc_backtest_interval_metrics": BacktestIntervalMetrics,

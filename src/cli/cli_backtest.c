@@ -10,6 +10,7 @@
 #include "cli/cli_getopt.h"
 #include "cli/cli_model_opts.h"
 #include "cli/cli_output.h"
+#include "cli/cli_mpi.h"
 #include "cli/cli_progress.h"
 #include "cli/cli_report.h"
 #include "data/frame_lookup.h"
@@ -899,11 +900,14 @@ int mc_cli_backtest(int argc, char **argv, FILE *out, FILE *err)
     memset(files, 0, sizeof files);
     if (status != MC_EXIT_OK)
         goto done;
+    const bool writes = mc_cli_writes(); /* under mpirun, rank 0 alone */
     for (int k = 0; k < 3; k++)
-        if (paths[k] != NULL && mc_cli_output_open(&files[k], paths[k], out, err) == NULL) {
+        if (writes && paths[k] != NULL && mc_cli_output_open(&files[k], paths[k], out, err) == NULL) {
             status = MC_EXIT_FAILURE;
             goto done;
         }
+    if (!writes)
+        a.report.path = NULL;
     if (mc_cli_report_open(&a.report, err) != 0) {
         status = MC_EXIT_FAILURE;
         goto done;
@@ -926,6 +930,10 @@ int mc_cli_backtest(int argc, char **argv, FILE *out, FILE *err)
     mc_cli_progress_init(&progress.line, err, a.quiet);
     a.bo.progress = on_progress;
     a.bo.progress_user = &progress;
+    /* under mpirun: the training runs dealt out over the ranks, or a single
+       run data-parallel */
+    a.bo.collective = mc_cli_collective();
+    a.model.to.collective = mc_cli_collective();
     mc_error e;
     mc_status st = mc_backtest_run(&b, frame, &a.model.mo, &a.model.to, &a.bo, &e);
     mc_cli_progress_end(&progress.line);
@@ -937,7 +945,7 @@ int mc_cli_backtest(int argc, char **argv, FILE *out, FILE *err)
     if (!a.json_stdout)
         summary(out, b, &a, frame);
     for (int k = 0; k < 3; k++)
-        if (paths[k] != NULL)
+        if (writes && paths[k] != NULL)
             status |= write_file(&files[k], err, b, &a, frame, k);
     if (status == MC_EXIT_OK && a.report.path != NULL)
         status = write_report(&a, argc, argv, b, frame, err);

@@ -10,6 +10,7 @@
 #include "cli/cli_getopt.h"
 #include "cli/cli_model_opts.h"
 #include "cli/cli_output.h"
+#include "cli/cli_mpi.h"
 #include "cli/cli_progress.h"
 #include "cli/cli_summary.h"
 #include "common/error.h"
@@ -194,6 +195,7 @@ static mc_model *train_members(train_args *a, const mc_frame *frame, FILE *err)
     for (size_t i = 0; st == MC_OK && !stopped && i < n; i++) {
         mc_train_options to = a->model.to;
         to.seed += i;
+        to.collective = mc_cli_collective(); /* under mpirun: data-parallel */
         mc_cli_progress progress;
         mc_cli_progress_init(&progress, err, a->quiet);
         to.progress = mc_cli_progress_report;
@@ -429,7 +431,7 @@ int mc_cli_train(int argc, char **argv, FILE *out, FILE *err)
     /* The model file's temporary is created now, so that an output that
        cannot be written (no such directory, a directory, read-only) fails
        before the training, not after it. */
-    if (mc_atomic_open(&file, a.output, &e) != MC_OK) {
+    if (mc_cli_writes() && mc_atomic_open(&file, a.output, &e) != MC_OK) {
         fprintf(err, "maskcast: %s\n", e.message);
         status = MC_EXIT_FAILURE;
         goto done;
@@ -439,6 +441,8 @@ int mc_cli_train(int argc, char **argv, FILE *out, FILE *err)
             status = MC_EXIT_FAILURE;
         goto done;
     }
+    if (!mc_cli_writes()) /* another rank of mpirun: rank 0 writes the same model */
+        goto done;
     void *bytes = NULL;
     size_t size = 0;
     mc_status st = mc_model_save_buffer(model, &bytes, &size, &e);

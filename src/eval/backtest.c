@@ -22,6 +22,7 @@
 #include "eval/intervals.h"
 #include "eval/metrics.h"
 #include "train/bind.h"
+#include "train/exchange.h"
 #include "train/model_internal.h"
 
 enum { METHOD_NAME = 32 };
@@ -254,60 +255,56 @@ static mc_status model_intervals(mc_backtest *b, bt_method *m, const mc_model *m
     return st;
 }
 
-/* Trains bo->ensemble models (seeds seed, seed+1, ...) on the rows before
-   origin `first`, makes them one (mc_model_ensemble, as train --ensemble
-   does), and writes its forecasts at origins [first, last) into m->point
-   (and run->quantiles). */
-static mc_status fit_and_forecast(mc_backtest *b, bt_method *m, model_run *run, size_t first,
-                                  size_t last, fit_report *report, mc_error *err)
+/* The training options of member e of the block whose first origin is
+   `first`: trained on the rows before it, with seed seed + e. */
+static mc_train_options member_options(const mc_backtest *b, const model_run *run, size_t first,
+                                       size_t e, fit_report *report)
+{
+    mc_train_options to = *run->to;
+    to.train_rows = b->rows[first];
+    to.seed = run->to->seed + e;
+    if (run->bo->progress != NULL) {
+        to.progress = on_train_progress;
+        to.progress_user = report;
+    }
+    return to;
+}
+
+/* Makes the block's E members (freed here, NULL on return) one model
+   (mc_model_ensemble, as train --ensemble does), and writes its forecasts at
+   origins [first, last) into m->point (and run->quantiles). */
+static mc_status forecast_block(mc_backtest *b, bt_method *m, model_run *run, size_t first,
+                                size_t last, mc_model **members, mc_error *err)
 {
     const size_t E = run->bo->ensemble ? run->bo->ensemble : 1;
-    const double t0 = now_seconds();
-    mc_model *members[MC_MAX_MEMBERS] = {NULL}, *model = NULL;
-    mc_status st = E <= MC_MAX_MEMBERS ? MC_OK
-                                       : mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
-                                                      "an ensemble of at most %d models",
-                                                      MC_MAX_MEMBERS);
-    if (run->fixed != NULL) { /* a model given: forecast with a copy of it */
-        st = mc_model_clone(&members[0], run->fixed, err);
-        if (st == MC_OK) {
-            m->models++;
-            m->linear_kept += strcmp(mc_model_kept(members[0]), "linear") == 0;
-            m->blend_kept += strcmp(mc_model_kept(members[0]), "blend") == 0;
-        }
-    }
-    for (size_t e = 0; st == MC_OK && run->fixed == NULL && e < E; e++) {
-        mc_train_options to = *run->to;
-        to.train_rows = b->rows[first];
-        to.seed = run->to->seed + e;
-        if (run->bo->progress != NULL) {
-            to.progress = on_train_progress;
-            to.progress_user = report;
-        }
-        report->fit++;
-        st = mc_model_train(&members[e], run->frame, run->mo, &to, err);
-        if (st != MC_OK)
-            break;
+    mc_model *model = NULL;
+    mc_status st = MC_OK;
+    for (size_t e = 0; e < E; e++) {
         m->models++;
-        m->linear_kept += to.linear_candidate && strcmp(mc_model_kept(members[e]), "linear") == 0;
+        m->linear_kept += run->to->linear_candidate && strcmp(mc_model_kept(members[e]), "linear") == 0;
         m->blend_kept += strcmp(mc_model_kept(members[e]), "blend") == 0;
     }
-    if (st == MC_OK && (E == 1 || run->fixed != NULL)) {
+    if (E == 1) {
         model = members[0];
         members[0] = NULL;
-    } else if (st == MC_OK) {
+    } else {
         st = mc_model_ensemble(&model, (const mc_model *const *)members, E, err);
         if (st == MC_OK && run->bo->n_intervals > 0 &&
             run->bo->interval_source == MC_INTERVALS_MODEL) {
             mc_train_options to = *run->to; /* the members' validation tail */
             to.train_rows = b->rows[first];
+            to.collective = NULL;
             st = mc_model_calibrate(model, run->frame, &to, err);
         }
     }
-    for (size_t e = 0; e < E && e < MC_MAX_MEMBERS; e++)
+    for (size_t e = 0; e < E; e++) {
         mc_model_free(members[e]);
-    if (st != MC_OK)
+        members[e] = NULL;
+    }
+    if (st != MC_OK) {
+        mc_model_free(model);
         return st;
+    }
     mc_bound bound;
     if ((st = mc_model_bind(&bound, model, run->frame, mc_frame_rows(run->frame), err)) != MC_OK) {
         mc_model_free(model);
@@ -338,7 +335,90 @@ static mc_status fit_and_forecast(mc_backtest *b, bt_method *m, model_run *run, 
     free(out);
     mc_bound_free(&bound);
     mc_model_free(model);
+    return st;
+}
+
+/* Trains bo->ensemble models (seeds seed, seed+1, ...) on the rows before
+   origin `first` and forecasts origins [first, last) with them
+   (forecast_block). */
+static mc_status fit_and_forecast(mc_backtest *b, bt_method *m, model_run *run, size_t first,
+                                  size_t last, fit_report *report, mc_error *err)
+{
+    const size_t E = run->bo->ensemble ? run->bo->ensemble : 1;
+    const double t0 = now_seconds();
+    mc_model *members[MC_MAX_MEMBERS] = {NULL};
+    mc_status st = E <= MC_MAX_MEMBERS ? MC_OK
+                                       : mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                                                      "an ensemble of at most %d models",
+                                                      MC_MAX_MEMBERS);
+    if (run->fixed != NULL) /* a model given (E is 1): forecast with a copy of it */
+        st = mc_model_clone(&members[0], run->fixed, err);
+    for (size_t e = 0; st == MC_OK && run->fixed == NULL && e < E; e++) {
+        mc_train_options to = member_options(b, run, first, e, report);
+        report->fit++;
+        st = mc_model_train(&members[e], run->frame, run->mo, &to, err);
+    }
+    if (st == MC_OK)
+        st = forecast_block(b, m, run, first, last, members, err);
+    for (size_t e = 0; e < E && e < MC_MAX_MEMBERS; e++)
+        mc_model_free(members[e]);
     m->seconds += now_seconds() - t0;
+    return st;
+}
+
+/*
+ * The training runs of a method (block first / every, member e: run
+ * block * E + e) dealt out over the collective's processes in rounds of one
+ * run each, run i to rank i % ranks; after each round the round's models
+ * are exchanged (mc_model_exchange), and every block whose members have all
+ * arrived is forecast on every process (forecast_block): the same models,
+ * the same forecasts everywhere. At most a block's members and a round's
+ * models are held at once.
+ */
+static mc_status spread_runs(mc_backtest *b, bt_method *m, model_run *run, size_t every,
+                             fit_report *report, mc_error *err)
+{
+    const mc_collective *c = run->bo->collective;
+    const size_t N = b->n_origins, E = run->bo->ensemble ? run->bo->ensemble : 1;
+    const size_t blocks = (N + every - 1) / every, runs = blocks * E, R = c->ranks;
+    if (E > MC_MAX_MEMBERS)
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "an ensemble of at most %d models",
+                            MC_MAX_MEMBERS);
+    mc_model **held = calloc(runs, sizeof *held), **round = calloc(R, sizeof *round);
+    if (held == NULL || round == NULL) {
+        free(held);
+        free(round);
+        return mc_error_nomem(err, "the backtest's models");
+    }
+    mc_status st = MC_OK;
+    size_t next_block = 0; /* the first block not forecast yet */
+    for (size_t r0 = 0; st == MC_OK && r0 < runs; r0 += R) {
+        const size_t j = r0 + c->rank;
+        mc_model *mine = NULL;
+        mc_status mine_st = MC_OK;
+        report->fit = j < runs ? j + 1 : runs; /* 1-based, as fit_and_forecast counts */
+        if (j < runs) {
+            mc_train_options to = member_options(b, run, j / E * every, j % E, report);
+            to.collective = NULL; /* each process trains runs of its own */
+            mine_st = mc_model_train(&mine, run->frame, run->mo, &to, err);
+        }
+        st = mc_model_exchange(round, mine, mine_st, c, err);
+        mc_model_free(mine);
+        for (size_t r = 0; st == MC_OK && r < R && r0 + r < runs; r++) {
+            held[r0 + r] = round[r];
+            round[r] = NULL;
+        }
+        const size_t arrived = r0 + R < runs ? r0 + R : runs;
+        for (; st == MC_OK && next_block < blocks && (next_block + 1) * E <= arrived;
+             next_block++) {
+            const size_t first = next_block * every, last = first + every < N ? first + every : N;
+            st = forecast_block(b, m, run, first, last, held + next_block * E, err);
+        }
+    }
+    for (size_t i = 0; i < runs; i++)
+        mc_model_free(held[i]);
+    free(held);
+    free(round);
     return st;
 }
 
@@ -385,9 +465,16 @@ static mc_status run_model(mc_backtest *b, const char *name, model_run *run, mc_
     const size_t E = run->bo->ensemble ? run->bo->ensemble : 1;
     fit_report report = {.bo = run->bo, .method = name, .fits = ((N + every - 1) / every) * E};
     mc_status st = MC_OK;
-    for (size_t first = 0; st == MC_OK && first < N; first += every) {
-        const size_t last = first + every < N ? first + every : N;
-        st = fit_and_forecast(b, m, run, first, last, &report, err);
+    const mc_collective *c = run->bo->collective;
+    if (c != NULL && c->ranks > 1 && run->fixed == NULL && ((N + every - 1) / every) * E > 1) {
+        const double t0 = now_seconds();
+        st = spread_runs(b, m, run, every, &report, err);
+        m->seconds = now_seconds() - t0;
+    } else {
+        for (size_t first = 0; st == MC_OK && first < N; first += every) {
+            const size_t last = first + every < N ? first + every : N;
+            st = fit_and_forecast(b, m, run, first, last, &report, err);
+        }
     }
     if (st == MC_OK && run->n_quantiles > 1 && run->bo->calibrate_quantiles)
         st = calibrate_quantiles(b, run, Q, err);
@@ -502,6 +589,12 @@ static mc_status check_options(const mc_frame *f, const mc_model_options *mo,
     if (bo->interval_source != MC_INTERVALS_ROLLING && bo->interval_source != MC_INTERVALS_MODEL)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "no interval source %d",
                             (int)bo->interval_source);
+    const mc_collective *c = bo->collective;
+    if (c != NULL && (c->ranks == 0 || c->rank >= c->ranks ||
+                      (c->ranks > 1 && (c->sum_float == NULL || c->sum_double == NULL))))
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "the collective's rank must be below its rank count (at least 1), "
+                            "and more than one rank needs both sums");
     if (bo->n_intervals > MC_MAX_INTERVALS)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0, "at most %d interval levels",
                             MC_MAX_INTERVALS);

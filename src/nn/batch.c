@@ -42,6 +42,7 @@ typedef struct slice_job {
     const mc_net_layout *lay;
     const mc_net_shape *s;
     size_t B;
+    size_t batch; /* the whole batch B is a share of (the closing penalty's mean) */
 } slice_job;
 
 static void forward_slice(void *ctx, size_t slice, size_t slices)
@@ -61,7 +62,7 @@ void mc_net_forward(mc_net_work *w, const float *params, const mc_net_layout *la
         mc_net_forward_rows(w, params, lay, s, x, B);
         return;
     }
-    slice_job job = {w, NULL, NULL, params, x, NULL, lay, s, B};
+    slice_job job = {w, NULL, NULL, params, x, NULL, lay, s, B, B};
     mc_parallel_run(slices, forward_slice, &job);
 }
 
@@ -79,7 +80,7 @@ static void backward_slice(void *ctx, size_t slice, size_t slices)
     mc_part_range(j->B, slice, slices, &b0, &b1);
     mc_net_work v = slice_view(j->w, j->s, slice, b0, b1 - b0);
     mc_net_backward_rows(&v, slice_grads(j, slice), j->dx ? j->dx + b0 * n_in : NULL, j->params,
-                         j->lay, j->s, j->x + b0 * n_in, j->dy + b0 * HQ, b1 - b0, j->B);
+                         j->lay, j->s, j->x + b0 * n_in, j->dy + b0 * HQ, b1 - b0, j->batch);
 }
 
 /* What the parts of the slices' gradient sum share. */
@@ -103,18 +104,25 @@ static void sum_part(void *ctx, size_t part, size_t parts)
     }
 }
 
-void mc_net_backward(mc_net_work *w, float *grads, float *dx, const float *params,
-                     const mc_net_layout *lay, const mc_net_shape *s, const float *x,
-                     const float *dy, size_t B)
+void mc_net_backward_share(mc_net_work *w, float *grads, float *dx, const float *params,
+                           const mc_net_layout *lay, const mc_net_shape *s, const float *x,
+                           const float *dy, size_t B, size_t batch)
 {
     const size_t blocks = lay->total == w->slice_block ? w->slice_blocks : 0;
     const size_t slices = slices_for(w, B, 1 + blocks);
     if (slices <= 1) {
-        mc_net_backward_rows(w, grads, dx, params, lay, s, x, dy, B, B);
+        mc_net_backward_rows(w, grads, dx, params, lay, s, x, dy, B, batch);
         return;
     }
-    slice_job job = {w, grads, dx, params, x, dy, lay, s, B};
+    slice_job job = {w, grads, dx, params, x, dy, lay, s, B, batch};
     mc_parallel_run(slices, backward_slice, &job);
     sum_job sum = {&job, slices};
     mc_parallel_run(mc_parallel_parts_for(w->parts, lay->total), sum_part, &sum);
+}
+
+void mc_net_backward(mc_net_work *w, float *grads, float *dx, const float *params,
+                     const mc_net_layout *lay, const mc_net_shape *s, const float *x,
+                     const float *dy, size_t B)
+{
+    mc_net_backward_share(w, grads, dx, params, lay, s, x, dy, B, B);
 }

@@ -36,18 +36,18 @@ static double pointwise(const mc_loss_spec *spec, size_t q, double r, double *gr
     }
 }
 
-double mc_loss_eval(float *dy, const float *y, const float *target, const float *weight,
-                    size_t batch, size_t horizon, const mc_loss_spec *spec)
+double mc_loss_weight(const float *weight, size_t n)
+{
+    double wsum = 0.0;
+    for (size_t i = 0; i < n; i++)
+        wsum += weight[i] > 0.0f ? weight[i] : 0.0f;
+    return wsum;
+}
+
+double mc_loss_sum(float *dy, const float *y, const float *target, const float *weight,
+                   size_t batch, size_t horizon, const mc_loss_spec *spec, double scale)
 {
     const size_t Q = spec->n_quantiles;
-    double wsum = 0.0;
-    for (size_t i = 0; i < batch * horizon; i++)
-        wsum += weight[i] > 0.0f ? weight[i] : 0.0f;
-    if (dy != NULL)
-        memset(dy, 0, batch * horizon * Q * sizeof *dy);
-    if (wsum <= 0.0)
-        return 0.0;
-    const double scale = 1.0 / (wsum * (double)Q);
     double total = 0.0;
     for (size_t i = 0; i < batch * horizon; i++) {
         if (!(weight[i] > 0.0f))
@@ -59,5 +59,18 @@ double mc_loss_eval(float *dy, const float *y, const float *target, const float 
                 dy[i * Q + q] = (float)(weight[i] * g * scale);
         }
     }
-    return total * scale;
+    return total;
+}
+
+double mc_loss_eval(float *dy, const float *y, const float *target, const float *weight,
+                    size_t batch, size_t horizon, const mc_loss_spec *spec)
+{
+    const size_t Q = spec->n_quantiles;
+    const double wsum = mc_loss_weight(weight, batch * horizon);
+    if (dy != NULL)
+        memset(dy, 0, batch * horizon * Q * sizeof *dy);
+    if (wsum <= 0.0)
+        return 0.0;
+    const double scale = 1.0 / (wsum * (double)Q);
+    return mc_loss_sum(dy, y, target, weight, batch, horizon, spec, scale) * scale;
 }

@@ -22,4 +22,18 @@ typedef struct mc_loss_spec {
 double mc_loss_eval(float *dy, const float *y, const float *target, const float *weight,
                     size_t batch, size_t horizon, const mc_loss_spec *spec);
 
+/* The sum of the positive weights among weight[0 .. n-1]: the loss's
+   normaliser over those targets. */
+double mc_loss_weight(const float *weight, size_t n);
+
+/*
+ * The unnormalised loss sum(weight * loss) over the targets with weight > 0
+ * (and the Q outputs of each); when dy is not NULL, writes weight * dloss/dy
+ * * scale at those targets and leaves the others as they are (the caller
+ * zeroes dy). mc_loss_eval is this with scale 1 / (Q * mc_loss_weight):
+ * a batch split over processes passes the whole batch's scale.
+ */
+double mc_loss_sum(float *dy, const float *y, const float *target, const float *weight,
+                   size_t batch, size_t horizon, const mc_loss_spec *spec, double scale);
+
 #endif /* MC_NN_LOSS_H */

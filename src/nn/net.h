@@ -181,4 +181,15 @@ void mc_net_backward(mc_net_work *w, float *grads, float *dx /* (B, n_in) or NUL
                      const float *x /* (B, n_in) */, const float *dy /* (B, H*Q) */,
                      size_t batch);
 
+/*
+ * mc_net_backward over B samples that are a share of a batch of `batch`
+ * samples split over processes: the closing penalty's gradient is that of
+ * its mean over the whole batch, so that the shares' gradients sum to the
+ * batch's. mc_net_backward is this with batch = B.
+ */
+void mc_net_backward_share(mc_net_work *w, float *grads, float *dx /* (B, n_in) or NULL */,
+                           const float *params, const mc_net_layout *layout,
+                           const mc_net_shape *s, const float *x /* (B, n_in) */,
+                           const float *dy /* (B, H*Q) */, size_t B, size_t batch);
+
 #endif /* MC_NN_NET_H */

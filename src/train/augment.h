@@ -19,4 +19,14 @@
 void mc_augment_batch(float *x, const mc_window_spec *w, size_t batch, double prob,
                       const float *zero, gsl_rng *rng);
 
+/*
+ * mc_augment_batch for rows b0 .. b1-1 of a batch of `batch` samples, held
+ * in x (b1 - b0, n_in) and zero (b1 - b0): draws from rng exactly what the
+ * whole batch would (so processes that each hold a share of the batch stay
+ * in step and corrupt their rows as one process would), writes only those
+ * rows.
+ */
+void mc_augment_rows(float *x, const mc_window_spec *w, size_t batch, size_t b0, size_t b1,
+                     double prob, const float *zero, gsl_rng *rng);
+
 #endif /* MC_TRAIN_AUGMENT_H */

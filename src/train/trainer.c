@@ -128,6 +128,12 @@ static mc_status check_train_options(const mc_train_options *o, mc_error *err)
                             "learning rate > 0, weight decay, clip and time limit >= 0, warm-up in "
                             "[0, 1), "
                             "validation fraction in [0, 0.9), augmentation in [0, 1]");
+    const mc_collective *c = o->collective;
+    if (c != NULL && (c->ranks == 0 || c->rank >= c->ranks ||
+                      (c->ranks > 1 && (c->sum_float == NULL || c->sum_double == NULL))))
+        return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                            "the collective's rank must be below its rank count (at least 1), "
+                            "and more than one rank needs both sums");
     return MC_OK;
 }
 
@@ -577,9 +583,73 @@ static void zero_levels(mc_trainer *t, const size_t *origins, size_t batch)
     }
 }
 
-/* One optimisation step on a batch; returns its loss. */
-static double train_batch(mc_trainer *t, const size_t *origins, size_t batch)
+/* One data-parallel step on this process's share of a batch (the
+   collective's contiguous part of it): the forward pass of the share; the
+   batch's target weight, loss and penalty summed over the processes; the
+   backward pass of the share scaled by the whole batch's weight; the
+   gradients summed; then the step as in train_batch, the same on every
+   process. Returns the batch's loss, or NAN with *failed set when a sum
+   failed. */
+static double train_share(mc_trainer *t, const size_t *origins, size_t batch, bool *failed)
 {
+    mc_model *m = t->model;
+    const mc_collective *c = t->opt.collective;
+    const size_t H = m->shape.horizon, Q = m->loss.n_quantiles;
+    size_t b0, b1;
+    mc_part_range(batch, c->rank, c->ranks, &b0, &b1);
+    const size_t share = b1 - b0;
+    /* weight, loss numerator, penalty: this share's parts of the batch's */
+    double sums[3] = {0.0, 0.0, 0.0};
+    if (share > 0) {
+        mc_window_gather(t->x, t->target, t->weight, t->level, &t->series, &t->spec,
+                         origins + b0, share);
+        if (t->opt.augment_probability > 0.0 && m->shape.anomaly_mask)
+            zero_levels(t, origins + b0, share);
+    }
+    if (t->opt.augment_probability > 0.0 && m->shape.anomaly_mask)
+        mc_augment_rows(t->x, &t->spec, batch, b0, b1, t->opt.augment_probability, t->zero,
+                        t->rng);
+    if (share > 0) {
+        mc_net_forward(&t->work, m->params, &m->layout, &m->shape, t->x, share);
+        sums[0] = mc_loss_weight(t->weight, share * H);
+        sums[1] = mc_loss_sum(NULL, t->work.y, t->target, t->weight, share, H, &m->loss, 0.0);
+        sums[2] = mc_net_mask_penalty(&t->work, &m->shape, share) * (double)share /
+                  (double)batch;
+    }
+    if (!c->sum_double(sums, 3, c->user)) {
+        *failed = true;
+        return NAN;
+    }
+    const double scale = sums[0] > 0.0 ? 1.0 / (sums[0] * (double)Q) : 0.0;
+    const double loss = sums[1] * scale + sums[2];
+    if (share > 0) {
+        memset(t->dy, 0, share * H * Q * sizeof *t->dy);
+        if (sums[0] > 0.0)
+            mc_loss_sum(t->dy, t->work.y, t->target, t->weight, share, H, &m->loss, scale);
+        mc_net_backward_share(&t->work, t->grads, NULL, m->params, &m->layout, &m->shape, t->x,
+                              t->dy, share, batch);
+    } else {
+        memset(t->grads, 0, m->layout.total * sizeof *t->grads);
+    }
+    if (!c->sum_float(t->grads, m->layout.total, c->user)) {
+        *failed = true;
+        return NAN;
+    }
+    const double norm = mc_grad_norm(t->grads, m->layout.total);
+    const double clip = t->opt.clip_norm > 0.0 && norm > t->opt.clip_norm ? t->opt.clip_norm / norm
+                                                                          : 1.0;
+    mc_adamw_step(&t->adam, m->params, t->grads, &m->layout, learning_rate(t),
+                  t->opt.weight_decay, clip);
+    t->steps_done++;
+    return loss;
+}
+
+/* One optimisation step on a batch; returns its loss (NAN with *failed set
+   when a collective's sum failed). */
+static double train_batch(mc_trainer *t, const size_t *origins, size_t batch, bool *failed)
+{
+    if (t->opt.collective != NULL && t->opt.collective->ranks > 1)
+        return train_share(t, origins, batch, failed);
     mc_model *m = t->model;
     mc_window_gather(t->x, t->target, t->weight, t->level, &t->series, &t->spec, origins, batch);
     if (t->opt.augment_probability > 0.0 && m->shape.anomaly_mask) {
@@ -606,6 +676,22 @@ mc_status mc_trainer_evaluate(mc_trainer *t, double *val_loss, mc_error *err)
     (void)err;
     *val_loss = evaluate_params(t, t->model->params, t->window_loss);
     return MC_OK;
+}
+
+/* Processes training together take rank 0's validation losses (each
+   computed them whole, from the same weights): early stopping and the best
+   epoch must be decided alike everywhere, even if a kernel rounded
+   differently on another machine. */
+static bool agree_on_validation(mc_trainer *t, double *val)
+{
+    const mc_collective *c = t->opt.collective;
+    if (c == NULL || c->ranks <= 1)
+        return true;
+    if (c->rank != 0) {
+        memset(t->window_loss, 0, t->n_val * sizeof *t->window_loss);
+        *val = 0.0;
+    }
+    return c->sum_double(t->window_loss, t->n_val, c->user) && c->sum_double(val, 1, c->user);
 }
 
 static bool report(mc_trainer *t)
@@ -645,7 +731,13 @@ mc_status mc_trainer_step(mc_trainer *t, bool *done, mc_error *err)
         /* Another epoch as long as the mean one so far (the set-up and the
            linear fit before the first not counted) would end past it. */
         const double spent = seconds_since(&t->t0);
-        if (spent + seconds_since(&t->t_epochs) / (double)t->epoch > t->opt.time_limit) {
+        double stop = spent + seconds_since(&t->t_epochs) / (double)t->epoch > t->opt.time_limit;
+        /* processes training together stop together: when any would */
+        const mc_collective *c = t->opt.collective;
+        if (c != NULL && c->ranks > 1 && !c->sum_double(&stop, 1, c->user))
+            return mc_error_set(err, MC_ERR_IO, 0, 0,
+                                "agreeing on the time limit across processes failed");
+        if (stop > 0.0) {
             t->done = true;
             t->model->record.time_limited = true;
             weigh_blend(t);
@@ -665,7 +757,12 @@ mc_status mc_trainer_step(mc_trainer *t, bool *done, mc_error *err)
     size_t batches = 0;
     for (size_t i = 0; i < use; i += B) {
         const size_t batch = use - i < B ? use - i : B;
-        const double loss = train_batch(t, t->train + i, batch);
+        bool failed = false;
+        const double loss = train_batch(t, t->train + i, batch, &failed);
+        if (failed)
+            return mc_error_set(err, MC_ERR_IO, 0, 0,
+                                "summing the gradients across processes failed in epoch %zu",
+                                t->epoch);
         if (!isfinite(loss))
             return mc_error_set(err, MC_ERR_DIVERGED, 0, 0,
                                 "training diverged in epoch %zu (loss %g); try a lower learning "
@@ -680,6 +777,10 @@ mc_status mc_trainer_step(mc_trainer *t, bool *done, mc_error *err)
     double val = NAN;
     if (t->n_val > 0)
         mc_trainer_evaluate(t, &val, err);
+    if (t->n_val > 0 && !agree_on_validation(t, &val))
+        return mc_error_set(err, MC_ERR_IO, 0, 0,
+                            "sharing the validation loss across processes failed in epoch %zu",
+                            t->epoch);
     close_epoch(t, t->progress.train_loss, val);
     if (t->done)
         weigh_blend(t);
