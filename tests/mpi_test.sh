@@ -41,6 +41,25 @@ cmp "$work/two-metrics.csv" "$work/one-metrics.csv"
 [ "$(grep -c '^maskcast' "$work/two-summary.txt")" -eq "$(grep -c '^maskcast' "$work/one-summary.txt")" ]
 echo "(c) the backtest on 2 ranks: the same forecasts and metrics as on 1"
 
+# Many series: three files of one series each. (d) one model per series, the
+# series dealt over the ranks: the same files as one process; (e) a global
+# model trained data-parallel: the same bytes on reruns, one process's
+# tensors within rounding.
+for z in north south west; do cp "$data" "$work/$z.csv"; done
+series=(--csv "$work/north.csv" --csv "$work/south.csv" --csv "$work/west.csv" --target load)
+per=(backtest "${series[@]}" --per-series --epochs 2 --samples-per-epoch 512 --test-days 4 -q)
+"${mpirun[@]}" "$maskcast" "${per[@]}" --forecasts "$work/two-series.csv" > /dev/null
+"$maskcast" "${per[@]}" --forecasts "$work/one-series.csv" > /dev/null
+cmp "$work/two-series.csv" "$work/one-series.csv"
+echo "(d) one model per series, the series over 2 ranks: the same forecasts as on 1"
+glob=(train "${series[@]}" --epochs 2 --samples-per-epoch 1536 --no-linear-candidate -q)
+"${mpirun[@]}" "$maskcast" "${glob[@]}" -o "$work/global-two-a.safetensors"
+"${mpirun[@]}" "$maskcast" "${glob[@]}" -o "$work/global-two-b.safetensors"
+"$maskcast" "${glob[@]}" -o "$work/global-one.safetensors"
+cmp "$work/global-two-a.safetensors" "$work/global-two-b.safetensors"
+"$python" "$compare" "$work/global-two-a.safetensors" "$work/global-one.safetensors" close 5e-5 1e-4
+echo "(e) a global model on 2 ranks: the same file on reruns, one process's tensors within rounding"
+
 # A command that does not spread is refused on several ranks, and a failure
 # (a missing file) ends every rank instead of leaving one waiting.
 if "${mpirun[@]}" "$maskcast" inspect -m "$work/one.safetensors" > /dev/null 2> "$work/err.txt"; then

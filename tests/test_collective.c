@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "data/windows.h"
+#include "eval/backtest_global.h"
 #include "train/augment.h"
 #include "train/exchange.h"
 #include "train/model_internal.h"
@@ -464,6 +465,80 @@ static void test_backtest_on_ranks_matches_one_process(void **state)
     free(csv);
 }
 
+/* ---- one model per series, the series dealt over the ranks ------------------- */
+
+enum { SERIES = 5 };
+
+typedef struct each_job {
+    const mc_series_set *set;
+    const mc_model_options *mo;
+    const mc_train_options *to;
+    mc_backtest_options bo;
+    mc_backtest *out[SERIES];
+    mc_status st;
+} each_job;
+
+static void *each_thread(void *arg)
+{
+    each_job *j = arg;
+    mc_set_blas_threads(1);
+    j->st = mc_backtest_each_series(j->out, j->set, j->mo, j->to, &j->bo, NULL);
+    return NULL;
+}
+
+/* Five series over two and three ranks: every rank holds every series'
+   backtest, each the same bit for bit as mc_backtest_run() on that series in
+   one process. */
+static void test_series_on_ranks_match_one_process(void **state)
+{
+    (void)state;
+    mc_frame *frames[SERIES];
+    const char *names[SERIES] = {"a", "b", "c", "d", "e"};
+    for (size_t i = 0; i < SERIES; i++) {
+        char *csv = synthetic_csv_distorted(BT_DAYS * 24, 0, i == 0 ? SIZE_MAX : 24 * (10 + i));
+        frames[i] = frame_of(csv);
+        free(csv);
+    }
+    mc_series_set set = {.n = SERIES, .frames = (const mc_frame *const *)frames, .names = names};
+    mc_model_options mo;
+    mc_train_options to;
+    mc_backtest_options bo;
+    backtest_options(&mo, &to, &bo);
+    bo.refit_every = 0;
+    mc_set_blas_threads(1);
+    mc_backtest *one[SERIES];
+    for (size_t i = 0; i < SERIES; i++)
+        assert_int_equal(mc_backtest_run(&one[i], frames[i], &mo, &to, &bo, NULL), MC_OK);
+    shared sh;
+    member members[MAX_RANKS];
+    for (size_t ranks = 2; ranks <= 3; ranks++) {
+        collective_init(&sh, members, ranks);
+        each_job jobs[MAX_RANKS];
+        pthread_t th[MAX_RANKS];
+        for (size_t r = 0; r < ranks; r++) {
+            jobs[r] = (each_job){.set = &set, .mo = &mo, .to = &to, .bo = bo};
+            jobs[r].bo.collective = &members[r].c;
+            assert_int_equal(pthread_create(&th[r], NULL, each_thread, &jobs[r]), 0);
+        }
+        for (size_t r = 0; r < ranks; r++)
+            pthread_join(th[r], NULL);
+        pthread_barrier_destroy(&sh.barrier);
+        /* one exchange (counts, then bytes) per round of `ranks` series */
+        assert_int_equal(sh.sums, 2 * ((SERIES + ranks - 1) / ranks));
+        for (size_t r = 0; r < ranks; r++) {
+            assert_int_equal(jobs[r].st, MC_OK);
+            for (size_t i = 0; i < SERIES; i++) {
+                same_backtest(jobs[r].out[i], one[i]);
+                mc_backtest_free(jobs[r].out[i]);
+            }
+        }
+    }
+    for (size_t i = 0; i < SERIES; i++) {
+        mc_backtest_free(one[i]);
+        mc_frame_free(frames[i]);
+    }
+}
+
 /* A rank whose training fails fails the backtest everywhere: itself with
    its own error, the others naming it; nobody waits for ever. */
 static void test_backtest_rank_failure_reaches_every_rank(void **state)
@@ -513,6 +588,7 @@ int main(void)
         cmocka_unit_test(test_training_on_ranks_matches_one_process),
         cmocka_unit_test(test_training_refuses_failed_and_bad_collectives),
         cmocka_unit_test(test_backtest_on_ranks_matches_one_process),
+        cmocka_unit_test(test_series_on_ranks_match_one_process),
         cmocka_unit_test(test_backtest_rank_failure_reaches_every_rank),
     };
     /* one BLAS thread per rank, as the MPI command runs them: ranks' thread

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "common/error.h"
+#include "eval/backtest_global.h"
 #include "cli/cli_data.h"
 #include "cli/cli_getopt.h"
 #include "cli/cli_model_opts.h"
@@ -801,7 +802,16 @@ static int run_panel(backtest_args *a, const mc_panel *p, mc_backtest **res, FIL
     a->bo.progress_user = &progress;
     mc_error e;
     mc_status st = MC_OK;
-    if (a->per_series) {
+    const mc_collective *c = a->bo.collective;
+    if (a->per_series && c != NULL && c->ranks > 1) {
+        /* under mpirun: the series dealt over the processes */
+        mc_series_set set;
+        if ((st = mc_series_set_of_panel(&set, p, false, &e)) == MC_OK) {
+            a->bo.progress = NULL;
+            st = mc_backtest_each_series(res, &set, &a->model.mo, &a->model.to, &a->bo, &e);
+            mc_series_set_release(&set);
+        }
+    } else if (a->per_series) {
         for (size_t i = 0; st == MC_OK && i < n; i++) {
             if (!a->quiet)
                 fprintf(err, "maskcast: series %zu of %zu: %s\n", i + 1, n,
@@ -859,7 +869,7 @@ static int backtest_panel(backtest_args *a, mc_cli_output *files, const char *co
     if (status == MC_EXIT_OK && !a->json_stdout)
         panel_summary(out, res, p, a);
     for (int k = 0; status == MC_EXIT_OK && k < 3; k++) {
-        if (paths[k] == NULL)
+        if (paths[k] == NULL || files[k].f == NULL) /* none, or another rank's to write */
             continue;
         int written = MC_EXIT_OK;
         for (size_t i = 0; k < 2 && i < n; i++) {

@@ -377,6 +377,7 @@ static mc_model *train_panel(train_args *a, const mc_panel *p, FILE *err)
                 identity ? ", with a channel per series" : "",
                 mc_panel_static_count(p) ? ", with static covariates" : "");
     mc_train_options to = a->model.to;
+    to.collective = mc_cli_collective(); /* under mpirun: data-parallel */
     mc_cli_progress progress;
     mc_cli_progress_init(&progress, err, a->quiet);
     to.progress = mc_cli_progress_report;

@@ -748,6 +748,31 @@ mc_status mc_backtest_model(mc_backtest **out, const mc_frame *frame, const mc_m
     return run_backtest(out, frame, &mo, &to, bo, model, err);
 }
 
+mc_status mc_backtest_first_origin(size_t *row, const mc_frame *frame, const mc_model_options *mo,
+                                   const mc_backtest_options *bo, mc_error *err)
+{
+    mc_status st = check_options(frame, mo, bo, err);
+    if (st != MC_OK)
+        return st;
+    const size_t rows = mc_frame_rows(frame), day_steps = (size_t)(86400 / mc_frame_step(frame));
+    mc_backtest b = {.horizon = mo->window.horizon, .gap = bo->gap};
+    int64_t *wall = mc_realloc_array(NULL, rows ? rows : 1, sizeof *wall);
+    if (wall == NULL)
+        return mc_error_nomem(err, "the backtest");
+    for (size_t r = 0; r < rows; r++)
+        wall[r] = mc_frame_wall_time(frame, r);
+    size_t start = 0;
+    st = test_start_row(&start, frame, bo, day_steps, err);
+    if (st == MC_OK)
+        st = pick_origins(&b, wall, rows, start, bo->stride ? bo->stride : day_steps, day_steps,
+                          mo->window.lookback, bo->origin_time, err);
+    if (st == MC_OK)
+        *row = b.rows[0];
+    free(b.rows);
+    free(wall);
+    return st;
+}
+
 mc_status mc_backtest_test_start(int64_t *out, const mc_frame *frame,
                                  const mc_backtest_options *bo, mc_error *err)
 {

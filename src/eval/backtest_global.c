@@ -7,6 +7,7 @@
 #include "common/checked.h"
 #include "common/error.h"
 #include "eval/backtest_methods.h"
+#include "train/exchange.h"
 
 /* Prefixes err's message with the series' name. */
 static mc_status about(mc_status st, const char *name, mc_error *err)
@@ -100,5 +101,73 @@ mc_status mc_backtest_run_panel(mc_backtest **out, mc_model **model, const mc_pa
     if (st == MC_OK)
         st = mc_backtest_series(out, model, &set, mo, to, bo, err);
     mc_series_set_release(&set);
+    return st;
+}
+
+/* Series i's model as mc_backtest_run() trains it: on the rows before its
+   first origin, the horizon widened by the gap, alone on this process. */
+static mc_status train_series(mc_model **out, const mc_frame *f, const mc_model_options *mo,
+                              const mc_train_options *to, const mc_backtest_options *bo,
+                              mc_error *err)
+{
+    size_t row = 0;
+    mc_status st = mc_backtest_first_origin(&row, f, mo, bo, err);
+    if (st != MC_OK)
+        return st;
+    mc_model_options wide = *mo;
+    wide.window.horizon = bo->gap + mo->window.horizon;
+    mc_train_options alone = *to;
+    alone.train_rows = row;
+    alone.collective = NULL;
+    return mc_model_train(out, f, &wide, &alone, err);
+}
+
+mc_status mc_backtest_each_series(mc_backtest **out, const mc_series_set *set,
+                                  const mc_model_options *mo, const mc_train_options *to,
+                                  const mc_backtest_options *bo, mc_error *err)
+{
+    const size_t n = set->n;
+    for (size_t i = 0; i < n; i++)
+        out[i] = NULL;
+    const mc_collective *c = bo->collective;
+    const bool spread = c != NULL && c->ranks > 1 && bo->refit_every == 0 && bo->ensemble <= 1 &&
+                        !bo->ablations;
+    mc_status st = MC_OK;
+    if (!spread) {
+        for (size_t i = 0; st == MC_OK && i < n; i++)
+            if ((st = mc_backtest_run(&out[i], set->frames[i], mo, to, bo, err)) != MC_OK)
+                st = about(st, set->names[i], err);
+    } else {
+        mc_model **all = calloc(c->ranks, sizeof *all);
+        if (all == NULL)
+            return mc_error_nomem(err, "the backtest");
+        mc_backtest_options alone = *bo;
+        alone.collective = NULL;
+        for (size_t first = 0; st == MC_OK && first < n; first += c->ranks) {
+            const size_t mine = first + c->rank;
+            mc_model *model = NULL;
+            mc_status made = MC_OK;
+            if (mine < n && (made = train_series(&model, set->frames[mine], mo, to, bo, err)) !=
+                                MC_OK)
+                made = about(made, set->names[mine], err);
+            st = mc_model_exchange(all, model, made, c, err);
+            mc_model_free(model);
+            for (size_t r = 0; st == MC_OK && r < c->ranks && first + r < n; r++) {
+                const size_t i = first + r;
+                if ((st = mc_backtest_model(&out[i], set->frames[i], all[r], &alone, err)) != MC_OK)
+                    st = about(st, set->names[i], err);
+            }
+            for (size_t r = 0; r < c->ranks; r++) {
+                mc_model_free(all[r]);
+                all[r] = NULL;
+            }
+        }
+        free(all);
+    }
+    if (st != MC_OK)
+        for (size_t i = 0; i < n; i++) {
+            mc_backtest_free(out[i]);
+            out[i] = NULL;
+        }
     return st;
 }

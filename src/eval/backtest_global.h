@@ -19,4 +19,18 @@ mc_status mc_backtest_series(mc_backtest **out, mc_model **model, const mc_serie
                              const mc_model_options *mo, const mc_train_options *to,
                              const mc_backtest_options *bo, mc_error *err);
 
+/*
+ * One model per series: each series' result is mc_backtest_run()'s on it.
+ * With bo->collective spanning several processes (and no refits, ensembles
+ * or ablations), the series are dealt over the processes, `ranks` at a time:
+ * each trains its series' model alone, the models are exchanged
+ * (mc_model_exchange), and every process forecasts and scores every series
+ * with them, so that all hold the same results, equal to one process's.
+ * Otherwise the series go one after the other, each backtest spreading its
+ * own training runs as mc_backtest_run() does. out (set->n) as above.
+ */
+mc_status mc_backtest_each_series(mc_backtest **out, const mc_series_set *set,
+                                  const mc_model_options *mo, const mc_train_options *to,
+                                  const mc_backtest_options *bo, mc_error *err);
+
 #endif /* MC_EVAL_BACKTEST_GLOBAL_H */

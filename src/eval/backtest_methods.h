@@ -16,6 +16,11 @@ mc_status mc_backtest_add_method(mc_backtest *b, const char *name, mc_error *err
 mc_status mc_backtest_model(mc_backtest **out, const mc_frame *frame, const mc_model *model,
                             const mc_backtest_options *bo, mc_error *err);
 
+/* The row of the first origin mc_backtest_run() would place in `frame`:
+   its models train on the rows before it. */
+mc_status mc_backtest_first_origin(size_t *row, const mc_frame *frame, const mc_model_options *mo,
+                                   const mc_backtest_options *bo, mc_error *err);
+
 /* The instant the test span of `frame` starts at under `bo`. */
 mc_status mc_backtest_test_start(int64_t *out, const mc_frame *frame,
                                  const mc_backtest_options *bo, mc_error *err);
