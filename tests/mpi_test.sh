@@ -59,6 +59,13 @@ glob=(train "${series[@]}" --epochs 2 --samples-per-epoch 1536 --no-linear-candi
 cmp "$work/global-two-a.safetensors" "$work/global-two-b.safetensors"
 "$python" "$compare" "$work/global-two-a.safetensors" "$work/global-one.safetensors" close 5e-5 1e-4
 echo "(e) a global model on 2 ranks: the same file on reruns, one process's tensors within rounding"
+# (f) train --per-series: the series dealt over the ranks, rank 0 writing
+# every model, each the bytes one process writes
+each=(train "${series[@]}" --per-series --epochs 2 --samples-per-epoch 512 -q)
+"${mpirun[@]}" "$maskcast" "${each[@]}" -o "$work/each-two"
+"$maskcast" "${each[@]}" -o "$work/each-one"
+for z in north south west; do cmp "$work/each-two/$z.safetensors" "$work/each-one/$z.safetensors"; done
+echo "(f) a model per series on 2 ranks: the same files as on 1"
 
 # A command that does not spread is refused on several ranks, and a failure
 # (a missing file) ends every rank instead of leaving one waiting.

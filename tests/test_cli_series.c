@@ -197,6 +197,23 @@ static void global_model_train_and_forecast(void **state)
     rmdir(dir);
 }
 
+/* The bytes of the file at `path`. */
+static char *read_bytes(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    const long n = ftell(f);
+    assert_true(n > 0);
+    rewind(f);
+    char *b = malloc((size_t)n);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *size = (size_t)n;
+    return b;
+}
+
 /* Counts lines of `text`. */
 static size_t lines(const char *text)
 {
@@ -263,6 +280,37 @@ static void backtests(void **state)
     }
     free(both);
     free(alone);
+
+    /* train --per-series: a model per series in a directory, each the bytes
+       of the model trained on its file alone */
+    char models[4200], alone_model[4200], path[4300];
+    snprintf(models, sizeof models, "%s/models", dir);
+    snprintf(alone_model, sizeof alone_model, "%s/alone.st", dir);
+    r = RUN("train", "--csv", one[0], "--csv", one[1], "--future", "temp", "--per-series",
+            TRAIN_OPTS, "-o", models, "--json");
+    check_ok(&r);
+    assert_non_null(strstr(r.out, "\"series\":\t\"south\""));
+    result_free(&r);
+    r = RUN("train", "--csv", one[1], "--future", "temp", TRAIN_OPTS, "-o", alone_model);
+    check_ok(&r);
+    result_free(&r);
+    snprintf(path, sizeof path, "%s/south.safetensors", models);
+    size_t n_per = 0, n_own = 0;
+    char *per = read_bytes(path, &n_per), *own = read_bytes(alone_model, &n_own);
+    assert_true(n_per > 1000);
+    assert_int_equal(n_per, n_own);
+    assert_memory_equal(per, own, n_per);
+    free(per);
+    free(own);
+    remove(path);
+    snprintf(path, sizeof path, "%s/north.safetensors", models);
+    assert_int_equal(remove(path), 0);
+    rmdir(models);
+    remove(alone_model);
+    r = RUN("train", "--csv", one[1], "--per-series", TRAIN_OPTS, "-o", models);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "--per-series trains many series"));
+    result_free(&r);
 
     /* a wide file: two load columns, a series each */
     temp_csv wide;

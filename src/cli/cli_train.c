@@ -1,8 +1,10 @@
 /* maskcast train: a CSV in, a model file out. */
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -15,6 +17,7 @@
 #include "cli/cli_summary.h"
 #include "common/error.h"
 #include "io/atomic_file.h"
+#include "train/exchange.h"
 #include "train/model_internal.h"
 
 static void help(FILE *f)
@@ -42,6 +45,9 @@ static void help(FILE *f)
         "  --no-series-identity   many series: leave out the channel per series that tells the\n"
         "                         global model which series a window is from (on by default\n"
         "                         when the known-future inputs have room: %d channels)\n"
+        "  --per-series           many series: one model per series instead, written as\n"
+        "                         MODEL/SERIES.safetensors (-o names a directory); under\n"
+        "                         mpirun the series are dealt over the processes\n"
         "  -o, --output MODEL     the model file to write (required)\n"
         "  --json                 print a JSON summary on standard output once the model is\n"
         "                         written: its path, what was kept (network, linear or\n"
@@ -71,10 +77,14 @@ typedef struct train_args {
     size_t ensemble;
     bool quiet, json;
     bool no_identity; /* --no-series-identity */
+    bool per_series;  /* --per-series: a model per series into the directory -o names */
     bool interrupted; /* Ctrl-C ended training: what was trained so far is written */
 } train_args;
 
-enum { OPT_ENSEMBLE = MC_OPT_MODEL_END, OPT_FROM, OPT_UNTIL, OPT_JSON, OPT_NO_IDENTITY };
+enum {
+    OPT_ENSEMBLE = MC_OPT_MODEL_END, OPT_FROM, OPT_UNTIL, OPT_JSON, OPT_NO_IDENTITY,
+    OPT_PER_SERIES
+};
 
 static int train_option(void *args, int c, const char *arg, FILE *err)
 {
@@ -96,6 +106,7 @@ static int train_option(void *args, int c, const char *arg, FILE *err)
     case OPT_UNTIL: a->until = arg; return 1;
     case OPT_JSON: a->json = true; return 1;
     case OPT_NO_IDENTITY: a->no_identity = true; return 1;
+    case OPT_PER_SERIES: a->per_series = true; return 1;
     case 'o': a->output = arg; return 1;
     case 'q': a->quiet = true; return 1;
     default: return 0;
@@ -112,6 +123,7 @@ static int parse_args(train_args *a, int argc, char **argv, FILE *out, FILE *err
         {"output", required_argument, NULL, 'o'},
         {"json", no_argument, NULL, OPT_JSON},
         {"no-series-identity", no_argument, NULL, OPT_NO_IDENTITY},
+        {"per-series", no_argument, NULL, OPT_PER_SERIES},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -195,7 +207,8 @@ static mc_model *train_members(train_args *a, const mc_frame *frame, FILE *err)
     for (size_t i = 0; st == MC_OK && !stopped && i < n; i++) {
         mc_train_options to = a->model.to;
         to.seed += i;
-        to.collective = mc_cli_collective(); /* under mpirun: data-parallel */
+        /* under mpirun: data-parallel, unless each process trains its own series */
+        to.collective = a->per_series ? NULL : mc_cli_collective();
         mc_cli_progress progress;
         mc_cli_progress_init(&progress, err, a->quiet);
         to.progress = mc_cli_progress_report;
@@ -415,6 +428,138 @@ static mc_model *train_data(train_args *a, mc_frame **frame, const char **column
     return model;
 }
 
+/* The file name of a series' model: its name with every byte but letters,
+   digits, '.', '-' and '_' replaced by '_' (a leading '.' too). */
+static void series_file(char *out, size_t size, const char *dir, const char *series)
+{
+    int n = snprintf(out, size, "%s/", dir);
+    for (const char *p = series; *p && n >= 0 && (size_t)n + 1 < size; p++) {
+        const char c = *p;
+        const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                          (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                          (c == '.' && p != series);
+        out[n++] = keep ? c : '_';
+    }
+    if (n >= 0 && (size_t)n < size)
+        snprintf(out + n, size - (size_t)n, ".safetensors");
+}
+
+static int write_model(const mc_model *m, const char *path, FILE *err)
+{
+    void *bytes = NULL;
+    size_t size = 0;
+    mc_atomic_file file = {0};
+    mc_error e;
+    mc_status st = mc_atomic_open(&file, path, &e);
+    if (st == MC_OK)
+        st = mc_model_save_buffer(m, &bytes, &size, &e);
+    if (st == MC_OK)
+        st = mc_atomic_write(&file, bytes, size, path, &e);
+    if (st == MC_OK)
+        st = mc_atomic_commit(&file, path, &e);
+    free(bytes);
+    mc_atomic_abort(&file);
+    if (st != MC_OK) {
+        fprintf(err, "maskcast: %s\n", e.message);
+        return MC_EXIT_FAILURE;
+    }
+    return MC_EXIT_OK;
+}
+
+/* --per-series: a model per series of the panel, written into the
+   directory a->output; under mpirun the series are dealt over the
+   processes, their models exchanged, and rank 0 writes them all. */
+static int train_each(train_args *a, const char **columns, FILE *out, FILE *err)
+{
+    if (!mc_cli_data_is_panel(&a->data) || a->data.only != NULL) {
+        fprintf(err, "maskcast train: --per-series trains many series: name them with --series "
+                     "COL, several --csv files or several --target columns\n");
+        return MC_EXIT_USAGE;
+    }
+    if (mkdir(a->output, 0777) != 0 && errno != EEXIST) {
+        fprintf(err, "maskcast train: cannot create the directory %s: %s\n", a->output,
+                strerror(errno));
+        return MC_EXIT_FAILURE;
+    }
+    mc_panel *p = mc_cli_model_load_panel(&a->model, &a->data, columns, err);
+    if (p == NULL)
+        return MC_EXIT_FAILURE;
+    int status = select_panel_rows(a, &p, err);
+    const size_t n = status == MC_EXIT_OK ? mc_panel_series(p) : 0;
+    char (*paths)[4096] = calloc(n ? n : 1, sizeof *paths);
+    if (paths == NULL)
+        status = MC_EXIT_FAILURE;
+    for (size_t i = 0; status == MC_EXIT_OK && i < n; i++) {
+        series_file(paths[i], sizeof paths[i], a->output, mc_panel_series_name(p, i));
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(paths[i], paths[j]) == 0) {
+                fprintf(err, "maskcast train: series \"%s\" and \"%s\" would both be written "
+                             "to %s\n",
+                        mc_panel_series_name(p, j), mc_panel_series_name(p, i), paths[i]);
+                status = MC_EXIT_USAGE;
+            }
+    }
+    const mc_collective *c = mc_cli_collective();
+    const size_t ranks = c != NULL ? c->ranks : 1, rank = c != NULL ? c->rank : 0;
+    mc_model **all = calloc(ranks, sizeof *all);
+    cJSON *list = a->json ? cJSON_CreateArray() : NULL;
+    if (all == NULL || (a->json && list == NULL))
+        status = MC_EXIT_FAILURE;
+    for (size_t first = 0; status == MC_EXIT_OK && first < n; first += ranks) {
+        const size_t mine = first + rank;
+        mc_model *model = NULL;
+        if (mine < n) {
+            if (!a->quiet)
+                fprintf(err, "maskcast: series %zu of %zu: %s\n", mine + 1, n,
+                        mc_panel_series_name(p, mine));
+            model = train_members(a, mc_panel_frame(p, mine), err);
+        }
+        if (ranks > 1) {
+            mc_error e;
+            const mc_status made = mine < n && model == NULL ? MC_ERR_ARGUMENT : MC_OK;
+            if (made != MC_OK)
+                mc_error_set(&e, made, 0, 0, "training series \"%s\" failed",
+                             mc_panel_series_name(p, mine));
+            if (mc_model_exchange(all, model, made, c, &e) != MC_OK) {
+                fprintf(err, "maskcast: %s\n", e.message);
+                status = MC_EXIT_FAILURE;
+            }
+            mc_model_free(model);
+        } else {
+            all[0] = model;
+            if (model == NULL)
+                status = MC_EXIT_FAILURE;
+        }
+        for (size_t r = 0; status == MC_EXIT_OK && r < ranks && first + r < n; r++) {
+            if (!mc_cli_writes())
+                continue;
+            status = write_model(all[r], paths[first + r], err);
+            if (status == MC_EXIT_OK && !a->quiet)
+                fprintf(err, "maskcast: wrote %s (%s)\n", paths[first + r],
+                        mc_model_kept(all[r]));
+            if (status == MC_EXIT_OK && list != NULL) {
+                cJSON *one = mc_cli_training_json(all[r], paths[first + r], false);
+                if (one != NULL)
+                    cJSON_AddStringToObject(one, "series", mc_panel_series_name(p, first + r));
+                if (one == NULL || !cJSON_AddItemToArray(list, one))
+                    status = MC_EXIT_FAILURE;
+            }
+        }
+        for (size_t r = 0; r < ranks; r++) {
+            mc_model_free(all[r]);
+            all[r] = NULL;
+        }
+    }
+    if (status == MC_EXIT_OK && list != NULL && mc_cli_writes())
+        status = mc_cli_print_json(list, out, err);
+    else
+        cJSON_Delete(list);
+    free(all);
+    free(paths);
+    mc_panel_free(p);
+    return status;
+}
+
 int mc_cli_train(int argc, char **argv, FILE *out, FILE *err)
 {
     train_args a;
@@ -429,6 +574,10 @@ int mc_cli_train(int argc, char **argv, FILE *out, FILE *err)
     mc_error e;
     if (status != MC_EXIT_OK)
         goto done;
+    if (a.per_series) {
+        status = train_each(&a, columns, out, err);
+        goto done;
+    }
     /* The model file's temporary is created now, so that an output that
        cannot be written (no such directory, a directory, read-only) fails
        before the training, not after it. */
