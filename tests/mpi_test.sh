@@ -57,9 +57,11 @@ glob=(train "${series[@]}" --epochs 2 --samples-per-epoch 1536 --no-linear-candi
 "${mpirun[@]}" "$maskcast" "${glob[@]}" -o "$work/global-two-b.safetensors"
 "$maskcast" "${glob[@]}" -o "$work/global-one.safetensors"
 cmp "$work/global-two-a.safetensors" "$work/global-two-b.safetensors"
-# the shares' sums round apart from one process's, and two epochs over three
-# series' windows carry that further than (b)'s one series: a looser bound
-"$python" "$compare" "$work/global-two-a.safetensors" "$work/global-one.safetensors" close 2e-4 3e-4
+# the shares' sums round apart from one process's, and AdamW's steps, scaled
+# by each parameter's gradient size, carry a rounding in a near-zero gradient
+# into a step of up to the learning rate (1e-3): measured up to 1.6e-4 on a
+# weight, 3.5e-3 on a kept error of 7.9, and the validation loss 2e-5 apart
+"$python" "$compare" "$work/global-two-a.safetensors" "$work/global-one.safetensors" close 5e-4 1e-3
 echo "(e) a global model on 2 ranks: the same file on reruns, one process's tensors within rounding"
 # (f) train --per-series: the series dealt over the ranks, rank 0 writing
 # every model, each the bytes one process writes
