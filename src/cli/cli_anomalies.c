@@ -11,6 +11,7 @@
 #include "cli/cli_model_opts.h"
 #include "cli/cli_output.h"
 #include "cli/cli_report.h"
+#include "common/error.h"
 #include "data/timestamp.h"
 #include "eval/anomalies.h"
 #include "maskcast/model.h"
@@ -171,13 +172,21 @@ typedef struct listing {
     const int64_t *wall;
 } listing;
 
-static void write_csv(FILE *o, const listing *l)
+/* The listed rows as CSV (after the header when `header`), each led by the
+   series' name when `series` is not NULL. */
+static void write_csv(FILE *o, const listing *l, const char *series, bool header)
 {
-    fprintf(o, "timestamp,value,score,min_mask,windows,observed%s\n", l->truth ? ",recorded" : "");
+    if (header)
+        fprintf(o, "%stimestamp,value,score,min_mask,windows,observed%s\n",
+                series != NULL ? "series," : "", l->truth ? ",recorded" : "");
     for (size_t j = 0; j < l->n; j++) {
         const size_t i = l->rows[j];
         char when[40];
         mc_cli_row_time(l->frame, i, when, sizeof when);
+        if (series != NULL) {
+            mc_cli_write_csv_field(o, series);
+            fputc(',', o);
+        }
         const double v = mc_frame_values(l->frame, 0)[i];
         char value[32] = "";
         if (!isnan(v))
@@ -218,9 +227,13 @@ static void add_ratio(cJSON *o, const char *name, double v)
         cJSON_AddNumberToObject(o, name, v);
 }
 
-static int write_json(FILE *o, const listing *l, const char *model, double threshold, FILE *err)
+/* The listing as a JSON object; with `series`, its name first. */
+static cJSON *listing_json(const listing *l, const char *model, double threshold,
+                           const char *series)
 {
     cJSON *j = cJSON_CreateObject();
+    if (series != NULL)
+        cJSON_AddStringToObject(j, "series", series);
     cJSON_AddStringToObject(j, "model", model);
     cJSON_AddStringToObject(j, "score", "1 - mean anomaly mask over the windows (docs/EXPLAIN.md)");
     cJSON_AddNumberToObject(j, "threshold", threshold);
@@ -273,7 +286,12 @@ static int write_json(FILE *o, const listing *l, const char *model, double thres
             cJSON_AddItemToArray(kinds, x);
         }
     }
-    return mc_cli_print_json(j, o, err);
+    return j;
+}
+
+static int write_json(FILE *o, const listing *l, const char *model, double threshold, FILE *err)
+{
+    return mc_cli_print_json(listing_json(l, model, threshold, NULL), o, err);
 }
 
 /* An empty list is an answer, not a failure: say so, with the highest score
@@ -319,6 +337,120 @@ static int write_report(anomaly_args *a, int argc, char **argv, const mc_model *
     return mc_cli_report_finish(&a->report, r, st, &e, err);
 }
 
+/* One series of a global model: its scores with its view of the model, the
+   threshold its own scores give unless --threshold, its listing written
+   (header with the first series) or added to `list` (JSON). */
+static int anomalies_of_series(anomaly_args *a, const mc_model *m, const mc_panel *p, size_t i,
+                               FILE *w, cJSON *list, FILE *err)
+{
+    const char *name = mc_panel_series_name(p, i);
+    const mc_frame *f = mc_panel_frame(p, i);
+    char q[MC_ERROR_NAME_SIZE];
+    mc_model *view = NULL;
+    mc_bound b = {0};
+    mc_anomaly_scores s = {0};
+    size_t *rows = NULL;
+    mc_error e;
+    int status = MC_EXIT_FAILURE;
+    double threshold = a->threshold;
+    if (mc_model_for_series(&view, m, name, &e) != MC_OK ||
+        mc_model_bind(&b, view, f, mc_frame_rows(f), &e) != MC_OK ||
+        mc_anomaly_score(&s, view, &b.series, &e) != MC_OK) {
+        fprintf(err, "maskcast anomalies: series \"%s\": %s\n", mc_error_name(q, name),
+                e.message);
+        goto done;
+    }
+    if (a->start != NULL && !drop_before(&s, b.series.wall, a->start, err))
+        goto done;
+    if (isnan(threshold)) {
+        double median = NAN;
+        if (mc_anomaly_median_score(&s, &median, &e) != MC_OK) {
+            fprintf(err, "maskcast: %s\n", e.message);
+            goto done;
+        }
+        threshold = mc_anomaly_threshold_of_median(median);
+        if (isnan(threshold)) {
+            fprintf(err, "maskcast anomalies: series \"%s\": no value is scored\n",
+                    mc_error_name(q, name));
+            goto done;
+        }
+        fprintf(err, "maskcast anomalies: series \"%s\": threshold %.4g, from its scores (their "
+                     "median %.4g)\n",
+                mc_error_name(q, name), threshold, median);
+    }
+    listing l = {.frame = f, .scores = &s, .wall = b.series.wall};
+    a->threshold = threshold; /* listed_rows reads it; the caller resets it per series */
+    rows = listed_rows(&s, a, &l.n);
+    if (rows == NULL) {
+        fprintf(err, "maskcast: out of memory\n");
+        goto done;
+    }
+    l.rows = rows;
+    status = MC_EXIT_OK;
+    if (list != NULL) {
+        cJSON *one = listing_json(&l, a->model, threshold, name);
+        if (one == NULL || !cJSON_AddItemToArray(list, one))
+            status = MC_EXIT_FAILURE;
+    } else {
+        write_csv(w, &l, name, i == 0);
+    }
+done:
+    free(rows);
+    mc_anomaly_scores_free(&s);
+    mc_bound_free(&b);
+    mc_model_free(view);
+    return status;
+}
+
+/* A global model without --only: every series of the data, each with its
+   view of the model and its own threshold. */
+static int anomalies_panel(anomaly_args *a, const mc_model *m, FILE *out, FILE *err)
+{
+    if (a->truth != NULL || a->report.path != NULL) {
+        fprintf(err, "maskcast anomalies: --%s reads one series: add --only ID\n",
+                a->truth != NULL ? "truth" : "report");
+        return MC_EXIT_USAGE;
+    }
+    const char *columns[2 * MC_MAX_COVARIATES];
+    if (mc_cli_model_time(&a->data, m, "anomalies", err) != MC_EXIT_OK)
+        return MC_EXIT_USAGE;
+    if (a->data.csv_opt.target_column == NULL && a->data.series_column != NULL &&
+        a->data.targets.n <= 1)
+        a->data.csv_opt.target_column = mc_model_column_name(m, 0);
+    if (a->data.covariates.n == 0) {
+        a->data.csv_opt.covariates = columns;
+        a->data.csv_opt.n_covariates =
+            mc_cli_model_covariates(m, mc_model_past_columns(m) + mc_model_future_columns(m),
+                                    a->data.csv_opt.target_column, columns);
+    }
+    mc_panel *p = mc_cli_data_load_panel(&a->data, err);
+    if (p == NULL)
+        return MC_EXIT_FAILURE;
+    const bool fixed = !isnan(a->threshold);
+    cJSON *doc = a->json ? cJSON_CreateObject() : NULL, *list = NULL;
+    if (doc != NULL) {
+        cJSON_AddStringToObject(doc, "model", a->model);
+        list = cJSON_AddArrayToObject(doc, "series");
+    }
+    mc_cli_output o;
+    FILE *w = mc_cli_output_open(&o, a->output, out, err);
+    int status = w != NULL && (!a->json || list != NULL) ? MC_EXIT_OK : MC_EXIT_FAILURE;
+    for (size_t i = 0; status == MC_EXIT_OK && i < mc_panel_series(p); i++) {
+        if (!fixed)
+            a->threshold = NAN; /* each series its own */
+        status = anomalies_of_series(a, m, p, i, w, list, err);
+    }
+    if (status == MC_EXIT_OK && doc != NULL)
+        status = mc_cli_print_json(doc, w, err);
+    else
+        cJSON_Delete(doc);
+    if (w != NULL && mc_cli_output_close(&o, status == MC_EXIT_OK, err) != 0 &&
+        status == MC_EXIT_OK)
+        status = MC_EXIT_FAILURE;
+    mc_panel_free(p);
+    return status;
+}
+
 int mc_cli_anomalies(int argc, char **argv, FILE *out, FILE *err)
 {
     anomaly_args a;
@@ -343,6 +475,10 @@ int mc_cli_anomalies(int argc, char **argv, FILE *out, FILE *err)
         goto done;
     if (mc_model_load(&m, a.model, &e) != MC_OK) {
         fprintf(err, "maskcast: %s\n", e.message);
+        goto done;
+    }
+    if (mc_model_series(m) > 0 && a.data.only == NULL && mc_cli_data_is_panel(&a.data)) {
+        status = anomalies_panel(&a, m, out, err);
         goto done;
     }
     if ((status = mc_cli_series_model(&m, &a.data, "anomalies", err)) != MC_EXIT_OK)
@@ -395,7 +531,7 @@ int mc_cli_anomalies(int argc, char **argv, FILE *out, FILE *err)
     if (a.json)
         status = write_json(w, &l, a.model, a.threshold, err);
     else
-        write_csv(w, &l);
+        write_csv(w, &l, NULL, true);
     if (mc_cli_output_close(&o, status == MC_EXIT_OK, err) != 0 && status == MC_EXIT_OK)
         status = MC_EXIT_FAILURE;
     if (status == MC_EXIT_OK && !a.json && l.agree != NULL)
