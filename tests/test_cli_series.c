@@ -191,7 +191,22 @@ static void global_model_train_and_forecast(void **state)
         result_free(&alone);
     }
     result_free(&r);
-    r = RUN("explain", "-m", model, "--csv", longf.path, "--series", "zone");
+    /* explain: every series, each the scores --only gives it */
+    r = RUN("explain", "-m", model, "--csv", longf.path, "--series", "zone", "--days", "3");
+    check_ok(&r);
+    assert_true(strncmp(r.out, "series,horizon,group", 20) == 0);
+    cli_result south = RUN("explain", "-m", model, "--csv", longf.path, "--series", "zone",
+                           "--only", "south", "--days", "3");
+    check_ok(&south);
+    const char *body = strchr(south.out, '\n') + 1;
+    for (const char *row = body; *row; row = strchr(row, '\n') + 1) {
+        char line[512];
+        snprintf(line, sizeof line, "\nsouth,%.*s\n", (int)(strchr(row, '\n') - row), row);
+        assert_non_null(strstr(r.out, line));
+    }
+    result_free(&south);
+    result_free(&r);
+    r = RUN("explain", "-m", model, "--csv", longf.path, "--series", "zone", "--report", "x.html");
     assert_int_equal(r.status, 2);
     assert_non_null(strstr(r.err, "--only"));
     result_free(&r);

@@ -219,13 +219,21 @@ static size_t *choose_origins(const explain_args *a, const mc_model *m, const mc
     return origins;
 }
 
-static void write_csv(FILE *o, const mc_explain *r)
+/* The scores as CSV (after the header when `header`), each row led by the
+   series' name when `series` is not NULL. */
+static void write_csv(FILE *o, const mc_explain *r, const char *series, bool header)
 {
     const size_t K = r->horizon + 1;
-    fprintf(o, "horizon,group,mae,permuted_mae,increase,increase_sd,share\n");
+    if (header)
+        fprintf(o, "%shorizon,group,mae,permuted_mae,increase,increase_sd,share\n",
+                series != NULL ? "series," : "");
     for (size_t k = 0; k < K; k++)
         for (size_t g = 0; g < r->n_groups; g++) {
             const double inc = r->increase[g * K + k];
+            if (series != NULL) {
+                mc_cli_write_csv_field(o, series);
+                fputc(',', o);
+            }
             if (k < r->horizon)
                 fprintf(o, "%zu,", k + 1);
             else
@@ -368,10 +376,13 @@ static cJSON *step_json(const mc_explain *r, size_t k)
     return s;
 }
 
-static int write_json(FILE *o, const mc_explain *r, const explain_args *a, const char *first,
-                      const char *last, int64_t stride, const char *temporal, FILE *err)
+static cJSON *explain_json(const mc_explain *r, const explain_args *a, const char *first,
+                           const char *last, int64_t stride, const char *temporal,
+                           const char *series)
 {
     cJSON *j = cJSON_CreateObject();
+    if (series != NULL)
+        cJSON_AddStringToObject(j, "series", series);
     cJSON_AddStringToObject(j, "model", a->model);
     cJSON_AddStringToObject(j, "method", "permutation importance (docs/EXPLAIN.md)");
     cJSON_AddNumberToObject(j, "origins", (double)r->n_origins);
@@ -387,7 +398,13 @@ static int write_json(FILE *o, const mc_explain *r, const explain_args *a, const
     cJSON_AddItemToObject(j, "all", step_json(r, r->horizon));
     if (r->attention != NULL)
         attention_json(j, r, temporal);
-    return mc_cli_print_json(j, o, err);
+    return j;
+}
+
+static int write_json(FILE *o, const mc_explain *r, const explain_args *a, const char *first,
+                      const char *last, int64_t stride, const char *temporal, FILE *err)
+{
+    return mc_cli_print_json(explain_json(r, a, first, last, stride, temporal, NULL), o, err);
 }
 
 /* The report: the importance heatmap, and the attention where the model has it. */
@@ -398,6 +415,113 @@ static int write_report(explain_args *a, int argc, char **argv, const mc_model *
     mc_error e;
     const mc_status st = r != NULL ? mc_report_add_explain(r, x, &e) : MC_ERR_NOMEM;
     return mc_cli_report_finish(&a->report, r, st, &e, err);
+}
+
+/* One series of a global model, with its view of the model: written as CSV
+   (header with the first series), as a table under its name, or added to
+   `list` (JSON). */
+static int explain_series(explain_args *a, const mc_model *m, const mc_panel *p, size_t i,
+                          FILE *w, cJSON *list, FILE *err)
+{
+    const char *name = mc_panel_series_name(p, i);
+    const mc_frame *f = mc_panel_frame(p, i);
+    char q[MC_ERROR_NAME_SIZE];
+    mc_model *view = NULL;
+    mc_bound b = {0};
+    size_t *origins = NULL, *strata = NULL, n = 0;
+    mc_explain *r = NULL;
+    mc_error e;
+    int status = MC_EXIT_FAILURE;
+    if (mc_model_for_series(&view, m, name, &e) != MC_OK ||
+        mc_model_bind(&b, view, f, mc_frame_rows(f), &e) != MC_OK) {
+        fprintf(err, "maskcast explain: series \"%s\": %s\n", mc_error_name(q, name), e.message);
+        goto done;
+    }
+    if ((origins = choose_origins(a, view, f, &b.series, &n, err)) == NULL)
+        goto done;
+    mc_explain_options eo = a->eo;
+    if (a->same_time) {
+        if ((strata = malloc(n * sizeof *strata)) == NULL)
+            goto done;
+        mc_explain_time_strata(strata, &b.series, origins, n);
+        eo.strata = strata;
+    }
+    if (mc_explain_run(&r, view, &b.series, origins, n, &eo, &e) != MC_OK) {
+        fprintf(err, "maskcast explain: series \"%s\": %s\n", mc_error_name(q, name), e.message);
+        goto done;
+    }
+    char first[40], last[40], stride[32], temporal[32];
+    mc_cli_row_time(f, origins[0], first, sizeof first);
+    mc_cli_row_time(f, origins[n - 1], last, sizeof last);
+    const int64_t stride_s =
+        n > 1 ? (int64_t)(origins[1] - origins[0]) * mc_model_step(m) : mc_model_step(m);
+    mc_cli_format_duration(stride_s, stride, sizeof stride);
+    if (mc_model_get_option(m, "temporal", temporal, sizeof temporal, NULL) != MC_OK)
+        strcpy(temporal, "none");
+    status = MC_EXIT_OK;
+    if (list != NULL) {
+        cJSON *one = explain_json(r, a, first, last, stride_s, temporal, name);
+        if (one == NULL || !cJSON_AddItemToArray(list, one))
+            status = MC_EXIT_FAILURE;
+    } else if (a->table) {
+        fprintf(w, "%sseries %s\n", i ? "\n" : "", mc_error_name(q, name));
+        write_table(w, r, first, last, stride, a->same_time);
+        if (r->attention != NULL)
+            write_attention_table(w, r, strcmp(temporal, "local") == 0,
+                                  mc_model_best_epoch(view) == 0);
+    } else {
+        write_csv(w, r, name, i == 0);
+    }
+done:
+    mc_explain_free(r);
+    free(origins);
+    free(strata);
+    mc_bound_free(&b);
+    mc_model_free(view);
+    return status;
+}
+
+/* A global model without --only: every series of the data. */
+static int explain_panel(explain_args *a, const mc_model *m, FILE *out, FILE *err)
+{
+    if (a->report.path != NULL) {
+        fprintf(err, "maskcast explain: --report reads one series: add --only ID\n");
+        return MC_EXIT_USAGE;
+    }
+    const char *columns[2 * MC_MAX_COVARIATES];
+    if (mc_cli_model_time(&a->data, m, "explain", err) != MC_EXIT_OK)
+        return MC_EXIT_USAGE;
+    if (a->data.csv_opt.target_column == NULL && a->data.series_column != NULL &&
+        a->data.targets.n <= 1)
+        a->data.csv_opt.target_column = mc_model_column_name(m, 0);
+    if (a->data.covariates.n == 0) {
+        a->data.csv_opt.covariates = columns;
+        a->data.csv_opt.n_covariates =
+            mc_cli_model_covariates(m, mc_model_past_columns(m) + mc_model_future_columns(m),
+                                    a->data.csv_opt.target_column, columns);
+    }
+    mc_panel *p = mc_cli_data_load_panel(&a->data, err);
+    if (p == NULL)
+        return MC_EXIT_FAILURE;
+    cJSON *doc = a->json ? cJSON_CreateObject() : NULL, *list = NULL;
+    if (doc != NULL) {
+        cJSON_AddStringToObject(doc, "model", a->model);
+        list = cJSON_AddArrayToObject(doc, "series");
+    }
+    mc_cli_output o;
+    FILE *w = mc_cli_output_open(&o, a->output, out, err);
+    int status = w != NULL && (!a->json || list != NULL) ? MC_EXIT_OK : MC_EXIT_FAILURE;
+    for (size_t i = 0; status == MC_EXIT_OK && i < mc_panel_series(p); i++)
+        status = explain_series(a, m, p, i, w, list, err);
+    if (status == MC_EXIT_OK && doc != NULL)
+        status = mc_cli_print_json(doc, w, err);
+    else
+        cJSON_Delete(doc);
+    if (w != NULL && mc_cli_output_close(&o, status == MC_EXIT_OK, err) != 0 &&
+        status == MC_EXIT_OK)
+        status = MC_EXIT_FAILURE;
+    mc_panel_free(p);
+    return status;
 }
 
 int mc_cli_explain(int argc, char **argv, FILE *out, FILE *err)
@@ -422,6 +546,10 @@ int mc_cli_explain(int argc, char **argv, FILE *out, FILE *err)
         goto done;
     if (mc_model_load(&m, a.model, &e) != MC_OK) {
         fprintf(err, "maskcast: %s\n", e.message);
+        goto done;
+    }
+    if (mc_model_series(m) > 0 && a.data.only == NULL && mc_cli_data_is_panel(&a.data)) {
+        status = explain_panel(&a, m, out, err);
         goto done;
     }
     if ((status = mc_cli_series_model(&m, &a.data, "explain", err)) != MC_EXIT_OK)
@@ -463,7 +591,7 @@ int mc_cli_explain(int argc, char **argv, FILE *out, FILE *err)
             write_attention_table(w, r, strcmp(temporal, "local") == 0,
                                   mc_model_best_epoch(m) == 0);
     } else
-        write_csv(w, r);
+        write_csv(w, r, NULL, true);
     if (mc_cli_output_close(&o, status == MC_EXIT_OK, err) != 0 && status == MC_EXIT_OK)
         status = MC_EXIT_FAILURE;
     if (status == MC_EXIT_OK && a.report.path != NULL)
