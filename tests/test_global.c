@@ -152,6 +152,7 @@ static void scaling_is_per_series(void **state)
         assert_close(ub[k], 10.0 * ua[k], 1e-2 * fabs(ub[k]) + 1e-3, 0.0);
     }
     /* the global model itself forecasts no series: its view does */
+    mc_model_free(vb);
     assert_int_equal(mc_model_for_series(&vb, va, "large", &e), MC_ERR_ARGUMENT);
     assert_int_equal(mc_model_for_series(&vb, g, "medium", &e), MC_ERR_ARGUMENT);
     assert_non_null(strstr(e.message, "medium"));
