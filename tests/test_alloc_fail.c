@@ -41,6 +41,7 @@
 #include "data/timestamp.h"
 #include "io/json.h"
 #include "maskcast/maskcast.h"
+#include "train/global.h"
 
 /* ---- fingerprints of results ----------------------------------------------- */
 
@@ -484,6 +485,36 @@ static mc_status train_run(void *state, mc_error *err)
     return mc_model_train(&fx->out_model, fx->frame, &mo, &to, err);
 }
 
+/* A global model of two series (identity and a static covariate) through
+   its file, and one series' view of it. */
+static mc_status global_run(void *state, mc_error *err)
+{
+    fixture *fx = state;
+    mc_model_options mo;
+    mc_train_options to;
+    tiny_options(fx, &mo, &to);
+    const mc_frame *frames[] = {fx->frame, fx->history};
+    static const char *const names[] = {"a", "b"}, *const statics[] = {"class"};
+    static const double values[] = {1.0, 2.0};
+    const mc_series_set set = {.n = 2, .frames = frames, .names = names, .n_static = 1,
+                               .static_names = statics, .static_values = values,
+                               .identity = true};
+    mc_model *g = NULL, *loaded = NULL;
+    void *bytes = NULL;
+    size_t size = 0;
+    mc_status st = mc_model_train_series(&g, &set, &mo, &to, err);
+    if (st == MC_OK)
+        st = mc_model_save_buffer(g, &bytes, &size, err);
+    if (st == MC_OK)
+        st = mc_model_load_buffer(&loaded, bytes, size, "global", err);
+    if (st == MC_OK)
+        st = mc_model_for_series(&fx->out_model, loaded, "b", err);
+    free(bytes);
+    mc_model_free(loaded);
+    mc_model_free(g);
+    return st;
+}
+
 static mc_status forecaster_run(void *state, mc_error *err)
 {
     fixture *fx = state;
@@ -893,6 +924,12 @@ static void test_train(void **state)
     fx->variant = 0;
 }
 
+static void test_global(void **state)
+{
+    const path p = {"global", global_run, model_fingerprint, model_release};
+    exercise(&p, *state);
+}
+
 static void test_forecaster(void **state)
 {
     fixture *fx = *state;
@@ -1044,7 +1081,8 @@ int main(void)
         cmocka_unit_test(test_load),
         cmocka_unit_test(test_save),       cmocka_unit_test(test_save_file),
         cmocka_unit_test(test_train_steps),
-        cmocka_unit_test(test_train),      cmocka_unit_test(test_forecaster),
+        cmocka_unit_test(test_train),      cmocka_unit_test(test_global),
+        cmocka_unit_test(test_forecaster),
         cmocka_unit_test(test_forecast),   cmocka_unit_test(test_report),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
