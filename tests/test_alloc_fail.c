@@ -502,7 +502,7 @@ static mc_status global_run(void *state, mc_error *err)
     mc_model *g = NULL, *loaded = NULL;
     void *bytes = NULL;
     size_t size = 0;
-    mc_status st = mc_model_train_series(&g, &set, &mo, &to, err);
+    mc_status st = mc_model_train_series(&g, &set, &mo, &to, NULL, err);
     if (st == MC_OK)
         st = mc_model_save_buffer(g, &bytes, &size, err);
     if (st == MC_OK)

@@ -158,12 +158,23 @@ static void global_model_train_and_forecast(void **state)
     }
     result_free(&r);
 
-    /* one series by --only, as JSON */
+    /* one series by --only: the plain output, the rows the pooled one gives it */
+    cli_result all = RUN("forecast", "-m", model, "--csv", longf.path, "--series", "zone");
+    check_ok(&all);
+    r = RUN("forecast", "-m", model, "--csv", longf.path, "--series", "zone", "--only", "south");
+    check_ok(&r);
+    assert_true(strncmp(r.out, "timestamp,horizon,forecast\n", 27) == 0);
+    for (const char *row = strchr(r.out, '\n') + 1; *row; row = strchr(row, '\n') + 1) {
+        char line[256];
+        snprintf(line, sizeof line, "\nsouth,%.*s\n", (int)(strchr(row, '\n') - row), row);
+        assert_non_null(strstr(all.out, line));
+    }
+    result_free(&r);
+    result_free(&all);
     r = RUN("forecast", "-m", model, "--csv", longf.path, "--series", "zone", "--only", "south",
             "--json");
     check_ok(&r);
-    assert_non_null(strstr(r.out, "\"series\":\t\"south\""));
-    assert_null(strstr(r.out, "north"));
+    assert_non_null(strstr(r.out, "\"forecasts\""));
     result_free(&r);
 
     /* refusals: no series column, an unknown series, a static file missing one */

@@ -125,7 +125,7 @@ static void scaling_is_per_series(void **state)
     options(&mo, &to);
     mc_model *g = NULL;
     mc_error e;
-    mc_status st = mc_model_train_series(&g, &set, &mo, &to, &e);
+    mc_status st = mc_model_train_series(&g, &set, &mo, &to, NULL, &e);
     if (st != MC_OK)
         print_error("%s\n", e.message);
     assert_int_equal(st, MC_OK);
@@ -152,6 +152,10 @@ static void scaling_is_per_series(void **state)
         assert_close(ub[k], 10.0 * ua[k], 1e-2 * fabs(ub[k]) + 1e-3, 0.0);
     }
     /* the global model itself forecasts no series: its view does */
+    double fg[24];
+    int64_t tg[24];
+    assert_int_equal(mc_model_forecast(g, ha, a, tg, fg, &e), MC_ERR_ARGUMENT);
+    assert_non_null(strstr(e.message, "mc_model_for_series"));
     mc_model_free(vb);
     assert_int_equal(mc_model_for_series(&vb, va, "large", &e), MC_ERR_ARGUMENT);
     assert_int_equal(mc_model_for_series(&vb, g, "medium", &e), MC_ERR_ARGUMENT);
@@ -183,7 +187,7 @@ static void identity_and_statics_round_trip(void **state)
     mc_train_options to;
     options(&mo, &to);
     mc_model *g = NULL;
-    assert_int_equal(mc_model_train_series(&g, &set, &mo, &to, NULL), MC_OK);
+    assert_int_equal(mc_model_train_series(&g, &set, &mo, &to, NULL, NULL), MC_OK);
     /* temp, three identities, two statics */
     assert_int_equal(mc_model_future_columns(g), 6);
     assert_string_equal(mc_model_column_name(g, 2), "series:north");
@@ -251,11 +255,11 @@ static void refusals(void **state)
     const mc_frame *frames[] = {a, shortf};
     const char *names[] = {"long", "short"};
     mc_series_set set = {.n = 2, .frames = frames, .names = names};
-    assert_int_equal(mc_model_train_series(&g, &set, &mo, &to, &e), MC_ERR_EMPTY);
+    assert_int_equal(mc_model_train_series(&g, &set, &mo, &to, NULL, &e), MC_ERR_EMPTY);
     assert_non_null(strstr(e.message, "\"short\""));
     assert_null(g);
     set.n = 0;
-    assert_int_equal(mc_model_train_series(&g, &set, &mo, &to, &e), MC_ERR_ARGUMENT);
+    assert_int_equal(mc_model_train_series(&g, &set, &mo, &to, NULL, &e), MC_ERR_ARGUMENT);
     /* more identity channels than a model has room for */
     enum { MANY = 40 };
     const mc_frame *many[MANY];
@@ -267,7 +271,7 @@ static void refusals(void **state)
         many_names[i] = text[i];
     }
     mc_series_set big = {.n = MANY, .frames = many, .names = many_names, .identity = true};
-    assert_int_equal(mc_model_train_series(&g, &big, &mo, &to, &e), MC_ERR_ARGUMENT);
+    assert_int_equal(mc_model_train_series(&g, &big, &mo, &to, NULL, &e), MC_ERR_ARGUMENT);
     assert_non_null(strstr(e.message, "identity"));
     mc_frame_free(shortf);
     mc_frame_free(a);

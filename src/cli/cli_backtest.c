@@ -291,6 +291,13 @@ static int parse_args(backtest_args *a, int argc, char **argv, FILE *out, FILE *
         fprintf(err, "maskcast backtest: give --test-start or --test-days, not both\n");
         return MC_EXIT_USAGE;
     }
+    if ((a->per_series || a->no_identity) &&
+        (!mc_cli_data_is_panel(&a->data) || a->data.only != NULL)) {
+        fprintf(err, "maskcast backtest: --%s is for many series (--series COL, several --csv "
+                     "files or several --target columns, without --only)\n",
+                a->per_series ? "per-series" : "no-series-identity");
+        return MC_EXIT_USAGE;
+    }
     return mc_cli_data_check(&a->data, err) ? MC_EXIT_OK : MC_EXIT_USAGE;
 }
 
@@ -826,8 +833,8 @@ static int run_panel(backtest_args *a, const mc_panel *p, mc_backtest **res, FIL
             }
         }
     } else {
-        const size_t room = MC_MAX_COVARIATES - a->model.mo.features.n_future -
-                            mc_panel_static_count(p);
+        const size_t used = a->model.mo.features.n_future + mc_panel_static_count(p);
+        const size_t room = used < MC_MAX_COVARIATES ? MC_MAX_COVARIATES - used : 0;
         const bool identity = !a->no_identity && n <= room;
         if (!a->quiet)
             fprintf(err, "maskcast: a global model of %zu series%s\n", n,
@@ -858,6 +865,18 @@ static int backtest_panel(backtest_args *a, mc_cli_output *files, const char *co
     if (p == NULL)
         return MC_EXIT_FAILURE;
     int status = resolve_times(a, mc_panel_frame(p, 0), err);
+    if (status == MC_EXIT_OK && a->test_start != NULL) {
+        /* the earliest instant at or after --test-start in any series */
+        int64_t start = INT64_MAX;
+        for (size_t i = 0; status == MC_EXIT_OK && i < mc_panel_series(p); i++) {
+            const mc_frame *f = mc_panel_frame(p, i);
+            size_t r = 0;
+            status = mc_cli_row_at(f, "backtest", "--test-start", a->test_start, &r, err);
+            if (status == MC_EXIT_OK && r < mc_frame_rows(f) && mc_frame_times(f)[r] < start)
+                start = mc_frame_times(f)[r];
+        }
+        a->bo.test_start = start;
+    }
     const size_t n = mc_panel_series(p);
     mc_backtest **res = calloc(n, sizeof *res);
     if (status == MC_EXIT_OK && res == NULL)
@@ -922,6 +941,10 @@ int mc_cli_backtest(int argc, char **argv, FILE *out, FILE *err)
         status = MC_EXIT_FAILURE;
         goto done;
     }
+    /* under mpirun: the training runs (or series) dealt out over the ranks,
+       or a single run data-parallel */
+    a.bo.collective = mc_cli_collective();
+    a.model.to.collective = mc_cli_collective();
     if (mc_cli_data_is_panel(&a.data) && a.data.only == NULL) {
         status = backtest_panel(&a, files, paths, columns, out, err);
         if (fflush(out) != 0 || ferror(out))
@@ -940,10 +963,6 @@ int mc_cli_backtest(int argc, char **argv, FILE *out, FILE *err)
     mc_cli_progress_init(&progress.line, err, a.quiet);
     a.bo.progress = on_progress;
     a.bo.progress_user = &progress;
-    /* under mpirun: the training runs dealt out over the ranks, or a single
-       run data-parallel */
-    a.bo.collective = mc_cli_collective();
-    a.model.to.collective = mc_cli_collective();
     mc_error e;
     mc_status st = mc_backtest_run(&b, frame, &a.model.mo, &a.model.to, &a.bo, &e);
     mc_cli_progress_end(&progress.line);

@@ -370,7 +370,7 @@ static int forecast_global(forecast_args *a, const mc_model *m, FILE *out, FILE 
     }
     if (a->future_path != NULL || a->report.path != NULL) {
         fprintf(err, "maskcast forecast: with many series, give known-future values in each "
-                     "series' rows after its last load (--%s reads one series)\n",
+                     "series' rows after its last load (--%s reads one series: add --only ID)\n",
                 a->future_path != NULL ? "future-csv" : "report");
         return MC_EXIT_USAGE;
     }
@@ -474,6 +474,11 @@ int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
         status = MC_EXIT_FAILURE;
         goto done;
     }
+    /* one series of a global model: its view, as for a model of one series
+       (before the data options take the model's strings) */
+    if (a.data.only != NULL &&
+        (status = mc_cli_series_model(&m, &a.data, "forecast", err)) != MC_EXIT_OK)
+        goto done;
     /* The model's time column and zone unless the options name them. */
     if ((status = mc_cli_model_time(&a.data, m, "forecast", err)) != MC_EXIT_OK)
         goto done;
@@ -483,7 +488,9 @@ int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
     }
     /* The history holds the load and the past inputs, and the known-future
        inputs too unless they come from their own file. */
-    if (a.data.csv_opt.target_column == NULL)
+    /* files of one series each, or wide files, name their load themselves */
+    if (a.data.csv_opt.target_column == NULL &&
+        (!mc_cli_data_is_panel(&a.data) || (a.data.series_column != NULL && a.data.targets.n <= 1)))
         a.data.csv_opt.target_column = mc_model_column_name(m, 0);
     /* Each column once: a column may be both a past and a known-future input. */
     const char *columns[2 * MC_MAX_COVARIATES];

@@ -18,6 +18,7 @@
 #include "common/error.h"
 #include "io/atomic_file.h"
 #include "train/exchange.h"
+#include "train/global.h"
 #include "train/model_internal.h"
 
 static void help(FILE *f)
@@ -137,7 +138,19 @@ static int parse_args(train_args *a, int argc, char **argv, FILE *out, FILE *err
     const int rest = mc_cli_check_arguments(&cmd, missing, argc, argv, err);
     if (rest != MC_EXIT_OK)
         return rest;
-    return mc_cli_data_check(&a->data, err) ? MC_EXIT_OK : MC_EXIT_USAGE;
+    if (!mc_cli_data_check(&a->data, err))
+        return MC_EXIT_USAGE;
+    if (a->no_identity && a->per_series) {
+        fprintf(err, "maskcast train: --no-series-identity is for a global model, not "
+                     "--per-series\n");
+        return MC_EXIT_USAGE;
+    }
+    if (a->no_identity && (!mc_cli_data_is_panel(&a->data) || a->data.only != NULL)) {
+        fprintf(err, "maskcast train: --no-series-identity is for many series (--series COL, "
+                     "several --csv files or several --target columns, without --only)\n");
+        return MC_EXIT_USAGE;
+    }
+    return MC_EXIT_OK;
 }
 
 /* Each candidate's validation loss and which one the model is. */
@@ -374,8 +387,8 @@ static mc_model *train_panel(train_args *a, const mc_panel *p, FILE *err)
         return NULL;
     }
     const size_t n = mc_panel_series(p);
-    const size_t room = MC_MAX_COVARIATES - a->model.mo.features.n_future -
-                        mc_panel_static_count(p);
+    const size_t used = a->model.mo.features.n_future + mc_panel_static_count(p);
+    const size_t room = used < MC_MAX_COVARIATES ? MC_MAX_COVARIATES - used : 0;
     bool identity = !a->no_identity;
     if (identity && n > room) {
         identity = false;
@@ -397,11 +410,21 @@ static mc_model *train_panel(train_args *a, const mc_panel *p, FILE *err)
     to.progress_user = &progress;
     mc_model *model = NULL;
     mc_error e;
-    const mc_status st = mc_model_train_panel(&model, p, &a->model.mo, &to, identity, &e);
+    mc_series_set set;
+    bool stopped = false;
+    mc_status st = mc_series_set_of_panel(&set, p, identity, &e);
+    if (st == MC_OK) /* Ctrl-C keeps the best so far, as for one series */
+        st = mc_model_train_series(&model, &set, &a->model.mo, &to, &stopped, &e);
+    mc_series_set_release(&set);
     mc_cli_progress_end(&progress);
     if (st != MC_OK) {
         fprintf(err, "maskcast: %s\n", e.message);
         return NULL;
+    }
+    if (stopped) {
+        a->interrupted = true;
+        fprintf(err, "maskcast: interrupted: keeping %s so far\n",
+                mc_model_best_epoch(model) > 0 ? "the best epoch" : "the linear forecaster");
     }
     return model;
 }
@@ -476,9 +499,11 @@ static int train_each(train_args *a, const char **columns, FILE *out, FILE *err)
                      "COL, several --csv files or several --target columns\n");
         return MC_EXIT_USAGE;
     }
-    if (mkdir(a->output, 0777) != 0 && errno != EEXIST) {
-        fprintf(err, "maskcast train: cannot create the directory %s: %s\n", a->output,
-                strerror(errno));
+    struct stat dir;
+    if ((mkdir(a->output, 0777) != 0 && errno != EEXIST) || stat(a->output, &dir) != 0 ||
+        !S_ISDIR(dir.st_mode)) {
+        fprintf(err, "maskcast train: --per-series writes into a directory: %s %s\n", a->output,
+                errno == EEXIST ? "is not one" : strerror(errno));
         return MC_EXIT_FAILURE;
     }
     mc_panel *p = mc_cli_model_load_panel(&a->model, &a->data, columns, err);

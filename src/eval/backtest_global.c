@@ -39,6 +39,10 @@ mc_status mc_backtest_series(mc_backtest **out, mc_model **model, const mc_serie
         if (t < start)
             start = t;
     }
+    /* the model forecasts the gap and the horizon, as mc_backtest_run()'s do */
+    mc_model_options wide = *mo;
+    wide.window.horizon = bo->gap + mo->window.horizon;
+    const size_t need = wide.window.lookback + wide.window.horizon + 1;
     mc_frame **cut = calloc(set->n, sizeof *cut);
     if (cut == NULL)
         return mc_error_nomem(err, "the backtest");
@@ -48,9 +52,14 @@ mc_status mc_backtest_series(mc_backtest **out, mc_model **model, const mc_serie
         size_t rows = 0;
         while (rows < mc_frame_rows(set->frames[i]) && t[rows] < start)
             rows++;
-        st = rows > 0 ? mc_frame_slice(&cut[i], set->frames[i], 0, rows, err)
-                      : mc_error_set(err, MC_ERR_EMPTY, 0, 0,
-                                     "no rows before the test start to train on");
+        st = rows >= need
+                 ? mc_frame_slice(&cut[i], set->frames[i], 0, rows, err)
+                 : mc_error_set(err, MC_ERR_EMPTY, 0, 0,
+                                "%zu rows before the common test start (the earliest of the "
+                                "series'), too few to train on (%zu needed); give a test start "
+                                "(or fewer test days) that leaves every series a history, or "
+                                "leave this one out",
+                                rows, need);
         if (st != MC_OK)
             st = about(st, set->names[i], err);
     }
@@ -58,7 +67,7 @@ mc_status mc_backtest_series(mc_backtest **out, mc_model **model, const mc_serie
     if (st == MC_OK) {
         mc_series_set train = *set;
         train.frames = (const mc_frame *const *)cut;
-        st = mc_model_train_series(&global, &train, mo, to, err);
+        st = mc_model_train_series(&global, &train, &wide, to, NULL, err);
     }
     for (size_t i = 0; i < set->n; i++)
         mc_frame_free(cut[i]);

@@ -75,6 +75,8 @@ mc_status mc_model_bind_history(mc_bound *b, const mc_model *m, const mc_frame *
                                 mc_error *err)
 {
     memset(b, 0, sizeof *b);
+    if (m->series.n > 0)
+        return mc_global_model_refused(m, err);
     if (mc_frame_step(f) == 0)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
                             "the history is not regularised (call mc_frame_regularize() first)");

@@ -136,6 +136,8 @@ mc_status mc_forecaster_create(mc_forecaster **out, const mc_model *model, mc_er
     if (out == NULL || model == NULL)
         return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
                             "a forecaster needs a model and a place to store it");
+    if (model->series.n > 0)
+        return mc_global_model_refused(model, err);
     mc_forecaster *fc = calloc(1, sizeof *fc);
     if (fc == NULL)
         return mc_error_nomem(err, "creating a forecaster");

@@ -289,8 +289,10 @@ static void time_span(const mc_series_set *set, int64_t *first, int64_t *last)
 
 mc_status mc_model_train_series(mc_model **out, const mc_series_set *set,
                                 const mc_model_options *mo, const mc_train_options *to,
-                                mc_error *err)
+                                bool *stopped, mc_error *err)
 {
+    if (stopped != NULL)
+        *stopped = false;
     *out = NULL;
     mc_status st = check_set(set, mo, to, err);
     if (st != MC_OK)
@@ -334,8 +336,23 @@ mc_status mc_model_train_series(mc_model **out, const mc_series_set *set,
     bool done = false;
     while (st == MC_OK && !done)
         st = mc_trainer_step(t, &done, err);
-    if (st == MC_OK)
+    if (st == MC_ERR_CANCELLED && stopped != NULL) {
+        /* interrupted: the best so far, when an epoch (or the linear
+           forecaster) gave one */
+        const mc_status cancelled = st;
         st = mc_trainer_model(t, out, err);
+        if (st == MC_OK && mc_model_best_epoch(*out) == 0 &&
+            strcmp(mc_model_kept(*out), "linear") != 0) {
+            mc_model_free(*out);
+            *out = NULL;
+            st = mc_error_set(err, cancelled, 0, 0,
+                              "training was interrupted before its first epoch ended: "
+                              "nothing to save");
+        }
+        *stopped = st == MC_OK;
+    } else if (st == MC_OK) {
+        st = mc_trainer_model(t, out, err);
+    }
     mc_trainer_free(t);
     stack_free(&s);
     free(zero);
@@ -398,7 +415,7 @@ mc_status mc_model_train_panel(mc_model **out, const mc_panel *panel, const mc_m
     mc_series_set set;
     mc_status st = mc_series_set_of_panel(&set, panel, identity, err);
     if (st == MC_OK)
-        st = mc_model_train_series(out, &set, mo, to, err);
+        st = mc_model_train_series(out, &set, mo, to, NULL, err);
     mc_series_set_release(&set);
     return st;
 }
@@ -406,6 +423,15 @@ mc_status mc_model_train_panel(mc_model **out, const mc_panel *panel, const mc_m
 /* ---- series views --------------------------------------------------------- */
 
 size_t mc_model_series(const mc_model *m) { return m->series.n; }
+
+mc_status mc_global_model_refused(const mc_model *m, mc_error *err)
+{
+    char q[MC_ERROR_NAME_SIZE];
+    return mc_error_set(err, MC_ERR_ARGUMENT, 0, 0,
+                        "a global model of %zu series forecasts a series through its view: "
+                        "take one with mc_model_for_series() (\"%s\", ...)",
+                        m->series.n, mc_error_name(q, m->series.names[0]));
+}
 
 bool mc_model_channel_constant(const mc_model *m, size_t c)
 {

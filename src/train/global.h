@@ -27,10 +27,12 @@ typedef struct mc_series_set {
 #define MC_STATIC_PREFIX "static:"
 
 /* Trains a global model on every row of the set's series (to->train_rows
-   must be 0: cut each series before instead). */
+   must be 0: cut each series before instead). When `stopped` is not NULL a
+   training cancelled by its progress callback keeps the best model so far
+   (MC_OK, *stopped true) if an epoch or the linear forecaster gave one. */
 mc_status mc_model_train_series(mc_model **out, const mc_series_set *set,
                                 const mc_model_options *mo, const mc_train_options *to,
-                                mc_error *err);
+                                bool *stopped, mc_error *err);
 
 /* The set of a panel's series (arrays allocated here, strings and frames
    borrowed from the panel: it must outlive the set); free with

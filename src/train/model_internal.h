@@ -91,6 +91,10 @@ struct mc_model {
    middle one); 0 for a point model. */
 size_t mc_model_median_output(const mc_model *m);
 
+/* MC_ERR_ARGUMENT for a global model given where one series' model is
+   needed, saying to take its view (mc_model_for_series()). */
+mc_status mc_global_model_refused(const mc_model *m, mc_error *err);
+
 /* Whether channel c holds a constant rather than a column of the data: a
    series view's identity and static channels, or a global model's. */
 bool mc_model_channel_constant(const mc_model *m, size_t c);
