@@ -326,6 +326,30 @@ static void backtest_forecasts_are_the_views(void **state)
         mc_model_free(view);
         mc_backtest_free(res[i]);
     }
+    /* a gap: the model forecasts it and the horizon, the backtest scores the
+       horizon after it, as for one series */
+    mc_model_free(g);
+    bo.gap = 3;
+    assert_int_equal(mc_backtest_series(res, &g, &set, &mo, &to, &bo, NULL), MC_OK);
+    assert_int_equal(mc_model_horizon(g), 27);
+    {
+        mc_model *view = NULL;
+        assert_int_equal(mc_model_for_series(&view, g, "a", NULL), MC_OK);
+        assert_int_equal(mc_backtest_horizon(res[0]), 24);
+        mc_frame *h = NULL;
+        const size_t first = mc_backtest_first_target_row(res[0], 0);
+        assert_int_equal(mc_frame_slice(&h, a, 0, first - 3, NULL), MC_OK);
+        double f[27];
+        int64_t t[27];
+        assert_int_equal(mc_model_forecast(view, h, a, t, f, NULL), MC_OK);
+        for (size_t k = 0; k < 24; k++)
+            assert_close(mc_backtest_forecasts(res[0], 0)[k], f[3 + k], 1e-6 * fabs(f[3 + k]), 0.0);
+        mc_frame_free(h);
+        mc_model_free(view);
+    }
+    mc_backtest_free(res[0]);
+    mc_backtest_free(res[1]);
+    bo.gap = 0;
     /* refits are refused: the global model trains once */
     bo.refit_every = 2;
     assert_int_equal(mc_backtest_series(res, NULL, &set, &mo, &to, &bo, &e), MC_ERR_ARGUMENT);
