@@ -337,27 +337,30 @@ static int write_report(anomaly_args *a, int argc, char **argv, const mc_model *
     return mc_cli_report_finish(&a->report, r, st, &e, err);
 }
 
-/* One series of a global model: its scores with its view of the model, the
-   threshold its own scores give unless --threshold, its listing written
-   (header with the first series) or added to `list` (JSON). */
-static int anomalies_of_series(anomaly_args *a, const mc_model *m, const mc_panel *p, size_t i,
-                               FILE *w, cJSON *list, FILE *err)
+/* One series of a global model (mc_cli_series_fn): its scores with its view
+   of the model, the threshold its own scores give unless --threshold. */
+typedef struct series_ctx {
+    anomaly_args *a;
+    bool fixed; /* --threshold given */
+} series_ctx;
+
+static int anomalies_of_series(void *ctx, const mc_model *view, const mc_panel *p, size_t i,
+                               FILE *w, cJSON **json, FILE *err)
 {
+    series_ctx *c = ctx;
+    anomaly_args *a = c->a;
     const char *name = mc_panel_series_name(p, i);
     const mc_frame *f = mc_panel_frame(p, i);
     char q[MC_ERROR_NAME_SIZE];
-    mc_model *view = NULL;
     mc_bound b = {0};
     mc_anomaly_scores s = {0};
     size_t *rows = NULL;
     mc_error e;
     int status = MC_EXIT_FAILURE;
-    double threshold = a->threshold;
-    if (mc_model_for_series(&view, m, name, &e) != MC_OK ||
-        mc_model_bind(&b, view, f, mc_frame_rows(f), &e) != MC_OK ||
+    double threshold = c->fixed ? a->threshold : NAN;
+    if (mc_model_bind(&b, view, f, mc_frame_rows(f), &e) != MC_OK ||
         mc_anomaly_score(&s, view, &b.series, &e) != MC_OK) {
-        fprintf(err, "maskcast anomalies: series \"%s\": %s\n", mc_error_name(q, name),
-                e.message);
+        fprintf(err, "maskcast anomalies: %s\n", e.message);
         goto done;
     }
     if (a->start != NULL && !drop_before(&s, b.series.wall, a->start, err))
@@ -370,8 +373,7 @@ static int anomalies_of_series(anomaly_args *a, const mc_model *m, const mc_pane
         }
         threshold = mc_anomaly_threshold_of_median(median);
         if (isnan(threshold)) {
-            fprintf(err, "maskcast anomalies: series \"%s\": no value is scored\n",
-                    mc_error_name(q, name));
+            fprintf(err, "maskcast anomalies: no value is scored\n");
             goto done;
         }
         fprintf(err, "maskcast anomalies: series \"%s\": threshold %.4g, from its scores (their "
@@ -379,7 +381,7 @@ static int anomalies_of_series(anomaly_args *a, const mc_model *m, const mc_pane
                 mc_error_name(q, name), threshold, median);
     }
     listing l = {.frame = f, .scores = &s, .wall = b.series.wall};
-    a->threshold = threshold; /* listed_rows reads it; the caller resets it per series */
+    a->threshold = threshold; /* listed_rows reads it */
     rows = listed_rows(&s, a, &l.n);
     if (rows == NULL) {
         fprintf(err, "maskcast: out of memory\n");
@@ -387,18 +389,14 @@ static int anomalies_of_series(anomaly_args *a, const mc_model *m, const mc_pane
     }
     l.rows = rows;
     status = MC_EXIT_OK;
-    if (list != NULL) {
-        cJSON *one = listing_json(&l, a->model, threshold, name);
-        if (one == NULL || !cJSON_AddItemToArray(list, one))
-            status = MC_EXIT_FAILURE;
-    } else {
+    if (json != NULL)
+        *json = listing_json(&l, a->model, threshold, name);
+    else
         write_csv(w, &l, name, i == 0);
-    }
 done:
     free(rows);
     mc_anomaly_scores_free(&s);
     mc_bound_free(&b);
-    mc_model_free(view);
     return status;
 }
 
@@ -411,42 +409,14 @@ static int anomalies_panel(anomaly_args *a, const mc_model *m, FILE *out, FILE *
                 a->truth != NULL ? "truth" : "report");
         return MC_EXIT_USAGE;
     }
-    const char *columns[2 * MC_MAX_COVARIATES];
     if (mc_cli_model_time(&a->data, m, "anomalies", err) != MC_EXIT_OK)
         return MC_EXIT_USAGE;
-    if (a->data.csv_opt.target_column == NULL && a->data.series_column != NULL &&
-        a->data.targets.n <= 1)
-        a->data.csv_opt.target_column = mc_model_column_name(m, 0);
-    if (a->data.covariates.n == 0) {
-        a->data.csv_opt.covariates = columns;
-        a->data.csv_opt.n_covariates =
-            mc_cli_model_covariates(m, mc_model_past_columns(m) + mc_model_future_columns(m),
-                                    a->data.csv_opt.target_column, columns);
-    }
-    mc_panel *p = mc_cli_data_load_panel(&a->data, err);
+    mc_panel *p = mc_cli_model_panel_load(&a->data, m, err);
     if (p == NULL)
         return MC_EXIT_FAILURE;
-    const bool fixed = !isnan(a->threshold);
-    cJSON *doc = a->json ? cJSON_CreateObject() : NULL, *list = NULL;
-    if (doc != NULL) {
-        cJSON_AddStringToObject(doc, "model", a->model);
-        list = cJSON_AddArrayToObject(doc, "series");
-    }
-    mc_cli_output o;
-    FILE *w = mc_cli_output_open(&o, a->output, out, err);
-    int status = w != NULL && (!a->json || list != NULL) ? MC_EXIT_OK : MC_EXIT_FAILURE;
-    for (size_t i = 0; status == MC_EXIT_OK && i < mc_panel_series(p); i++) {
-        if (!fixed)
-            a->threshold = NAN; /* each series its own */
-        status = anomalies_of_series(a, m, p, i, w, list, err);
-    }
-    if (status == MC_EXIT_OK && doc != NULL)
-        status = mc_cli_print_json(doc, w, err);
-    else
-        cJSON_Delete(doc);
-    if (w != NULL && mc_cli_output_close(&o, status == MC_EXIT_OK, err) != 0 &&
-        status == MC_EXIT_OK)
-        status = MC_EXIT_FAILURE;
+    series_ctx c = {.a = a, .fixed = !isnan(a->threshold)};
+    const int status = mc_cli_each_series(p, m, a->model, a->output, a->json,
+                                          anomalies_of_series, &c, out, err);
     mc_panel_free(p);
     return status;
 }

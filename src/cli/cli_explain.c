@@ -417,24 +417,22 @@ static int write_report(explain_args *a, int argc, char **argv, const mc_model *
     return mc_cli_report_finish(&a->report, r, st, &e, err);
 }
 
-/* One series of a global model, with its view of the model: written as CSV
-   (header with the first series), as a table under its name, or added to
-   `list` (JSON). */
-static int explain_series(explain_args *a, const mc_model *m, const mc_panel *p, size_t i,
-                          FILE *w, cJSON *list, FILE *err)
+/* One series of a global model (mc_cli_series_fn), with its view of the
+   model: CSV rows, a table under its name, or its JSON object. */
+static int explain_series(void *ctx, const mc_model *view, const mc_panel *p, size_t i, FILE *w,
+                          cJSON **json, FILE *err)
 {
+    explain_args *a = ctx;
     const char *name = mc_panel_series_name(p, i);
     const mc_frame *f = mc_panel_frame(p, i);
     char q[MC_ERROR_NAME_SIZE];
-    mc_model *view = NULL;
     mc_bound b = {0};
     size_t *origins = NULL, *strata = NULL, n = 0;
     mc_explain *r = NULL;
     mc_error e;
     int status = MC_EXIT_FAILURE;
-    if (mc_model_for_series(&view, m, name, &e) != MC_OK ||
-        mc_model_bind(&b, view, f, mc_frame_rows(f), &e) != MC_OK) {
-        fprintf(err, "maskcast explain: series \"%s\": %s\n", mc_error_name(q, name), e.message);
+    if (mc_model_bind(&b, view, f, mc_frame_rows(f), &e) != MC_OK) {
+        fprintf(err, "maskcast explain: %s\n", e.message);
         goto done;
     }
     if ((origins = choose_origins(a, view, f, &b.series, &n, err)) == NULL)
@@ -447,22 +445,20 @@ static int explain_series(explain_args *a, const mc_model *m, const mc_panel *p,
         eo.strata = strata;
     }
     if (mc_explain_run(&r, view, &b.series, origins, n, &eo, &e) != MC_OK) {
-        fprintf(err, "maskcast explain: series \"%s\": %s\n", mc_error_name(q, name), e.message);
+        fprintf(err, "maskcast explain: %s\n", e.message);
         goto done;
     }
     char first[40], last[40], stride[32], temporal[32];
     mc_cli_row_time(f, origins[0], first, sizeof first);
     mc_cli_row_time(f, origins[n - 1], last, sizeof last);
     const int64_t stride_s =
-        n > 1 ? (int64_t)(origins[1] - origins[0]) * mc_model_step(m) : mc_model_step(m);
+        n > 1 ? (int64_t)(origins[1] - origins[0]) * mc_model_step(view) : mc_model_step(view);
     mc_cli_format_duration(stride_s, stride, sizeof stride);
-    if (mc_model_get_option(m, "temporal", temporal, sizeof temporal, NULL) != MC_OK)
+    if (mc_model_get_option(view, "temporal", temporal, sizeof temporal, NULL) != MC_OK)
         strcpy(temporal, "none");
     status = MC_EXIT_OK;
-    if (list != NULL) {
-        cJSON *one = explain_json(r, a, first, last, stride_s, temporal, name);
-        if (one == NULL || !cJSON_AddItemToArray(list, one))
-            status = MC_EXIT_FAILURE;
+    if (json != NULL) {
+        *json = explain_json(r, a, first, last, stride_s, temporal, name);
     } else if (a->table) {
         fprintf(w, "%sseries %s\n", i ? "\n" : "", mc_error_name(q, name));
         write_table(w, r, first, last, stride, a->same_time);
@@ -477,7 +473,6 @@ done:
     free(origins);
     free(strata);
     mc_bound_free(&b);
-    mc_model_free(view);
     return status;
 }
 
@@ -488,38 +483,13 @@ static int explain_panel(explain_args *a, const mc_model *m, FILE *out, FILE *er
         fprintf(err, "maskcast explain: --report reads one series: add --only ID\n");
         return MC_EXIT_USAGE;
     }
-    const char *columns[2 * MC_MAX_COVARIATES];
     if (mc_cli_model_time(&a->data, m, "explain", err) != MC_EXIT_OK)
         return MC_EXIT_USAGE;
-    if (a->data.csv_opt.target_column == NULL && a->data.series_column != NULL &&
-        a->data.targets.n <= 1)
-        a->data.csv_opt.target_column = mc_model_column_name(m, 0);
-    if (a->data.covariates.n == 0) {
-        a->data.csv_opt.covariates = columns;
-        a->data.csv_opt.n_covariates =
-            mc_cli_model_covariates(m, mc_model_past_columns(m) + mc_model_future_columns(m),
-                                    a->data.csv_opt.target_column, columns);
-    }
-    mc_panel *p = mc_cli_data_load_panel(&a->data, err);
+    mc_panel *p = mc_cli_model_panel_load(&a->data, m, err);
     if (p == NULL)
         return MC_EXIT_FAILURE;
-    cJSON *doc = a->json ? cJSON_CreateObject() : NULL, *list = NULL;
-    if (doc != NULL) {
-        cJSON_AddStringToObject(doc, "model", a->model);
-        list = cJSON_AddArrayToObject(doc, "series");
-    }
-    mc_cli_output o;
-    FILE *w = mc_cli_output_open(&o, a->output, out, err);
-    int status = w != NULL && (!a->json || list != NULL) ? MC_EXIT_OK : MC_EXIT_FAILURE;
-    for (size_t i = 0; status == MC_EXIT_OK && i < mc_panel_series(p); i++)
-        status = explain_series(a, m, p, i, w, list, err);
-    if (status == MC_EXIT_OK && doc != NULL)
-        status = mc_cli_print_json(doc, w, err);
-    else
-        cJSON_Delete(doc);
-    if (w != NULL && mc_cli_output_close(&o, status == MC_EXIT_OK, err) != 0 &&
-        status == MC_EXIT_OK)
-        status = MC_EXIT_FAILURE;
+    const int status =
+        mc_cli_each_series(p, m, a->model, a->output, a->json, explain_series, a, out, err);
     mc_panel_free(p);
     return status;
 }

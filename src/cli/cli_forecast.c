@@ -326,22 +326,6 @@ static int write_report(forecast_args *a, int argc, char **argv, const mc_model 
     return mc_cli_report_finish(&a->report, r, st, &e, err);
 }
 
-/* The columns a global model reads from the panel: the load (named in each
-   file, or as trained for --series) and its covariates, not its identity
-   and static channels. */
-static void global_columns(forecast_args *a, const mc_model *m, const char **columns)
-{
-    if (a->data.csv_opt.target_column == NULL && a->data.targets.n <= 1 &&
-        a->data.series_column != NULL)
-        a->data.csv_opt.target_column = mc_model_column_name(m, 0);
-    if (a->data.covariates.n == 0) {
-        a->data.csv_opt.covariates = columns;
-        a->data.csv_opt.n_covariates =
-            mc_cli_model_covariates(m, mc_model_past_columns(m) + mc_model_future_columns(m),
-                                    a->data.csv_opt.target_column, columns);
-    }
-}
-
 /* One series' forecast and intervals into times (H) and values (H, Q). */
 static int forecast_one(forecast_args *a, const mc_model *view, const mc_frame *history,
                         int64_t *times, double *values, FILE *err)
@@ -357,8 +341,31 @@ static int forecast_one(forecast_args *a, const mc_model *view, const mc_frame *
     return a->iv.n > 0 ? interval_bounds(&a->iv, view, history, values, err) : MC_EXIT_OK;
 }
 
+/* One series of a global model (mc_cli_series_fn): its forecast with its
+   view of the model, as CSV rows or its JSON object. */
+static int forecast_series(void *ctx, const mc_model *view, const mc_panel *p, size_t i, FILE *w,
+                           cJSON **json, FILE *err)
+{
+    forecast_args *a = ctx;
+    const size_t H = mc_model_horizon(view), Q = mc_model_quantiles(view);
+    int64_t *times = calloc(H, sizeof *times);
+    double *values = calloc(H * Q, sizeof *values);
+    int status = times != NULL && values != NULL ? MC_EXIT_OK : MC_EXIT_FAILURE;
+    if (status == MC_EXIT_OK)
+        status = forecast_one(a, view, mc_panel_frame(p, i), times, values, err);
+    if (status == MC_EXIT_OK && json != NULL)
+        *json = forecast_json(view, a->model_path, times, values, &a->iv, mc_panel_frame(p, i),
+                              mc_panel_series_name(p, i));
+    else if (status == MC_EXIT_OK)
+        write_csv(w, view, times, values, &a->iv, mc_panel_frame(p, i),
+                  mc_panel_series_name(p, i), i == 0);
+    free(times);
+    free(values);
+    return status;
+}
+
 /* A global model's forecasts for every series of the panel the data
-   options read (--only: one), each with its view of the model. */
+   options read, each with its view of the model. */
 static int forecast_global(forecast_args *a, const mc_model *m, FILE *out, FILE *err)
 {
     if (!mc_cli_data_is_panel(&a->data)) {
@@ -374,56 +381,11 @@ static int forecast_global(forecast_args *a, const mc_model *m, FILE *out, FILE 
                 a->future_path != NULL ? "future-csv" : "report");
         return MC_EXIT_USAGE;
     }
-    const char *columns[2 * MC_MAX_COVARIATES];
-    global_columns(a, m, columns);
-    mc_panel *p = mc_cli_data_load_panel(&a->data, err);
+    mc_panel *p = mc_cli_model_panel_load(&a->data, m, err);
     if (p == NULL)
         return MC_EXIT_FAILURE;
-    const size_t H = mc_model_horizon(m), Q = mc_model_quantiles(m), n = mc_panel_series(p);
-    int64_t *times = calloc(H, sizeof *times);
-    double *values = calloc(H * Q, sizeof *values);
-    cJSON *doc = a->json ? cJSON_CreateObject() : NULL, *list = NULL;
-    if (doc != NULL) {
-        cJSON_AddStringToObject(doc, "model", a->model_path);
-        list = cJSON_AddArrayToObject(doc, "series");
-    }
-    int status = times && values && (!a->json || list) ? MC_EXIT_OK : MC_EXIT_FAILURE;
-    mc_cli_output o;
-    FILE *f = status == MC_EXIT_OK ? mc_cli_output_open(&o, a->output, out, err) : NULL;
-    if (f == NULL)
-        status = MC_EXIT_FAILURE;
-    for (size_t i = 0; status == MC_EXIT_OK && i < n; i++) {
-        const char *name = mc_panel_series_name(p, i);
-        mc_model *view = NULL;
-        mc_error e;
-        if (mc_model_for_series(&view, m, name, &e) != MC_OK) {
-            fprintf(err, "maskcast forecast: %s\n", e.message);
-            status = MC_EXIT_FAILURE;
-            break;
-        }
-        status = forecast_one(a, view, mc_panel_frame(p, i), times, values, err);
-        if (status != MC_EXIT_OK) {
-            char q[MC_ERROR_NAME_SIZE];
-            fprintf(err, "maskcast forecast: (series \"%s\")\n", mc_error_name(q, name));
-        } else if (a->json) {
-            cJSON *one = forecast_json(view, a->model_path, times, values, &a->iv,
-                                       mc_panel_frame(p, i), name);
-            if (one == NULL || !cJSON_AddItemToArray(list, one))
-                status = MC_EXIT_FAILURE;
-        } else {
-            write_csv(f, view, times, values, &a->iv, mc_panel_frame(p, i), name, i == 0);
-        }
-        mc_model_free(view);
-    }
-    if (status == MC_EXIT_OK && a->json)
-        status = mc_cli_print_json(doc, f, err);
-    else
-        cJSON_Delete(doc);
-    if (f != NULL && mc_cli_output_close(&o, status == MC_EXIT_OK, err) != 0 &&
-        status == MC_EXIT_OK)
-        status = MC_EXIT_FAILURE;
-    free(times);
-    free(values);
+    const int status = mc_cli_each_series(p, m, a->model_path, a->output, a->json,
+                                          forecast_series, a, out, err);
     mc_panel_free(p);
     return status;
 }

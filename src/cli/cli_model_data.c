@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_output.h"
 #include "common/error.h"
 #include "maskcast/model.h"
 
@@ -110,4 +111,69 @@ int mc_cli_series_model(mc_model **m, const mc_cli_data *d, const char *command,
     mc_model_free(*m);
     *m = view;
     return MC_EXIT_OK;
+}
+
+mc_panel *mc_cli_model_panel_load(mc_cli_data *d, const mc_model *m, FILE *err)
+{
+    const char *columns[2 * MC_MAX_COVARIATES];
+    const char *target = d->csv_opt.target_column;
+    const char *const *covariates = d->csv_opt.covariates;
+    const size_t n_covariates = d->csv_opt.n_covariates;
+    /* long files name the load as trained; files of one series each, and
+       wide files, name theirs themselves */
+    if (d->csv_opt.target_column == NULL && d->series_column != NULL && d->targets.n <= 1)
+        d->csv_opt.target_column = mc_model_column_name(m, 0);
+    if (d->covariates.n == 0) { /* the model's covariates, not its identity and statics */
+        d->csv_opt.covariates = columns;
+        d->csv_opt.n_covariates =
+            mc_cli_model_covariates(m, mc_model_past_columns(m) + mc_model_future_columns(m),
+                                    d->csv_opt.target_column, columns);
+    }
+    mc_panel *p = mc_cli_data_load_panel(d, err);
+    d->csv_opt.target_column = target; /* columns[] goes out of scope */
+    d->csv_opt.covariates = covariates;
+    d->csv_opt.n_covariates = n_covariates;
+    return p;
+}
+
+int mc_cli_each_series(const mc_panel *p, const mc_model *m, const char *model_path,
+                       const char *output, bool json, mc_cli_series_fn fn, void *ctx, FILE *out,
+                       FILE *err)
+{
+    cJSON *doc = json ? cJSON_CreateObject() : NULL, *list = NULL;
+    if (doc != NULL) {
+        cJSON_AddStringToObject(doc, "model", model_path);
+        list = cJSON_AddArrayToObject(doc, "series");
+    }
+    mc_cli_output o;
+    FILE *w = !json || list != NULL ? mc_cli_output_open(&o, output, out, err) : NULL;
+    int status = w != NULL ? MC_EXIT_OK : MC_EXIT_FAILURE;
+    for (size_t i = 0; status == MC_EXIT_OK && i < mc_panel_series(p); i++) {
+        const char *name = mc_panel_series_name(p, i);
+        mc_model *view = NULL;
+        mc_error e;
+        if (mc_model_for_series(&view, m, name, &e) != MC_OK) {
+            fprintf(err, "maskcast: %s\n", e.message);
+            status = MC_EXIT_FAILURE;
+            break;
+        }
+        cJSON *one = NULL;
+        status = fn(ctx, view, p, i, w, json ? &one : NULL, err);
+        if (status != MC_EXIT_OK) {
+            char q[MC_ERROR_NAME_SIZE];
+            fprintf(err, "maskcast: (series \"%s\")\n", mc_error_name(q, name));
+        } else if (json && (one == NULL || !cJSON_AddItemToArray(list, one))) {
+            cJSON_Delete(one);
+            status = MC_EXIT_FAILURE;
+        }
+        mc_model_free(view);
+    }
+    if (status == MC_EXIT_OK && doc != NULL)
+        status = mc_cli_print_json(doc, w, err);
+    else
+        cJSON_Delete(doc);
+    if (w != NULL && mc_cli_output_close(&o, status == MC_EXIT_OK, err) != 0 &&
+        status == MC_EXIT_OK)
+        status = MC_EXIT_FAILURE;
+    return status;
 }

@@ -3,6 +3,8 @@
 #ifndef MC_CLI_CLI_MODEL_DATA_H
 #define MC_CLI_CLI_MODEL_DATA_H
 
+#include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "cli/cli_data.h"
@@ -47,5 +49,30 @@ mc_frame *mc_cli_model_data_load(mc_cli_data *d, const mc_model *m, mc_bound *bo
  * data, a series it does not know).
  */
 int mc_cli_series_model(mc_model **m, const mc_cli_data *d, const char *command, FILE *err);
+
+/*
+ * Reads the series a global model `m` is given (every series of d's panel,
+ * or --only's): the load (as trained, for long files) and the model's
+ * covariates, not its identity and static channels. Call
+ * mc_cli_model_time() first. NULL after a message on failure.
+ */
+mc_panel *mc_cli_model_panel_load(mc_cli_data *d, const mc_model *m, FILE *err);
+
+/* One series' part of a command over a global model's series: `view` is the
+   series' model; writes its rows to `w` (a header with series 0) or, with
+   JSON, stores its object in *json (json not NULL). Returns an exit status
+   after a message. */
+typedef int (*mc_cli_series_fn)(void *ctx, const mc_model *view, const mc_panel *p, size_t i,
+                                FILE *w, cJSON **json, FILE *err);
+
+/*
+ * Runs `fn` on every series of `p` with its view of the global model `m`,
+ * into `output` (NULL: `out`), written atomically, or as one JSON object
+ * {"model": model_path, "series": [...]} with `json`; a series' failure ends
+ * the run (its name printed after its error) and removes the output.
+ */
+int mc_cli_each_series(const mc_panel *p, const mc_model *m, const char *model_path,
+                       const char *output, bool json, mc_cli_series_fn fn, void *ctx, FILE *out,
+                       FILE *err);
 
 #endif /* MC_CLI_CLI_MODEL_DATA_H */
