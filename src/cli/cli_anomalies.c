@@ -337,6 +337,32 @@ static int write_report(anomaly_args *a, int argc, char **argv, const mc_model *
     return mc_cli_report_finish(&a->report, r, st, &e, err);
 }
 
+/* The default threshold from the scores (mc_anomaly_threshold_of_median),
+   said on `err` (after "series NAME: " when `series` is not NULL); false
+   after a message when none can be drawn. */
+static bool default_threshold(const mc_anomaly_scores *s, const char *series, double *threshold,
+                              FILE *err)
+{
+    char q[MC_ERROR_NAME_SIZE], who[MC_ERROR_NAME_SIZE + 16] = "";
+    if (series != NULL)
+        snprintf(who, sizeof who, "series \"%s\": ", mc_error_name(q, series));
+    double median = NAN;
+    mc_error e;
+    if (mc_anomaly_median_score(s, &median, &e) != MC_OK) {
+        fprintf(err, "maskcast: %s\n", e.message);
+        return false;
+    }
+    *threshold = mc_anomaly_threshold_of_median(median);
+    if (isnan(*threshold)) {
+        fprintf(err, "maskcast anomalies: %sno value is scored (none is seen by a window after "
+                     "--start)\n", who);
+        return false;
+    }
+    fprintf(err, "maskcast anomalies: %sthreshold %.4g, from the scores (their median %.4g); "
+                 "--threshold T to choose another\n", who, *threshold, median);
+    return true;
+}
+
 /* One series of a global model (mc_cli_series_fn): its scores with its view
    of the model, the threshold its own scores give unless --threshold. */
 typedef struct series_ctx {
@@ -351,7 +377,6 @@ static int anomalies_of_series(void *ctx, const mc_model *view, const mc_panel *
     anomaly_args *a = c->a;
     const char *name = mc_panel_series_name(p, i);
     const mc_frame *f = mc_panel_frame(p, i);
-    char q[MC_ERROR_NAME_SIZE];
     mc_bound b = {0};
     mc_anomaly_scores s = {0};
     size_t *rows = NULL;
@@ -365,21 +390,8 @@ static int anomalies_of_series(void *ctx, const mc_model *view, const mc_panel *
     }
     if (a->start != NULL && !drop_before(&s, b.series.wall, a->start, err))
         goto done;
-    if (isnan(threshold)) {
-        double median = NAN;
-        if (mc_anomaly_median_score(&s, &median, &e) != MC_OK) {
-            fprintf(err, "maskcast: %s\n", e.message);
-            goto done;
-        }
-        threshold = mc_anomaly_threshold_of_median(median);
-        if (isnan(threshold)) {
-            fprintf(err, "maskcast anomalies: no value is scored\n");
-            goto done;
-        }
-        fprintf(err, "maskcast anomalies: series \"%s\": threshold %.4g, from its scores (their "
-                     "median %.4g)\n",
-                mc_error_name(q, name), threshold, median);
-    }
+    if (isnan(threshold) && !default_threshold(&s, name, &threshold, err))
+        goto done;
     listing l = {.frame = f, .scores = &s, .wall = b.series.wall};
     a->threshold = threshold; /* listed_rows reads it */
     rows = listed_rows(&s, a, &l.n);
@@ -467,21 +479,8 @@ int mc_cli_anomalies(int argc, char **argv, FILE *out, FILE *err)
     }
     if (a.start != NULL && !drop_before(&s, b.series.wall, a.start, err))
         goto done;
-    if (isnan(a.threshold)) {
-        double median = NAN;
-        if (mc_anomaly_median_score(&s, &median, &e) != MC_OK) {
-            fprintf(err, "maskcast: %s\n", e.message);
-            goto done;
-        }
-        a.threshold = mc_anomaly_threshold_of_median(median);
-        if (isnan(a.threshold)) {
-            fprintf(err, "maskcast anomalies: no value is scored (none is seen by a window "
-                         "after --start)\n");
-            goto done;
-        }
-        fprintf(err, "maskcast anomalies: threshold %.4g, from the scores (their median %.4g); "
-                     "--threshold T to choose another\n", a.threshold, median);
-    }
+    if (isnan(a.threshold) && !default_threshold(&s, NULL, &a.threshold, err))
+        goto done;
     listing l = {.frame = f, .scores = &s, .wall = b.series.wall};
     if (a.truth != NULL) {
         mc_anomaly_agree(&agree, &s, b.series.wall, &truth, a.threshold);

@@ -814,7 +814,6 @@ static int run_panel(backtest_args *a, const mc_panel *p, mc_backtest **res, FIL
         /* under mpirun: the series dealt over the processes */
         mc_series_set set;
         if ((st = mc_series_set_of_panel(&set, p, false, &e)) == MC_OK) {
-            a->bo.progress = NULL;
             st = mc_backtest_each_series(res, &set, &a->model.mo, &a->model.to, &a->bo, &e);
             mc_series_set_release(&set);
         }
@@ -839,8 +838,7 @@ static int run_panel(backtest_args *a, const mc_panel *p, mc_backtest **res, FIL
         if (!a->quiet)
             fprintf(err, "maskcast: a global model of %zu series%s\n", n,
                     identity ? ", with a channel per series" : "");
-        mc_train_options to = a->model.to;
-        mc_cli_progress_init(&progress.line, err, a->quiet);
+        mc_train_options to = a->model.to; /* the one training's progress */
         to.progress = mc_cli_progress_report;
         to.progress_user = &progress.line;
         st = mc_backtest_run_panel(res, NULL, p, &a->model.mo, &to, &a->bo, identity, &e);

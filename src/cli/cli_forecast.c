@@ -450,10 +450,7 @@ int mc_cli_forecast(int argc, char **argv, FILE *out, FILE *err)
     }
     /* The history holds the load and the past inputs, and the known-future
        inputs too unless they come from their own file. */
-    /* files of one series each, or wide files, name their load themselves */
-    if (a.data.csv_opt.target_column == NULL &&
-        (!mc_cli_data_is_panel(&a.data) || (a.data.series_column != NULL && a.data.targets.n <= 1)))
-        a.data.csv_opt.target_column = mc_model_column_name(m, 0);
+    mc_cli_model_target(&a.data, m);
     /* Each column once: a column may be both a past and a known-future input. */
     const char *columns[2 * MC_MAX_COVARIATES];
     if (a.data.covariates.n == 0) {

@@ -32,6 +32,14 @@ int mc_cli_model_time(mc_cli_data *d, const mc_model *m, const char *command, FI
     return MC_EXIT_OK;
 }
 
+void mc_cli_model_target(mc_cli_data *d, const mc_model *m)
+{
+    /* files of one series each, and wide files, name their load themselves */
+    if (d->csv_opt.target_column == NULL &&
+        (!mc_cli_data_is_panel(d) || (d->series_column != NULL && d->targets.n <= 1)))
+        d->csv_opt.target_column = mc_model_column_name(m, 0);
+}
+
 size_t mc_cli_model_covariates(const mc_model *m, size_t n, const char *skip, const char **out)
 {
     size_t k = 0;
@@ -58,10 +66,7 @@ mc_frame *mc_cli_model_data_load(mc_cli_data *d, const mc_model *m, mc_bound *bo
     const char *target = d->csv_opt.target_column;
     const char *const *covariates = d->csv_opt.covariates;
     const size_t n_covariates = d->csv_opt.n_covariates;
-    /* files of one series each, or wide files, name their load themselves */
-    if (d->csv_opt.target_column == NULL &&
-        (!mc_cli_data_is_panel(d) || (d->series_column != NULL && d->targets.n <= 1)))
-        d->csv_opt.target_column = mc_model_column_name(m, 0);
+    mc_cli_model_target(d, m);
     if (d->covariates.n == 0) {
         d->csv_opt.covariates = columns;
         d->csv_opt.n_covariates = n;
@@ -119,10 +124,7 @@ mc_panel *mc_cli_model_panel_load(mc_cli_data *d, const mc_model *m, FILE *err)
     const char *target = d->csv_opt.target_column;
     const char *const *covariates = d->csv_opt.covariates;
     const size_t n_covariates = d->csv_opt.n_covariates;
-    /* long files name the load as trained; files of one series each, and
-       wide files, name theirs themselves */
-    if (d->csv_opt.target_column == NULL && d->series_column != NULL && d->targets.n <= 1)
-        d->csv_opt.target_column = mc_model_column_name(m, 0);
+    mc_cli_model_target(d, m);
     if (d->covariates.n == 0) { /* the model's covariates, not its identity and statics */
         d->csv_opt.covariates = columns;
         d->csv_opt.n_covariates =

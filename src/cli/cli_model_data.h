@@ -17,6 +17,11 @@
  */
 size_t mc_cli_model_covariates(const mc_model *m, size_t n, const char *skip, const char **out);
 
+/* Without --target, the load column the model was trained on, where the
+   layout names it so: one series, or a long file (--series); files of one
+   series each, and wide files, name their load themselves. */
+void mc_cli_model_target(mc_cli_data *d, const mc_model *m);
+
 /*
  * Takes the model's time column and time zone as d's where the options gave
  * none (model files from before they were recorded have neither). --tz naming

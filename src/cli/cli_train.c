@@ -260,43 +260,6 @@ static mc_model *train_members(train_args *a, const mc_frame *frame, FILE *err)
     return st == MC_OK ? model : NULL;
 }
 
-/* Replaces *frame by its rows from --from and before --until. */
-static int select_rows(const train_args *a, mc_frame **frame, FILE *err)
-{
-    const size_t rows = mc_frame_rows(*frame);
-    size_t first = 0, end = rows;
-    int st = MC_EXIT_OK;
-    if (a->from != NULL)
-        st = mc_cli_row_at(*frame, "train", "--from", a->from, &first, err);
-    if (st == MC_EXIT_OK && a->until != NULL)
-        st = mc_cli_row_at(*frame, "train", "--until", a->until, &end, err);
-    if (st != MC_EXIT_OK || (first == 0 && end == rows))
-        return st;
-    if (first >= end) {
-        char a0[40], a1[40];
-        mc_cli_row_time(*frame, 0, a0, sizeof a0);
-        mc_cli_row_time(*frame, rows - 1, a1, sizeof a1);
-        fprintf(err, "maskcast train: no rows from %s until %s (the data runs from %s to %s)\n",
-                a->from ? a->from : "the start", a->until ? a->until : "the end", a0, a1);
-        return MC_EXIT_FAILURE;
-    }
-    mc_frame *slice = NULL;
-    mc_error e;
-    if (mc_frame_slice(&slice, *frame, first, end - first, &e) != MC_OK) {
-        fprintf(err, "maskcast: %s\n", e.message);
-        return MC_EXIT_FAILURE;
-    }
-    if (!a->quiet) {
-        char t0[40], t1[40];
-        mc_cli_row_time(slice, 0, t0, sizeof t0);
-        mc_cli_row_time(slice, end - first - 1, t1, sizeof t1);
-        fprintf(err, "maskcast: training on %zu of %zu rows, %s .. %s\n", end - first, rows, t0, t1);
-    }
-    mc_frame_free(*frame);
-    *frame = slice;
-    return MC_EXIT_OK;
-}
-
 /* The rows of `f` from --from and before --until into *out (a copy, or
    NULL when they are all of them); MC_EXIT_OK or an exit status after a
    message. */
@@ -312,12 +275,39 @@ static int rows_of(const train_args *a, const mc_frame *f, mc_frame **out, FILE 
         st = mc_cli_row_at(f, "train", "--until", a->until, &end, err);
     if (st != MC_EXIT_OK || (first == 0 && end == rows))
         return st;
-    mc_error e;
-    if (first >= end || mc_frame_slice(out, f, first, end - first, &e) != MC_OK) {
-        fprintf(err, "maskcast train: no rows from %s until %s\n", a->from ? a->from : "the start",
-                a->until ? a->until : "the end");
+    if (first >= end) {
+        char a0[40], a1[40];
+        mc_cli_row_time(f, 0, a0, sizeof a0);
+        mc_cli_row_time(f, rows - 1, a1, sizeof a1);
+        fprintf(err, "maskcast train: no rows from %s until %s (the data runs from %s to %s)\n",
+                a->from ? a->from : "the start", a->until ? a->until : "the end", a0, a1);
         return MC_EXIT_FAILURE;
     }
+    mc_error e;
+    if (mc_frame_slice(out, f, first, end - first, &e) != MC_OK) {
+        fprintf(err, "maskcast: %s\n", e.message);
+        return MC_EXIT_FAILURE;
+    }
+    return MC_EXIT_OK;
+}
+
+/* Replaces *frame by its rows from --from and before --until. */
+static int select_rows(const train_args *a, mc_frame **frame, FILE *err)
+{
+    mc_frame *slice = NULL;
+    const int st = rows_of(a, *frame, &slice, err);
+    if (st != MC_EXIT_OK || slice == NULL)
+        return st;
+    if (!a->quiet) {
+        const size_t n = mc_frame_rows(slice);
+        char t0[40], t1[40];
+        mc_cli_row_time(slice, 0, t0, sizeof t0);
+        mc_cli_row_time(slice, n - 1, t1, sizeof t1);
+        fprintf(err, "maskcast: training on %zu of %zu rows, %s .. %s\n", n,
+                mc_frame_rows(*frame), t0, t1);
+    }
+    mc_frame_free(*frame);
+    *frame = slice;
     return MC_EXIT_OK;
 }
 

@@ -1,4 +1,4 @@
-/* Overflow-checked size arithmetic for allocations. */
+/* Overflow-checked size arithmetic for allocations, and a string's copy. */
 #ifndef MC_COMMON_CHECKED_H
 #define MC_COMMON_CHECKED_H
 
@@ -25,6 +25,16 @@ static inline void *mc_realloc_array(void *p, size_t n, size_t size)
     if (!mc_size_mul(n, size, &bytes))
         return NULL;
     return realloc(p, bytes == 0 ? 1 : bytes);
+}
+
+/* A malloc'ed copy of the string s; NULL when out of memory. */
+static inline char *mc_string_copy(const char *s)
+{
+    const size_t n = __builtin_strlen(s) + 1;
+    char *p = malloc(n);
+    if (p != NULL)
+        __builtin_memcpy(p, s, n);
+    return p;
 }
 
 #endif /* MC_COMMON_CHECKED_H */

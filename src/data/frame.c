@@ -7,15 +7,6 @@
 #include "common/checked.h"
 #include "common/error.h"
 
-static char *dup_string(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p != NULL)
-        memcpy(p, s, n);
-    return p;
-}
-
 mc_frame *mc_frame_alloc(const char *source, const char *time_name, const char *const *names,
                          size_t n_columns)
 {
@@ -23,8 +14,8 @@ mc_frame *mc_frame_alloc(const char *source, const char *time_name, const char *
     if (f == NULL)
         return NULL;
     f->n_columns = n_columns;
-    f->source = dup_string(source);
-    f->time_name = dup_string(time_name);
+    f->source = mc_string_copy(source);
+    f->time_name = mc_string_copy(time_name);
     f->names = calloc(n_columns ? n_columns : 1, sizeof *f->names);
     f->values = calloc(n_columns ? n_columns : 1, sizeof *f->values);
     f->states = calloc(n_columns ? n_columns : 1, sizeof *f->states);
@@ -35,7 +26,7 @@ mc_frame *mc_frame_alloc(const char *source, const char *time_name, const char *
         return NULL;
     }
     for (size_t j = 0; j < n_columns; j++) {
-        if ((f->names[j] = dup_string(names[j])) == NULL) {
+        if ((f->names[j] = mc_string_copy(names[j])) == NULL) {
             mc_frame_free(f);
             return NULL;
         }

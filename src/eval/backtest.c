@@ -629,6 +629,24 @@ static mc_status fill_targets(mc_backtest *b, const mc_frame *f, size_t week, mc
 
 /* The backtest of mc_backtest_run(), or of the model `fixed` when it is not
    NULL (mo then its window: horizon the steps scored). */
+/* The origins of the test span into b (rows, horizon, gap); `wall` holds
+   the frame's wall-clock times. */
+static mc_status place_origins(mc_backtest *b, const mc_frame *frame, const int64_t *wall,
+                               const mc_model_options *mo, const mc_backtest_options *bo,
+                               mc_error *err)
+{
+    const size_t day_steps = (size_t)(86400 / mc_frame_step(frame));
+    b->horizon = mo->window.horizon;
+    b->gap = bo->gap;
+    size_t start = 0;
+    mc_status st = test_start_row(&start, frame, bo, day_steps, err);
+    if (st == MC_OK)
+        st = pick_origins(b, wall, mc_frame_rows(frame), start,
+                          bo->stride ? bo->stride : day_steps, day_steps, mo->window.lookback,
+                          bo->origin_time, err);
+    return st;
+}
+
 static mc_status run_backtest(mc_backtest **out, const mc_frame *frame,
                               const mc_model_options *mo, const mc_train_options *to,
                               const mc_backtest_options *bo, const mc_model *fixed,
@@ -650,13 +668,7 @@ static mc_status run_backtest(mc_backtest **out, const mc_frame *frame,
     }
     for (size_t r = 0; r < rows; r++)
         wall[r] = mc_frame_wall_time(frame, r);
-    b->horizon = mo->window.horizon;
-    b->gap = bo->gap;
-    size_t start = 0;
-    st = test_start_row(&start, frame, bo, day_steps, err);
-    if (st == MC_OK)
-        st = pick_origins(b, wall, rows, start, bo->stride ? bo->stride : day_steps, day_steps,
-                          mo->window.lookback, bo->origin_time, err);
+    st = place_origins(b, frame, wall, mo, bo, err);
     if (st == MC_OK) {
         b->train_rows = b->rows[0];
         st = fill_targets(b, frame, 7 * day_steps, err);
@@ -754,18 +766,14 @@ mc_status mc_backtest_first_origin(size_t *row, const mc_frame *frame, const mc_
     mc_status st = check_options(frame, mo, bo, err);
     if (st != MC_OK)
         return st;
-    const size_t rows = mc_frame_rows(frame), day_steps = (size_t)(86400 / mc_frame_step(frame));
-    mc_backtest b = {.horizon = mo->window.horizon, .gap = bo->gap};
+    const size_t rows = mc_frame_rows(frame);
+    mc_backtest b = {0};
     int64_t *wall = mc_realloc_array(NULL, rows ? rows : 1, sizeof *wall);
     if (wall == NULL)
         return mc_error_nomem(err, "the backtest");
     for (size_t r = 0; r < rows; r++)
         wall[r] = mc_frame_wall_time(frame, r);
-    size_t start = 0;
-    st = test_start_row(&start, frame, bo, day_steps, err);
-    if (st == MC_OK)
-        st = pick_origins(&b, wall, rows, start, bo->stride ? bo->stride : day_steps, day_steps,
-                          mo->window.lookback, bo->origin_time, err);
+    st = place_origins(&b, frame, wall, mo, bo, err);
     if (st == MC_OK)
         *row = b.rows[0];
     free(b.rows);

@@ -28,15 +28,6 @@ void mc_series_table_free(mc_series_table *t)
     *t = (mc_series_table){0};
 }
 
-static char *dup_string(const char *s)
-{
-    const size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p != NULL)
-        memcpy(p, s, n);
-    return p;
-}
-
 /* An empty table for n series of `channels` channels. */
 static mc_status table_alloc(mc_series_table *t, size_t n, size_t channels, mc_error *err)
 {
@@ -64,7 +55,7 @@ mc_status mc_series_table_copy(mc_series_table *dst, const mc_series_table *src,
     memcpy(dst->scalers, src->scalers, src->n * channels * sizeof *dst->scalers);
     memcpy(dst->constants, src->constants, src->n * channels * sizeof *dst->constants);
     for (size_t i = 0; i < src->n; i++)
-        if ((dst->names[i] = dup_string(src->names[i])) == NULL) {
+        if ((dst->names[i] = mc_string_copy(src->names[i])) == NULL) {
             mc_series_table_free(dst);
             return mc_error_nomem(err, "copying the series table");
         }
@@ -153,7 +144,7 @@ static mc_status future_names(char ***out, size_t *n_out, const mc_series_set *s
     size_t k = 0;
     bool ok = true;
     for (size_t c = 0; c < mo->features.n_future; c++)
-        ok = ok && (names[k++] = dup_string(mo->features.future[c])) != NULL;
+        ok = ok && (names[k++] = mc_string_copy(mo->features.future[c])) != NULL;
     for (size_t i = 0; set->identity && i < set->n; i++) {
         const size_t len = strlen(MC_IDENTITY_PREFIX) + strlen(set->names[i]) + 1;
         ok = ok && (names[k] = malloc(len)) != NULL;
@@ -318,7 +309,7 @@ mc_status mc_model_train_series(mc_model **out, const mc_series_set *set,
     stack s = {0};
     st = table_alloc(&table, set->n, mc_model_channels(m), err);
     for (size_t i = 0; st == MC_OK && i < set->n; i++)
-        if ((table.names[i] = dup_string(set->names[i])) == NULL)
+        if ((table.names[i] = mc_string_copy(set->names[i])) == NULL)
             st = mc_error_nomem(err, "naming the series");
     if (st == MC_OK)
         st = build_stack(&s, &table, m, set, err);

@@ -78,15 +78,6 @@ void mc_model_free(mc_model *m)
     free(m);
 }
 
-static char *dup_string(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p != NULL)
-        memcpy(p, s, n);
-    return p;
-}
-
 static mc_status check_options(const mc_model_options *mo, mc_error *err)
 {
     const mc_network_options *net = &mo->network;
@@ -276,11 +267,11 @@ mc_status mc_model_create(mc_model **out, const mc_model_options *mo, int64_t st
         mc_model_free(m);
         return st;
     }
-    m->names[0] = dup_string(target);
+    m->names[0] = mc_string_copy(target);
     for (size_t c = 0; c < feat->n_past; c++)
-        m->names[1 + c] = dup_string(feat->past[c]);
+        m->names[1 + c] = mc_string_copy(feat->past[c]);
     for (size_t c = 0; c < feat->n_future; c++)
-        m->names[1 + feat->n_past + c] = dup_string(feat->future[c]);
+        m->names[1 + feat->n_past + c] = mc_string_copy(feat->future[c]);
     for (size_t c = 0; c < channels; c++)
         if (m->names[c] == NULL) {
             mc_model_free(m);
@@ -293,8 +284,8 @@ mc_status mc_model_create(mc_model **out, const mc_model_options *mo, int64_t st
 mc_status mc_model_set_time(mc_model *m, const char *time_name, const char *time_zone,
                             mc_error *err)
 {
-    char *name = time_name != NULL ? dup_string(time_name) : NULL;
-    char *zone = time_zone != NULL ? dup_string(time_zone) : NULL;
+    char *name = time_name != NULL ? mc_string_copy(time_name) : NULL;
+    char *zone = time_zone != NULL ? mc_string_copy(time_zone) : NULL;
     if ((time_name != NULL && name == NULL) || (time_zone != NULL && zone == NULL)) {
         free(name);
         free(zone);
@@ -332,7 +323,7 @@ mc_status mc_model_clone(mc_model **out, const mc_model *m, mc_error *err)
     if (st == MC_OK)
         st = mc_calibration_copy(&c->calibration, &m->calibration, err);
     for (size_t i = 0; st == MC_OK && i < channels; i++)
-        if ((c->names[i] = dup_string(m->names[i])) == NULL)
+        if ((c->names[i] = mc_string_copy(m->names[i])) == NULL)
             st = mc_error_nomem(err, "copying the model");
     if (st == MC_OK)
         st = mc_model_set_time(c, m->time_name, m->time_zone, err);

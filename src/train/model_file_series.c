@@ -19,16 +19,15 @@
 
 bool mc_series_meta_needed(const mc_model *m) { return m->series.n > 0 || m->constants != NULL; }
 
+/* null where the channel is read from data */
 static cJSON *number(double v) { return mc_json_exact(v, true); }
-
-static bool put(cJSON *o, const char *key, cJSON *item) { return mc_json_put(o, key, item); }
 
 static cJSON *constants_json(const double *row, size_t C)
 {
     cJSON *a = cJSON_CreateArray();
     bool ok = a != NULL;
     for (size_t c = 0; ok && c < C; c++)
-        ok = put(a, NULL, number(row[c]));
+        ok = mc_json_put(a, NULL, number(row[c]));
     if (!ok) {
         cJSON_Delete(a);
         return NULL;
@@ -42,21 +41,21 @@ cJSON *mc_series_meta_json(const mc_model *m)
     cJSON *o = cJSON_CreateObject();
     bool ok = o != NULL;
     if (ok && m->constants != NULL)
-        ok = put(o, "constants", constants_json(m->constants, C));
+        ok = mc_json_put(o, "constants", constants_json(m->constants, C));
     cJSON *list = ok ? cJSON_CreateArray() : NULL;
-    ok = ok && put(o, "series", list);
+    ok = ok && mc_json_put(o, "series", list);
     for (size_t i = 0; ok && i < m->series.n; i++) {
         cJSON *e = cJSON_CreateObject();
-        ok = put(list, NULL, e) && put(e, "name", cJSON_CreateString(m->series.names[i]));
+        ok = mc_json_put(list, NULL, e) && mc_json_put(e, "name", cJSON_CreateString(m->series.names[i]));
         cJSON *sc = ok ? cJSON_CreateArray() : NULL;
-        ok = ok && put(e, "scalers", sc);
+        ok = ok && mc_json_put(e, "scalers", sc);
         for (size_t c = 0; ok && c < C; c++) {
             const mc_scaler s = m->series.scalers[i * C + c];
             cJSON *pair = cJSON_CreateArray();
-            ok = put(sc, NULL, pair) && put(pair, NULL, number(s.mean)) &&
-                 put(pair, NULL, number(s.scale));
+            ok = mc_json_put(sc, NULL, pair) && mc_json_put(pair, NULL, number(s.mean)) &&
+                 mc_json_put(pair, NULL, number(s.scale));
         }
-        ok = ok && put(e, "constants", constants_json(m->series.constants + i * C, C));
+        ok = ok && mc_json_put(e, "constants", constants_json(m->series.constants + i * C, C));
     }
     if (!ok) {
         cJSON_Delete(o);
@@ -131,10 +130,8 @@ static mc_status read_table(mc_model *m, const cJSON *list, const char *name, mc
             st = bad(name, "a series' constants must be null or finite numbers on known-future "
                            "channels, one per channel",
                      err);
-        else if ((t.names[i] = malloc(strlen(nm->valuestring) + 1)) == NULL)
+        else if ((t.names[i] = mc_string_copy(nm->valuestring)) == NULL)
             st = mc_error_nomem(err, "reading the series");
-        else
-            strcpy(t.names[i], nm->valuestring);
         for (int k = 0; st == MC_OK && k < i; k++)
             if (strcmp(t.names[k], t.names[i]) == 0)
                 st = bad(name, "a series is named twice", err);
